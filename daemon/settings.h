@@ -1,0 +1,55 @@
+/*
+ * settings.h - eshmd's settings: built-in defaults, then the configuration
+ * file (/etc/eshm/eshmd.conf), then the command line, each overriding the
+ * one before.
+ */
+#ifndef ESHMD_SETTINGS_H
+#define ESHMD_SETTINGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ESHMD_CONF_DEFAULT "/etc/eshm/eshmd.conf"
+
+enum eshmd_cleanup {
+	ESHMD_CLEANUP_ON_EMPTY = 0, /* unlink when all endpoints are gone (if the segment asked) */
+	ESHMD_CLEANUP_KEEP = 1,     /* never unlink on its own */
+	ESHMD_CLEANUP_IDLE = 2,     /* unlink after cleanup_idle_s with no endpoint */
+};
+
+enum eshmd_access {
+	ESHMD_ACCESS_OWNER = 0,  /* the creator's uid (and root) */
+	ESHMD_ACCESS_GROUP = 1,  /* members of access_group (and the owner, root) */
+	ESHMD_ACCESS_ANYONE = 2,
+};
+
+struct eshmd_settings {
+	char socket_path[108];       /* [eshmd] socket */
+	char shm_prefix[64];         /* [eshmd] shm_prefix, e.g. "eshm." */
+	uint32_t default_stale_ms;   /* [monitor] default_stale_threshold_ms */
+	uint32_t check_interval_ms;  /* [monitor] check_interval_ms */
+	uint32_t max_segments;       /* [limits] max_segments */
+	uint32_t max_endpoints;      /* [limits] max_endpoints (attached at once) */
+	uint32_t max_clients;        /* [limits] max_connections */
+	uint64_t max_capacity;       /* [limits] max_capacity (bytes per channel) */
+	enum eshmd_cleanup cleanup;  /* [cleanup] policy = on-empty | keep | idle */
+	uint32_t cleanup_idle_s;     /* [cleanup] idle_seconds */
+	enum eshmd_access access;    /* [access] policy = owner | group | anyone */
+	char access_group[64];       /* [access] group */
+	bool verbose;
+};
+
+/* Fill @s with the built-in defaults. */
+void settings_defaults(struct eshmd_settings *s);
+
+/*
+ * Parse the INI file @path over @s (libinih).  Unknown sections or keys and
+ * bad values are errors.  On error @s is left unchanged and @err receives
+ * "file:line: what is wrong".  A missing file is not an error when
+ * @missing_ok.  Returns 0 or -1.
+ */
+int settings_load_file(struct eshmd_settings *s, const char *path, bool missing_ok, char *err,
+                       size_t errlen);
+
+#endif /* ESHMD_SETTINGS_H */

@@ -1,0 +1,232 @@
+/*
+ * eshm.h - public API of libeshm-client.
+ *
+ * Two processes, a master and a slave, exchange messages through a named
+ * POSIX shared-memory segment supervised by the eshmd broker.  eshm_write()
+ * and eshm_read() touch only shared memory: no system call, no lock, no
+ * daemon on the data path.  Each direction is a "latest value" channel
+ * guarded by a sequence lock: a writer never waits, and a reader gets the
+ * newest complete message it has not read yet.
+ *
+ * Every function returning int returns ESHM_SUCCESS (0) or a negative
+ * ESHM_ERROR_* code; eshm_error_string() explains each one.
+ *
+ * Thread-safety, unless a function says otherwise: different handles may be
+ * used from different threads freely.  On one handle, one thread may write
+ * while another reads; two threads must not write (or read) through the same
+ * handle at the same time.  Handles do not cross fork(): a child process
+ * calls eshm_init() for a handle of its own.
+ */
+#ifndef ESHM_H
+#define ESHM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Error codes.  ESHM_SUCCESS is 0; every error is negative. */
+typedef enum {
+	ESHM_SUCCESS = 0,
+	ESHM_ERROR_INVALID_PARAM = -1,    /* NULL pointer, zero size, bad enum */
+	ESHM_ERROR_NO_DATA = -2,          /* no message this side has not read */
+	ESHM_ERROR_TIMEOUT = -3,          /* eshm_read_timeout() ran out */
+	ESHM_ERROR_BUFFER_TOO_SMALL = -4, /* message larger than the buffer */
+	ESHM_ERROR_DATA_TOO_LARGE = -5,   /* write larger than the capacity */
+	ESHM_ERROR_NAME_INVALID = -6,     /* empty, too long, '/', '..', control chars */
+	ESHM_ERROR_ROLE_TAKEN = -7,       /* the requested role is held by a live endpoint */
+	ESHM_ERROR_DAEMON_UNAVAILABLE = -8, /* eshmd cannot be reached */
+	ESHM_ERROR_PERMISSION = -9,       /* eshmd's policy refuses this user */
+	ESHM_ERROR_NO_MEMORY = -10,       /* malloc or mmap failed */
+	ESHM_ERROR_NO_SPACE = -11,        /* /dev/shm cannot hold the segment */
+	ESHM_ERROR_SEGMENT_CORRUPT = -12, /* the segment's header is not valid */
+	ESHM_ERROR_VERSION_MISMATCH = -13, /* layout or protocol version differs */
+	ESHM_ERROR_REMOTE_STALE = -14,    /* remote's heartbeat stopped (see disconnect behaviour) */
+	ESHM_ERROR_REMOTE_DEAD = -15,     /* remote process died (see disconnect behaviour) */
+	ESHM_ERROR_DETACHED = -16,        /* the segment was removed by an operator */
+	ESHM_ERROR_PROTOCOL = -17,        /* malformed control message */
+	ESHM_ERROR_LIMIT = -18,           /* an eshmd limit (segments, endpoints, capacity) */
+	ESHM_ERROR_NOT_FOUND = -19,       /* no segment of that name */
+	ESHM_ERROR_BUSY = -20,            /* segment has attached endpoints */
+	ESHM_ERROR_EXISTS = -21,          /* segment already exists */
+	ESHM_ERROR_SYSTEM = -22,          /* unexpected system error (see errno) */
+} ESHMError;
+
+/** Which side of the segment a handle is. */
+typedef enum {
+	ESHM_ROLE_AUTO = 0,   /* master if the master role is free, else slave */
+	ESHM_ROLE_MASTER = 1, /* writes master_to_slave, reads slave_to_master */
+	ESHM_ROLE_SLAVE = 2,  /* writes slave_to_master, reads master_to_slave */
+} ESHMRole;
+
+/**
+ * What eshm_write() and eshm_read() do while the remote endpoint is stale or
+ * dead.  "Stale": its heartbeat has not moved for the threshold; "dead": its
+ * process is gone without detaching.  A remote that never attached, or that
+ * detached cleanly, is neither: writes land in the channel for the next one.
+ */
+typedef enum {
+	/* Fail with ESHM_ERROR_REMOTE_STALE or ESHM_ERROR_REMOTE_DEAD as soon
+	 * as the remote is stale or dead; work again once it recovers or a new
+	 * remote attaches. */
+	ESHM_DISCONNECT_IMMEDIATELY = 0,
+	/* Tolerate a stale remote (it may be paused); fail with
+	 * ESHM_ERROR_REMOTE_DEAD only once it is dead. */
+	ESHM_DISCONNECT_ON_TIMEOUT = 1,
+	/* Never fail because of the remote; eshm_check_remote_alive() still
+	 * tells. */
+	ESHM_DISCONNECT_NEVER = 2,
+} ESHMDisconnectBehavior;
+
+/**
+ * Configuration for eshm_init().  These six fields are the whole struct, so
+ * a struct declared without an initialiser and given all six is complete.
+ * Further options go through ESHMOptions.
+ */
+typedef struct {
+	const char *shm_name;      /* segment name: 1..200 of [A-Za-z0-9._-], not "." or ".." */
+	ESHMRole role;
+	bool use_threads;          /* run the heartbeat thread (one per process) */
+	uint32_t stale_threshold_ms; /* remote judged stale after this long silent (1..600000) */
+	ESHMDisconnectBehavior disconnect_behavior;
+	bool auto_cleanup;         /* eshmd unlinks the segment once both endpoints are gone */
+} ESHMConfig;
+
+/** Opaque handle for one attached endpoint. */
+typedef struct ESHMHandle ESHMHandle;
+
+/** Opaque, extensible set of further options (see eshm_options_new()). */
+typedef struct ESHMOptions ESHMOptions;
+
+/** Statistics of one handle, from eshm_get_stats(). */
+typedef struct {
+	uint64_t master_heartbeat;       /* master's heartbeat counter */
+	uint64_t slave_heartbeat;        /* slave's heartbeat counter */
+	uint64_t master_heartbeat_delta; /* master heartbeats per second, recent */
+	uint64_t slave_heartbeat_delta;  /* slave heartbeats per second, recent */
+	bool remote_is_stale;            /* remote silent for this handle's threshold */
+	bool remote_is_dead;             /* remote process died without detaching */
+	uint64_t m2s_write_count;        /* messages written master -> slave */
+	uint64_t m2s_read_count;         /* messages read by the slave */
+	uint64_t s2m_write_count;        /* messages written slave -> master */
+	uint64_t s2m_read_count;         /* messages read by the master */
+	uint64_t write_count;            /* messages this handle wrote */
+	uint64_t read_count;             /* messages this handle read */
+	uint64_t missed;                 /* messages overwritten before this handle read them */
+	uint64_t read_retries;           /* seqlock retries this handle's reads took */
+	uint64_t capacity;               /* largest message, in bytes */
+	uint64_t generation;             /* segment generation (changes if re-created) */
+	bool daemon_alive;               /* eshmd's monitor ran within the last 100 ms */
+} ESHMStats;
+
+/**
+ * Default configuration for the segment @name: role AUTO, threads on,
+ * 100 ms stale threshold, ESHM_DISCONNECT_ON_TIMEOUT, auto_cleanup on.
+ * @name is stored, not copied: it must outlive eshm_init().
+ * Thread-safe.
+ */
+ESHMConfig eshm_default_config(const char *name);
+
+/**
+ * Attach to the segment named in @config through eshmd (created if it does
+ * not exist), map it and, with use_threads, start the heartbeat.
+ * eshmd is found at $ESHM_SOCKET, else /run/eshm/eshmd.sock.
+ * Returns the handle, or NULL with the reason in eshm_last_error() (and
+ * errno set).  Thread-safe.
+ */
+ESHMHandle *eshm_init(const ESHMConfig *config);
+
+/**
+ * As eshm_init(), with further options; @options may be NULL (defaults).
+ * The options are copied: free them whenever convenient.
+ */
+ESHMHandle *eshm_init_with_options(const ESHMConfig *config, const ESHMOptions *options);
+
+/**
+ * The error of the calling thread's last failed eshm_init*(), or
+ * ESHM_SUCCESS.  Thread-safe (thread-local).
+ */
+int eshm_last_error(void);
+
+/**
+ * Detach synchronously and free @handle: when it returns, eshmd has
+ * released the role.  NULL is accepted and ignored.  Returns ESHM_SUCCESS,
+ * or an error if eshmd could not confirm (the handle is freed all the same).
+ * No other thread may use @handle during or after the call.
+ */
+int eshm_destroy(ESHMHandle *handle);
+
+/**
+ * Publish @size bytes (1..capacity) from @data on this side's channel,
+ * replacing the previous message.  Never blocks.
+ * Returns ESHM_SUCCESS, ESHM_ERROR_INVALID_PARAM, ESHM_ERROR_DATA_TOO_LARGE,
+ * ESHM_ERROR_DETACHED, or REMOTE_STALE/REMOTE_DEAD per the disconnect
+ * behaviour.
+ */
+int eshm_write(ESHMHandle *handle, const void *data, size_t size);
+
+/**
+ * Copy the newest message this handle has not read yet into @buffer
+ * (@buffer_size bytes) and its length into *@bytes_read.  Never blocks and
+ * never returns one message twice.
+ * Returns ESHM_SUCCESS, ESHM_ERROR_NO_DATA, ESHM_ERROR_BUFFER_TOO_SMALL
+ * (*@bytes_read then holds the size needed; the message stays unread),
+ * ESHM_ERROR_INVALID_PARAM, ESHM_ERROR_DETACHED, or REMOTE_STALE/REMOTE_DEAD
+ * per the disconnect behaviour.
+ */
+int eshm_read(ESHMHandle *handle, void *buffer, size_t buffer_size, size_t *bytes_read);
+
+/**
+ * As eshm_read(), waiting up to @timeout_ms for a new message: it spins
+ * briefly, then sleeps on a futex the writer wakes.  0 means do not wait.
+ * Returns as eshm_read(), or ESHM_ERROR_TIMEOUT.
+ */
+int eshm_read_timeout(ESHMHandle *handle, void *buffer, size_t buffer_size, size_t *bytes_read,
+                      uint32_t timeout_ms);
+
+/**
+ * Set *@alive to whether the remote endpoint is attached and neither stale
+ * (by this handle's threshold) nor dead.  Uses eshmd's verdict while its
+ * monitor runs, and judges the remote's heartbeat itself while it does not.
+ * Returns ESHM_SUCCESS or ESHM_ERROR_INVALID_PARAM.
+ */
+int eshm_check_remote_alive(ESHMHandle *handle, bool *alive);
+
+/**
+ * Fill *@stats.  Returns ESHM_SUCCESS or ESHM_ERROR_INVALID_PARAM.
+ */
+int eshm_get_stats(ESHMHandle *handle, ESHMStats *stats);
+
+/** The role this handle holds (MASTER or SLAVE), or -1 for a NULL handle. */
+ESHMRole eshm_get_role(const ESHMHandle *handle);
+
+/** A sentence explaining @code; never NULL.  Thread-safe. */
+const char *eshm_error_string(int code);
+
+/**
+ * Options beyond ESHMConfig.  eshm_options_new() returns a set holding the
+ * defaults (or NULL if out of memory); each setter validates its value and
+ * returns ESHM_SUCCESS or ESHM_ERROR_INVALID_PARAM, leaving the set as it
+ * was on error.  A set is not thread-safe; use one per thread.
+ */
+ESHMOptions *eshm_options_new(void);
+void eshm_options_free(ESHMOptions *options);
+/* Channel capacity when this attach creates the segment: 1..16 MiB,
+ * default 4096.  An existing segment keeps its capacity. */
+int eshm_options_set_capacity(ESHMOptions *options, size_t capacity);
+/* Heartbeat period of this process's heartbeat thread, 100 us..1 s,
+ * default 1000 us.  The thread takes the shortest period any live handle asked. */
+int eshm_options_set_heartbeat_period_us(ESHMOptions *options, uint32_t period_us);
+/* eshmd's socket path (copied); overrides $ESHM_SOCKET. */
+int eshm_options_set_socket_path(ESHMOptions *options, const char *path);
+/* How long eshm_init() waits for eshmd to answer, 1..60000 ms, default 5000. */
+int eshm_options_set_connect_timeout_ms(ESHMOptions *options, uint32_t timeout_ms);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ESHM_H */
