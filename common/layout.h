@@ -117,6 +117,7 @@ struct seg_fixed {
 struct seg_map {
 	void *base;
 	size_t size;
+	uint64_t capacity;         /* validated copy of header->capacity: trust this one */
 	struct seg_header *header;
 	struct seg_daemon *daemon;
 	struct seg_endpoint *endpoint[2];

@@ -1,0 +1,71 @@
+/*
+ * channel.c - the slow parts of the channel seqlock: sleeping and waking
+ * on the futex, and the repair of a channel whose writer died.
+ */
+#include <errno.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "channel.h"
+
+/* The futex word is the low 32-bit half of the 64-bit sequence. */
+static uint32_t *
+chan_futex_word(struct seg_channel *ch)
+{
+	char *p = (char *)&ch->seq;
+
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	p += sizeof(uint32_t);
+#endif
+	return (uint32_t *)p;
+}
+
+void
+chan_wake(struct seg_channel *ch)
+{
+	/* Not FUTEX_PRIVATE_FLAG: the readers are other processes. */
+	syscall(SYS_futex, chan_futex_word(ch), FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
+}
+
+int
+chan_wait(struct seg_channel *ch, struct seg_reader *rd, const struct chan_cursor *cur,
+          const struct timespec *deadline)
+{
+	struct timespec now;
+	uint64_t s;
+	long rc;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec > deadline->tv_sec ||
+	    (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec))
+		return ESHM_ERROR_TIMEOUT;
+	atomic_fetch_add_explicit(&rd->waiters, 1, memory_order_seq_cst);
+	s = atomic_load_explicit(&ch->seq, memory_order_seq_cst);
+	rc = 0;
+	if ((s & 1) || s <= cur->last_seq) {
+		/* FUTEX_WAIT_BITSET takes an absolute CLOCK_MONOTONIC time; the
+		 * kernel returns at once if the word is no longer (uint32_t)s. */
+		rc = syscall(SYS_futex, chan_futex_word(ch), FUTEX_WAIT_BITSET, (uint32_t)s,
+		             deadline, NULL, FUTEX_BITSET_MATCH_ANY);
+		if (rc < 0 && errno == ETIMEDOUT)
+			rc = ESHM_ERROR_TIMEOUT;
+		else
+			rc = 0;
+	}
+	atomic_fetch_sub_explicit(&rd->waiters, 1, memory_order_seq_cst);
+	return (int)rc;
+}
+
+int
+chan_repair(struct seg_channel *ch)
+{
+	uint64_t s = atomic_load_explicit(&ch->seq, memory_order_acquire);
+
+	if (!(s & 1))
+		return 0;
+	atomic_store_explicit(&ch->size, SEG_SIZE_VOID, memory_order_relaxed);
+	atomic_store_explicit(&ch->seq, s + 1, memory_order_release);
+	chan_wake(ch);
+	return 1;
+}

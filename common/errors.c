@@ -1,0 +1,61 @@
+/*
+ * errors.c - one sentence for every ESHM_ERROR_* code, exported by
+ * libeshm-client as eshm_error_string().
+ */
+#include "eshm.h"
+#include "export.h"
+
+ESHM_EXPORT const char *
+eshm_error_string(int code)
+{
+	switch ((ESHMError)code) {
+	case ESHM_SUCCESS:
+		return "Success.";
+	case ESHM_ERROR_INVALID_PARAM:
+		return "An argument is invalid (NULL pointer, zero size or unknown value).";
+	case ESHM_ERROR_NO_DATA:
+		return "No message has arrived that this side has not read yet.";
+	case ESHM_ERROR_TIMEOUT:
+		return "The wait ran out before a new message arrived.";
+	case ESHM_ERROR_BUFFER_TOO_SMALL:
+		return "The message is larger than the buffer; it stays unread.";
+	case ESHM_ERROR_DATA_TOO_LARGE:
+		return "The message is larger than the segment's channel capacity.";
+	case ESHM_ERROR_NAME_INVALID:
+		return "The segment name must be 1 to 200 characters of A-Z a-z 0-9 . _ - "
+		       "and must not start with '.' or '-'.";
+	case ESHM_ERROR_ROLE_TAKEN:
+		return "The requested role is already held by a live endpoint.";
+	case ESHM_ERROR_DAEMON_UNAVAILABLE:
+		return "The eshmd broker cannot be reached (is it running, is $ESHM_SOCKET right?).";
+	case ESHM_ERROR_PERMISSION:
+		return "eshmd's access policy does not allow this user to use the segment.";
+	case ESHM_ERROR_NO_MEMORY:
+		return "Out of memory: allocating or mapping failed.";
+	case ESHM_ERROR_NO_SPACE:
+		return "The shared-memory file system (/dev/shm) has no room for the segment.";
+	case ESHM_ERROR_SEGMENT_CORRUPT:
+		return "The segment's header is not valid; it was not written by eshm or is damaged.";
+	case ESHM_ERROR_VERSION_MISMATCH:
+		return "The segment layout or control protocol version differs from this library's.";
+	case ESHM_ERROR_REMOTE_STALE:
+		return "The remote endpoint's heartbeat has stopped for longer than the threshold.";
+	case ESHM_ERROR_REMOTE_DEAD:
+		return "The remote endpoint's process died without detaching.";
+	case ESHM_ERROR_DETACHED:
+		return "The segment was removed by an operator; destroy this handle.";
+	case ESHM_ERROR_PROTOCOL:
+		return "A control message was malformed.";
+	case ESHM_ERROR_LIMIT:
+		return "An eshmd limit was reached (segments, endpoints or capacity).";
+	case ESHM_ERROR_NOT_FOUND:
+		return "No segment of that name exists.";
+	case ESHM_ERROR_BUSY:
+		return "The segment still has attached endpoints.";
+	case ESHM_ERROR_EXISTS:
+		return "A segment of that name already exists.";
+	case ESHM_ERROR_SYSTEM:
+		return "An unexpected system error occurred (see errno).";
+	}
+	return "Unknown error code.";
+}

@@ -1,0 +1,10 @@
+/*
+ * export.h - marks the functions libeshm-client exports.  Everything is
+ * built with -fvisibility=hidden; the version script then keeps eshm_* only.
+ */
+#ifndef ESHM_COMMON_EXPORT_H
+#define ESHM_COMMON_EXPORT_H
+
+#define ESHM_EXPORT __attribute__((visibility("default")))
+
+#endif /* ESHM_COMMON_EXPORT_H */

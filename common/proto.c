@@ -1,0 +1,108 @@
+/*
+ * proto.c - sizes and validation of control-protocol datagrams.  Nothing
+ * in a datagram is acted on before proto_parse() accepted all of it.
+ */
+#include <string.h>
+
+#include "eshm.h"
+#include "proto.h"
+
+ssize_t
+proto_body_size(uint16_t type)
+{
+	switch (type) {
+	case PROTO_REQ_ATTACH:
+	case PROTO_REQ_REATTACH:
+		return sizeof(struct proto_attach);
+	case PROTO_REQ_DETACH:
+	case PROTO_REQ_SHOW:
+	case PROTO_REQ_PEEK:
+		return sizeof(struct proto_name);
+	case PROTO_REQ_STATUS:
+	case PROTO_REQ_LIST:
+		return 0;
+	case PROTO_REQ_CREATE:
+		return sizeof(struct proto_create);
+	case PROTO_REQ_REMOVE:
+		return sizeof(struct proto_remove);
+	case PROTO_REP_STATUS:
+	case PROTO_REP_DONE:
+		return sizeof(struct proto_status);
+	case PROTO_REP_ATTACH:
+		return sizeof(struct proto_attach_reply);
+	case PROTO_REP_DAEMON:
+		return sizeof(struct proto_status_reply);
+	case PROTO_REP_SEGMENT:
+		return sizeof(struct proto_segment_info);
+	default:
+		return -1;
+	}
+}
+
+static int
+proto_has_nul(const char *field, size_t size)
+{
+	return memchr(field, '\0', size) != NULL;
+}
+
+#define PROTO_STR_OK(f) proto_has_nul((f), sizeof(f))
+
+/* Every fixed-size string field of @body (of @type) must hold its NUL. */
+static int
+proto_strings_ok(uint16_t type, const void *body)
+{
+	switch (type) {
+	case PROTO_REQ_ATTACH:
+	case PROTO_REQ_REATTACH:
+		return PROTO_STR_OK(((const struct proto_attach *)body)->name);
+	case PROTO_REQ_DETACH:
+	case PROTO_REQ_SHOW:
+	case PROTO_REQ_PEEK:
+		return PROTO_STR_OK(((const struct proto_name *)body)->name);
+	case PROTO_REQ_CREATE:
+		return PROTO_STR_OK(((const struct proto_create *)body)->name);
+	case PROTO_REQ_REMOVE:
+		return PROTO_STR_OK(((const struct proto_remove *)body)->name);
+	case PROTO_REP_STATUS:
+	case PROTO_REP_DONE:
+		return PROTO_STR_OK(((const struct proto_status *)body)->message);
+	case PROTO_REP_DAEMON: {
+		const struct proto_status_reply *r = body;
+
+		return PROTO_STR_OK(r->version) && PROTO_STR_OK(r->socket_path) &&
+		       PROTO_STR_OK(r->shm_prefix);
+	}
+	case PROTO_REP_SEGMENT: {
+		const struct proto_segment_info *r = body;
+
+		return PROTO_STR_OK(r->name) && PROTO_STR_OK(r->endpoint[0].comm) &&
+		       PROTO_STR_OK(r->endpoint[1].comm);
+	}
+	default:
+		return 1;
+	}
+}
+
+int
+proto_parse(const void *buf, size_t len, const struct proto_hdr **hdr, const void **body)
+{
+	const struct proto_hdr *h = buf;
+	ssize_t want;
+
+	if (buf == NULL || len < sizeof(*h))
+		return ESHM_ERROR_PROTOCOL;
+	if (h->magic != PROTO_MAGIC)
+		return ESHM_ERROR_PROTOCOL;
+	if (h->version != PROTO_VERSION)
+		return ESHM_ERROR_VERSION_MISMATCH;
+	want = proto_body_size(h->type);
+	if (want < 0 || h->length != (size_t)want || len != sizeof(*h) + (size_t)want)
+		return ESHM_ERROR_PROTOCOL;
+	if (!proto_strings_ok(h->type, h + 1))
+		return ESHM_ERROR_PROTOCOL;
+	if (hdr != NULL)
+		*hdr = h;
+	if (body != NULL)
+		*body = h + 1;
+	return ESHM_SUCCESS;
+}
