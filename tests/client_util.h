@@ -1,0 +1,27 @@
+/*
+ * client_util.h - small helpers for integration tests that use
+ * libeshm-client against the private eshmd of tests/harness.h.
+ */
+#ifndef ESHM_TESTS_CLIENT_UTIL_H
+#define ESHM_TESTS_CLIENT_UTIL_H
+
+#include <eshm.h>
+#include <stdint.h>
+
+/* Attach @name as @role with @threshold_ms and @behavior; NULL on failure. */
+ESHMHandle *tc_attach(const char *name, ESHMRole role, uint32_t threshold_ms,
+                      ESHMDisconnectBehavior behavior);
+
+/* Fill @buf with @len bytes derived from @seed; its checksum rides along. */
+void tc_fill(unsigned char *buf, size_t len, uint64_t seed);
+
+/* True if @buf (@len bytes) is exactly what tc_fill wrote for some seed. */
+bool tc_intact(const unsigned char *buf, size_t len);
+
+/* The seed tc_fill stored in @buf (len >= 8). */
+uint64_t tc_seed(const unsigned char *buf);
+
+/* Sleep @ms milliseconds. */
+void tc_sleep_ms(int ms);
+
+#endif

@@ -1,0 +1,230 @@
+/*
+ * harness.c - a private eshmd per test, child processes, waiting for events.
+ */
+#include "harness.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+long long
+th_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+const char *
+th_build_path(const char *relative)
+{
+	static char path[4][512];
+	static int next;
+	const char *top = getenv("ESHM_TEST_BUILDDIR");
+	char *p = path[next++ % 4];
+
+	snprintf(p, sizeof(path[0]), "%s/%s", top ? top : ".", relative);
+	return p;
+}
+
+int
+th_daemon_prepare(struct th_daemon *d)
+{
+	static unsigned counter;
+	char tmpl[] = "/tmp/eshm-test.XXXXXX";
+
+	memset(d, 0, sizeof(*d));
+	d->pid = -1;
+	if (mkdtemp(tmpl) == NULL)
+		return -1;
+	snprintf(d->dir, sizeof(d->dir), "%s", tmpl);
+	snprintf(d->sock, sizeof(d->sock), "%s/eshmd.sock", d->dir);
+	snprintf(d->log, sizeof(d->log), "%s/eshmd.log", d->dir);
+	snprintf(d->prefix, sizeof(d->prefix), "eshmt.%ld.%u.", (long)getpid(), ++counter);
+	setenv("ESHM_SOCKET", d->sock, 1);
+	return 0;
+}
+
+static bool
+th_socket_answers(void *arg)
+{
+	const struct th_daemon *d = arg;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd, ok;
+
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", d->sock);
+	ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	close(fd);
+	return ok;
+}
+
+int
+th_daemon_start(struct th_daemon *d, const char *const *extra)
+{
+	const char *argv[32];
+	int argc = 0, i;
+	pid_t pid;
+
+	if (d->dir[0] == '\0' && th_daemon_prepare(d) < 0)
+		return -1;
+	argv[argc++] = th_build_path("daemon/eshmd");
+	argv[argc++] = "--socket";
+	argv[argc++] = d->sock;
+	argv[argc++] = "--shm-prefix";
+	argv[argc++] = d->prefix;
+	argv[argc++] = "--config";
+	argv[argc++] = "/dev/null";
+	for (i = 0; extra && extra[i] && argc < 31; i++)
+		argv[argc++] = extra[i];
+	argv[argc] = NULL;
+
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		int fd = open(d->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+
+		if (fd >= 0) {
+			dup2(fd, STDERR_FILENO);
+			close(fd);
+		}
+		unsetenv("NOTIFY_SOCKET");
+		unsetenv("LISTEN_FDS");
+		unsetenv("LISTEN_PID");
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	d->pid = pid;
+	if (!th_wait_until(th_socket_answers, d, 10000)) {
+		th_daemon_kill(d);
+		return -1;
+	}
+	return 0;
+}
+
+int
+th_daemon_stop(struct th_daemon *d)
+{
+	int rc;
+
+	if (d->pid <= 0)
+		return -1;
+	kill(d->pid, SIGTERM);
+	rc = th_wait_child(d->pid);
+	d->pid = -1;
+	return rc;
+}
+
+void
+th_daemon_kill(struct th_daemon *d)
+{
+	if (d->pid <= 0)
+		return;
+	kill(d->pid, SIGKILL);
+	th_wait_child(d->pid);
+	d->pid = -1;
+}
+
+/* Unlink every object with @prefix if @unlink_them; return how many there were. */
+static int
+th_shm_scan(const char *prefix, bool unlink_them)
+{
+	DIR *dir = opendir("/dev/shm");
+	struct dirent *de;
+	size_t len = strlen(prefix);
+	int n = 0;
+
+	if (dir == NULL)
+		return 0;
+	while ((de = readdir(dir)) != NULL) {
+		if (strncmp(de->d_name, prefix, len) != 0)
+			continue;
+		n++;
+		if (unlink_them)
+			shm_unlink(de->d_name);
+	}
+	closedir(dir);
+	return n;
+}
+
+int
+th_shm_count(const char *prefix)
+{
+	return th_shm_scan(prefix, false);
+}
+
+int
+th_daemon_cleanup(struct th_daemon *d)
+{
+	char path[256];
+	int left;
+
+	if (d->pid > 0)
+		th_daemon_stop(d);
+	left = d->prefix[0] ? th_shm_scan(d->prefix, true) : 0;
+	if (d->dir[0]) {
+		snprintf(path, sizeof(path), "%s", d->sock);
+		unlink(path);
+		unlink(d->log);
+		rmdir(d->dir);
+	}
+	return left;
+}
+
+pid_t
+th_spawn(int (*fn)(void *), void *arg)
+{
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0)
+		_exit(fn(arg) & 0xff);
+	return pid;
+}
+
+int
+th_wait_child(pid_t pid)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			return -1;
+	}
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return -1;
+}
+
+bool
+th_wait_until(bool (*cond)(void *), void *arg, int timeout_ms)
+{
+	long long deadline = th_now_ns() + (long long)timeout_ms * 1000000LL;
+	struct timespec pause = { 0, 200000 };
+
+	for (;;) {
+		if (cond(arg))
+			return true;
+		if (th_now_ns() >= deadline)
+			return false;
+		nanosleep(&pause, NULL);
+	}
+}

@@ -1,0 +1,68 @@
+/*
+ * harness.h - shared helpers for integration tests: a private eshmd on its
+ * own socket and shared-memory prefix, child processes, waiting for events.
+ * Each test uses its own daemon, so tests never depend on a system eshmd.
+ */
+#ifndef ESHM_TESTS_HARNESS_H
+#define ESHM_TESTS_HARNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct th_daemon {
+	pid_t pid;
+	char dir[128];    /* private temporary directory */
+	char sock[160];   /* dir/eshmd.sock */
+	char prefix[64];  /* unique shm prefix, e.g. "eshmt.1234.1." */
+	char log[160];    /* dir/eshmd.log: eshmd's stderr */
+};
+
+/* Path of a built program, from $ESHM_TEST_BUILDDIR (e.g. "daemon/eshmd"). */
+const char *th_build_path(const char *relative);
+
+/*
+ * Prepare @d (directory, socket path, unique prefix) without starting eshmd;
+ * sets $ESHM_SOCKET to the socket.  Returns 0 or -1.
+ */
+int th_daemon_prepare(struct th_daemon *d);
+
+/*
+ * Start eshmd for @d (prepared by th_daemon_prepare if d->dir is empty) with
+ * --socket and --shm-prefix plus the NULL-terminated @extra arguments (may
+ * be NULL), and wait up to 10 s until its socket accepts connections.
+ * Returns 0 or -1.
+ */
+int th_daemon_start(struct th_daemon *d, const char *const *extra);
+
+/* SIGTERM eshmd and reap it; returns its exit status (or -1). */
+int th_daemon_stop(struct th_daemon *d);
+
+/* SIGKILL eshmd and reap it. */
+void th_daemon_kill(struct th_daemon *d);
+
+/*
+ * Stop eshmd if running, unlink every /dev/shm object with d's prefix and
+ * remove the directory.  Returns how many objects were left behind.
+ */
+int th_daemon_cleanup(struct th_daemon *d);
+
+/* Number of /dev/shm objects whose name starts with @prefix. */
+int th_shm_count(const char *prefix);
+
+/* Fork a child that runs @fn(@arg) and _exit()s with its return value. */
+pid_t th_spawn(int (*fn)(void *), void *arg);
+
+/* Wait for @pid; returns its exit code, 128+signal if killed, -1 on error. */
+int th_wait_child(pid_t pid);
+
+/*
+ * Poll @cond(@arg) every 200 us until it is true or @timeout_ms passes.
+ * Returns true if it became true.
+ */
+bool th_wait_until(bool (*cond)(void *), void *arg, int timeout_ms);
+
+/* CLOCK_MONOTONIC in nanoseconds. */
+long long th_now_ns(void);
+
+#endif /* ESHM_TESTS_HARNESS_H */

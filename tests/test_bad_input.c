@@ -1,0 +1,220 @@
+/*
+ * test_bad_input.c - every public function refuses bad arguments with a
+ * named error, and a corrupted or truncated segment is a named error too.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "client_util.h"
+#include "harness.h"
+#include "layout.h"
+
+static struct th_daemon daemon_;
+
+static int
+setup(void **state)
+{
+	return th_daemon_start(&daemon_, NULL);
+}
+
+static int
+teardown(void **state)
+{
+	th_daemon_cleanup(&daemon_);
+	return 0;
+}
+
+static void
+init_refused(const ESHMConfig *c, int expect)
+{
+	assert_null(eshm_init(c));
+	assert_int_equal(eshm_last_error(), expect);
+}
+
+static void
+bad_config_gets_named_errors(void **state)
+{
+	char longname[202];
+	ESHMConfig c;
+
+	assert_null(eshm_init(NULL));
+	assert_int_equal(eshm_last_error(), ESHM_ERROR_INVALID_PARAM);
+
+	c = eshm_default_config(NULL);
+	init_refused(&c, ESHM_ERROR_NAME_INVALID);
+	c = eshm_default_config("");
+	init_refused(&c, ESHM_ERROR_NAME_INVALID);
+	memset(longname, 'a', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	c = eshm_default_config(longname);
+	init_refused(&c, ESHM_ERROR_NAME_INVALID);
+	c = eshm_default_config("../etc/passwd");
+	init_refused(&c, ESHM_ERROR_NAME_INVALID);
+	c = eshm_default_config("a/b");
+	init_refused(&c, ESHM_ERROR_NAME_INVALID);
+	c = eshm_default_config("..");
+	init_refused(&c, ESHM_ERROR_NAME_INVALID);
+	c = eshm_default_config("tab\there");
+	init_refused(&c, ESHM_ERROR_NAME_INVALID);
+
+	c = eshm_default_config("bad_cfg");
+	c.role = (ESHMRole)42;
+	init_refused(&c, ESHM_ERROR_INVALID_PARAM);
+	c = eshm_default_config("bad_cfg");
+	c.disconnect_behavior = (ESHMDisconnectBehavior)9;
+	init_refused(&c, ESHM_ERROR_INVALID_PARAM);
+	c = eshm_default_config("bad_cfg");
+	c.stale_threshold_ms = 0;
+	init_refused(&c, ESHM_ERROR_INVALID_PARAM);
+	c = eshm_default_config("bad_cfg");
+	c.stale_threshold_ms = 600001;
+	init_refused(&c, ESHM_ERROR_INVALID_PARAM);
+}
+
+static void
+seed_custom_configuration_works_uninitialised(void **state)
+{
+	ESHMConfig config;
+	ESHMHandle *handle;
+
+	memset(&config, 0xab, sizeof(config)); /* what an uninitialised stack may hold */
+	config.shm_name = "my_shm";
+	config.role = ESHM_ROLE_MASTER;
+	config.use_threads = true;
+	config.stale_threshold_ms = 50;
+	config.disconnect_behavior = ESHM_DISCONNECT_IMMEDIATELY;
+	config.auto_cleanup = true;
+	handle = eshm_init(&config);
+	assert_non_null(handle);
+	assert_int_equal(eshm_get_role(handle), ESHM_ROLE_MASTER);
+	assert_int_equal(eshm_destroy(handle), ESHM_SUCCESS);
+}
+
+static void
+null_and_zero_arguments_refused(void **state)
+{
+	ESHMHandle *h = tc_attach("bad_args", ESHM_ROLE_MASTER, 100, ESHM_DISCONNECT_NEVER);
+	char buf[8];
+	size_t n;
+	bool alive;
+	ESHMStats st;
+
+	assert_non_null(h);
+	assert_int_equal(eshm_write(NULL, buf, 1), ESHM_ERROR_INVALID_PARAM);
+	assert_int_equal(eshm_write(h, NULL, 1), ESHM_ERROR_INVALID_PARAM);
+	assert_int_equal(eshm_write(h, buf, 0), ESHM_ERROR_INVALID_PARAM);
+	assert_int_equal(eshm_read(NULL, buf, sizeof(buf), &n), ESHM_ERROR_INVALID_PARAM);
+	assert_int_equal(eshm_read(h, NULL, sizeof(buf), &n), ESHM_ERROR_INVALID_PARAM);
+	assert_int_equal(eshm_read(h, buf, 0, &n), ESHM_ERROR_INVALID_PARAM);
+	assert_int_equal(eshm_read(h, buf, sizeof(buf), NULL), ESHM_ERROR_INVALID_PARAM);
+	assert_int_equal(eshm_read_timeout(NULL, buf, sizeof(buf), &n, 1), ESHM_ERROR_INVALID_PARAM);
+	assert_int_equal(eshm_read_timeout(h, buf, sizeof(buf), NULL, 1), ESHM_ERROR_INVALID_PARAM);
+	assert_int_equal(eshm_check_remote_alive(NULL, &alive), ESHM_ERROR_INVALID_PARAM);
+	assert_int_equal(eshm_check_remote_alive(h, NULL), ESHM_ERROR_INVALID_PARAM);
+	assert_int_equal(eshm_get_stats(NULL, &st), ESHM_ERROR_INVALID_PARAM);
+	assert_int_equal(eshm_get_stats(h, NULL), ESHM_ERROR_INVALID_PARAM);
+	assert_int_equal((int)eshm_get_role(NULL), -1);
+	assert_int_equal(eshm_destroy(NULL), ESHM_SUCCESS);
+	eshm_destroy(h);
+}
+
+static void
+options_setters_validate_values(void **state)
+{
+	ESHMOptions *o = eshm_options_new();
+
+	assert_non_null(o);
+	assert_int_equal(eshm_options_set_capacity(o, 0), ESHM_ERROR_INVALID_PARAM);
+	assert_int_equal(eshm_options_set_capacity(o, SEG_CAPACITY_MAX + 1), ESHM_ERROR_INVALID_PARAM);
+	assert_int_equal(eshm_options_set_capacity(NULL, 64), ESHM_ERROR_INVALID_PARAM);
+	assert_int_equal(eshm_options_set_capacity(o, 64), ESHM_SUCCESS);
+	assert_int_equal(eshm_options_set_heartbeat_period_us(o, 99), ESHM_ERROR_INVALID_PARAM);
+	assert_int_equal(eshm_options_set_heartbeat_period_us(o, 1000001), ESHM_ERROR_INVALID_PARAM);
+	assert_int_equal(eshm_options_set_heartbeat_period_us(o, 1000), ESHM_SUCCESS);
+	assert_int_equal(eshm_options_set_socket_path(o, NULL), ESHM_ERROR_INVALID_PARAM);
+	assert_int_equal(eshm_options_set_socket_path(o, ""), ESHM_ERROR_INVALID_PARAM);
+	assert_int_equal(eshm_options_set_connect_timeout_ms(o, 0), ESHM_ERROR_INVALID_PARAM);
+	eshm_options_free(o);
+	eshm_options_free(NULL);
+}
+
+static void
+every_error_code_has_its_own_sentence(void **state)
+{
+	int code;
+
+	for (code = ESHM_SUCCESS; code >= ESHM_ERROR_SYSTEM; code--) {
+		const char *s = eshm_error_string(code);
+
+		assert_non_null(s);
+		assert_true(strlen(s) > 5);
+		if (code < ESHM_SUCCESS)
+			assert_string_not_equal(s, eshm_error_string(code + 1));
+	}
+	assert_non_null(eshm_error_string(-9999));
+	assert_non_null(eshm_error_string(12345));
+}
+
+/* Put @len bytes of @data in /dev/shm as segment @name behind eshmd's back. */
+static void
+plant_object(const char *name, const void *data, size_t len)
+{
+	char obj[256];
+	int fd;
+
+	snprintf(obj, sizeof(obj), "/%s%s", daemon_.prefix, name);
+	fd = shm_open(obj, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, len), (ssize_t)len);
+	close(fd);
+}
+
+static void
+corrupted_or_truncated_segment_is_a_named_error(void **state)
+{
+	size_t total = seg_total_size(4096);
+	unsigned char *seg = calloc(1, total);
+	ESHMHandle *h;
+
+	memset(seg, 0x5a, 4096);
+	plant_object("bad_garbage", seg, 4096);
+	h = tc_attach("bad_garbage", ESHM_ROLE_AUTO, 100, ESHM_DISCONNECT_NEVER);
+	assert_null(h);
+	assert_int_equal(eshm_last_error(), ESHM_ERROR_SEGMENT_CORRUPT);
+
+	seg_format(seg, 4096, 1, 100, 0, 0, 0);
+	plant_object("bad_truncated", seg, total / 2);
+	h = tc_attach("bad_truncated", ESHM_ROLE_AUTO, 100, ESHM_DISCONNECT_NEVER);
+	assert_null(h);
+	assert_int_equal(eshm_last_error(), ESHM_ERROR_SEGMENT_CORRUPT);
+
+	/* eshmd still serves everyone else */
+	h = tc_attach("bad_neighbour", ESHM_ROLE_AUTO, 100, ESHM_DISCONNECT_NEVER);
+	assert_non_null(h);
+	eshm_destroy(h);
+	free(seg);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(bad_config_gets_named_errors),
+		cmocka_unit_test(seed_custom_configuration_works_uninitialised),
+		cmocka_unit_test(null_and_zero_arguments_refused),
+		cmocka_unit_test(options_setters_validate_values),
+		cmocka_unit_test(every_error_code_has_its_own_sentence),
+		cmocka_unit_test(corrupted_or_truncated_segment_is_a_named_error),
+	};
+
+	return cmocka_run_group_tests_name("bad_input", tests, setup, teardown);
+}

@@ -1,0 +1,223 @@
+/*
+ * test_liveness.c - heartbeat rate, stale and dead verdicts on real
+ * processes stopped with SIGSTOP and killed with SIGKILL.
+ *
+ * eshmd checks every 10 ms.  Bounds follow the promise: stale no earlier
+ * than the threshold and no later than threshold + 2 checks; alive again
+ * within one check of SIGCONT; dead within 10 ms whatever the threshold.
+ * Where a bound is measured from outside (kill() to our observation), a
+ * 5 ms allowance covers the observer's own polling and scheduling.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "client_util.h"
+#include "harness.h"
+
+#define CHECK_MS 10
+#define OBSERVER_SLACK_MS 5
+
+static struct th_daemon daemon_;
+
+static int
+setup(void **state)
+{
+	return th_daemon_start(&daemon_, NULL);
+}
+
+static int
+teardown(void **state)
+{
+	assert_int_equal(th_daemon_cleanup(&daemon_), 0);
+	return 0;
+}
+
+struct child_args {
+	const char *name;
+	uint32_t threshold_ms;
+};
+
+static int
+idle_slave(void *arg)
+{
+	const struct child_args *a = arg;
+	ESHMHandle *s = tc_attach(a->name, ESHM_ROLE_SLAVE, a->threshold_ms, ESHM_DISCONNECT_NEVER);
+
+	if (s == NULL)
+		return 1;
+	for (;;)
+		pause();
+}
+
+static bool
+remote_alive(void *arg)
+{
+	bool alive = false;
+
+	eshm_check_remote_alive(arg, &alive);
+	return alive;
+}
+
+static bool
+remote_not_alive(void *arg)
+{
+	return !remote_alive(arg);
+}
+
+static bool
+remote_dead(void *arg)
+{
+	ESHMStats st;
+
+	eshm_get_stats(arg, &st);
+	return st.remote_is_dead;
+}
+
+static void
+heartbeat_runs_at_1000_per_second(void **state)
+{
+	ESHMHandle *m = tc_attach("live_rate", ESHM_ROLE_MASTER, 100, ESHM_DISCONNECT_NEVER);
+	ESHMStats a, b;
+	long long t0, t1;
+	double rate;
+
+	assert_non_null(m);
+	tc_sleep_ms(50);
+	eshm_get_stats(m, &a);
+	t0 = th_now_ns();
+	tc_sleep_ms(1000);
+	eshm_get_stats(m, &b);
+	t1 = th_now_ns();
+	rate = (double)(b.master_heartbeat - a.master_heartbeat) * 1e9 / (double)(t1 - t0);
+	print_message("heartbeat rate %.1f/s\n", rate);
+	assert_true(rate >= 950.0 && rate <= 1050.0);
+	eshm_destroy(m);
+}
+
+static void
+stale_flagged_after_threshold_when_remote_stopped(void **state)
+{
+	struct child_args args = { "live_stale", 100 };
+	ESHMHandle *m = tc_attach(args.name, ESHM_ROLE_MASTER, 100, ESHM_DISCONNECT_NEVER);
+	long long t0, stale_ms, alive_ms;
+	pid_t pid;
+	int round;
+
+	assert_non_null(m);
+	pid = th_spawn(idle_slave, &args);
+	assert_true(th_wait_until(remote_alive, m, 5000));
+	for (round = 0; round < 3; round++) {
+		tc_sleep_ms(50);
+		t0 = th_now_ns();
+		kill(pid, SIGSTOP);
+		assert_true(th_wait_until(remote_not_alive, m, 2000));
+		stale_ms = (th_now_ns() - t0) / 1000000;
+
+		tc_sleep_ms(30);
+		t0 = th_now_ns();
+		kill(pid, SIGCONT);
+		assert_true(th_wait_until(remote_alive, m, 2000));
+		alive_ms = (th_now_ns() - t0) / 1000000;
+		print_message("stale after %lld ms, alive again after %lld ms\n", stale_ms, alive_ms);
+		assert_true(stale_ms >= args.threshold_ms);
+		assert_true(stale_ms <= args.threshold_ms + 2 * CHECK_MS + OBSERVER_SLACK_MS);
+		assert_true(alive_ms <= CHECK_MS + OBSERVER_SLACK_MS);
+	}
+	kill(pid, SIGKILL);
+	th_wait_child(pid);
+	eshm_destroy(m);
+}
+
+static void
+dead_reported_at_once_even_with_long_threshold(void **state)
+{
+	struct child_args args = { "live_dead", 5000 };
+	ESHMHandle *m = tc_attach(args.name, ESHM_ROLE_MASTER, 5000, ESHM_DISCONNECT_NEVER);
+	long long t0, dead_ms;
+	pid_t pid;
+
+	assert_non_null(m);
+	pid = th_spawn(idle_slave, &args);
+	assert_true(th_wait_until(remote_alive, m, 5000));
+	tc_sleep_ms(20);
+	t0 = th_now_ns();
+	kill(pid, SIGKILL);
+	assert_true(th_wait_until(remote_dead, m, 2000));
+	dead_ms = (th_now_ns() - t0) / 1000000;
+	print_message("dead after %lld ms\n", dead_ms);
+	assert_true(dead_ms <= 10);
+	assert_false(remote_alive(m));
+	th_wait_child(pid);
+	eshm_destroy(m);
+}
+
+static void
+immediately_behaviour_fails_io_while_remote_stale(void **state)
+{
+	struct child_args args = { "live_immediate", 50 };
+	ESHMHandle *m = tc_attach(args.name, ESHM_ROLE_MASTER, 50, ESHM_DISCONNECT_IMMEDIATELY);
+	char buf[8];
+	size_t n;
+	pid_t pid;
+
+	assert_non_null(m);
+	pid = th_spawn(idle_slave, &args);
+	assert_true(th_wait_until(remote_alive, m, 5000));
+	assert_int_equal(eshm_write(m, "x", 2), ESHM_SUCCESS);
+	kill(pid, SIGSTOP);
+	assert_true(th_wait_until(remote_not_alive, m, 2000));
+	tc_sleep_ms(2 * CHECK_MS);
+	assert_int_equal(eshm_write(m, "x", 2), ESHM_ERROR_REMOTE_STALE);
+	assert_int_equal(eshm_read(m, buf, sizeof(buf), &n), ESHM_ERROR_REMOTE_STALE);
+	kill(pid, SIGCONT);
+	assert_true(th_wait_until(remote_alive, m, 2000));
+	tc_sleep_ms(2 * CHECK_MS);
+	assert_int_equal(eshm_write(m, "x", 2), ESHM_SUCCESS);
+	kill(pid, SIGKILL);
+	th_wait_child(pid);
+	assert_true(th_wait_until(remote_dead, m, 2000));
+	assert_int_equal(eshm_write(m, "x", 2), ESHM_ERROR_REMOTE_DEAD);
+	eshm_destroy(m);
+}
+
+static void
+on_timeout_behaviour_tolerates_stale_fails_on_dead(void **state)
+{
+	struct child_args args = { "live_on_timeout", 50 };
+	ESHMHandle *m = tc_attach(args.name, ESHM_ROLE_MASTER, 50, ESHM_DISCONNECT_ON_TIMEOUT);
+	pid_t pid;
+
+	assert_non_null(m);
+	pid = th_spawn(idle_slave, &args);
+	assert_true(th_wait_until(remote_alive, m, 5000));
+	kill(pid, SIGSTOP);
+	assert_true(th_wait_until(remote_not_alive, m, 2000));
+	tc_sleep_ms(2 * CHECK_MS);
+	assert_int_equal(eshm_write(m, "x", 2), ESHM_SUCCESS);
+	kill(pid, SIGKILL);
+	th_wait_child(pid);
+	assert_true(th_wait_until(remote_dead, m, 2000));
+	assert_int_equal(eshm_write(m, "x", 2), ESHM_ERROR_REMOTE_DEAD);
+	eshm_destroy(m);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(heartbeat_runs_at_1000_per_second),
+		cmocka_unit_test(stale_flagged_after_threshold_when_remote_stopped),
+		cmocka_unit_test(dead_reported_at_once_even_with_long_threshold),
+		cmocka_unit_test(immediately_behaviour_fails_io_while_remote_stale),
+		cmocka_unit_test(on_timeout_behaviour_tolerates_stale_fails_on_dead),
+	};
+
+	return cmocka_run_group_tests_name("liveness", tests, setup, teardown);
+}

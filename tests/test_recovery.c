@@ -1,0 +1,330 @@
+/*
+ * test_recovery.c - what happens after a crash: a writer killed mid-write,
+ * eshmd killed and restarted under traffic, segments cleaned up.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "client_util.h"
+#include "harness.h"
+#include "layout.h"
+
+static struct th_daemon daemon_;
+
+static int
+setup(void **state)
+{
+	return th_daemon_start(&daemon_, NULL);
+}
+
+static int
+teardown(void **state)
+{
+	th_daemon_cleanup(&daemon_);
+	return 0;
+}
+
+/* Objects in /dev/shm for segment @name (0 or 1). */
+static int
+obj_count(const char *name)
+{
+	char full[256];
+
+	snprintf(full, sizeof(full), "%s%s", daemon_.prefix, name);
+	return th_shm_count(full);
+}
+
+/* ------------------------------------------------ writer killed mid-write */
+
+#define BIG (4u * 1024u * 1024u)
+
+static int
+big_writer(void *arg)
+{
+	ESHMConfig c = eshm_default_config(arg);
+	ESHMOptions *o = eshm_options_new();
+	unsigned char *buf = malloc(BIG);
+	ESHMHandle *m;
+	uint64_t i;
+
+	c.role = ESHM_ROLE_MASTER;
+	c.disconnect_behavior = ESHM_DISCONNECT_NEVER;
+	c.auto_cleanup = false;
+	eshm_options_set_capacity(o, BIG);
+	m = eshm_init_with_options(&c, o);
+	if (m == NULL || buf == NULL)
+		return 1;
+	for (i = 0;; i++) {
+		tc_fill(buf, BIG - (i % 4096), i);
+		eshm_write(m, buf, BIG - (i % 4096));
+	}
+}
+
+/* Map the segment read-only, as eshmctl peek does, to look at its sequence. */
+static uint64_t
+peek_seq(const char *name, int channel)
+{
+	struct seg_map map;
+	char obj[256];
+	uint64_t seq;
+	int fd;
+
+	snprintf(obj, sizeof(obj), "/%s%s", daemon_.prefix, name);
+	fd = shm_open(obj, O_RDONLY, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(seg_map_fd(fd, 1, &map), 0);
+	close(fd);
+	seq = atomic_load(&map.channel[channel]->seq);
+	seg_unmap(&map);
+	return seq;
+}
+
+static bool
+seq_even(void *arg)
+{
+	return (peek_seq(arg, SEG_M2S) & 1) == 0;
+}
+
+static void
+writer_killed_mid_write_never_hangs_or_tears_reader(void **state)
+{
+	const char *name = "rec_torn";
+	ESHMConfig c = eshm_default_config(name);
+	unsigned char *buf = malloc(BIG);
+	ESHMHandle *s;
+	int round, odd_at_kill = 0, good = 0;
+
+	c.role = ESHM_ROLE_SLAVE;
+	c.disconnect_behavior = ESHM_DISCONNECT_NEVER;
+	c.auto_cleanup = false;
+	assert_non_null(buf);
+	for (round = 0; round < 20; round++) {
+		pid_t pid = th_spawn(big_writer, (void *)name);
+		long long until;
+		size_t n;
+		int rc;
+
+		if (round == 0) {
+			tc_sleep_ms(200);
+			s = eshm_init(&c);
+			assert_non_null(s);
+		}
+		until = th_now_ns() + (5 + rand() % 40) * 1000000LL;
+		while (th_now_ns() < until) {
+			rc = eshm_read(s, buf, BIG, &n);
+			if (rc == ESHM_SUCCESS) {
+				assert_true(tc_intact(buf, n));
+				good++;
+			} else {
+				assert_int_equal(rc, ESHM_ERROR_NO_DATA);
+			}
+		}
+		kill(pid, SIGKILL);
+		th_wait_child(pid);
+		if (peek_seq(name, SEG_M2S) & 1)
+			odd_at_kill++;
+		/* reads stay bounded and whole while and after eshmd repairs */
+		until = th_now_ns() + 20 * 1000000LL;
+		while (th_now_ns() < until) {
+			rc = eshm_read(s, buf, BIG, &n);
+			if (rc == ESHM_SUCCESS)
+				assert_true(tc_intact(buf, n));
+			else
+				assert_int_equal(rc, ESHM_ERROR_NO_DATA);
+		}
+		assert_true(th_wait_until(seq_even, (void *)name, 1000));
+	}
+	print_message("%d of 20 kills left the sequence odd; %d whole messages read\n", odd_at_kill,
+	              good);
+	assert_true(odd_at_kill > 0);
+	assert_true(good > 0);
+	eshm_destroy(s);
+	free(buf);
+}
+
+/* ------------------------------------------------ eshmd restarts */
+
+static int
+counter_slave(void *arg)
+{
+	ESHMHandle *s = tc_attach(arg, ESHM_ROLE_SLAVE, 1000, ESHM_DISCONNECT_ON_TIMEOUT);
+	uint64_t v;
+	size_t n;
+
+	if (s == NULL)
+		return 1;
+	for (;;) {
+		int rc = eshm_read_timeout(s, &v, sizeof(v), &n, 5000);
+
+		if (rc == ESHM_ERROR_TIMEOUT)
+			return 2;
+		if (rc != ESHM_SUCCESS)
+			continue;
+		if (v == UINT64_MAX)
+			break;
+		if (eshm_write(s, &v, sizeof(v)) != ESHM_SUCCESS)
+			return 3;
+	}
+	return eshm_destroy(s) == ESHM_SUCCESS ? 0 : 4;
+}
+
+/* One echo round trip of @v; false if it did not come back in 2 s. */
+static bool
+echo_once(ESHMHandle *m, uint64_t v)
+{
+	long long deadline = th_now_ns() + 2000000000LL;
+	uint64_t back;
+	size_t n;
+
+	assert_int_equal(eshm_write(m, &v, sizeof(v)), ESHM_SUCCESS);
+	while (th_now_ns() < deadline) {
+		if (eshm_read_timeout(m, &back, sizeof(back), &n, 100) == ESHM_SUCCESS) {
+			assert_int_equal(back, v);
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool
+daemon_monitoring(void *arg)
+{
+	ESHMStats st;
+
+	eshm_get_stats(arg, &st);
+	return st.daemon_alive;
+}
+
+static void
+eshmd_killed_and_restarted_data_path_keeps_going(void **state)
+{
+	const char *name = "rec_restart";
+	ESHMHandle *m = tc_attach(name, ESHM_ROLE_MASTER, 1000, ESHM_DISCONNECT_ON_TIMEOUT);
+	uint64_t v = 0, stop = UINT64_MAX;
+	ESHMStats st;
+	pid_t pid;
+	int restart;
+
+	assert_non_null(m);
+	pid = th_spawn(counter_slave, (void *)name);
+	for (restart = 0; restart < 3; restart++) {
+		long long until = th_now_ns() + 100000000LL;
+		uint64_t before;
+		bool alive = false;
+
+		while (th_now_ns() < until)
+			assert_true(echo_once(m, ++v));
+		th_daemon_kill(&daemon_);
+		before = v;
+		until = th_now_ns() + 100000000LL;
+		while (th_now_ns() < until)
+			assert_true(echo_once(m, ++v));
+		assert_true(v > before + 10);
+		assert_int_equal(th_daemon_start(&daemon_, NULL), 0);
+		assert_true(th_wait_until(daemon_monitoring, m, 2000));
+		for (int i = 0; i < 100; i++)
+			assert_true(echo_once(m, ++v));
+		assert_int_equal(eshm_check_remote_alive(m, &alive), ESHM_SUCCESS);
+		assert_true(alive);
+		eshm_get_stats(m, &st);
+		assert_false(st.remote_is_dead);
+		assert_int_equal(obj_count(name), 1);
+	}
+	print_message("%llu round trips across 3 eshmd restarts\n", (unsigned long long)v);
+	assert_int_equal(eshm_write(m, &stop, sizeof(stop)), ESHM_SUCCESS);
+	assert_int_equal(th_wait_child(pid), 0);
+	assert_int_equal(eshm_destroy(m), ESHM_SUCCESS);
+	/* the role is free again: the re-established connection detached it */
+	m = tc_attach(name, ESHM_ROLE_MASTER, 1000, ESHM_DISCONNECT_NEVER);
+	assert_non_null(m);
+	eshm_destroy(m);
+}
+
+/* ------------------------------------------------ cleanup */
+
+static bool
+no_object_left(void *arg)
+{
+	return obj_count(arg) == 0;
+}
+
+static int
+attach_and_sleep(void *arg)
+{
+	if (tc_attach(arg, ESHM_ROLE_AUTO, 100, ESHM_DISCONNECT_NEVER) == NULL)
+		return 1;
+	for (;;)
+		pause();
+}
+
+static void
+auto_cleanup_leaves_nothing_in_dev_shm(void **state)
+{
+	ESHMHandle *m = tc_attach("rec_clean", ESHM_ROLE_MASTER, 100, ESHM_DISCONNECT_NEVER);
+	ESHMHandle *s = tc_attach("rec_clean", ESHM_ROLE_SLAVE, 100, ESHM_DISCONNECT_NEVER);
+	pid_t a, b;
+
+	assert_non_null(m);
+	assert_non_null(s);
+	assert_int_equal(obj_count("rec_clean"), 1);
+	eshm_destroy(m);
+	eshm_destroy(s);
+	assert_true(th_wait_until(no_object_left, "rec_clean", 1000));
+
+	/* endpoints killed rather than detached */
+	a = th_spawn(attach_and_sleep, "rec_killed");
+	b = th_spawn(attach_and_sleep, "rec_killed");
+	tc_sleep_ms(300);
+	assert_int_equal(obj_count("rec_killed"), 1);
+	kill(a, SIGKILL);
+	kill(b, SIGKILL);
+	th_wait_child(a);
+	th_wait_child(b);
+	assert_true(th_wait_until(no_object_left, "rec_killed", 1000));
+}
+
+static void
+without_auto_cleanup_segment_stays(void **state)
+{
+	ESHMConfig c = eshm_default_config("rec_keep");
+	ESHMHandle *m;
+	char buf[8];
+	size_t n;
+
+	c.auto_cleanup = false;
+	m = eshm_init(&c);
+	assert_non_null(m);
+	assert_int_equal(eshm_write(m, "kept", 5), ESHM_SUCCESS);
+	eshm_destroy(m);
+	tc_sleep_ms(50);
+	assert_int_equal(obj_count("rec_keep"), 1);
+	c.role = ESHM_ROLE_SLAVE;
+	m = eshm_init(&c);
+	assert_non_null(m);
+	assert_int_equal(eshm_read(m, buf, sizeof(buf), &n), ESHM_SUCCESS);
+	assert_string_equal(buf, "kept");
+	eshm_destroy(m);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(writer_killed_mid_write_never_hangs_or_tears_reader),
+		cmocka_unit_test(eshmd_killed_and_restarted_data_path_keeps_going),
+		cmocka_unit_test(auto_cleanup_leaves_nothing_in_dev_shm),
+		cmocka_unit_test(without_auto_cleanup_segment_stays),
+	};
+
+	return cmocka_run_group_tests_name("recovery", tests, setup, teardown);
+}
