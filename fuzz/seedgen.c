@@ -1,0 +1,167 @@
+/*
+ * seedgen.c - writes the seed corpora of the proto_parse and seg_validate
+ * targets from the real structures, so the seeds follow the contracts:
+ *
+ *	seedgen OUTDIR    writes OUTDIR/proto_parse/ and OUTDIR/seg_validate/
+ *
+ * fuzz/corpus/ in the tree holds its output; rerun it after a change to
+ * common/proto.h or common/layout.h.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "eshm.h"
+#include "layout.h"
+#include "proto.h"
+
+static const char *sg_dir;
+
+static void
+sg_write(const char *sub, const char *name, const void *buf, size_t len)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s/%s", sg_dir, sub, name);
+	f = fopen(path, "wb");
+	if (f == NULL || fwrite(buf, 1, len, f) != len || fclose(f) != 0) {
+		perror(path);
+		exit(1);
+	}
+}
+
+/* Write one datagram of @type with @body_len bytes of @body. */
+static void
+sg_datagram(const char *name, uint16_t type, const void *body, size_t body_len)
+{
+	unsigned char buf[PROTO_MSG_MAX];
+	struct proto_hdr h = {
+		.magic = PROTO_MAGIC, .version = PROTO_VERSION, .type = type,
+		.length = (uint32_t)body_len, .id = 7,
+	};
+
+	memcpy(buf, &h, sizeof(h));
+	if (body_len)
+		memcpy(buf + sizeof(h), body, body_len);
+	sg_write("proto_parse", name, buf, sizeof(h) + body_len);
+}
+
+static void
+sg_proto(void)
+{
+	struct proto_attach a;
+	struct proto_name n;
+	struct proto_create c;
+	struct proto_remove r;
+	struct proto_status st;
+
+	memset(&a, 0, sizeof(a));
+	snprintf(a.name, sizeof(a.name), "sensor.0");
+	a.role = ESHM_ROLE_AUTO;
+	a.stale_threshold_ms = 100;
+	a.capacity = 4096;
+	a.heartbeat_period_us = 1000;
+	a.flags = PROTO_ATTACH_AUTO_CLEANUP;
+	sg_datagram("attach", PROTO_REQ_ATTACH, &a, sizeof(a));
+	a.role = ESHM_ROLE_SLAVE;
+	a.generation = 42;
+	sg_datagram("reattach", PROTO_REQ_REATTACH, &a, sizeof(a));
+	/* Name without its NUL: must be refused. */
+	memset(a.name, 'A', sizeof(a.name));
+	sg_datagram("attach-unterminated", PROTO_REQ_ATTACH, &a, sizeof(a));
+	snprintf(a.name, sizeof(a.name), "../../etc/passwd");
+	sg_datagram("attach-escape", PROTO_REQ_ATTACH, &a, sizeof(a));
+
+	memset(&n, 0, sizeof(n));
+	snprintf(n.name, sizeof(n.name), "sensor.0");
+	sg_datagram("detach", PROTO_REQ_DETACH, &n, sizeof(n));
+	sg_datagram("show", PROTO_REQ_SHOW, &n, sizeof(n));
+	sg_datagram("peek", PROTO_REQ_PEEK, &n, sizeof(n));
+	sg_datagram("status", PROTO_REQ_STATUS, NULL, 0);
+	sg_datagram("list", PROTO_REQ_LIST, NULL, 0);
+	/* STATUS claiming a body it does not have. */
+	sg_datagram("status-bad-length", PROTO_REQ_STATUS, &n, 16);
+
+	memset(&c, 0, sizeof(c));
+	snprintf(c.name, sizeof(c.name), "bulk-1");
+	c.capacity = 1 << 20;
+	sg_datagram("create", PROTO_REQ_CREATE, &c, sizeof(c));
+	memset(&r, 0, sizeof(r));
+	snprintf(r.name, sizeof(r.name), "bulk-1");
+	r.force = 1;
+	sg_datagram("remove", PROTO_REQ_REMOVE, &r, sizeof(r));
+
+	memset(&st, 0, sizeof(st));
+	st.status = ESHM_ERROR_PROTOCOL;
+	snprintf(st.message, sizeof(st.message), "malformed request");
+	sg_datagram("reply-status", PROTO_REP_STATUS, &st, sizeof(st));
+	/* Unknown type, and a header cut short. */
+	sg_datagram("unknown-type", 0x7777, NULL, 0);
+	sg_write("proto_parse", "short", "CHSE\1\0", 6);
+}
+
+static void
+sg_segment(const char *name, uint64_t capacity, void (*spoil)(unsigned char *, size_t *))
+{
+	size_t size = seg_total_size(capacity);
+	unsigned char *buf = aligned_alloc(SEG_CACHE_LINE, size);
+
+	if (buf == NULL)
+		exit(1);
+	seg_format(buf, capacity, 3, 100, SEG_FLAG_AUTO_CLEANUP, 1000, 1000);
+	if (spoil)
+		spoil(buf, &size);
+	sg_write("seg_validate", name, buf, size);
+	free(buf);
+}
+
+static void
+sg_truncate(unsigned char *b, size_t *size)
+{
+	(void)b;
+	*size -= SEG_CACHE_LINE + 1;
+}
+
+static void
+sg_huge_capacity(unsigned char *b, size_t *size)
+{
+	((struct seg_header *)b)->capacity = UINT64_MAX / 2;
+	(void)size;
+}
+
+static void
+sg_version(unsigned char *b, size_t *size)
+{
+	((struct seg_header *)b)->version = SEG_LAYOUT_VERSION + 1;
+	(void)size;
+}
+
+int
+main(int argc, char **argv)
+{
+	char path[512];
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: seedgen OUTDIR\n");
+		return 2;
+	}
+	sg_dir = argv[1];
+	snprintf(path, sizeof(path), "%s/proto_parse", sg_dir);
+	if (mkdir(path, 0755) < 0 && errno != EEXIST)
+		return 1;
+	snprintf(path, sizeof(path), "%s/seg_validate", sg_dir);
+	if (mkdir(path, 0755) < 0 && errno != EEXIST)
+		return 1;
+	sg_proto();
+	sg_segment("cap1", 1, NULL);
+	sg_segment("cap40", 40, NULL);
+	sg_segment("cap64", 64, NULL);
+	sg_segment("cap200", 200, NULL);
+	sg_segment("truncated", 64, sg_truncate);
+	sg_segment("huge-capacity", 64, sg_huge_capacity);
+	sg_segment("future-version", 64, sg_version);
+	return 0;
+}
