@@ -1,0 +1,344 @@
+/*
+ * test_proto.c - the control protocol: datagram validation, descriptor
+ * passing, timeouts and hang-ups over a real SOCK_SEQPACKET pair, names.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdalign.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "eshm.h"
+#include "proto.h"
+
+struct dgram {
+	alignas(8) struct proto_hdr hdr;
+	union {
+		struct proto_attach attach;
+		struct proto_status status;
+		struct proto_segment_info seg;
+		struct proto_status_reply daemon;
+		unsigned char raw[PROTO_MSG_MAX];
+	} body;
+};
+
+static size_t
+make(struct dgram *d, uint16_t type)
+{
+	memset(d, 0, sizeof(*d));
+	d->hdr.magic = PROTO_MAGIC;
+	d->hdr.version = PROTO_VERSION;
+	d->hdr.type = type;
+	d->hdr.length = (uint32_t)proto_body_size(type);
+	d->hdr.id = 9;
+	return sizeof(d->hdr) + d->hdr.length;
+}
+
+static void
+every_type_has_a_body_size_and_fits_a_datagram(void **state)
+{
+	uint16_t types[] = {PROTO_REQ_ATTACH, PROTO_REQ_REATTACH, PROTO_REQ_DETACH,
+	                    PROTO_REQ_STATUS, PROTO_REQ_LIST,     PROTO_REQ_SHOW,
+	                    PROTO_REQ_CREATE, PROTO_REQ_REMOVE,   PROTO_REQ_PEEK,
+	                    PROTO_REP_STATUS, PROTO_REP_ATTACH,   PROTO_REP_DAEMON,
+	                    PROTO_REP_SEGMENT, PROTO_REP_DONE};
+	size_t i;
+
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		ssize_t n = proto_body_size(types[i]);
+
+		assert_true(n >= 0);
+		assert_true(sizeof(struct proto_hdr) + (size_t)n <= PROTO_MSG_MAX);
+	}
+	assert_int_equal(proto_body_size(PROTO_REQ_STATUS), 0);
+	assert_int_equal(proto_body_size(0), -1);
+	assert_int_equal(proto_body_size(99), -1);
+	assert_int_equal(proto_body_size(105), -1);
+}
+
+static void
+parse_accepts_well_formed_datagram(void **state)
+{
+	struct dgram d;
+	const struct proto_hdr *hdr;
+	const void *body;
+	size_t len = make(&d, PROTO_REQ_ATTACH);
+
+	strcpy(d.body.attach.name, "demo");
+	assert_int_equal(proto_parse(&d, len, &hdr, &body), ESHM_SUCCESS);
+	assert_ptr_equal(hdr, &d.hdr);
+	assert_ptr_equal(body, &d.body);
+	len = make(&d, PROTO_REQ_STATUS);
+	assert_int_equal(proto_parse(&d, len, &hdr, &body), ESHM_SUCCESS);
+}
+
+static void
+parse_rejects_bad_header_and_length(void **state)
+{
+	struct dgram d;
+	size_t len = make(&d, PROTO_REQ_ATTACH);
+
+	assert_int_equal(proto_parse(&d, sizeof(d.hdr) - 1, NULL, NULL), ESHM_ERROR_PROTOCOL);
+	assert_int_equal(proto_parse(NULL, len, NULL, NULL), ESHM_ERROR_PROTOCOL);
+	d.hdr.magic++;
+	assert_int_equal(proto_parse(&d, len, NULL, NULL), ESHM_ERROR_PROTOCOL);
+	d.hdr.magic--;
+	d.hdr.version = PROTO_VERSION + 1;
+	assert_int_equal(proto_parse(&d, len, NULL, NULL), ESHM_ERROR_VERSION_MISMATCH);
+	d.hdr.version = PROTO_VERSION;
+	d.hdr.type = 77;
+	assert_int_equal(proto_parse(&d, len, NULL, NULL), ESHM_ERROR_PROTOCOL);
+	d.hdr.type = PROTO_REQ_ATTACH;
+	d.hdr.length--;
+	assert_int_equal(proto_parse(&d, len, NULL, NULL), ESHM_ERROR_PROTOCOL);
+	d.hdr.length++;
+	/* Length field right, datagram short or long. */
+	assert_int_equal(proto_parse(&d, len - 1, NULL, NULL), ESHM_ERROR_PROTOCOL);
+	assert_int_equal(proto_parse(&d, len + 1, NULL, NULL), ESHM_ERROR_PROTOCOL);
+	assert_int_equal(proto_parse(&d, len, NULL, NULL), ESHM_SUCCESS);
+}
+
+static void
+parse_rejects_every_string_field_without_nul(void **state)
+{
+	struct dgram d;
+	size_t len;
+
+	len = make(&d, PROTO_REQ_ATTACH);
+	memset(d.body.attach.name, 'a', sizeof(d.body.attach.name));
+	assert_int_equal(proto_parse(&d, len, NULL, NULL), ESHM_ERROR_PROTOCOL);
+	len = make(&d, PROTO_REP_STATUS);
+	memset(d.body.status.message, 'm', sizeof(d.body.status.message));
+	assert_int_equal(proto_parse(&d, len, NULL, NULL), ESHM_ERROR_PROTOCOL);
+	len = make(&d, PROTO_REP_DAEMON);
+	memset(d.body.daemon.shm_prefix, 'p', sizeof(d.body.daemon.shm_prefix));
+	assert_int_equal(proto_parse(&d, len, NULL, NULL), ESHM_ERROR_PROTOCOL);
+	len = make(&d, PROTO_REP_DAEMON);
+	memset(d.body.daemon.version, 'v', sizeof(d.body.daemon.version));
+	assert_int_equal(proto_parse(&d, len, NULL, NULL), ESHM_ERROR_PROTOCOL);
+	len = make(&d, PROTO_REP_SEGMENT);
+	memset(d.body.seg.endpoint[1].comm, 'c', sizeof(d.body.seg.endpoint[1].comm));
+	assert_int_equal(proto_parse(&d, len, NULL, NULL), ESHM_ERROR_PROTOCOL);
+	len = make(&d, PROTO_REP_SEGMENT);
+	assert_int_equal(proto_parse(&d, len, NULL, NULL), ESHM_SUCCESS);
+}
+
+static void
+send_and_recv_carry_body_and_descriptor(void **state)
+{
+	alignas(8) unsigned char buf[PROTO_MSG_MAX];
+	struct proto_name name;
+	const struct proto_hdr *hdr;
+	const void *body;
+	struct stat a, b;
+	int sv[2], fd, got;
+	ssize_t n;
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	memset(&name, 0, sizeof(name));
+	strcpy(name.name, "seg-1");
+	assert_int_equal(proto_send(sv[0], PROTO_REQ_PEEK, 42, &name, fd), 0);
+	n = proto_recv(sv[1], buf, &got, 1000);
+	assert_int_equal(n, sizeof(struct proto_hdr) + sizeof(name));
+	assert_int_equal(proto_parse(buf, (size_t)n, &hdr, &body), ESHM_SUCCESS);
+	assert_int_equal(hdr->id, 42);
+	assert_int_equal(hdr->type, PROTO_REQ_PEEK);
+	assert_string_equal(((const struct proto_name *)body)->name, "seg-1");
+	assert_true(got >= 0);
+	assert_int_equal(fstat(fd, &a), 0);
+	assert_int_equal(fstat(got, &b), 0);
+	assert_true(a.st_ino == b.st_ino && a.st_dev == b.st_dev);
+	assert_true(fcntl(got, F_GETFD) & FD_CLOEXEC);
+	close(got);
+	/* Without a descriptor, *fd comes back -1. */
+	assert_int_equal(proto_send(sv[0], PROTO_REQ_STATUS, 1, NULL, -1), 0);
+	assert_int_equal(proto_recv(sv[1], buf, &got, 1000), sizeof(struct proto_hdr));
+	assert_int_equal(got, -1);
+	assert_int_equal(proto_send(sv[0], 77, 1, NULL, -1), -EINVAL);
+	close(fd);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+static void
+recv_times_out_and_sees_hang_up(void **state)
+{
+	alignas(8) unsigned char buf[PROTO_MSG_MAX];
+	int sv[2], got;
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	assert_int_equal(proto_recv(sv[1], buf, &got, 20), -ETIMEDOUT);
+	close(sv[0]);
+	assert_int_equal(proto_recv(sv[1], buf, &got, 1000), 0);
+	close(sv[1]);
+}
+
+struct responder {
+	int sock;
+	uint16_t type;   /* reply type to send */
+	int32_t status;
+	int wrong_id_first;
+};
+
+static void *
+respond(void *arg)
+{
+	struct responder *r = arg;
+	alignas(8) unsigned char buf[PROTO_MSG_MAX];
+	const struct proto_hdr *hdr;
+	union {
+		struct proto_attach_reply attach;
+		struct proto_status status;
+	} rep;
+	ssize_t n = proto_recv(r->sock, buf, NULL, 5000);
+
+	if (n <= 0 || proto_parse(buf, (size_t)n, &hdr, NULL) != 0)
+		return NULL;
+	memset(&rep, 0, sizeof(rep));
+	rep.attach.status = r->status;
+	rep.attach.capacity = 4096;
+	if (r->wrong_id_first)
+		proto_send(r->sock, r->type, hdr->id + 1000, &rep, -1);
+	proto_send(r->sock, r->type, hdr->id, &rep, -1);
+	return NULL;
+}
+
+static int
+call_with(struct responder *r, struct proto_attach_reply *out)
+{
+	struct proto_attach req;
+	pthread_t t;
+	int sv[2], fd, rc;
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	r->sock = sv[1];
+	memset(&req, 0, sizeof(req));
+	strcpy(req.name, "x");
+	assert_int_equal(pthread_create(&t, NULL, respond, r), 0);
+	rc = proto_call(sv[0], PROTO_REQ_ATTACH, &req, PROTO_REP_ATTACH, out, &fd, 5000);
+	pthread_join(t, NULL);
+	assert_int_equal(fd, -1);
+	close(sv[0]);
+	close(sv[1]);
+	return rc;
+}
+
+static void
+call_returns_matching_reply_and_its_status(void **state)
+{
+	struct responder r = {.type = PROTO_REP_ATTACH, .status = 0, .wrong_id_first = 1};
+	struct proto_attach_reply out;
+
+	assert_int_equal(call_with(&r, &out), ESHM_SUCCESS);
+	assert_int_equal(out.capacity, 4096);
+	r.type = PROTO_REP_STATUS;
+	r.status = ESHM_ERROR_ROLE_TAKEN;
+	assert_int_equal(call_with(&r, &out), ESHM_ERROR_ROLE_TAKEN);
+	/* A status reply saying success where an attach reply was due. */
+	r.status = 0;
+	assert_int_equal(call_with(&r, &out), ESHM_ERROR_PROTOCOL);
+	r.type = PROTO_REP_DAEMON;
+	assert_int_equal(call_with(&r, &out), ESHM_ERROR_PROTOCOL);
+}
+
+static void
+call_reports_unavailable_on_silence_and_hang_up(void **state)
+{
+	struct proto_attach_reply out;
+	int sv[2], fd;
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	assert_int_equal(proto_call(sv[0], PROTO_REQ_STATUS, NULL, PROTO_REP_ATTACH, &out, &fd, 20),
+	                 ESHM_ERROR_DAEMON_UNAVAILABLE);
+	close(sv[1]);
+	assert_int_equal(proto_call(sv[0], PROTO_REQ_STATUS, NULL, PROTO_REP_ATTACH, &out, &fd, 20),
+	                 ESHM_ERROR_DAEMON_UNAVAILABLE);
+	close(sv[0]);
+}
+
+static void
+connect_fails_cleanly_for_missing_or_overlong_path(void **state)
+{
+	char longpath[200];
+
+	assert_int_equal(proto_connect("/nonexistent/eshm/eshmd.sock"), -ENOENT);
+	memset(longpath, 'a', sizeof(longpath) - 1);
+	longpath[sizeof(longpath) - 1] = '\0';
+	assert_int_equal(proto_connect(longpath), -ENAMETOOLONG);
+	assert_int_equal(proto_connect(NULL), -EINVAL);
+	assert_int_equal(proto_connect(""), -EINVAL);
+}
+
+static void
+names_follow_the_segment_alphabet(void **state)
+{
+	char name[PROTO_NAME_MAX + 2];
+
+	assert_int_equal(proto_name_valid("demo"), 0);
+	assert_int_equal(proto_name_valid("a.b_c-D9"), 0);
+	assert_int_equal(proto_name_valid("x."), 0);
+	assert_int_equal(proto_name_valid(NULL), ESHM_ERROR_NAME_INVALID);
+	assert_int_equal(proto_name_valid(""), ESHM_ERROR_NAME_INVALID);
+	assert_int_equal(proto_name_valid("."), ESHM_ERROR_NAME_INVALID);
+	assert_int_equal(proto_name_valid(".."), ESHM_ERROR_NAME_INVALID);
+	assert_int_equal(proto_name_valid(".hidden"), ESHM_ERROR_NAME_INVALID);
+	assert_int_equal(proto_name_valid("-opt"), ESHM_ERROR_NAME_INVALID);
+	assert_int_equal(proto_name_valid("a/b"), ESHM_ERROR_NAME_INVALID);
+	assert_int_equal(proto_name_valid("a b"), ESHM_ERROR_NAME_INVALID);
+	assert_int_equal(proto_name_valid("tab\t"), ESHM_ERROR_NAME_INVALID);
+	assert_int_equal(proto_name_valid("caf\xc3\xa9"), ESHM_ERROR_NAME_INVALID);
+	memset(name, 'n', PROTO_NAME_MAX);
+	name[PROTO_NAME_MAX] = '\0';
+	assert_int_equal(proto_name_valid(name), 0);
+	name[PROTO_NAME_MAX] = 'n';
+	name[PROTO_NAME_MAX + 1] = '\0';
+	assert_int_equal(proto_name_valid(name), ESHM_ERROR_NAME_INVALID);
+}
+
+static void
+every_error_code_has_its_own_sentence(void **state)
+{
+	int a, b;
+
+	for (a = ESHM_ERROR_SYSTEM; a <= 0; a++) {
+		const char *s = eshm_error_string(a);
+
+		assert_non_null(s);
+		assert_true(strlen(s) > 5);
+		assert_string_not_equal(s, eshm_error_string(-1000));
+		for (b = ESHM_ERROR_SYSTEM; b < a; b++)
+			assert_string_not_equal(s, eshm_error_string(b));
+	}
+	assert_non_null(eshm_error_string(12345));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(every_type_has_a_body_size_and_fits_a_datagram),
+		cmocka_unit_test(parse_accepts_well_formed_datagram),
+		cmocka_unit_test(parse_rejects_bad_header_and_length),
+		cmocka_unit_test(parse_rejects_every_string_field_without_nul),
+		cmocka_unit_test(send_and_recv_carry_body_and_descriptor),
+		cmocka_unit_test(recv_times_out_and_sees_hang_up),
+		cmocka_unit_test(call_returns_matching_reply_and_its_status),
+		cmocka_unit_test(call_reports_unavailable_on_silence_and_hang_up),
+		cmocka_unit_test(connect_fails_cleanly_for_missing_or_overlong_path),
+		cmocka_unit_test(names_follow_the_segment_alphabet),
+		cmocka_unit_test(every_error_code_has_its_own_sentence),
+	};
+
+	return cmocka_run_group_tests_name("proto", tests, NULL, NULL);
+}
