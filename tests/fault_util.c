@@ -1,0 +1,171 @@
+/*
+ * fault_util.c - shared pieces of the hostile-input, fault and
+ * security tests (see fault_util.h).
+ */
+#include "fault_util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "eshm.h"
+
+unsigned
+tf_env_count(const char *var, unsigned dflt)
+{
+	const char *v = getenv(var);
+	char *end;
+	unsigned long n;
+
+	if (v == NULL || *v == '\0')
+		return dflt;
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (errno != 0 || *end != '\0' || n == 0 || n > 100000000ul)
+		return dflt;
+	return (unsigned)n;
+}
+
+int
+tf_proc_fds(pid_t pid)
+{
+	char path[64];
+	struct dirent *de;
+	DIR *dir;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%ld/fd", (long)pid);
+	dir = opendir(path);
+	if (dir == NULL)
+		return -1;
+	while ((de = readdir(dir)) != NULL)
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(dir);
+	return n;
+}
+
+long
+tf_proc_rss_kb(pid_t pid)
+{
+	char path[64], line[256];
+	long kb = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+uint64_t
+tf_rand(uint64_t *state)
+{
+	uint64_t x = *state;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	*state = x;
+	return x * UINT64_C(0x2545f4914f6cdd1d);
+}
+
+int
+tf_request(const struct th_daemon *d, uint16_t type, const void *body, uint16_t expect,
+           void *reply, int *fd)
+{
+	unsigned char scratch[PROTO_MSG_MAX];
+	int sock, rc, got = -1;
+
+	sock = proto_connect(d->sock);
+	if (sock < 0)
+		return ESHM_ERROR_DAEMON_UNAVAILABLE;
+	rc = proto_call(sock, type, body, expect, reply ? reply : scratch, &got, 5000);
+	close(sock);
+	if (fd != NULL)
+		*fd = got;
+	else if (got >= 0)
+		close(got);
+	return rc;
+}
+
+int
+tf_status(const struct th_daemon *d, struct proto_status_reply *r)
+{
+	memset(r, 0, sizeof(*r));
+	return tf_request(d, PROTO_REQ_STATUS, NULL, PROTO_REP_DAEMON, r, NULL);
+}
+
+int
+tf_map_segment(const struct th_daemon *d, const char *name, struct seg_map *map)
+{
+	char obj[512];
+	int fd, rc;
+
+	snprintf(obj, sizeof(obj), "/%s%s", d->prefix, name);
+	fd = shm_open(obj, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0);
+	if (fd < 0)
+		return ESHM_ERROR_NOT_FOUND;
+	rc = seg_map_fd(fd, 1, map);
+	close(fd);
+	return rc;
+}
+
+bool
+tf_log_contains(const struct th_daemon *d, const char *needle)
+{
+	char line[1024];
+	bool found = false;
+	FILE *f = fopen(d->log, "r");
+
+	if (f == NULL)
+		return false;
+	while (!found && fgets(line, sizeof(line), f) != NULL)
+		found = strstr(line, needle) != NULL;
+	fclose(f);
+	return found;
+}
+
+bool
+tf_running(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	if (pid <= 0 || kill(pid, 0) < 0)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p != NULL && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
+}
+
+int
+tf_write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f == NULL)
+		return -1;
+	fputs(text, f);
+	return fclose(f) == 0 ? 0 : -1;
+}

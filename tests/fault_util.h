@@ -1,0 +1,61 @@
+/*
+ * fault_util.h - what the hostile-input, fault and security tests
+ * share: campaign sizes from the environment, eshmd's resource counts from
+ * /proc, raw control requests that bypass libeshm-client's own checks, and
+ * a read-only look into a segment.
+ */
+#ifndef ESHM_TESTS_FAULT_UTIL_H
+#define ESHM_TESTS_FAULT_UTIL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "harness.h"
+#include "layout.h"
+#include "proto.h"
+
+/*
+ * The campaign size @var from the environment (e.g. ESHM_FAULT_KILLS), or
+ * @dflt (the `make check` size) when unset or not a positive number.
+ */
+unsigned tf_env_count(const char *var, unsigned dflt);
+
+/* Open descriptors of @pid (entries of /proc/PID/fd), or -1. */
+int tf_proc_fds(pid_t pid);
+
+/* VmRSS of @pid in KiB, or -1. */
+long tf_proc_rss_kb(pid_t pid);
+
+/* A small fast PRNG (xorshift64*); *@state must start non-zero. */
+uint64_t tf_rand(uint64_t *state);
+
+/*
+ * One raw request of @type with @body (its full fixed size) on a fresh
+ * connection to @d's socket; the reply's body goes to @reply (of
+ * proto_body_size(@expect) bytes, may be NULL for a status).  A passed fd is
+ * stored in *@fd if @fd is not NULL, else closed.
+ * Returns the reply's status or a transport ESHM_ERROR_*.
+ */
+int tf_request(const struct th_daemon *d, uint16_t type, const void *body, uint16_t expect,
+               void *reply, int *fd);
+
+/* eshmd's STATUS reply.  Returns 0 or an ESHM_ERROR_*. */
+int tf_status(const struct th_daemon *d, struct proto_status_reply *r);
+
+/*
+ * Map the object of segment @name read-only straight from /dev/shm (the
+ * tests run as eshmd's user) and validate it.  Returns 0 or ESHM_ERROR_*.
+ */
+int tf_map_segment(const struct th_daemon *d, const char *name, struct seg_map *map);
+
+/* True if eshmd's log of @d contains @needle. */
+bool tf_log_contains(const struct th_daemon *d, const char *needle);
+
+/* True while @pid exists and is not a zombie. */
+bool tf_running(pid_t pid);
+
+/* Write @text to a fresh file @path (mode 0644). Returns 0 or -1. */
+int tf_write_file(const char *path, const char *text);
+
+#endif /* ESHM_TESTS_FAULT_UTIL_H */
