@@ -1,0 +1,92 @@
+/*
+ * ctl_cmd_remove.c - eshmctl remove NAME: unlink a segment, detaching its
+ * endpoints only when forced.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ctl_commands.h"
+#include "ctl_conn.h"
+#include "eshm.h"
+#include "layout.h"
+
+enum { CTL_OPT_FORCE = 'f' };
+
+static const struct option ctl_remove_longopts[] = {
+	CTL_COMMON_LONGOPTS,
+	{ "force", no_argument, NULL, CTL_OPT_FORCE },
+	{ NULL, 0, NULL, 0 },
+};
+
+/*
+ * After a refusal, name the endpoints still attached, so the operator
+ * knows whom to stop.  Best effort: silent if eshmd does not answer.
+ */
+static void
+ctl_remove_explain_busy(const struct ctl_ctx *ctx, const char *name)
+{
+	static const char *const role[2] = { "master", "slave" };
+	struct proto_segment_info seg;
+	struct proto_name req;
+	int sock, fd = -1, i;
+
+	memset(&req, 0, sizeof(req));
+	snprintf(req.name, sizeof(req.name), "%s", name);
+	sock = proto_connect(ctx->socket_path);
+	if (sock < 0)
+		return;
+	if (proto_call(sock, PROTO_REQ_SHOW, &req, PROTO_REP_SEGMENT, &seg, &fd,
+	               CTL_REPLY_TIMEOUT_MS) == 0) {
+		for (i = 0; i < 2; i++)
+			if (seg.endpoint[i].state == SEG_EP_ALIVE ||
+			    seg.endpoint[i].state == SEG_EP_STALE)
+				fprintf(stderr, "eshmctl:   %s: pid %" PRId32 " (%s), %s\n", role[i],
+				        seg.endpoint[i].pid, seg.endpoint[i].comm,
+				        seg_state_name(seg.endpoint[i].state));
+	}
+	if (fd >= 0)
+		close(fd);
+	close(sock);
+}
+
+static int
+ctl_remove_run(struct ctl_ctx *ctx, int argc, char **argv)
+{
+	struct proto_remove req;
+	struct proto_status rep;
+	int opt, rc;
+
+	memset(&req, 0, sizeof(req));
+	while ((opt = ctl_getopt(ctx, argc, argv, "f", ctl_remove_longopts)) != -1) {
+		if (opt != CTL_OPT_FORCE)
+			return ctx->exit_code;
+		req.force = 1;
+	}
+	rc = ctl_operands(ctx, argc, argv, 1, 1);
+	if (rc != 0)
+		return rc;
+	rc = ctl_check_name(ctx, argv[optind]);
+	if (rc != 0)
+		return rc;
+	snprintf(req.name, sizeof(req.name), "%s", argv[optind]);
+	rc = ctl_request(ctx, req.name, PROTO_REQ_REMOVE, &req, PROTO_REP_STATUS, &rep, NULL);
+	if (rc == ESHM_ERROR_BUSY)
+		ctl_remove_explain_busy(ctx, req.name);
+	return rc == 0 ? CTL_EXIT_OK : CTL_EXIT_FAIL;
+}
+
+const struct ctl_cmd ctl_cmd_remove = {
+	.name = "remove",
+	.synopsis = "NAME [--force]",
+	.help = "Remove the segment NAME.  eshmd refuses while an endpoint is attached\n"
+	        "(alive or stale) and names it.\n\n"
+	        "Options:\n"
+	        "  -f, --force     remove it anyway: attached endpoints are detached and\n"
+	        "                  their next eshm_write() or eshm_read() returns\n"
+	        "                  ESHM_ERROR_DETACHED; they do not crash\n",
+	.run = ctl_remove_run,
+};

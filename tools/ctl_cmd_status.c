@@ -1,0 +1,67 @@
+/*
+ * ctl_cmd_status.c - eshmctl status: eshmd itself at a glance.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "ctl_commands.h"
+#include "ctl_conn.h"
+#include "ctl_fmt.h"
+#include "layout.h"
+#include "ctl_json.h"
+
+static const struct option ctl_status_longopts[] = {
+	CTL_COMMON_LONGOPTS,
+	{ "json", no_argument, NULL, CTL_OPT_JSON },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void
+ctl_status_print(const struct proto_status_reply *st)
+{
+	char buf[CTL_FMT_SIZE];
+
+	printf("version     %s\n", st->version);
+	printf("pid         %" PRId32 "\n", st->pid);
+	printf("uptime      %s\n", ctl_fmt_duration(st->uptime_ms, buf));
+	printf("socket      %s\n", st->socket_path);
+	printf("shm prefix  %s (/dev/shm/%s*)\n", st->shm_prefix, st->shm_prefix);
+	printf("check       every %" PRIu32 " ms\n", st->check_interval_ms);
+	printf("segments    %" PRIu32 "\n", st->segments);
+	printf("endpoints   %" PRIu32 " alive, %" PRIu32 " stale, %" PRIu32 " dead, %" PRIu32
+	       " detached\n",
+	       st->endpoints_by_state[SEG_EP_ALIVE], st->endpoints_by_state[SEG_EP_STALE],
+	       st->endpoints_by_state[SEG_EP_DEAD], st->endpoints_by_state[SEG_EP_DETACHED]);
+}
+
+static int
+ctl_status_run(struct ctl_ctx *ctx, int argc, char **argv)
+{
+	struct proto_status_reply st;
+	int rc;
+
+	/* No option of its own: anything but the end is --help or an error. */
+	if (ctl_getopt(ctx, argc, argv, "", ctl_status_longopts) != -1)
+		return ctx->exit_code;
+	rc = ctl_operands(ctx, argc, argv, 0, 0);
+	if (rc != 0)
+		return rc;
+	if (ctl_request(ctx, NULL, PROTO_REQ_STATUS, NULL, PROTO_REP_DAEMON, &st, NULL) != 0)
+		return CTL_EXIT_FAIL;
+	if (ctx->json)
+		return ctl_json_print(ctl_json_status(&st));
+	ctl_status_print(&st);
+	return fflush(stdout) == 0 ? CTL_EXIT_OK : CTL_EXIT_FAIL;
+}
+
+const struct ctl_cmd ctl_cmd_status = {
+	.name = "status",
+	.synopsis = "[--json]",
+	.help = "Show eshmd's version, pid, uptime, socket, shared-memory prefix and how\n"
+	        "many segments and endpoints (by state) it supervises.\n\n"
+	        "Options:\n"
+	        "  --json          print a JSON object (schema in eshmctl(8))\n",
+	.run = ctl_status_run,
+};

@@ -1,0 +1,232 @@
+/*
+ * ctl_conn.c - connecting to eshmd, receiving a LIST, and explaining failures
+ * to the operator.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ctl_conn.h"
+#include "eshm.h"
+
+void
+ctl_explain_connect(const struct ctl_ctx *ctx, int err, char *buf, size_t len)
+{
+	const char *path = ctx->socket_path;
+	char why[128];
+
+	/* Say where a non-default path came from: a stale $ESHM_SOCKET is a
+	 * common reason for "not running". */
+	if (ctx->socket_origin != NULL)
+		snprintf(why, sizeof(why), "%s; path from %s", strerror(err), ctx->socket_origin);
+	else
+		snprintf(why, sizeof(why), "%s", strerror(err));
+	switch (err) {
+	case ENOENT:
+	case ECONNREFUSED:
+		if (ctx->socket_origin != NULL)
+			snprintf(why, sizeof(why), "%s; path from %s",
+			         err == ENOENT ? "no such socket" : "connection refused",
+			         ctx->socket_origin);
+		else
+			snprintf(why, sizeof(why), "%s",
+			         err == ENOENT ? "no such socket" : "connection refused");
+		snprintf(buf, len, "eshmd is not running at %s (%s); start it with systemctl start eshmd",
+		         path, why);
+		break;
+	case EACCES:
+	case EPERM:
+		snprintf(buf, len,
+		         "permission denied on eshmd's socket %s (%s); run eshmctl as root or as a "
+		         "member of the socket's group",
+		         path, why);
+		break;
+	case ENOTSOCK:
+	case EPROTOTYPE:
+		snprintf(buf, len, "%s is not eshmd's socket (%s); give the right one with --socket",
+		         path, why);
+		break;
+	case ENAMETOOLONG:
+	case EINVAL:
+		snprintf(buf, len, "socket path %s is too long for a Unix socket (%s)", path, why);
+		break;
+	default:
+		snprintf(buf, len, "cannot connect to eshmd at %s (%s)", path, why);
+		break;
+	}
+}
+
+int
+ctl_connect(const struct ctl_ctx *ctx)
+{
+	char why[512];
+	int fd;
+
+	fd = proto_connect(ctx->socket_path);
+	if (fd >= 0)
+		return fd;
+	ctl_explain_connect(ctx, -fd, why, sizeof(why));
+	ctl_error("%s", why);
+	return -1;
+}
+
+int
+ctl_request(const struct ctl_ctx *ctx, const char *name, uint16_t type, const void *body,
+            uint16_t expect_type, void *reply, int *fd)
+{
+	int sock, rc, passed = -1;
+
+	/* A failed call leaves no stale message to report. */
+	memset(reply, 0, (size_t)proto_body_size(expect_type));
+	sock = ctl_connect(ctx);
+	if (sock < 0)
+		return ESHM_ERROR_DAEMON_UNAVAILABLE;
+	rc = proto_call(sock, type, body, expect_type, reply, &passed, CTL_REPLY_TIMEOUT_MS);
+	close(sock);
+	if (rc != 0 && passed >= 0) {
+		close(passed);
+		passed = -1;
+	}
+	if (fd != NULL)
+		*fd = passed;
+	else if (passed >= 0)
+		close(passed);
+	if (rc != 0)
+		ctl_report(ctx, rc, name,
+		           expect_type == PROTO_REP_STATUS ? ((const struct proto_status *)reply)->message
+		                                           : NULL);
+	return rc;
+}
+
+int
+ctl_list(int sock, void (*each)(const struct proto_segment_info *seg, void *arg), void *arg)
+{
+	/* Aligned so the bodies can be read in place after proto_parse. */
+	_Alignas(8) unsigned char buf[PROTO_MSG_MAX];
+	const uint32_t id = (uint32_t)getpid();
+	const struct proto_hdr *hdr;
+	const void *body;
+	struct proto_status st;
+	ssize_t n;
+	int fd, rc;
+
+	if (proto_send(sock, PROTO_REQ_LIST, id, NULL, -1) < 0)
+		return ESHM_ERROR_DAEMON_UNAVAILABLE;
+	for (;;) {
+		n = proto_recv(sock, buf, &fd, CTL_REPLY_TIMEOUT_MS);
+		if (fd >= 0)
+			close(fd);
+		if (n <= 0)
+			return ESHM_ERROR_DAEMON_UNAVAILABLE;
+		rc = proto_parse(buf, (size_t)n, &hdr, &body);
+		if (rc != 0)
+			return rc;
+		if (hdr->id != id)
+			return ESHM_ERROR_PROTOCOL;
+		switch (hdr->type) {
+		case PROTO_REP_SEGMENT:
+			each(body, arg);
+			break;
+		case PROTO_REP_DONE:
+		case PROTO_REP_STATUS:
+			memcpy(&st, body, sizeof(st));
+			if (hdr->type == PROTO_REP_STATUS && st.status == 0)
+				return ESHM_ERROR_PROTOCOL;
+			return st.status;
+		default:
+			return ESHM_ERROR_PROTOCOL;
+		}
+	}
+}
+
+void
+ctl_explain(const struct ctl_ctx *ctx, int status, const char *name, const char *detail,
+            char *buf, size_t len)
+{
+	const char *path = ctx->socket_path;
+	char what[400];
+	const char *seg = name != NULL ? name : "";
+
+	switch (status) {
+	case ESHM_ERROR_NOT_FOUND:
+		snprintf(what, sizeof(what),
+		         "no segment named '%s' in eshmd at %s; 'eshmctl list' shows the segments",
+		         seg, path);
+		break;
+	case ESHM_ERROR_PERMISSION:
+		snprintf(what, sizeof(what),
+		         "permission denied: eshmd's access policy does not allow uid %u this on "
+		         "%s%s%s; run as the segment's owner or as root, or change [access] in "
+		         "eshmd.conf",
+		         (unsigned)getuid(), name != NULL ? "segment '" : "eshmd", seg,
+		         name != NULL ? "'" : "");
+		break;
+	case ESHM_ERROR_BUSY:
+		snprintf(what, sizeof(what),
+		         "segment '%s' has attached endpoints; stop them first, or add --force to "
+		         "detach them",
+		         seg);
+		break;
+	case ESHM_ERROR_EXISTS:
+		snprintf(what, sizeof(what),
+		         "segment '%s' already exists; 'eshmctl show %s' describes it", seg, seg);
+		break;
+	case ESHM_ERROR_LIMIT:
+		snprintf(what, sizeof(what),
+		         "eshmd refused: one of its [limits] (segments, endpoints, capacity) is "
+		         "reached; raise it in eshmd.conf or remove unused segments");
+		break;
+	case ESHM_ERROR_NO_SPACE:
+		snprintf(what, sizeof(what),
+		         "/dev/shm has no room for the segment; free space there or ask for a "
+		         "smaller --capacity");
+		break;
+	case ESHM_ERROR_NAME_INVALID:
+		snprintf(what, sizeof(what), "eshmd refused the segment name '%s' as invalid", seg);
+		break;
+	case ESHM_ERROR_SEGMENT_CORRUPT:
+		snprintf(what, sizeof(what),
+		         "segment '%s' is corrupt (its header does not validate); remove it with "
+		         "eshmctl remove --force",
+		         seg);
+		break;
+	case ESHM_ERROR_VERSION_MISMATCH:
+		snprintf(what, sizeof(what),
+		         "eshmd at %s uses another protocol or layout version; use the eshmctl of "
+		         "the same eshm release",
+		         path);
+		break;
+	case ESHM_ERROR_DAEMON_UNAVAILABLE:
+		snprintf(what, sizeof(what),
+		         "eshmd at %s stopped answering (hung up or timed out after %d ms); check "
+		         "systemctl status eshmd",
+		         path, CTL_REPLY_TIMEOUT_MS);
+		break;
+	case ESHM_ERROR_PROTOCOL:
+		snprintf(what, sizeof(what),
+		         "eshmd at %s and eshmctl do not understand each other (malformed "
+		         "message); use matching versions",
+		         path);
+		break;
+	default:
+		snprintf(what, sizeof(what), "eshmd failed%s%s%s: %s", name != NULL ? " on '" : "",
+		         seg, name != NULL ? "'" : "", eshm_error_string(status));
+		break;
+	}
+	if (detail != NULL && detail[0] != '\0')
+		snprintf(buf, len, "%s (eshmd says: %s)", what, detail);
+	else
+		snprintf(buf, len, "%s", what);
+}
+
+int
+ctl_report(const struct ctl_ctx *ctx, int status, const char *name, const char *detail)
+{
+	char why[700];
+
+	ctl_explain(ctx, status, name, detail, why, sizeof(why));
+	return ctl_error("%s", why);
+}

@@ -1,0 +1,58 @@
+/*
+ * ctl_conn.h - eshmctl's conversation with eshmd: connecting to the control
+ * socket and turning every failure into a sentence that says what to do.
+ */
+#ifndef ESHMCTL_CONN_H
+#define ESHMCTL_CONN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ctl_cli.h"
+#include "proto.h"
+
+/* How long eshmctl waits for any reply of eshmd. */
+#define CTL_REPLY_TIMEOUT_MS 5000
+
+/*
+ * Connect to eshmd at ctx->socket_path.  Returns the socket, or -1 after
+ * printing on stderr why (not running, permission, bad path) and what to do.
+ */
+int ctl_connect(const struct ctl_ctx *ctx);
+
+/*
+ * Connect, send request @type with @body, wait for its reply of
+ * @expect_type into @reply (and a passed fd into *@fd, -1 if none; @fd may
+ * be NULL when none is expected), and close the connection.  Every failure
+ * is explained on stderr (about segment @name, NULL if none).  Returns 0,
+ * the reply's ESHM_ERROR_* status, or ESHM_ERROR_DAEMON_UNAVAILABLE when
+ * eshmd could not be reached.
+ */
+int ctl_request(const struct ctl_ctx *ctx, const char *name, uint16_t type, const void *body,
+                uint16_t expect_type, void *reply, int *fd);
+
+/*
+ * Write into @buf (@len bytes) the sentence for connection failure @err
+ * (an errno value) to ctx->socket_path.
+ */
+void ctl_explain_connect(const struct ctl_ctx *ctx, int err, char *buf, size_t len);
+
+/*
+ * Send a LIST on @sock and receive its replies, calling @each with every
+ * segment until the closing DONE.  Returns 0, the status of an error
+ * reply, or ESHM_ERROR_DAEMON_UNAVAILABLE / ESHM_ERROR_PROTOCOL.
+ */
+int ctl_list(int sock, void (*each)(const struct proto_segment_info *seg, void *arg), void *arg);
+
+/*
+ * Write into @buf (@len bytes) what the failure @status of eshmd means for
+ * segment @name (NULL if none) and what to do about it; @detail is eshmd's
+ * own message, or NULL or empty.
+ */
+void ctl_explain(const struct ctl_ctx *ctx, int status, const char *name, const char *detail,
+                 char *buf, size_t len);
+
+/* ctl_explain() printed on stderr.  Returns CTL_EXIT_FAIL. */
+int ctl_report(const struct ctl_ctx *ctx, int status, const char *name, const char *detail);
+
+#endif /* ESHMCTL_CONN_H */

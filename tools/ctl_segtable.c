@@ -1,0 +1,87 @@
+/*
+ * ctl_segtable.c - rows of the segment table shown by list and watch.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "ctl_fmt.h"
+#include "layout.h"
+#include "ctl_segtable.h"
+
+static const char *const ctl_list_headers[] = {
+	"NAME", "CAPACITY", "MASTER", "STATE", "HB/S", "SLAVE", "STATE", "HB/S",
+	"M2S", "S2M", "MISSED", "AGE",
+};
+
+static const char *const ctl_watch_headers[] = {
+	"NAME", "CAPACITY", "MASTER", "STATE", "HB/S", "SLAVE", "STATE", "HB/S",
+	"M2S", "S2M", "M2S/S", "S2M/S", "MISSED", "AGE",
+};
+
+struct ctl_table *
+ctl_segtable_new(bool rates)
+{
+	if (rates)
+		return ctl_table_new(14, ctl_watch_headers, "lrrlrrlrrrrrrr");
+	return ctl_table_new(12, ctl_list_headers, "lrrlrrlrrrrr");
+}
+
+static int
+ctl_segtable_u64(struct ctl_table *t, uint64_t v)
+{
+	char buf[CTL_FMT_SIZE];
+
+	snprintf(buf, sizeof(buf), "%" PRIu64, v);
+	return ctl_table_cell(t, buf, NULL);
+}
+
+static int
+ctl_segtable_endpoint(struct ctl_table *t, const struct proto_endpoint_info *ep, bool color)
+{
+	char buf[CTL_FMT_SIZE];
+	int rc = 0;
+
+	rc |= ctl_table_cell(t, ctl_fmt_pid(ep->pid, buf), NULL);
+	rc |= ctl_table_cell(t, seg_state_name(ep->state), color ? ctl_state_color(ep->state) : NULL);
+	/* A detached slot has no heartbeat worth a rate. */
+	if (ep->state == SEG_EP_DETACHED)
+		rc |= ctl_table_cell(t, "-", NULL);
+	else
+		rc |= ctl_segtable_u64(t, ep->heartbeat_rate);
+	return rc;
+}
+
+static int
+ctl_segtable_rate(struct ctl_table *t, double rate)
+{
+	char buf[CTL_FMT_SIZE];
+
+	if (rate < 0)
+		return ctl_table_cell(t, "-", NULL);
+	snprintf(buf, sizeof(buf), "%.0f", rate);
+	return ctl_table_cell(t, buf, NULL);
+}
+
+int
+ctl_segtable_add(struct ctl_table *t, const struct proto_segment_info *s,
+                 const double *rates, uint64_t now_ns, bool color)
+{
+	char buf[CTL_FMT_SIZE];
+	int rc = 0;
+
+	rc |= ctl_table_cell(t, s->name, NULL);
+	rc |= ctl_table_cell(t, ctl_fmt_bytes(s->capacity, buf), NULL);
+	rc |= ctl_segtable_endpoint(t, &s->endpoint[SEG_MASTER], color);
+	rc |= ctl_segtable_endpoint(t, &s->endpoint[SEG_SLAVE], color);
+	rc |= ctl_segtable_u64(t, s->channel[SEG_M2S].write_count);
+	rc |= ctl_segtable_u64(t, s->channel[SEG_S2M].write_count);
+	if (rates != NULL) {
+		rc |= ctl_segtable_rate(t, rates[SEG_M2S]);
+		rc |= ctl_segtable_rate(t, rates[SEG_S2M]);
+	}
+	rc |= ctl_segtable_u64(t, s->channel[SEG_M2S].missed + s->channel[SEG_S2M].missed);
+	rc |= ctl_table_cell(t, ctl_fmt_since(s->created_realtime_ns, now_ns, buf), NULL);
+	return rc != 0 ? -1 : 0;
+}
