@@ -37,7 +37,7 @@ struct eshmd_settings {
 	uint32_t cleanup_idle_s;     /* [cleanup] idle_seconds */
 	enum eshmd_access access;    /* [access] policy = owner | group | anyone */
 	char access_group[64];       /* [access] group */
-	bool verbose;
+	bool verbose;                /* [eshmd] verbose = yes | no: log debug lines */
 };
 
 /* Fill @s with the built-in defaults. */
@@ -51,5 +51,18 @@ void settings_defaults(struct eshmd_settings *s);
  */
 int settings_load_file(struct eshmd_settings *s, const char *path, bool missing_ok, char *err,
                        size_t errlen);
+
+/*
+ * Set one value, as the file's "[@section] @key = @value" would: used by the
+ * file parser and by the command line, so both accept exactly the same
+ * values.  Returns 0, or -1 with the reason in @err ("unknown key ...",
+ * "bad value ...").
+ */
+int settings_set(struct eshmd_settings *s, const char *section, const char *key,
+                 const char *value, char *err, size_t errlen);
+
+/* Printable names of the policies ("on-empty", "owner", ...). */
+const char *settings_cleanup_name(enum eshmd_cleanup cleanup);
+const char *settings_access_name(enum eshmd_access access);
 
 #endif /* ESHMD_SETTINGS_H */

@@ -1,0 +1,145 @@
+/*
+ * main.c - eshmd's start and end: settings, socket, adoption of existing
+ * segments, monitor, event loop; and the reload on SIGHUP.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "daemon.h"
+#include "log.h"
+
+static void
+eshmd_log_settings(const struct eshmd_settings *s)
+{
+	log_msg(LOG_INFO,
+	        "settings: prefix %s, stale threshold %u ms, check interval %u ms, "
+	        "max %u segments / %u endpoints / %u connections / %llu bytes, "
+	        "cleanup %s, access %s%s%s",
+	        s->shm_prefix, s->default_stale_ms, s->check_interval_ms, s->max_segments,
+	        s->max_endpoints, s->max_clients, (unsigned long long)s->max_capacity,
+	        settings_cleanup_name(s->cleanup), settings_access_name(s->access),
+	        s->access == ESHMD_ACCESS_GROUP ? " " : "",
+	        s->access == ESHMD_ACCESS_GROUP ? s->access_group : "");
+}
+
+void
+eshmd_reload(struct eshmd *d)
+{
+	struct eshmd_settings s;
+	char err[512];
+
+	ntf_reloading();
+	log_msg(LOG_INFO, "SIGHUP: reloading the configuration");
+	if (cmd_settings(&d->cmd, &s, err, sizeof(err)) < 0) {
+		log_msg(LOG_ERR, "%s; keeping the current settings", err);
+		ntf_ready();
+		return;
+	}
+	if (strcmp(s.socket_path, d->set.socket_path) != 0) {
+		log_msg(LOG_NOTICE, "socket %s takes effect only at restart; still on %s",
+		        s.socket_path, d->set.socket_path);
+		snprintf(s.socket_path, sizeof(s.socket_path), "%s", d->set.socket_path);
+	}
+	if (strcmp(s.shm_prefix, d->set.shm_prefix) != 0) {
+		log_msg(LOG_NOTICE, "shm_prefix %s takes effect only at restart; still %s",
+		        s.shm_prefix, d->set.shm_prefix);
+		snprintf(s.shm_prefix, sizeof(s.shm_prefix), "%s", d->set.shm_prefix);
+	}
+	pthread_mutex_lock(&d->reg.lock);
+	d->set = s;
+	pthread_mutex_unlock(&d->reg.lock);
+	log_set_verbose(s.verbose);
+	eshmd_log_settings(&s);
+	ntf_ready();
+}
+
+/* Each segment keeps a descriptor open: let the soft limit reach the hard one. */
+static void
+eshmd_raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct eshmd d;
+	char err[512];
+	sigset_t set;
+	int rc = 0;
+
+	if (cmd_parse(argc, argv, &d.cmd) < 0)
+		return 1;
+	if (d.cmd.help) {
+		cmd_usage(argv[0]);
+		return 0;
+	}
+	if (d.cmd.version) {
+		printf("eshmd %s\n", PACKAGE_VERSION);
+		return 0;
+	}
+	if (cmd_settings(&d.cmd, &d.set, err, sizeof(err)) < 0) {
+		log_msg(LOG_ERR, "%s", err);
+		return 1;
+	}
+	if (d.cmd.check_config) {
+		printf("configuration OK\n");
+		return 0;
+	}
+	log_set_verbose(d.set.verbose);
+	d.listen_fd = d.epfd = d.signal_fd = d.timer_fd = -1;
+	d.start_mono_ns = clock_mono_ns();
+	if (reg_init(&d.reg) < 0) {
+		log_msg(LOG_ERR, "cannot initialise the registry");
+		return 1;
+	}
+	/* Blocked before any thread starts, so only the signalfd sees them. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	eshmd_raise_nofile();
+	log_msg(LOG_INFO, "eshmd %s starting (pid %d)", PACKAGE_VERSION, (int)getpid());
+	eshmd_log_settings(&d.set);
+	if (srv_setup(&d) < 0 || srv_listen(&d) < 0) {
+		rc = 1;
+		goto out;
+	}
+	log_msg(LOG_INFO, "%d segment(s) adopted from /dev/shm", adopt_scan(&d));
+	if (mon_start(&d) < 0) {
+		rc = 1;
+		goto out;
+	}
+	ntf_ready();
+	if (srv_run(&d) < 0) {
+		ntf_stopping();
+		rc = 1;
+	}
+out:
+	mon_stop(&d);
+	srv_shutdown(&d);
+	reg_destroy(&d.reg);
+	if (d.epfd >= 0)
+		close(d.epfd);
+	if (d.signal_fd >= 0)
+		close(d.signal_fd);
+	if (d.timer_fd >= 0)
+		close(d.timer_fd);
+	log_msg(LOG_INFO, "eshmd stopped");
+	return rc;
+}

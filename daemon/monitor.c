@@ -1,0 +1,150 @@
+/*
+ * monitor.c - the thread that judges heartbeats.  Every check interval,
+ * on absolute deadlines, it looks at each held endpoint's counter: moved
+ * means alive, unchanged adds one interval to its silence, and silence up
+ * to its own threshold means stale.  It counts passes rather than reading
+ * the clock, so a pass delayed by load never turns into a false verdict.
+ * It also stamps each segment's daemon block, which is how clients know
+ * the verdicts are current.
+ */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "daemon.h"
+#include "log.h"
+
+#define MON_RATE_WINDOW_NS UINT64_C(1000000000)
+
+/* Judge endpoint @index of @seg; returns true if its state changed. */
+static bool
+mon_judge(struct reg_segment *seg, int index, uint32_t interval, uint64_t now)
+{
+	struct seg_endpoint *e = seg->map.endpoint[index];
+	struct reg_endpoint *ep = &seg->ep[index];
+	uint32_t state = atomic_load_explicit(&e->state, memory_order_relaxed);
+	uint32_t threshold, next;
+	uint64_t hb;
+
+	if (state != SEG_EP_ALIVE && state != SEG_EP_STALE)
+		return false;
+	hb = atomic_load_explicit(&e->heartbeat, memory_order_relaxed);
+	if (now - ep->rate_mono_ns >= MON_RATE_WINDOW_NS) {
+		ep->rate = (hb - ep->rate_heartbeat) * MON_RATE_WINDOW_NS / (now - ep->rate_mono_ns);
+		ep->rate_mono_ns = now;
+		ep->rate_heartbeat = hb;
+	}
+	threshold = atomic_load_explicit(&e->stale_threshold_ms, memory_order_relaxed);
+	if (hb != ep->last_heartbeat) {
+		ep->last_heartbeat = hb;
+		ep->silent_ms = 0;
+		next = SEG_EP_ALIVE;
+	} else {
+		if (ep->silent_ms <= UINT32_MAX - interval)
+			ep->silent_ms += interval;
+		next = ep->silent_ms >= threshold ? SEG_EP_STALE : SEG_EP_ALIVE;
+	}
+	/* Write only what changed: the line is read by the clients. */
+	if (atomic_load_explicit(&e->silent_ms, memory_order_relaxed) != ep->silent_ms)
+		atomic_store_explicit(&e->silent_ms, ep->silent_ms, memory_order_relaxed);
+	if (next == state)
+		return false;
+	atomic_store_explicit(&e->state, next, memory_order_release);
+	log_msg(next == SEG_EP_STALE ? LOG_NOTICE : LOG_INFO,
+	        "segment %s: %s (pid %d) is %s (silent %u ms, threshold %u ms)", seg->name,
+	        index == SEG_MASTER ? "master" : "slave",
+	        (int)atomic_load_explicit(&e->pid, memory_order_relaxed), seg_state_name(next),
+	        ep->silent_ms, threshold);
+	return true;
+}
+
+/* One pass over every segment; returns the interval to wait next. */
+static uint32_t
+mon_pass(struct eshmd *d)
+{
+	struct reg_segment *seg;
+	uint32_t interval;
+	uint64_t now = clock_mono_ns();
+	int32_t pid = (int32_t)getpid();
+	bool changed = false;
+
+	pthread_mutex_lock(&d->reg.lock);
+	interval = d->set.check_interval_ms;
+	for (seg = d->reg.head; seg != NULL; seg = seg->next) {
+		struct seg_daemon *sd = seg->map.daemon;
+
+		changed |= mon_judge(seg, SEG_MASTER, interval, now);
+		changed |= mon_judge(seg, SEG_SLAVE, interval, now);
+		if (atomic_load_explicit(&sd->check_interval_ms, memory_order_relaxed) != interval)
+			atomic_store_explicit(&sd->check_interval_ms, interval,
+			                      memory_order_relaxed);
+		if (atomic_load_explicit(&sd->pid, memory_order_relaxed) != pid)
+			atomic_store_explicit(&sd->pid, pid, memory_order_relaxed);
+		atomic_store_explicit(&sd->pass_mono_ns, now, memory_order_relaxed);
+		atomic_fetch_add_explicit(&sd->heartbeat, 1, memory_order_release);
+	}
+	if (changed)
+		ntf_status(d);
+	pthread_mutex_unlock(&d->reg.lock);
+	return interval;
+}
+
+static void *
+mon_main(void *arg)
+{
+	struct eshmd *d = arg;
+	uint64_t wd_period = ntf_watchdog_period_ns(), wd_next = 0;
+	struct timespec next;
+
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	while (!atomic_load_explicit(&d->monitor_stop, memory_order_acquire)) {
+		uint32_t interval = mon_pass(d);
+		uint64_t now = clock_mono_ns();
+		uint64_t next_ns;
+
+		/* The watchdog is fed from here, so a stuck monitor is restarted. */
+		if (wd_period != 0 && now >= wd_next) {
+			ntf_watchdog();
+			wd_next = now + wd_period;
+		}
+		clock_ts_add_ns(&next, (uint64_t)interval * 1000000u);
+		next_ns = (uint64_t)next.tv_sec * 1000000000u + (uint64_t)next.tv_nsec;
+		/* Far behind (the machine was suspended or starved): start over
+		 * from now instead of running a burst of catch-up passes. */
+		if (next_ns + (uint64_t)interval * 1000000u < now) {
+			next.tv_sec = (time_t)(now / 1000000000u);
+			next.tv_nsec = (long)(now % 1000000000u);
+			clock_ts_add_ns(&next, (uint64_t)interval * 1000000u);
+		}
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) == EINTR)
+			;
+	}
+	return NULL;
+}
+
+int
+mon_start(struct eshmd *d)
+{
+	int rc;
+
+	atomic_store_explicit(&d->monitor_stop, false, memory_order_relaxed);
+	rc = pthread_create(&d->monitor, NULL, mon_main, d);
+	if (rc != 0) {
+		log_msg(LOG_ERR, "cannot start the monitor thread: %s", strerror(rc));
+		return -1;
+	}
+	d->monitor_running = true;
+	return 0;
+}
+
+void
+mon_stop(struct eshmd *d)
+{
+	if (!d->monitor_running)
+		return;
+	atomic_store_explicit(&d->monitor_stop, true, memory_order_release);
+	pthread_join(d->monitor, NULL);
+	d->monitor_running = false;
+}
