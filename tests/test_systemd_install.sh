@@ -1,0 +1,146 @@
+#!/bin/sh
+# "make install" into a DESTDIR installs every piece; a program outside the
+# tree (the example of libeshm-client(3)) builds with pkg-config alone and
+# exchanges messages through the installed eshmd; systemd-sysusers and
+# systemd-tmpfiles accept the installed entries; "systemd-analyze verify"
+# accepts the installed units and their security exposure stays under
+# EXPOSURE_MAX.
+set -u
+builddir=${ESHM_TEST_BUILDDIR:?run by make check}
+srcdir=${ESHM_TEST_SRCDIR:?run by make check}
+# The exposure docs/systemd.md states is 0.6; leave room for systemd's
+# scoring to move between versions, not for weaker units.
+EXPOSURE_MAX=1.0
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/eshm-install.XXXXXX") || exit 1
+dest=$tmp/dest
+prefix="eshmt.install.$$."
+eshmd_pid=
+cleanup()
+{
+	if [ -n "$eshmd_pid" ]; then
+		kill "$eshmd_pid" 2>/dev/null
+		wait "$eshmd_pid" 2>/dev/null
+	fi
+	rm -f /dev/shm/"$prefix"*
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+n=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+fail() { n=$((n + 1)); echo "not ok $n - $1"; [ -f "$tmp/out" ] && sed 's/^/# /' "$tmp/out"; }
+check() { desc=$1; shift; if "$@" >"$tmp/out" 2>&1; then ok "$desc"; else fail "$desc"; fi; }
+skip() { n=$((n + 1)); echo "ok $n # SKIP $1"; }
+
+echo "1..20"
+
+# The installation directories, as make expands them.
+unset MAKEFLAGS MFLAGS MAKELEVEL
+cat > "$tmp/dirs.mk" <<'MK'
+eshm-print-dirs:
+	@echo "libdir='$(libdir)' includedir='$(includedir)' pkgconfigdir='$(pkgconfigdir)'"
+	@echo "sbindir='$(sbindir)' bindir='$(bindir)' mandir='$(mandir)'"
+	@echo "sysconfdir='$(sysconfdir)' unitdir='$(systemdsystemunitdir)'"
+	@echo "sysusersdir='$(sysusersdir)' tmpfilesdir='$(tmpfilesdir)'"
+	@echo "socket='$(ESHMD_SOCKET)'"
+MK
+eval "$(make -s --no-print-directory -C "$builddir" -f Makefile -f "$tmp/dirs.mk" eshm-print-dirs)" || {
+	echo "Bail out! cannot read the installation directories"
+	exit 1
+}
+
+check "make install DESTDIR= succeeds" make -s --no-print-directory -C "$builddir" install DESTDIR="$dest"
+for f in "$libdir/libeshm-client.so" "$includedir/eshm.h" \
+    "$pkgconfigdir/libeshm-client.pc" "$sbindir/eshmd" "$bindir/eshmctl" \
+    "$unitdir/eshmd.service" "$unitdir/eshmd.socket" "$sysusersdir/eshm.conf" \
+    "$tmpfilesdir/eshm.conf" "$sysconfdir/eshm/eshmd.conf" "$mandir/man8/eshmd.8" \
+    "$mandir/man5/eshmd.conf.5" "$mandir/man3/libeshm-client.3" \
+    "$mandir/man3/eshm_read_timeout.3"; do
+	check "installs $f" test -e "$dest$f"
+done
+
+# libeshm-client(3)'s example, built with nothing but pkg-config.
+sed -n '/^\.Sh EXAMPLES/,/^\.Sh/p' "$srcdir/man/libeshm-client.3" |
+    sed -n '/^\.Bd -literal/,/^\.Ed/p' | sed '1d;$d' |
+    sed -e 's/\\e/\\/g' -e 's/\\-/-/g' -e 's/\\&//g' > "$tmp/example.c"
+build_example()
+{
+	cflags=$(PKG_CONFIG_PATH="$dest$pkgconfigdir" PKG_CONFIG_SYSROOT_DIR="$dest" \
+	    pkg-config --cflags --libs libeshm-client) || return 1
+	case "$cflags" in
+	*"$builddir"* | *"$srcdir"*) echo "flags point into the tree: $cflags"; return 1 ;;
+	esac
+	(cd "$tmp" && ${CC:-cc} -std=gnu11 -Wall -Werror -o example example.c $cflags)
+}
+check "the example of libeshm-client(3) builds with pkg-config --cflags --libs alone" build_example
+
+# ... and runs against the installed eshmd with the installed configuration.
+"$dest$sbindir/eshmd" --socket "$tmp/eshmd.sock" --shm-prefix "$prefix" \
+    --config "$dest$sysconfdir/eshm/eshmd.conf" 2>"$tmp/eshmd.log" &
+eshmd_pid=$!
+i=0
+while [ ! -S "$tmp/eshmd.sock" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+run_example()
+{
+	ldd "$tmp/example" | grep -q "$dest$libdir/libeshm-client.so" || {
+		echo "example does not load the installed library"; ldd "$tmp/example"; return 1; }
+	out=$("$tmp/example" "install-example") || { echo "$out"; cat "$tmp/eshmd.log"; return 1; }
+	[ "$out" = "master got: ping" ] || { echo "unexpected output: $out"; return 1; }
+}
+export LD_LIBRARY_PATH="$dest$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+ESHM_SOCKET=$tmp/eshmd.sock check "the example exchanges messages through the installed eshmd" run_example
+unset LD_LIBRARY_PATH
+
+# The sysusers and tmpfiles entries, applied to the DESTDIR as a root.
+if [ "$(id -u)" -eq 0 ]; then
+	tmpfiles_ok()
+	{
+		mkdir -p "$dest/etc" &&
+		systemd-sysusers --root="$dest" "$dest$sysusersdir/eshm.conf" &&
+		grep -q '^eshm:' "$dest/etc/passwd" && grep -q '^eshm:' "$dest/etc/group" &&
+		systemd-tmpfiles --root="$dest" --create "$dest$tmpfilesdir/eshm.conf" &&
+		rundir=$(dirname "$socket") &&
+		[ "$(stat -c %a "$dest$rundir")" = 755 ] &&
+		[ "$(stat -c %u "$dest$rundir")" = "$(sed -n 's/^eshm:x:\([0-9]*\):.*/\1/p' "$dest/etc/passwd")" ]
+	}
+	check "systemd-sysusers creates eshm, systemd-tmpfiles its socket directory" tmpfiles_ok
+else
+	skip "systemd-sysusers --root needs root"
+fi
+
+if ! command -v systemd-analyze >/dev/null 2>&1; then
+	skip "systemd-analyze is not installed"
+	skip "systemd-analyze is not installed"
+	exit 0
+fi
+# verify resolves units, ExecStart= and the targets inside --root: give the
+# DESTDIR the host's targets and kill(1), and let man(1) see the installed
+# pages.
+mkdir -p "$dest/usr/lib/systemd/system" "$dest/bin"
+cp -L /lib/systemd/system/*.target /lib/systemd/system/*.slice "$dest/usr/lib/systemd/system/" 2>/dev/null
+cp -L /bin/kill "$dest/bin/kill"
+verify_ok()
+{
+	MANPATH="$dest$mandir" systemd-analyze verify --root="$dest" \
+	    "$dest$unitdir/eshmd.socket" "$dest$unitdir/eshmd.service" > "$tmp/verify" 2>&1
+	rc=$?
+	cat "$tmp/verify"
+	[ $rc -eq 0 ] && [ ! -s "$tmp/verify" ]
+}
+check "systemd-analyze verify accepts the installed units without a word" verify_ok
+
+exposure_ok()
+{
+	systemd-analyze security --no-pager --offline=true --root="$dest" \
+	    "$dest$unitdir/eshmd.service" > "$tmp/security" 2>&1
+	level=$(sed -n 's/.*Overall exposure level for eshmd.service: \([0-9.]*\).*/\1/p' "$tmp/security")
+	cat "$tmp/security"
+	[ -n "$level" ] && awk -v l="$level" -v m="$EXPOSURE_MAX" 'BEGIN { exit !(l <= m) }'
+}
+if exposure_ok > "$tmp/out" 2>&1; then
+	ok "systemd-analyze security exposure $level <= $EXPOSURE_MAX"
+else
+	fail "systemd-analyze security exposure ${level:-?} <= $EXPOSURE_MAX"
+fi
