@@ -122,19 +122,19 @@ tf_map_segment(const struct th_daemon *d, const char *name, struct seg_map *map)
 	return rc;
 }
 
-bool
-tf_log_contains(const struct th_daemon *d, const char *needle)
+int
+tf_log_count(const struct th_daemon *d, const char *needle)
 {
 	char line[1024];
-	bool found = false;
+	int n = 0;
 	FILE *f = fopen(d->log, "r");
 
 	if (f == NULL)
-		return false;
-	while (!found && fgets(line, sizeof(line), f) != NULL)
-		found = strstr(line, needle) != NULL;
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		n += strstr(line, needle) != NULL;
 	fclose(f);
-	return found;
+	return n;
 }
 
 bool

@@ -49,8 +49,8 @@ int tf_status(const struct th_daemon *d, struct proto_status_reply *r);
  */
 int tf_map_segment(const struct th_daemon *d, const char *name, struct seg_map *map);
 
-/* True if eshmd's log of @d contains @needle. */
-bool tf_log_contains(const struct th_daemon *d, const char *needle);
+/* Lines of eshmd's log of @d that contain @needle. */
+int tf_log_count(const struct th_daemon *d, const char *needle);
 
 /* True while @pid exists and is not a zombie. */
 bool tf_running(pid_t pid);

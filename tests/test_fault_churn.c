@@ -1,0 +1,179 @@
+/*
+ * test_fault_churn.c - attach/detach churn with random kills: eshmd keeps
+ * the same descriptors, about the same resident memory and no extra
+ * /dev/shm objects afterwards (counted from /proc/PID/fd, VmRSS and
+ * /dev/shm before and after).
+ *
+ * $ESHM_FAULT_CHURN        cycles (300 in `make check`, 10000 in faults.sh)
+ * $ESHM_FAULT_RSS_SLACK_KB allowed VmRSS growth (4096; allocator noise)
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "client_util.h"
+#include "fault_util.h"
+
+#define CH_NAMES 4
+#define CH_WARMUP 30
+
+static struct th_daemon daemon_;
+
+static int
+setup(void **state)
+{
+	return th_daemon_start(&daemon_, NULL);
+}
+
+static int
+teardown(void **state)
+{
+	th_daemon_cleanup(&daemon_);
+	return 0;
+}
+
+/* A child that attaches, says so, and waits to be killed. */
+static void
+ch_victim(const char *name, int ready)
+{
+	ESHMHandle *h = tc_attach(name, ESHM_ROLE_AUTO, 100, ESHM_DISCONNECT_NEVER);
+	unsigned char msg[32];
+
+	if (h == NULL)
+		_exit(1);
+	tc_fill(msg, sizeof(msg), 1);
+	eshm_write(h, msg, sizeof(msg));
+	if (write(ready, "r", 1) != 1)
+		_exit(1);
+	for (;;)
+		pause();
+}
+
+/* One cycle; returns false if an attach that should work failed. */
+static bool
+ch_cycle(unsigned i, uint64_t *rnd)
+{
+	char name[16];
+	unsigned char msg[32];
+	ESHMHandle *h;
+
+	snprintf(name, sizeof(name), "ch%u", (unsigned)(tf_rand(rnd) % CH_NAMES));
+	if (tf_rand(rnd) % 8 == 0) {
+		struct timespec ts = { 0, (long)(tf_rand(rnd) % 1000000) };
+		struct pollfd pfd;
+		char c = 0;
+		int p[2];
+		pid_t pid;
+
+		if (pipe(p) < 0)
+			return false;
+		fflush(NULL);
+		pid = fork();
+		if (pid == 0) {
+			close(p[0]);
+			ch_victim(name, p[1]);
+		}
+		close(p[1]);
+		pfd.fd = p[0];
+		pfd.events = POLLIN;
+		/* Half the kills land while attaching, half once attached. */
+		if (i % 2 == 0 && poll(&pfd, 1, 5000) == 1 && read(p[0], &c, 1) != 1)
+			c = 0;
+		nanosleep(&ts, NULL);
+		kill(pid, SIGKILL);
+		th_wait_child(pid);
+		close(p[0]);
+		return i % 2 != 0 || c == 'r';
+	}
+	/* Both roles may be held by victims not yet reaped by eshmd: the
+	 * refusal is then ROLE_TAKEN, which is correct, not a failure. */
+	h = tc_attach(name, ESHM_ROLE_AUTO, 100, ESHM_DISCONNECT_NEVER);
+	if (h == NULL)
+		return eshm_last_error() == ESHM_ERROR_ROLE_TAKEN;
+	tc_fill(msg, sizeof(msg), i);
+	eshm_write(h, msg, sizeof(msg));
+	return eshm_destroy(h) == ESHM_SUCCESS;
+}
+
+struct ch_expect {
+	int fds;
+	int objects;
+};
+
+static bool
+ch_settled(void *arg)
+{
+	const struct ch_expect *e = arg;
+
+	return tf_proc_fds(daemon_.pid) == e->fds && th_shm_count(daemon_.prefix) == e->objects;
+}
+
+static bool
+ch_no_objects(void *arg)
+{
+	(void)arg;
+	return th_shm_count(daemon_.prefix) == 0;
+}
+
+static void
+attach_detach_churn_with_kills_leaks_nothing_in_eshmd(void **state)
+{
+	unsigned cycles = tf_env_count("ESHM_FAULT_CHURN", 300), i, failed = 0;
+	long slack = (long)tf_env_count("ESHM_FAULT_RSS_SLACK_KB", 4096);
+	uint64_t rnd = (uint64_t)th_now_ns() | 1;
+	struct ch_expect before;
+	long rss0, rss1;
+	long long t0;
+	int fds1, objs1;
+	bool settled;
+
+	for (i = 0; i < CH_WARMUP; i++)
+		ch_cycle(i, &rnd);
+	/* Every endpoint is gone and every segment asked for auto-cleanup:
+	 * the quiet state is no object at all. */
+	assert_true(th_wait_until(ch_no_objects, NULL, 5000));
+	tc_sleep_ms(100);
+	before.fds = tf_proc_fds(daemon_.pid);
+	before.objects = th_shm_count(daemon_.prefix);
+	rss0 = tf_proc_rss_kb(daemon_.pid);
+	assert_true(before.fds > 0);
+	assert_true(rss0 > 0);
+
+	t0 = th_now_ns();
+	for (i = 0; i < cycles; i++)
+		if (!ch_cycle(i, &rnd))
+			failed++;
+	settled = th_wait_until(ch_settled, &before, 5000);
+	fds1 = tf_proc_fds(daemon_.pid);
+	objs1 = th_shm_count(daemon_.prefix);
+	rss1 = tf_proc_rss_kb(daemon_.pid);
+	printf("# %u cycles (1 in 8 killed) in %.1f s: eshmd fds %d -> %d, VmRSS %ld -> %ld kB, "
+	       "/dev/shm objects %d -> %d, %u failed attaches\n",
+	       cycles, (double)(th_now_ns() - t0) / 1e9, before.fds, fds1, rss0, rss1,
+	       before.objects, objs1, failed);
+	assert_true(tf_running(daemon_.pid));
+	assert_int_equal(failed, 0);
+	assert_true(settled);
+	assert_int_equal(fds1, before.fds);
+	assert_int_equal(objs1, before.objects);
+	assert_true(rss1 - rss0 <= slack);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(attach_detach_churn_with_kills_leaks_nothing_in_eshmd,
+		                                setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("fault_churn", tests, NULL, NULL);
+}

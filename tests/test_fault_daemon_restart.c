@@ -1,0 +1,247 @@
+/*
+ * test_fault_daemon_restart.c - eshmd killed with SIGKILL during traffic
+ * and restarted, again and again: the data path never stops, every segment
+ * is re-adopted with its generation (none lost, none duplicated), every
+ * endpoint reattaches, and no endpoint is ever declared stale or dead.
+ *
+ * Restarts: $ESHM_FAULT_RESTARTS (3 in `make check`, 20 in faults.sh).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "client_util.h"
+#include "fault_util.h"
+
+#define DR_SEGMENTS 3
+#define DR_ENDPOINTS (2 * DR_SEGMENTS)
+
+static struct th_daemon daemon_;
+
+/* What each endpoint process reports, in memory shared with the test. */
+struct dr_counts {
+	atomic_ullong writes, reads, torn, verdicts, failures;
+	atomic_int ready;
+};
+
+struct dr_shared {
+	atomic_bool stop;
+	struct dr_counts ep[DR_ENDPOINTS];
+};
+
+struct dr_arg {
+	struct dr_shared *sh;
+	int index;
+};
+
+static int
+setup(void **state)
+{
+	return th_daemon_start(&daemon_, NULL);
+}
+
+static int
+teardown(void **state)
+{
+	th_daemon_cleanup(&daemon_);
+	return 0;
+}
+
+static int
+dr_endpoint(void *arg)
+{
+	const struct dr_arg *a = arg;
+	struct dr_counts *c = &a->sh->ep[a->index];
+	char name[16];
+	unsigned char out[256], in[256];
+	ESHMConfig cfg;
+	ESHMHandle *h;
+	uint64_t i;
+	size_t n;
+	bool alive;
+	int rc;
+
+	snprintf(name, sizeof(name), "dr%d", a->index / 2);
+	cfg = eshm_default_config(name);
+	cfg.role = a->index % 2 ? ESHM_ROLE_SLAVE : ESHM_ROLE_MASTER;
+	/* The strictest behaviour: any stale or dead verdict fails I/O. */
+	cfg.disconnect_behavior = ESHM_DISCONNECT_IMMEDIATELY;
+	cfg.auto_cleanup = false;
+	h = eshm_init(&cfg);
+	if (h == NULL)
+		return 1;
+	atomic_store(&c->ready, 1);
+	for (i = 1; !atomic_load(&a->sh->stop); i++) {
+		size_t len = 16 + i % (sizeof(out) - 16);
+
+		tc_fill(out, len, i);
+		rc = eshm_write(h, out, len);
+		if (rc == ESHM_SUCCESS)
+			atomic_fetch_add(&c->writes, 1);
+		else if (rc == ESHM_ERROR_REMOTE_STALE || rc == ESHM_ERROR_REMOTE_DEAD)
+			atomic_fetch_add(&c->verdicts, 1);
+		else
+			atomic_fetch_add(&c->failures, 1);
+		rc = eshm_read(h, in, sizeof(in), &n);
+		if (rc == ESHM_SUCCESS) {
+			atomic_fetch_add(&c->reads, 1);
+			if (!tc_intact(in, n))
+				atomic_fetch_add(&c->torn, 1);
+		} else if (rc == ESHM_ERROR_REMOTE_STALE || rc == ESHM_ERROR_REMOTE_DEAD) {
+			atomic_fetch_add(&c->verdicts, 1);
+		} else if (rc != ESHM_ERROR_NO_DATA) {
+			atomic_fetch_add(&c->failures, 1);
+		}
+		/* Both endpoints attach before traffic starts, so a remote
+		 * that is not alive is a false verdict. */
+		if (eshm_check_remote_alive(h, &alive) != ESHM_SUCCESS || !alive)
+			if (atomic_load(&a->sh->ep[a->index ^ 1].ready))
+				atomic_fetch_add(&c->verdicts, 1);
+		usleep(200);
+	}
+	return eshm_destroy(h) == ESHM_SUCCESS ? 0 : 2;
+}
+
+static unsigned long long
+dr_reads(const struct dr_shared *sh)
+{
+	unsigned long long sum = 0;
+	int i;
+
+	for (i = 0; i < DR_ENDPOINTS; i++)
+		sum += atomic_load(&sh->ep[i].reads);
+	return sum;
+}
+
+
+/* True once the restarted eshmd holds every segment with both endpoints
+ * alive again. */
+static bool
+dr_all_back(void *arg)
+{
+	struct proto_status_reply r;
+
+	(void)arg;
+	if (tf_status(&daemon_, &r) != ESHM_SUCCESS)
+		return false;
+	return r.segments == DR_SEGMENTS && r.endpoints_by_state[SEG_EP_ALIVE] == DR_ENDPOINTS;
+}
+
+static bool
+dr_all_ready(void *arg)
+{
+	struct dr_shared *sh = arg;
+	int i;
+
+	for (i = 0; i < DR_ENDPOINTS; i++)
+		if (!atomic_load(&sh->ep[i].ready))
+			return false;
+	return true;
+}
+
+static void
+eshmd_killed_and_restarted_under_traffic_loses_nothing(void **state)
+{
+	unsigned restarts = tf_env_count("ESHM_FAULT_RESTARTS", 3), r;
+	struct dr_arg args[DR_ENDPOINTS];
+	uint64_t generation[DR_SEGMENTS];
+	pid_t pids[DR_ENDPOINTS];
+	long long back_max_ns = 0, t0 = th_now_ns();
+	unsigned stalled = 0, not_back = 0;
+	struct dr_shared *sh;
+	struct seg_map map;
+	char name[16];
+	int i;
+
+	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	assert_true(sh != MAP_FAILED);
+	memset(sh, 0, sizeof(*sh));
+	for (i = 0; i < DR_ENDPOINTS; i++) {
+		args[i].sh = sh;
+		args[i].index = i;
+		pids[i] = th_spawn(dr_endpoint, &args[i]);
+		assert_true(pids[i] > 0);
+	}
+	assert_true(th_wait_until(dr_all_ready, sh, 10000));
+	assert_true(th_wait_until(dr_all_back, NULL, 5000));
+	for (i = 0; i < DR_SEGMENTS; i++) {
+		snprintf(name, sizeof(name), "dr%d", i);
+		assert_int_equal(tf_map_segment(&daemon_, name, &map), 0);
+		generation[i] = map.header->generation;
+		seg_unmap(&map);
+	}
+
+	for (r = 0; r < restarts; r++) {
+		unsigned long long before;
+		long long k0;
+
+		tc_sleep_ms(100 + (int)(th_now_ns() % 200));
+		th_daemon_kill(&daemon_);
+		/* The data path does not need eshmd. */
+		before = dr_reads(sh);
+		tc_sleep_ms(150);
+		if (dr_reads(sh) == before)
+			stalled++;
+		k0 = th_now_ns();
+		assert_int_equal(th_daemon_start(&daemon_, NULL), 0);
+		if (!th_wait_until(dr_all_back, NULL, 10000))
+			not_back++;
+		else if (th_now_ns() - k0 > back_max_ns)
+			back_max_ns = th_now_ns() - k0;
+	}
+	tc_sleep_ms(100);
+	atomic_store(&sh->stop, true);
+	for (i = 0; i < DR_ENDPOINTS; i++)
+		assert_int_equal(th_wait_child(pids[i]), 0);
+
+	{
+		unsigned long long writes = 0, reads = 0, torn = 0, verdicts = 0, failures = 0;
+
+		for (i = 0; i < DR_ENDPOINTS; i++) {
+			writes += atomic_load(&sh->ep[i].writes);
+			reads += atomic_load(&sh->ep[i].reads);
+			torn += atomic_load(&sh->ep[i].torn);
+			verdicts += atomic_load(&sh->ep[i].verdicts);
+			failures += atomic_load(&sh->ep[i].failures);
+		}
+		printf("# %u eshmd kills in %.1f s: %llu writes, %llu reads, %llu torn, "
+		       "%llu stale/dead verdicts, %llu other failures; %u stalls while down; "
+		       "all endpoints back within %.0f ms (worst)\n",
+		       restarts, (double)(th_now_ns() - t0) / 1e9, writes, reads, torn, verdicts,
+		       failures, stalled, (double)back_max_ns / 1e6);
+		assert_int_equal(torn, 0);
+		assert_int_equal(verdicts, 0);
+		assert_int_equal(failures, 0);
+	}
+	assert_int_equal(stalled, 0);
+	assert_int_equal(not_back, 0);
+	/* Every segment is still the one created first: re-adopted, never
+	 * re-created, never doubled. */
+	assert_int_equal(th_shm_count(daemon_.prefix), DR_SEGMENTS);
+	for (i = 0; i < DR_SEGMENTS; i++) {
+		snprintf(name, sizeof(name), "dr%d", i);
+		assert_int_equal(tf_map_segment(&daemon_, name, &map), 0);
+		assert_int_equal(map.header->generation, generation[i]);
+		seg_unmap(&map);
+	}
+	munmap(sh, sizeof(*sh));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(eshmd_killed_and_restarted_under_traffic_loses_nothing,
+		                                setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("fault_daemon_restart", tests, NULL, NULL);
+}

@@ -1,0 +1,196 @@
+/*
+ * test_fault_stale_load.c - stale detection under full CPU load: busy
+ * processes on every core at the same priority as the endpoints, and not
+ * one false "stale" or "dead" verdict, neither from eshmd's monitor (read
+ * from the segment) nor from the library (eshm_check_remote_alive).
+ *
+ * $ESHM_FAULT_LOAD_S       seconds under load (5 in `make check`, 60 in faults.sh)
+ * $ESHM_FAULT_THRESHOLD_MS stale threshold of every endpoint (100)
+ * $ESHM_FAULT_HOGS         busy processes (2 per core)
+ * $ESHM_FAULT_REPORT_ONLY  set: print the figures, assert nothing (the
+ *                          threshold sweep of tools/ci/faults.sh)
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "client_util.h"
+#include "fault_util.h"
+
+#define SL_PAIRS 2
+#define SL_ENDPOINTS (2 * SL_PAIRS)
+#define SL_HOGS_MAX 64
+
+static struct th_daemon daemon_;
+
+struct sl_shared {
+	atomic_bool stop;
+	atomic_int ready;
+	atomic_ullong checks, false_verdicts;
+	uint32_t threshold_ms;
+};
+
+struct sl_arg {
+	struct sl_shared *sh;
+	int index;
+};
+
+static int
+setup(void **state)
+{
+	return th_daemon_start(&daemon_, NULL);
+}
+
+static int
+teardown(void **state)
+{
+	th_daemon_cleanup(&daemon_);
+	return 0;
+}
+
+static int
+sl_hog(void *arg)
+{
+	volatile unsigned long x = 0;
+
+	(void)arg;
+	while (x != ~0ul)
+		x++;
+	return 0;
+}
+
+/* An endpoint asks about its remote every millisecond. */
+static int
+sl_endpoint(void *arg)
+{
+	const struct sl_arg *a = arg;
+	char name[16];
+	ESHMHandle *h;
+	bool alive;
+
+	snprintf(name, sizeof(name), "sl%d", a->index / 2);
+	h = tc_attach(name, a->index % 2 ? ESHM_ROLE_SLAVE : ESHM_ROLE_MASTER,
+	              a->sh->threshold_ms, ESHM_DISCONNECT_NEVER);
+	if (h == NULL)
+		return 1;
+	atomic_fetch_add(&a->sh->ready, 1);
+	while (atomic_load(&a->sh->ready) < SL_ENDPOINTS)
+		usleep(1000);
+	while (!atomic_load(&a->sh->stop)) {
+		if (eshm_check_remote_alive(h, &alive) != ESHM_SUCCESS || !alive)
+			atomic_fetch_add(&a->sh->false_verdicts, 1);
+		atomic_fetch_add(&a->sh->checks, 1);
+		usleep(1000);
+	}
+	return eshm_destroy(h) == ESHM_SUCCESS ? 0 : 2;
+}
+
+static bool
+sl_all_ready(void *arg)
+{
+	return atomic_load(&((struct sl_shared *)arg)->ready) == SL_ENDPOINTS;
+}
+
+static void
+no_false_stale_verdict_under_full_cpu_load(void **state)
+{
+	unsigned seconds = tf_env_count("ESHM_FAULT_LOAD_S", 5);
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned hogs = tf_env_count("ESHM_FAULT_HOGS", (unsigned)(cores > 0 ? cores : 1) * 2);
+	bool report_only = getenv("ESHM_FAULT_REPORT_ONLY") != NULL;
+	struct sl_arg args[SL_ENDPOINTS];
+	pid_t ep[SL_ENDPOINTS], hog[SL_HOGS_MAX];
+	struct seg_map map[SL_PAIRS];
+	unsigned long long polls = 0, daemon_verdicts = 0;
+	uint32_t max_silent = 0;
+	struct sl_shared *sh;
+	long long end;
+	char name[16];
+	unsigned i;
+	int j;
+
+	if (hogs > SL_HOGS_MAX)
+		hogs = SL_HOGS_MAX;
+	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	assert_true(sh != MAP_FAILED);
+	memset(sh, 0, sizeof(*sh));
+	sh->threshold_ms = tf_env_count("ESHM_FAULT_THRESHOLD_MS", 100);
+	for (j = 0; j < SL_ENDPOINTS; j++) {
+		args[j].sh = sh;
+		args[j].index = j;
+		ep[j] = th_spawn(sl_endpoint, &args[j]);
+		assert_true(ep[j] > 0);
+	}
+	assert_true(th_wait_until(sl_all_ready, sh, 10000));
+	for (j = 0; j < SL_PAIRS; j++) {
+		snprintf(name, sizeof(name), "sl%d", j);
+		assert_int_equal(tf_map_segment(&daemon_, name, &map[j]), 0);
+	}
+	for (i = 0; i < hogs; i++) {
+		hog[i] = th_spawn(sl_hog, NULL);
+		assert_true(hog[i] > 0);
+	}
+
+	/* Watch eshmd's verdicts in the segments themselves, every ms. */
+	end = th_now_ns() + (long long)seconds * 1000000000LL;
+	while (th_now_ns() < end) {
+		for (j = 0; j < SL_PAIRS; j++) {
+			int e;
+
+			for (e = 0; e < 2; e++) {
+				struct seg_endpoint *p = map[j].endpoint[e];
+				uint32_t st = atomic_load(&p->state);
+				uint32_t silent = atomic_load(&p->silent_ms);
+
+				if (st != SEG_EP_ALIVE)
+					daemon_verdicts++;
+				if (silent > max_silent)
+					max_silent = silent;
+			}
+		}
+		polls++;
+		usleep(1000);
+	}
+
+	for (i = 0; i < hogs; i++) {
+		kill(hog[i], SIGKILL);
+		th_wait_child(hog[i]);
+	}
+	atomic_store(&sh->stop, true);
+	for (j = 0; j < SL_ENDPOINTS; j++)
+		assert_int_equal(th_wait_child(ep[j]), 0);
+	for (j = 0; j < SL_PAIRS; j++)
+		seg_unmap(&map[j]);
+
+	printf("# %u s under %u busy processes on %ld cores, threshold %u ms: "
+	       "%llu library checks with %llu false verdicts; %llu polls of eshmd's "
+	       "verdicts with %llu not alive; longest silence seen %u ms\n",
+	       seconds, hogs, cores, sh->threshold_ms, (unsigned long long)sh->checks,
+	       (unsigned long long)sh->false_verdicts, polls, daemon_verdicts, max_silent);
+	if (!report_only) {
+		assert_true(sh->checks > 0);
+		assert_int_equal(sh->false_verdicts, 0);
+		assert_int_equal(daemon_verdicts, 0);
+	}
+	munmap(sh, sizeof(*sh));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(no_false_stale_verdict_under_full_cpu_load, setup,
+		                                teardown),
+	};
+
+	return cmocka_run_group_tests_name("fault_stale_load", tests, NULL, NULL);
+}
