@@ -1,0 +1,240 @@
+/*
+ * bench.h - eshm-bench: what the benchmark families measure, and the
+ * helpers they share (clocks, pinning, statistics, the private eshmd).
+ *
+ * Every family fills one result struct; report.c turns the whole
+ * struct bench_results into a table and into JSON.  Nothing here is a
+ * test: a figure is recorded, never judged by an exit status.
+ */
+#ifndef ESHM_BENCH_H
+#define ESHM_BENCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define BENCH_MASTER_CPU 0
+#define BENCH_SLAVE_CPU 1
+
+/* How much work each family does: --quick (make check) or a full run. */
+struct bench_opts {
+	bool quick;
+	bool json;
+	const char *eshmd;      /* path of the eshmd binary */
+	const char *only;       /* run only families whose name contains this */
+};
+
+/* ---- stats.c */
+
+/* Set by --json: no progress lines on stderr. */
+extern bool bench_quiet;
+
+/* Summary of a sample of durations in nanoseconds. */
+struct bench_dist {
+	size_t n;
+	double mean, p50, p99, p999, max, min;
+};
+
+/* CLOCK_MONOTONIC in nanoseconds. */
+uint64_t bench_now_ns(void);
+
+/* CPU time (user + system) of the calling process, all threads, in ns. */
+uint64_t bench_self_cpu_ns(void);
+
+/* CPU time of process @pid (all threads) in ns, or -1 if unreadable. */
+int64_t bench_pid_cpu_ns(pid_t pid);
+
+/* Sort @v (@n values) and summarise it into @d; @n may be 0. */
+void bench_dist_of(double *v, size_t n, struct bench_dist *d);
+
+/* Pin the calling thread to @cpu (modulo the CPUs online).  Returns 0 or -1. */
+int bench_pin(int cpu);
+
+/* Allow the calling thread every online CPU again. */
+void bench_unpin(void);
+
+/* Sleep @ns nanoseconds (relative, restarted on EINTR). */
+void bench_sleep_ns(uint64_t ns);
+
+/* Print a progress line on stderr (not with --json). */
+void bench_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Write/read exactly @len bytes on @fd, retrying EINTR; 0 or -1. */
+int bench_write_full(int fd, const void *buf, size_t len);
+int bench_read_full(int fd, void *buf, size_t len);
+
+/* ---- roundtrip.c: one message there and back between two pinned processes */
+
+/*
+ * A transport.  setup() runs before fork() and returns state both processes
+ * share; attach() runs in each process after fork() (side 0 master on CPU 0,
+ * side 1 slave on CPU 1); send() and recv() move one message of @size bytes;
+ * detach() and teardown() undo.  Any hook may be NULL.  A hook returns 0 or
+ * -1 (the run is then abandoned and reported as failed).  The first 8
+ * bytes of a message are its tag; the slave stops on the tag UINT64_MAX.
+ */
+struct rt_ops {
+	const char *name;
+	bool tag_only;          /* carries only the 8-byte tag (the floor) */
+	void *(*setup)(size_t size);
+	int (*attach)(void *st, int side);
+	int (*send)(void *st, int side, const void *buf, size_t size);
+	int (*recv)(void *st, int side, void *buf, size_t size);
+	void (*detach)(void *st, int side);
+	void (*teardown)(void *st);
+};
+
+struct rt_result {
+	char name[32];
+	size_t size;
+	bool ok;
+	struct bench_dist rt;   /* round trip, ns */
+};
+
+/*
+ * Run @iters timed round trips of @size bytes (after @iters/10 untimed
+ * ones) through @ops, the slave echoing each message.  Every echo is
+ * checked.  Fills @res; returns 0 or -1.
+ */
+int rt_run(const struct rt_ops *ops, size_t size, size_t iters, struct rt_result *res);
+
+/* ---- peer_*.c: the alternatives eshm is measured against */
+extern const struct rt_ops peer_floor_ops;      /* one cache line, atomics */
+extern const struct rt_ops peer_floor_copy_ops; /* the line plus a memcpy each way */
+extern const struct rt_ops peer_mutex_ops;      /* pshared mutex + condvar */
+extern const struct rt_ops peer_unix_ops;       /* Unix stream socket pair */
+extern const struct rt_ops peer_pipe_ops;       /* two pipes */
+extern const struct rt_ops peer_mq_ops;         /* two POSIX message queues */
+
+/* ---- daemon.c: the private eshmd every eshm figure runs against */
+struct bench_daemon {
+	pid_t pid;
+	char dir[128];
+	char sock[160];
+	char prefix[64];
+};
+
+/*
+ * Start @eshmd on a private socket and shm prefix, with limits high enough
+ * for the scaling run, and set $ESHM_SOCKET.  Returns 0 or -1.
+ */
+int bench_daemon_start(struct bench_daemon *d, const char *eshmd);
+
+/* Stop eshmd, unlink what it left under its prefix, remove the directory. */
+void bench_daemon_stop(struct bench_daemon *d);
+
+/* Number of /dev/shm objects under @d's prefix. */
+int bench_daemon_shm_count(const struct bench_daemon *d);
+
+/* A fresh segment name, unique within this run ("bench-<tag>-<n>"). */
+const char *bench_segment_name(const char *tag, char *buf, size_t len);
+
+/*
+ * Attach to segment @name as @role (ESHMRole) through the private eshmd,
+ * with the disconnect behaviour NEVER (the figures are wanted whatever the
+ * remote does).  @period_us 0 keeps the default heartbeat period, @capacity
+ * 0 the default capacity.  Returns the handle or NULL.
+ */
+struct ESHMHandle *bench_attach(const char *name, int role, bool use_threads,
+                                uint32_t threshold_ms, uint32_t period_us, size_t capacity);
+
+/* ---- eshm_*.c: eshm itself, through include/eshm.h */
+
+#define BENCH_SEQ_SIZES 4
+struct seqlock_result {
+	bool ok;
+	size_t size[BENCH_SEQ_SIZES];
+	double write_ns[BENCH_SEQ_SIZES];
+	double read_ns[BENCH_SEQ_SIZES];
+	double memcpy_ns[BENCH_SEQ_SIZES];
+};
+int eshm_bench_seqlock(const struct bench_opts *o, struct seqlock_result *r);
+
+extern const struct rt_ops eshm_spin_ops;     /* eshm_read in a loop */
+extern const struct rt_ops eshm_futex_ops;    /* eshm_read_timeout */
+
+#define BENCH_TP_SIZES 2
+struct throughput_result {
+	bool ok;
+	size_t size[BENCH_TP_SIZES];
+	double seconds[BENCH_TP_SIZES];
+	uint64_t written[BENCH_TP_SIZES];
+	uint64_t read[BENCH_TP_SIZES];
+	uint64_t retries[BENCH_TP_SIZES];
+	uint64_t missed[BENCH_TP_SIZES];
+	uint64_t torn[BENCH_TP_SIZES];  /* messages whose content did not match */
+};
+int eshm_bench_throughput(const struct bench_opts *o, struct throughput_result *r);
+
+#define BENCH_HB_PERIODS 6
+struct heartbeat_result {
+	bool ok;
+	double seconds;
+	double idle_pct;              /* not attached, sleeping */
+	double bare_loop_pct;         /* a bare 1 ms clock_nanosleep thread */
+	size_t nperiods;
+	uint32_t period_us[BENCH_HB_PERIODS];
+	double attached_pct[BENCH_HB_PERIODS];  /* attached, idle, heartbeat thread */
+	double beats_per_s[BENCH_HB_PERIODS];
+};
+int eshm_bench_heartbeat(const struct bench_opts *o, struct heartbeat_result *r);
+
+#define BENCH_DET_ROWS 8
+struct detect_row {
+	uint32_t threshold_ms;
+	uint32_t period_us;
+	struct bench_dist stale_ms;   /* SIGSTOP -> stale verdict */
+	struct bench_dist alive_ms;   /* SIGCONT -> alive verdict */
+	unsigned false_stale;         /* stale verdicts while running */
+};
+struct detect_result {
+	bool ok;
+	size_t nrows;
+	struct detect_row row[BENCH_DET_ROWS];
+	struct bench_dist dead_ms;    /* SIGKILL -> dead verdict */
+	uint32_t longest_sharp_period_us; /* 0 if none measured */
+};
+int eshm_bench_detect(const struct bench_opts *o, struct detect_result *r);
+
+#define BENCH_SCALE_LEVELS 4
+struct scale_result {
+	bool ok;
+	size_t nlevels;
+	unsigned segments[BENCH_SCALE_LEVELS];
+	double eshmd_pct[BENCH_SCALE_LEVELS];    /* % of one core */
+	double holders_pct[BENCH_SCALE_LEVELS];  /* the processes holding the handles */
+	struct bench_dist attach_us[BENCH_SCALE_LEVELS];
+};
+int eshm_bench_scale(const struct bench_opts *o, const struct bench_daemon *d,
+                     struct scale_result *r);
+
+/* ---- report.c */
+
+#define BENCH_RT_MAX 24
+struct bench_results {
+	char machine[256];
+	char kernel[256];
+	int cpus;
+	double clock_ns;              /* cost of one bench_now_ns() */
+	double elapsed_s;
+	bool quick;
+	size_t nrt;
+	struct rt_result rt[BENCH_RT_MAX];
+	struct seqlock_result seq;
+	struct throughput_result tp;
+	struct heartbeat_result hb;
+	struct detect_result det;
+	struct scale_result scale;
+};
+
+/* Fill the machine description of @r. */
+void report_machine(struct bench_results *r);
+
+/* Print @r as tables with ratios and target verdicts on stdout. */
+void report_table(const struct bench_results *r);
+
+/* Print @r as one JSON object on stdout.  Returns 0 or -1. */
+int report_json(const struct bench_results *r);
+
+#endif /* ESHM_BENCH_H */

@@ -1,0 +1,19 @@
+#!/bin/sh
+# Run eshm-bench once in its short mode, to prove every measurement runs.
+# Timings are never judged here: a slow machine passes, a crash does not.
+builddir=${ESHM_TEST_BUILDDIR:-.}
+echo "1..2"
+out=$("$builddir/bench/eshm-bench" --quick --eshmd "$builddir/daemon/eshmd" 2>&1)
+rc=$?
+printf '%s\n' "$out" | sed 's/^/# /'
+if [ $rc -eq 0 ]; then
+	echo "ok 1 - every benchmark family runs in quick mode"
+else
+	echo "not ok 1 - eshm-bench --quick exited with $rc"
+fi
+json=$("$builddir/bench/eshm-bench" --quick --json --only seqlock --eshmd "$builddir/daemon/eshmd" 2>/dev/null)
+if printf '%s' "$json" | grep -q '"targets"' && printf '%s' "$json" | grep -q '"seqlock"'; then
+	echo "ok 2 - --json prints the figures and the targets"
+else
+	echo "not ok 2 - --json output lacks figures or targets"
+fi

@@ -1,0 +1,198 @@
+/*
+ * main.c - eshm-bench: measures eshm and its alternatives in one run on one
+ * machine and prints the figures with their ratios (or JSON with --json).
+ */
+#include "bench.h"
+
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+
+static void
+bench_usage(FILE *f)
+{
+	fputs("usage: eshm-bench [--quick] [--json] [--eshmd PATH] [--only FAMILY]\n"
+	      "  --quick      a few seconds, small samples (what make check runs)\n"
+	      "  --json       one JSON object on stdout instead of the tables\n"
+	      "  --eshmd PATH eshmd to start privately (default: $ESHMD, else the one\n"
+	      "               built next to this program)\n"
+	      "  --only NAME  run only the families whose name contains NAME:\n"
+	      "               seqlock, roundtrip, throughput, heartbeat, detect, scale\n",
+	      f);
+}
+
+/* eshmd from the build tree this program lives in: bench/eshm-bench, or
+ * bench/.libs/eshm-bench under libtool. */
+static const char *
+bench_find_eshmd(void)
+{
+	static char path[PATH_MAX + 32];
+	char exe[PATH_MAX];
+	const char *env;
+	ssize_t n;
+
+	if ((env = getenv("ESHMD")) != NULL && env[0] != '\0')
+		return env;
+	if ((env = getenv("ESHM_TEST_BUILDDIR")) != NULL && env[0] != '\0') {
+		snprintf(path, sizeof(path), "%s/daemon/eshmd", env);
+		if (access(path, X_OK) == 0)
+			return path;
+	}
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		const char *dir = dirname(exe);
+		const char *up[] = { "../daemon/eshmd", "../../daemon/eshmd" };
+
+		for (size_t i = 0; i < 2; i++) {
+			snprintf(path, sizeof(path), "%s/%s", dir, up[i]);
+			if (access(path, X_OK) == 0)
+				return path;
+		}
+	}
+	return NULL;
+}
+
+static bool
+bench_wants(const struct bench_opts *o, const char *family)
+{
+	return o->only == NULL || strstr(family, o->only) != NULL;
+}
+
+/* The cost of reading the clock, which every timed sample includes. */
+static double
+bench_clock_cost(void)
+{
+	uint64_t t0 = bench_now_ns(), t1;
+
+	for (int i = 0; i < 100000; i++)
+		(void)bench_now_ns();
+	t1 = bench_now_ns();
+	return (double)(t1 - t0) / 100001.0;
+}
+
+static int
+bench_roundtrips(const struct bench_opts *o, bool with_eshm, struct bench_results *r)
+{
+	static const size_t sizes[] = { 64, 4096 };
+	struct {
+		const struct rt_ops *ops;
+		bool eshm, spinning;
+	} list[] = {
+		{ &peer_floor_ops, false, true },  { &peer_floor_copy_ops, false, true },
+		{ &eshm_spin_ops, true, true },    { &eshm_futex_ops, true, false },
+		{ &peer_mutex_ops, false, false }, { &peer_unix_ops, false, false },
+		{ &peer_pipe_ops, false, false },  { &peer_mq_ops, false, false },
+	};
+	int rc = 0;
+
+	for (size_t s = 0; s < 2; s++)
+		for (size_t i = 0; i < sizeof(list) / sizeof(list[0]); i++) {
+			size_t iters = list[i].spinning ? (o->quick ? 2000 : 200000)
+			                                : (o->quick ? 200 : 20000);
+			struct rt_result *res;
+
+			if (list[i].eshm && !with_eshm)
+				continue;
+			if (list[i].ops == &peer_floor_ops && s > 0)
+				continue; /* one line carries no payload: one size */
+			res = &r->rt[r->nrt++];
+			bench_progress("round trip %s, %zu B, %zu times", list[i].ops->name,
+			               sizes[s], iters);
+			if (rt_run(list[i].ops, sizes[s], iters, res) != 0) {
+				fprintf(stderr, "eshm-bench: round trip %s %zu B failed\n",
+				        list[i].ops->name, sizes[s]);
+				rc = -1;
+			}
+		}
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "quick", no_argument, NULL, 'q' },      { "json", no_argument, NULL, 'j' },
+		{ "eshmd", required_argument, NULL, 'e' }, { "only", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },       { NULL, 0, NULL, 0 },
+	};
+	struct bench_opts o = { 0 };
+	struct bench_daemon d = { .pid = -1 };
+	struct bench_results *r;
+	uint64_t t0 = bench_now_ns();
+	bool have_daemon = false;
+	int c, failed = 0;
+
+	while ((c = getopt_long(argc, argv, "qje:o:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'q': o.quick = true; break;
+		case 'j': o.json = true; break;
+		case 'e': o.eshmd = optarg; break;
+		case 'o': o.only = optarg; break;
+		case 'h': bench_usage(stdout); return 0;
+		default: bench_usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		bench_usage(stderr);
+		return 2;
+	}
+	bench_quiet = o.json;
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return 1;
+	r->quick = o.quick;
+	report_machine(r);
+	r->clock_ns = bench_clock_cost();
+	if (o.eshmd == NULL)
+		o.eshmd = bench_find_eshmd();
+	if (o.eshmd == NULL)
+		fprintf(stderr, "eshm-bench: eshmd not found (use --eshmd or $ESHMD); "
+		                "measuring the peers only\n");
+	else if (bench_daemon_start(&d, o.eshmd) != 0)
+		fprintf(stderr, "eshm-bench: cannot start %s; measuring the peers only\n", o.eshmd);
+	else
+		have_daemon = true;
+	if (!have_daemon)
+		failed = 1;
+
+	if (have_daemon && bench_wants(&o, "seqlock")) {
+		bench_progress("seqlock cost, uncontended");
+		failed |= eshm_bench_seqlock(&o, &r->seq) != 0;
+	}
+	if (bench_wants(&o, "roundtrip"))
+		failed |= bench_roundtrips(&o, have_daemon, r) != 0;
+	if (have_daemon && bench_wants(&o, "throughput")) {
+		bench_progress("throughput");
+		failed |= eshm_bench_throughput(&o, &r->tp) != 0;
+	}
+	if (have_daemon && bench_wants(&o, "heartbeat")) {
+		bench_progress("heartbeat cost");
+		failed |= eshm_bench_heartbeat(&o, &r->hb) != 0;
+	}
+	if (have_daemon && bench_wants(&o, "detect")) {
+		bench_progress("detection");
+		failed |= eshm_bench_detect(&o, &r->det) != 0;
+	}
+	if (have_daemon && bench_wants(&o, "scale")) {
+		bench_progress("eshmd scaling");
+		failed |= eshm_bench_scale(&o, &d, &r->scale) != 0;
+	}
+	if (have_daemon)
+		bench_daemon_stop(&d);
+	r->elapsed_s = (double)(bench_now_ns() - t0) / 1e9;
+	if (o.json) {
+		if (report_json(r) != 0)
+			failed = 1;
+	} else
+		report_table(r);
+	free(r);
+	if (failed)
+		fprintf(stderr, "eshm-bench: some measurements could not run\n");
+	return failed ? 1 : 0;
+}

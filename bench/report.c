@@ -1,0 +1,519 @@
+/*
+ * report.c - eshm-bench's output: readable tables with ratios and the
+ * product's targets, or one JSON object (json-c) for machines.
+ */
+#include "bench.h"
+
+#include <json.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#define TARGETS_MAX 24
+
+struct target {
+	char what[128];
+	char measured[96];
+	bool known;             /* the figures it needs were measured */
+	bool met;
+};
+
+void
+report_machine(struct bench_results *r)
+{
+	struct utsname u;
+	char line[512];
+	FILE *f;
+
+	snprintf(r->machine, sizeof(r->machine), "unknown CPU");
+	if ((f = fopen("/proc/cpuinfo", "r")) != NULL) {
+		while (fgets(line, sizeof(line), f) != NULL) {
+			char *colon = strchr(line, ':');
+
+			if (strncmp(line, "model name", 10) == 0 && colon != NULL) {
+				colon[strcspn(colon, "\n")] = '\0';
+				snprintf(r->machine, sizeof(r->machine), "%s", colon + 2);
+				break;
+			}
+		}
+		fclose(f);
+	}
+	if (uname(&u) == 0)
+		snprintf(r->kernel, sizeof(r->kernel), "%s %s %s", u.sysname, u.release, u.machine);
+	r->cpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
+}
+
+static const struct rt_result *
+report_rt(const struct bench_results *r, const struct rt_ops *ops, size_t size)
+{
+	for (size_t i = 0; i < r->nrt; i++)
+		if (strcmp(r->rt[i].name, ops->name) == 0 && r->rt[i].size == size && r->rt[i].ok)
+			return &r->rt[i];
+	return NULL;
+}
+
+static double
+report_pct(uint64_t part, uint64_t whole)
+{
+	return whole > 0 ? 100.0 * (double)part / (double)whole : 0;
+}
+
+static struct target *
+report_target(struct target *t, size_t *n, const char *what)
+{
+	struct target *x = &t[(*n)++];
+
+	memset(x, 0, sizeof(*x));
+	snprintf(x->what, sizeof(x->what), "%s", what);
+	return x;
+}
+
+/* Judge the product's targets from what this run measured. */
+static size_t
+report_targets(const struct bench_results *r, struct target *t)
+{
+	const struct rt_result *floor = report_rt(r, &peer_floor_ops, 64);
+	const struct rt_result *spin = report_rt(r, &eshm_spin_ops, 64);
+	const struct rt_result *unx = report_rt(r, &peer_unix_ops, 64);
+	const struct rt_result *mtx = report_rt(r, &peer_mutex_ops, 64);
+	const struct seqlock_result *s = &r->seq;
+	struct target *x;
+	size_t n = 0;
+
+	x = report_target(t, &n, "64 B spinning round trip <= 1.5x the cache-line floor (p50)");
+	if ((x->known = floor && spin)) {
+		double q = spin->rt.p50 / floor->rt.p50;
+
+		snprintf(x->measured, sizeof(x->measured), "%.2fx", q);
+		x->met = q <= 1.5;
+	}
+	x = report_target(t, &n, "64 B spinning round trip >= 100x faster than unix socket (p50)");
+	if ((x->known = unx && spin)) {
+		double q = unx->rt.p50 / spin->rt.p50;
+
+		snprintf(x->measured, sizeof(x->measured), "%.0fx", q);
+		x->met = q >= 100;
+	}
+	x = report_target(t, &n, "64 B spinning round trip >= 100x faster than mutex + condvar (p50)");
+	if ((x->known = mtx && spin)) {
+		double q = mtx->rt.p50 / spin->rt.p50;
+
+		snprintf(x->measured, sizeof(x->measured), "%.0fx", q);
+		x->met = q >= 100;
+	}
+	for (size_t i = 0; i < BENCH_SEQ_SIZES; i++) {
+		if (!s->ok)
+			break;
+		if (s->size[i] == 64) {
+			x = report_target(t, &n, "uncontended eshm_write and eshm_read of 64 B < 10 ns");
+			x->known = true;
+			snprintf(x->measured, sizeof(x->measured), "write %.1f ns, read %.1f ns",
+			         s->write_ns[i], s->read_ns[i]);
+			x->met = s->write_ns[i] < 10 && s->read_ns[i] < 10;
+		}
+		if (s->size[i] == 4096) {
+			x = report_target(t, &n, "uncontended 4 KiB eshm_write and eshm_read <= 1.25x memcpy");
+			x->known = true;
+			snprintf(x->measured, sizeof(x->measured), "write %.2fx, read %.2fx",
+			         s->write_ns[i] / s->memcpy_ns[i], s->read_ns[i] / s->memcpy_ns[i]);
+			x->met = s->write_ns[i] <= 1.25 * s->memcpy_ns[i] &&
+			         s->read_ns[i] <= 1.25 * s->memcpy_ns[i];
+		}
+	}
+	if (r->tp.ok) {
+		x = report_target(t, &n, "reader retry rate < 1 % with the writer at full speed (64 B)");
+		x->known = true;
+		double rate = report_pct(r->tp.retries[0], r->tp.read[0] + r->tp.retries[0]);
+		snprintf(x->measured, sizeof(x->measured), "%.3f %%", rate);
+		x->met = rate < 1.0;
+	}
+	if (r->hb.ok) {
+		x = report_target(t, &n, "heartbeat at 1 ms costs no more than a bare 1 ms sleep loop");
+		x->known = true;
+		snprintf(x->measured, sizeof(x->measured), "%.2f %% vs %.2f %% of a core",
+		         r->hb.attached_pct[0], r->hb.bare_loop_pct);
+		/* The two are measured side by side: allow their noise. */
+		x->met = r->hb.attached_pct[0] <= r->hb.bare_loop_pct * 1.10 + 0.05;
+	}
+	if (r->hb.ok && r->det.ok && r->det.longest_sharp_period_us > 0) {
+		for (size_t i = 0; i < r->hb.nperiods; i++)
+			if (r->hb.period_us[i] == r->det.longest_sharp_period_us) {
+				x = report_target(t, &n, "heartbeat at the longest sharp period < 0.1 % of a core");
+				x->known = true;
+				snprintf(x->measured, sizeof(x->measured), "%u us: %.3f %%",
+				         r->hb.period_us[i], r->hb.attached_pct[i]);
+				x->met = r->hb.attached_pct[i] < 0.1;
+			}
+	}
+	for (size_t sz = 64; sz <= 4096; sz *= 64) {
+		const struct rt_result *fx = report_rt(r, &eshm_futex_ops, sz);
+		const struct rt_result *ux = report_rt(r, &peer_unix_ops, sz);
+		char what[128];
+
+		snprintf(what, sizeof(what), "%zu B eshm_read_timeout round trip <= unix socket (p50)", sz);
+		x = report_target(t, &n, what);
+		if ((x->known = fx && ux)) {
+			snprintf(x->measured, sizeof(x->measured), "%.1f us vs %.1f us",
+			         fx->rt.p50 / 1e3, ux->rt.p50 / 1e3);
+			x->met = fx->rt.p50 <= ux->rt.p50;
+		}
+	}
+	if (r->det.ok) {
+		for (size_t i = 0; i < r->det.nrows; i++) {
+			const struct detect_row *d = &r->det.row[i];
+			char what[128];
+
+			if (d->period_us != 1000)
+				continue;
+			snprintf(what, sizeof(what), "stale verdict p99 <= threshold + 15 ms (%u ms)",
+			         d->threshold_ms);
+			x = report_target(t, &n, what);
+			x->known = d->stale_ms.n > 0;
+			snprintf(x->measured, sizeof(x->measured), "%.1f ms", d->stale_ms.p99);
+			x->met = d->stale_ms.p99 <= d->threshold_ms + 15.0;
+		}
+		x = report_target(t, &n, "dead verdict p99 <= 5 ms after SIGKILL");
+		x->known = r->det.dead_ms.n > 0;
+		snprintf(x->measured, sizeof(x->measured), "%.2f ms", r->det.dead_ms.p99);
+		x->met = r->det.dead_ms.p99 <= 5.0;
+	}
+	for (size_t i = 0; r->scale.ok && i < r->scale.nlevels; i++)
+		if (r->scale.segments[i] == 1000) {
+			x = report_target(t, &n, "eshmd monitoring 1,000 segments < 3 % of a core");
+			x->known = true;
+			snprintf(x->measured, sizeof(x->measured), "%.2f %%", r->scale.eshmd_pct[i]);
+			x->met = r->scale.eshmd_pct[i] < 3.0;
+		}
+	return n;
+}
+
+static void
+report_size(char *buf, size_t len, size_t size)
+{
+	if (size >= 1024 && size % 1024 == 0)
+		snprintf(buf, len, "%zu KiB", size / 1024);
+	else
+		snprintf(buf, len, "%zu B", size);
+}
+
+static void
+report_table_seqlock(const struct seqlock_result *s)
+{
+	char sz[32];
+
+	if (!s->ok)
+		return;
+	printf("\n1. Seqlock cost, uncontended, ns per operation (one process, data in cache)\n");
+	printf("   %-7s %11s %11s %9s %13s %12s\n", "size", "eshm_write", "eshm_read", "memcpy",
+	       "write/memcpy", "read/memcpy");
+	for (size_t i = 0; i < BENCH_SEQ_SIZES; i++) {
+		report_size(sz, sizeof(sz), s->size[i]);
+		printf("   %-7s %11.1f %11.1f %9.1f %12.2fx %11.2fx\n", sz, s->write_ns[i],
+		       s->read_ns[i], s->memcpy_ns[i], s->write_ns[i] / s->memcpy_ns[i],
+		       s->read_ns[i] / s->memcpy_ns[i]);
+	}
+}
+
+static void
+report_table_rt(const struct bench_results *r)
+{
+	const struct rt_result *floor = report_rt(r, &peer_floor_ops, 64);
+	const struct rt_ops *mine[] = { &eshm_spin_ops, &eshm_futex_ops };
+	const struct rt_ops *peers[] = { &peer_floor_ops, &peer_floor_copy_ops, &peer_mutex_ops,
+		                         &peer_unix_ops, &peer_pipe_ops, &peer_mq_ops };
+	char sz[32];
+
+	if (r->nrt == 0)
+		return;
+	printf("\n2-3. Round trip master (CPU %d) -> slave (CPU %d) -> master, us\n",
+	       BENCH_MASTER_CPU, BENCH_SLAVE_CPU);
+	printf("   %-16s %-6s %9s %9s %9s %9s %9s %9s\n", "transport", "size", "samples", "p50",
+	       "p99", "p99.9", "max", "p50/floor");
+	for (size_t i = 0; i < r->nrt; i++) {
+		const struct rt_result *x = &r->rt[i];
+
+		report_size(sz, sizeof(sz), x->size);
+		if (!x->ok) {
+			printf("   %-16s %-6s   failed\n", x->name, sz);
+			continue;
+		}
+		printf("   %-16s %-6s %9zu %9.3f %9.3f %9.3f %9.3f", x->name, sz, x->rt.n,
+		       x->rt.p50 / 1e3, x->rt.p99 / 1e3, x->rt.p999 / 1e3, x->rt.max / 1e3);
+		if (floor != NULL)
+			printf(" %8.2fx", x->rt.p50 / floor->rt.p50);
+		putchar('\n');
+	}
+	printf("   (timestamps: two clock reads per sample, %.0f ns each, are included)\n",
+	       r->clock_ns);
+	printf("\n   eshm against each peer: peer p50 / eshm p50 (how many times faster eshm is)\n");
+	printf("   %-16s %-6s", "eshm", "size");
+	for (size_t p = 0; p < sizeof(peers) / sizeof(peers[0]); p++)
+		printf(" %15s", peers[p]->name);
+	putchar('\n');
+	for (size_t m = 0; m < 2; m++)
+		for (size_t size = 64; size <= 4096; size *= 64) {
+			const struct rt_result *e = report_rt(r, mine[m], size);
+
+			if (e == NULL)
+				continue;
+			report_size(sz, sizeof(sz), size);
+			printf("   %-16s %-6s", mine[m]->name, sz);
+			for (size_t p = 0; p < sizeof(peers) / sizeof(peers[0]); p++) {
+				const struct rt_result *q = report_rt(r, peers[p], size);
+
+				if (peers[p] == &peer_floor_ops)
+					q = floor;
+				if (q == NULL)
+					printf(" %15s", "-");
+				else
+					printf(" %14.2fx", q->rt.p50 / e->rt.p50);
+			}
+			putchar('\n');
+		}
+}
+
+static void
+report_table_tp(const struct throughput_result *t)
+{
+	char sz[32];
+
+	if (!t->ok)
+		return;
+	printf("\n4. Throughput: writer at full speed (CPU %d), reader spinning (CPU %d)\n",
+	       BENCH_MASTER_CPU, BENCH_SLAVE_CPU);
+	printf("   %-7s %14s %14s %10s %12s %11s %6s\n", "size", "writes/s", "reads/s", "retries",
+	       "retry rate", "missed", "torn");
+	for (size_t i = 0; i < BENCH_TP_SIZES; i++) {
+		report_size(sz, sizeof(sz), t->size[i]);
+		printf("   %-7s %14.0f %14.0f %10llu %10.3f %% %11llu %6llu\n", sz,
+		       (double)t->written[i] / t->seconds[i], (double)t->read[i] / t->seconds[i],
+		       (unsigned long long)t->retries[i],
+		       report_pct(t->retries[i], t->read[i] + t->retries[i]),
+		       (unsigned long long)t->missed[i], (unsigned long long)t->torn[i]);
+	}
+	printf("   (retry rate: retried copies / copies; missed: overwritten before read)\n");
+}
+
+static void
+report_table_hb(const struct heartbeat_result *h)
+{
+	if (!h->ok)
+		return;
+	printf("\n5. Heartbeat cost: CPU of an idle process over %.1f s, %% of one core\n",
+	       h->seconds);
+	printf("   %-40s %8.3f %%\n", "not attached (sleeping)", h->idle_pct);
+	printf("   %-40s %8.3f %%\n", "bare 1 ms clock_nanosleep loop (thread)", h->bare_loop_pct);
+	for (size_t i = 0; i < h->nperiods; i++) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "attached, heartbeat every %u us", h->period_us[i]);
+		printf("   %-40s %8.3f %%   (%.0f beats/s)\n", what, h->attached_pct[i],
+		       h->beats_per_s[i]);
+	}
+}
+
+static void
+report_table_det(const struct detect_result *d)
+{
+	if (!d->ok)
+		return;
+	printf("\n6. Detection, ms from the signal to the verdict seen by the other endpoint\n");
+	printf("   %-9s %-9s %7s | %-26s | %-26s | %s\n", "threshold", "heartbeat", "trials",
+	       "SIGSTOP->stale p50/p99/max", "SIGCONT->alive p50/p99/max", "false stale");
+	for (size_t i = 0; i < d->nrows; i++) {
+		const struct detect_row *x = &d->row[i];
+
+		printf("   %6u ms %6u us %7zu | %7.1f %8.1f %8.1f | %7.1f %8.1f %8.1f | %u\n",
+		       x->threshold_ms, x->period_us, x->stale_ms.n, x->stale_ms.p50,
+		       x->stale_ms.p99, x->stale_ms.max, x->alive_ms.p50, x->alive_ms.p99,
+		       x->alive_ms.max, x->false_stale);
+	}
+	printf("   SIGKILL -> dead: %zu trials, p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
+	       d->dead_ms.n, d->dead_ms.p50, d->dead_ms.p99, d->dead_ms.max);
+	if (d->longest_sharp_period_us > 0)
+		printf("   longest heartbeat period as sharp as 1 ms: %u us\n",
+		       d->longest_sharp_period_us);
+}
+
+static void
+report_table_scale(const struct scale_result *s)
+{
+	if (!s->ok)
+		return;
+	printf("\n7. eshmd's cost as attached segments grow (heartbeats running)\n");
+	printf("   %9s %14s %18s %22s\n", "segments", "eshmd % core", "holders % core",
+	       "attach us p50/p99");
+	for (size_t i = 0; i < s->nlevels; i++)
+		printf("   %9u %13.2f %% %17.2f %% %11.0f / %-8.0f\n", s->segments[i],
+		       s->eshmd_pct[i], s->holders_pct[i], s->attach_us[i].p50, s->attach_us[i].p99);
+}
+
+void
+report_table(const struct bench_results *r)
+{
+	struct target t[TARGETS_MAX];
+	size_t n = report_targets(r, t);
+
+	printf("eshm-bench%s: %s, %d CPUs, %s; run took %.0f s\n", r->quick ? " --quick" : "",
+	       r->machine, r->cpus, r->kernel, r->elapsed_s);
+	report_table_seqlock(&r->seq);
+	report_table_rt(r);
+	report_table_tp(&r->tp);
+	report_table_hb(&r->hb);
+	report_table_det(&r->det);
+	report_table_scale(&r->scale);
+	printf("\nTargets (from this run%s)\n", r->quick ? "; --quick samples are small" : "");
+	for (size_t i = 0; i < n; i++)
+		printf("   %-7s %-68s %s\n", !t[i].known ? "n/a" : t[i].met ? "met" : "MISSED",
+		       t[i].what, t[i].measured);
+}
+
+static json_object *
+report_json_dist(const struct bench_dist *d, double scale)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "n", json_object_new_int64((int64_t)d->n));
+	json_object_object_add(o, "mean", json_object_new_double(d->mean * scale));
+	json_object_object_add(o, "p50", json_object_new_double(d->p50 * scale));
+	json_object_object_add(o, "p99", json_object_new_double(d->p99 * scale));
+	json_object_object_add(o, "p99_9", json_object_new_double(d->p999 * scale));
+	json_object_object_add(o, "max", json_object_new_double(d->max * scale));
+	json_object_object_add(o, "min", json_object_new_double(d->min * scale));
+	return o;
+}
+
+#define JADD(obj, key, val) json_object_object_add((obj), (key), (val))
+#define JD(v) json_object_new_double(v)
+#define JI(v) json_object_new_int64((int64_t)(v))
+
+static json_object *
+report_json_families(const struct bench_results *r)
+{
+	json_object *root = json_object_new_object(), *a, *o;
+
+	if (r->seq.ok) {
+		a = json_object_new_array();
+		for (size_t i = 0; i < BENCH_SEQ_SIZES; i++) {
+			o = json_object_new_object();
+			JADD(o, "size", JI(r->seq.size[i]));
+			JADD(o, "write_ns", JD(r->seq.write_ns[i]));
+			JADD(o, "read_ns", JD(r->seq.read_ns[i]));
+			JADD(o, "memcpy_ns", JD(r->seq.memcpy_ns[i]));
+			json_object_array_add(a, o);
+		}
+		JADD(root, "seqlock", a);
+	}
+	a = json_object_new_array();
+	for (size_t i = 0; i < r->nrt; i++) {
+		const struct rt_result *floor = report_rt(r, &peer_floor_ops, 64);
+
+		o = json_object_new_object();
+		JADD(o, "transport", json_object_new_string(r->rt[i].name));
+		JADD(o, "size", JI(r->rt[i].size));
+		JADD(o, "ok", json_object_new_boolean(r->rt[i].ok));
+		if (r->rt[i].ok) {
+			JADD(o, "round_trip_us", report_json_dist(&r->rt[i].rt, 1e-3));
+			if (floor != NULL)
+				JADD(o, "p50_to_floor", JD(r->rt[i].rt.p50 / floor->rt.p50));
+		}
+		json_object_array_add(a, o);
+	}
+	JADD(root, "round_trip", a);
+	if (r->tp.ok) {
+		a = json_object_new_array();
+		for (size_t i = 0; i < BENCH_TP_SIZES; i++) {
+			o = json_object_new_object();
+			JADD(o, "size", JI(r->tp.size[i]));
+			JADD(o, "seconds", JD(r->tp.seconds[i]));
+			JADD(o, "written", JI(r->tp.written[i]));
+			JADD(o, "read", JI(r->tp.read[i]));
+			JADD(o, "retries", JI(r->tp.retries[i]));
+			JADD(o, "missed", JI(r->tp.missed[i]));
+			JADD(o, "torn", JI(r->tp.torn[i]));
+			json_object_array_add(a, o);
+		}
+		JADD(root, "throughput", a);
+	}
+	if (r->hb.ok) {
+		o = json_object_new_object();
+		JADD(o, "seconds", JD(r->hb.seconds));
+		JADD(o, "idle_pct", JD(r->hb.idle_pct));
+		JADD(o, "bare_1ms_loop_pct", JD(r->hb.bare_loop_pct));
+		a = json_object_new_array();
+		for (size_t i = 0; i < r->hb.nperiods; i++) {
+			json_object *p = json_object_new_object();
+
+			JADD(p, "period_us", JI(r->hb.period_us[i]));
+			JADD(p, "cpu_pct", JD(r->hb.attached_pct[i]));
+			JADD(p, "beats_per_s", JD(r->hb.beats_per_s[i]));
+			json_object_array_add(a, p);
+		}
+		JADD(o, "attached", a);
+		JADD(root, "heartbeat", o);
+	}
+	if (r->det.ok) {
+		o = json_object_new_object();
+		a = json_object_new_array();
+		for (size_t i = 0; i < r->det.nrows; i++) {
+			const struct detect_row *d = &r->det.row[i];
+			json_object *p = json_object_new_object();
+
+			JADD(p, "threshold_ms", JI(d->threshold_ms));
+			JADD(p, "heartbeat_period_us", JI(d->period_us));
+			JADD(p, "stale_ms", report_json_dist(&d->stale_ms, 1));
+			JADD(p, "alive_ms", report_json_dist(&d->alive_ms, 1));
+			JADD(p, "false_stale", JI(d->false_stale));
+			json_object_array_add(a, p);
+		}
+		JADD(o, "stop_cont", a);
+		JADD(o, "dead_ms", report_json_dist(&r->det.dead_ms, 1));
+		JADD(o, "longest_sharp_period_us", JI(r->det.longest_sharp_period_us));
+		JADD(root, "detection", o);
+	}
+	if (r->scale.ok) {
+		a = json_object_new_array();
+		for (size_t i = 0; i < r->scale.nlevels; i++) {
+			o = json_object_new_object();
+			JADD(o, "segments", JI(r->scale.segments[i]));
+			JADD(o, "eshmd_cpu_pct", JD(r->scale.eshmd_pct[i]));
+			JADD(o, "holders_cpu_pct", JD(r->scale.holders_pct[i]));
+			JADD(o, "attach_us", report_json_dist(&r->scale.attach_us[i], 1));
+			json_object_array_add(a, o);
+		}
+		JADD(root, "eshmd_scaling", a);
+	}
+	return root;
+}
+
+int
+report_json(const struct bench_results *r)
+{
+	struct target t[TARGETS_MAX];
+	size_t n = report_targets(r, t);
+	json_object *root = report_json_families(r), *m = json_object_new_object(), *a;
+	int rc;
+
+	JADD(m, "cpu", json_object_new_string(r->machine));
+	JADD(m, "kernel", json_object_new_string(r->kernel));
+	JADD(m, "cpus", JI(r->cpus));
+	JADD(m, "clock_read_ns", JD(r->clock_ns));
+	JADD(root, "machine", m);
+	JADD(root, "quick", json_object_new_boolean(r->quick));
+	JADD(root, "elapsed_s", JD(r->elapsed_s));
+	a = json_object_new_array();
+	for (size_t i = 0; i < n; i++) {
+		json_object *o = json_object_new_object();
+
+		JADD(o, "target", json_object_new_string(t[i].what));
+		JADD(o, "measured", json_object_new_string(t[i].measured));
+		JADD(o, "verdict", json_object_new_string(!t[i].known ? "n/a" :
+		                                          t[i].met ? "met" : "missed"));
+		json_object_array_add(a, o);
+	}
+	JADD(root, "targets", a);
+	rc = puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY)) < 0 ? -1 : 0;
+	json_object_put(root);
+	return rc;
+}
