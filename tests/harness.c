@@ -67,7 +67,7 @@ th_socket_answers(void *arg)
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return false;
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", d->sock);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%.107s", d->sock);
 	ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
 	close(fd);
 	return ok;
