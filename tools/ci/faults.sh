@@ -26,7 +26,7 @@ ESHM_FAULT_CHURN=${ESHM_FAULT_CHURN:-10000}
 export ESHM_FAULT_KILLS ESHM_FAULT_RESTARTS ESHM_FAULT_LOAD_S ESHM_FAULT_CHURN
 ci_check TESTS="tests/test_fault_writer_kill tests/test_fault_daemon_restart \
 tests/test_fault_stale_load tests/test_fault_churn"
-grep -h '^# ' "$ci_build"/tests/test_fault_*.log
+grep -h '^# [0-9]' "$ci_build"/tests/test_fault_*.log
 
 # The sweep runs the test binary directly: a failing threshold is a
 # figure, not a failure.
@@ -35,7 +35,7 @@ for ms in ${FAULT_SWEEP:-50 30 20 10}; do
 	if CMOCKA_MESSAGE_OUTPUT=TAP ESHM_TEST_BUILDDIR=$ci_build ESHM_FAULT_REPORT_ONLY=1 \
 	   ESHM_FAULT_THRESHOLD_MS=$ms ESHM_FAULT_LOAD_S=${FAULT_SWEEP_S:-20} \
 	   "$ci_build/tests/test_fault_stale_load" >"$log" 2>&1; then
-		ci_ok "sweep $(grep '^# ' "$log" | sed 's/^# //')"
+		ci_ok "sweep $(grep '^# [0-9]' "$log" | sed 's/^# //')"
 	else
 		cat "$log"
 		ci_bad "sweep at $ms ms did not run to the end"
