@@ -80,6 +80,12 @@ scale_level(const struct bench_opts *o, const struct bench_daemon *d, unsigned l
 			prctl(PR_SET_PDEATHSIG, SIGKILL);
 			close(out[0]);
 			close(go[1]);
+			/* Holding an earlier holder's go pipe would keep it from
+			 * ever seeing the end of it. */
+			for (int j = 0; j < k; j++) {
+				close(hs[j].ready);
+				close(hs[j].go);
+			}
 			scale_hold(level, k, hs[k].count, out[1], go[0]);
 		}
 		close(out[1]);
