@@ -53,7 +53,7 @@ big_writer(void *arg)
 {
 	ESHMConfig c = eshm_default_config(arg);
 	ESHMOptions *o = eshm_options_new();
-	unsigned char *buf = malloc(BIG);
+	unsigned char *buf[2] = { malloc(BIG), malloc(BIG) };
 	ESHMHandle *m;
 	uint64_t i;
 
@@ -62,11 +62,17 @@ big_writer(void *arg)
 	c.auto_cleanup = false;
 	eshm_options_set_capacity(o, BIG);
 	m = eshm_init_with_options(&c, o);
-	if (m == NULL || buf == NULL)
+	if (m == NULL || buf[0] == NULL || buf[1] == NULL)
 		return 1;
+	/* Two payloads that differ everywhere, alternated: a torn read mixes
+	 * them and fails its checksum.  A write of 4 MiB takes about a
+	 * millisecond; with a short pause after each, a signal lands mid-write
+	 * most of the time and the reader still gets whole messages. */
+	tc_fill(buf[0], BIG, 1);
+	tc_fill(buf[1], BIG, 2);
 	for (i = 0;; i++) {
-		tc_fill(buf, BIG - (i % 4096), i);
-		eshm_write(m, buf, BIG - (i % 4096));
+		eshm_write(m, buf[i & 1], BIG);
+		usleep(200);
 	}
 }
 
@@ -129,10 +135,18 @@ writer_killed_mid_write_never_hangs_or_tears_reader(void **state)
 				assert_int_equal(rc, ESHM_ERROR_NO_DATA);
 			}
 		}
+		/* Freeze the writer where it is, look, then kill it there. */
+		kill(pid, SIGSTOP);
+		if (peek_seq(name, SEG_M2S) & 1) {
+			odd_at_kill++;
+			/* a reader facing a write that never ends is not held */
+			until = th_now_ns();
+			rc = eshm_read(s, buf, BIG, &n);
+			assert_int_equal(rc, ESHM_ERROR_NO_DATA);
+			assert_true(th_now_ns() - until < 100 * 1000000LL);
+		}
 		kill(pid, SIGKILL);
 		th_wait_child(pid);
-		if (peek_seq(name, SEG_M2S) & 1)
-			odd_at_kill++;
 		/* reads stay bounded and whole while and after eshmd repairs */
 		until = th_now_ns() + 20 * 1000000LL;
 		while (th_now_ns() < until) {

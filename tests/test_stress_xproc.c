@@ -71,6 +71,8 @@ stress_slave(void *arg)
 	if (s == NULL)
 		return 1;
 	stress_side(s, 2, &r);
+	fprintf(stderr, "slave: %llu writes, %llu reads, %llu torn\n", (unsigned long long)r.writes,
+	        (unsigned long long)r.reads, (unsigned long long)r.torn);
 	eshm_destroy(s);
 	return r.torn == 0 && r.reads > 0 ? 0 : 2;
 }
