@@ -116,11 +116,11 @@ if ! command -v systemd-analyze >/dev/null 2>&1; then
 	exit 0
 fi
 # verify resolves units, ExecStart= and the targets inside --root: give the
-# DESTDIR the host's targets and kill(1), and let man(1) see the installed
+# DESTDIR the host's targets and sh(1) (ExecReload=), and let man(1) see the installed
 # pages.
 mkdir -p "$dest/usr/lib/systemd/system" "$dest/bin"
 cp -L /lib/systemd/system/*.target /lib/systemd/system/*.slice "$dest/usr/lib/systemd/system/" 2>/dev/null
-cp -L /bin/kill "$dest/bin/kill"
+cp -L /bin/sh "$dest/bin/sh"
 verify_ok()
 {
 	MANPATH="$dest$mandir" systemd-analyze verify --root="$dest" \

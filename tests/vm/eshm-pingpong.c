@@ -5,6 +5,7 @@
  *
  *   eshm-pingpong NAME SECONDS [PROGRESS-FILE]
  *
+ * SIGTERM ends it early, as cleanly as the end of SECONDS.
  * Prints "round_trips=N longest_gap_ms=G" at the end (and rewrites
  * PROGRESS-FILE with the same line every 200 ms); exits 0 when at least one
  * round trip completed, 1 otherwise, 2 on a usage or attach error.
@@ -19,6 +20,14 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+static volatile sig_atomic_t pp_stop;
+
+static void
+pp_on_term(int sig)
+{
+	pp_stop = 1;
+}
 
 static long long
 pp_now_ms(void)
@@ -110,14 +119,17 @@ main(int argc, char *argv[])
 	h = pp_attach(name, ESHM_ROLE_MASTER);
 	if (h == NULL)
 		return 2;
+	signal(SIGTERM, pp_on_term);
 	pid = fork();
 	if (pid < 0)
 		return 2;
-	if (pid == 0)
+	if (pid == 0) {
+		signal(SIGTERM, SIG_DFL);
 		_exit(pp_slave(name, end + 5000));
+	}
 
 	last_trip = next_report = pp_now_ms();
-	while (pp_now_ms() < end) {
+	while (pp_now_ms() < end && !pp_stop) {
 		long long now;
 
 		sent++;
