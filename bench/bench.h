@@ -77,6 +77,8 @@ int bench_read_full(int fd, void *buf, size_t len);
 struct rt_ops {
 	const char *name;
 	bool tag_only;          /* carries only the 8-byte tag (the floor) */
+	uint64_t gap_ns;        /* untimed pause before each sample, so the
+	                         * slave has gone to sleep when it comes */
 	void *(*setup)(size_t size);
 	int (*attach)(void *st, int side);
 	int (*send)(void *st, int side, const void *buf, size_t size);
@@ -153,6 +155,7 @@ int eshm_bench_seqlock(const struct bench_opts *o, struct seqlock_result *r);
 
 extern const struct rt_ops eshm_spin_ops;     /* eshm_read in a loop */
 extern const struct rt_ops eshm_futex_ops;    /* eshm_read_timeout */
+extern const struct rt_ops eshm_slept_ops;    /* the same, the slave asleep on the futex */
 
 #define BENCH_TP_SIZES 2
 struct throughput_result {
@@ -202,6 +205,8 @@ struct scale_result {
 	bool ok;
 	size_t nlevels;
 	unsigned segments[BENCH_SCALE_LEVELS];
+	bool capped[BENCH_SCALE_LEVELS];         /* fewer than asked: fd limit */
+	unsigned fd_limit;                       /* RLIMIT_NOFILE eshmd ran with */
 	double eshmd_pct[BENCH_SCALE_LEVELS];    /* % of one core */
 	double holders_pct[BENCH_SCALE_LEVELS];  /* the processes holding the handles */
 	struct bench_dist attach_us[BENCH_SCALE_LEVELS];

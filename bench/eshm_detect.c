@@ -202,7 +202,7 @@ det_sharp(const struct detect_row *x)
 int
 eshm_bench_detect(const struct bench_opts *o, struct detect_result *r)
 {
-	static const uint32_t sweep[] = { 2000, 5000, 10000, 20000 };
+	static const uint32_t sweep[] = { 2000, 5000, 10000, 20000, 50000 };
 	size_t trials = o->quick ? 3 : 20, sweep_trials = o->quick ? 2 : 10;
 	int rc = 0;
 

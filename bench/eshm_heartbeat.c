@@ -19,7 +19,7 @@
 
 #include "eshm.h"
 
-static const uint32_t hb_periods[] = { 1000, 2000, 5000, 10000, 20000 };
+static const uint32_t hb_periods[] = { 1000, 2000, 5000, 10000, 20000, 50000 };
 
 enum hb_kind { HB_IDLE, HB_BARE, HB_ATTACHED };
 

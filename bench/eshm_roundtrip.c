@@ -2,7 +2,10 @@
  * eshm_roundtrip.c - eshm as a round-trip transport: the master writes, the
  * slave reads and writes the message back.  Spinning: both sides call
  * eshm_read() until a message arrives.  Sleeping: eshm_read_timeout(),
- * which spins briefly and then waits on the futex the writer wakes.
+ * which spins briefly and then waits on the futex the writer wakes.  In a
+ * ping-pong the answer comes within the spin, so the "slept" variant lets
+ * the slave fall asleep before each sample: its round trip includes a
+ * FUTEX_WAKE and the kernel's wake-up, as a quiet channel's first message.
  */
 #include "bench.h"
 
@@ -12,6 +15,8 @@
 
 #define RT_WAIT_MS 1000
 #define RT_WAIT_TRIES 5
+/* Longer than the library's spin before it sleeps (20 us). */
+#define RT_SLEEP_GAP_NS 200000u
 
 struct eshm_rt_state {
 	char name[96];
@@ -95,6 +100,17 @@ const struct rt_ops eshm_spin_ops = {
 
 const struct rt_ops eshm_futex_ops = {
 	.name = "eshm futex",
+	.setup = eshm_rt_setup,
+	.attach = eshm_rt_attach,
+	.send = eshm_rt_send,
+	.recv = eshm_rt_recv_futex,
+	.detach = eshm_rt_detach,
+	.teardown = eshm_rt_teardown,
+};
+
+const struct rt_ops eshm_slept_ops = {
+	.name = "eshm futex slept",
+	.gap_ns = RT_SLEEP_GAP_NS,
 	.setup = eshm_rt_setup,
 	.attach = eshm_rt_attach,
 	.send = eshm_rt_send,

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -141,10 +142,22 @@ eshm_bench_scale(const struct bench_opts *o, const struct bench_daemon *d,
 	size_t nlevels = o->quick ? 2 : BENCH_SCALE_LEVELS;
 	int rc = 0;
 
+	struct rlimit rl;
+	unsigned cap = UINT32_MAX;
+
 	memset(r, 0, sizeof(*r));
+	/* eshmd holds two descriptors per attached segment (the object, passed
+	 * on ATTACH, and the endpoint's connection): a level beyond what its
+	 * descriptor limit allows is measured at that limit and flagged. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		cap = (unsigned)((rl.rlim_cur - 200) / 2 / 100 * 100);
+	r->fd_limit = (unsigned)rl.rlim_cur;
 	for (size_t i = 0; i < nlevels; i++) {
-		bench_progress("eshmd with %u segments", levels[i]);
-		if (scale_level(o, d, levels[i], r, i) != 0) {
+		unsigned level = levels[i] < cap ? levels[i] : cap;
+
+		r->capped[i] = level < levels[i];
+		bench_progress("eshmd with %u segments", level);
+		if (scale_level(o, d, level, r, i) != 0) {
 			rc = -1;
 			break;
 		}

@@ -147,11 +147,11 @@ report_targets(const struct bench_results *r, struct target *t)
 			}
 	}
 	for (size_t sz = 64; sz <= 4096; sz *= 64) {
-		const struct rt_result *fx = report_rt(r, &eshm_futex_ops, sz);
+		const struct rt_result *fx = report_rt(r, &eshm_slept_ops, sz);
 		const struct rt_result *ux = report_rt(r, &peer_unix_ops, sz);
 		char what[128];
 
-		snprintf(what, sizeof(what), "%zu B eshm_read_timeout round trip <= unix socket (p50)", sz);
+		snprintf(what, sizeof(what), "%zu B eshm_read_timeout round trip, slave asleep, <= unix socket (p50)", sz);
 		x = report_target(t, &n, what);
 		if ((x->known = fx && ux)) {
 			snprintf(x->measured, sizeof(x->measured), "%.1f us vs %.1f us",
@@ -219,7 +219,7 @@ static void
 report_table_rt(const struct bench_results *r)
 {
 	const struct rt_result *floor = report_rt(r, &peer_floor_ops, 64);
-	const struct rt_ops *mine[] = { &eshm_spin_ops, &eshm_futex_ops };
+	const struct rt_ops *mine[] = { &eshm_spin_ops, &eshm_futex_ops, &eshm_slept_ops };
 	const struct rt_ops *peers[] = { &peer_floor_ops, &peer_floor_copy_ops, &peer_mutex_ops,
 		                         &peer_unix_ops, &peer_pipe_ops, &peer_mq_ops };
 	char sz[32];
@@ -251,7 +251,7 @@ report_table_rt(const struct bench_results *r)
 	for (size_t p = 0; p < sizeof(peers) / sizeof(peers[0]); p++)
 		printf(" %15s", peers[p]->name);
 	putchar('\n');
-	for (size_t m = 0; m < 2; m++)
+	for (size_t m = 0; m < sizeof(mine) / sizeof(mine[0]); m++)
 		for (size_t size = 64; size <= 4096; size *= 64) {
 			const struct rt_result *e = report_rt(r, mine[m], size);
 
@@ -345,8 +345,15 @@ report_table_scale(const struct scale_result *s)
 	printf("   %9s %14s %18s %22s\n", "segments", "eshmd % core", "holders % core",
 	       "attach us p50/p99");
 	for (size_t i = 0; i < s->nlevels; i++)
-		printf("   %9u %13.2f %% %17.2f %% %11.0f / %-8.0f\n", s->segments[i],
-		       s->eshmd_pct[i], s->holders_pct[i], s->attach_us[i].p50, s->attach_us[i].p99);
+		printf("   %9u %13.2f %% %17.2f %% %11.0f / %-8.0f%s\n", s->segments[i],
+		       s->eshmd_pct[i], s->holders_pct[i], s->attach_us[i].p50, s->attach_us[i].p99,
+		       s->capped[i] ? " (capped)" : "");
+	for (size_t i = 0; i < s->nlevels; i++)
+		if (s->capped[i]) {
+			printf("   (capped: RLIMIT_NOFILE is %u here and eshmd holds two descriptors\n"
+			       "    per attached segment)\n", s->fd_limit);
+			break;
+		}
 }
 
 void
@@ -477,6 +484,7 @@ report_json_families(const struct bench_results *r)
 		for (size_t i = 0; i < r->scale.nlevels; i++) {
 			o = json_object_new_object();
 			JADD(o, "segments", JI(r->scale.segments[i]));
+			JADD(o, "capped_by_fd_limit", json_object_new_boolean(r->scale.capped[i]));
 			JADD(o, "eshmd_cpu_pct", JD(r->scale.eshmd_pct[i]));
 			JADD(o, "holders_cpu_pct", JD(r->scale.holders_pct[i]));
 			JADD(o, "attach_us", report_json_dist(&r->scale.attach_us[i], 1));

@@ -56,6 +56,8 @@ rt_loop(const struct rt_ops *ops, void *st, unsigned char *out, unsigned char *i
 		uint64_t t0, t1;
 
 		memcpy(out, &tag, sizeof(tag));
+		if (ops->gap_ns > 0)
+			bench_sleep_ns(ops->gap_ns);
 		t0 = bench_now_ns();
 		if (ops->send(st, 0, out, size) != 0 || ops->recv(st, 0, in, size) != 0)
 			return -1;
