@@ -112,6 +112,7 @@ timeout "$timeout_s" qemu-system-x86_64 $accel -m 1024 -smp 2 \
 step "the machine stopped (qemu exit $rc)"
 
 cat "$work/result.txt"
+say "$(grep -c '^ok ' "$work/result.txt") passed, $(grep -c '^not ok ' "$work/result.txt") failed"
 if grep -q '^RESULT PASS' "$work/result.txt" && ! grep -q '^not ok' "$work/result.txt"; then
 	step "PASS"
 	exit 0
