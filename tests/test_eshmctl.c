@@ -1,0 +1,927 @@
+/*
+ * test_eshmctl.c - the built eshmctl run as a separate process against a
+ * private eshmd, with real client processes (libeshm-client) attached,
+ * stopped with SIGSTOP and killed with SIGKILL.  eshmctl's output is read
+ * through pipes (plain) or a pseudo-terminal (watch, colours); --json is
+ * parsed with json-c and compared with the text and with the facts.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pty.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "client_util.h"
+#include "harness.h"
+
+/* Generous bounds: a loaded 2-core machine must never fail these. */
+#define RUN_TIMEOUT_MS 20000
+#define STATE_TIMEOUT_MS 5000
+#define STALE_MS 50
+
+static struct th_daemon daemon_;
+
+static int
+setup(void **state)
+{
+	(void)state;
+	/* A pipe whose reader quit must not kill the test. */
+	signal(SIGPIPE, SIG_IGN);
+	/* A fresh directory, socket and prefix for every test. */
+	memset(&daemon_, 0, sizeof(daemon_));
+	return th_daemon_start(&daemon_, NULL);
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	/* Segments made with create outlive eshmd on purpose; the tests that
+	 * remove segments count the objects themselves. */
+	th_daemon_cleanup(&daemon_);
+	return 0;
+}
+
+/* ------------------------------------------------------------ running eshmctl */
+
+struct run {
+	int status;        /* exit code, 128+signal if killed */
+	char out[65536];
+	size_t outlen;
+	char err[16384];
+	size_t errlen;
+};
+
+/* Append what is readable on @fd; returns false at EOF or error. */
+static bool
+drain(int fd, char *buf, size_t cap, size_t *len)
+{
+	char scratch[4096];
+	ssize_t n;
+	size_t take;
+
+	n = read(fd, scratch, sizeof(scratch));
+	if (n <= 0)
+		return n < 0 && errno == EINTR;
+	take = (size_t)n < cap - 1 - *len ? (size_t)n : cap - 1 - *len;
+	memcpy(buf + *len, scratch, take);
+	*len += take;
+	buf[*len] = '\0';
+	return true;
+}
+
+/*
+ * Run the built eshmctl with the NULL-terminated @args (as user @uid unless
+ * it is -1), collect stdout and stderr, and return its exit code.
+ */
+static int
+ctl_run_as(struct run *r, uid_t uid, const char *const *args)
+{
+	const char *argv[32];
+	int out[2], err[2], argc = 0, st;
+	struct pollfd pfd[2];
+	long long deadline;
+	bool open_out = true, open_err = true;
+	pid_t pid;
+
+	memset(r, 0, sizeof(*r));
+	argv[argc++] = th_build_path("tools/eshmctl");
+	while (*args != NULL && argc < 31)
+		argv[argc++] = *args++;
+	argv[argc] = NULL;
+	assert_int_equal(pipe2(out, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(err, O_CLOEXEC), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(out[1], STDOUT_FILENO);
+		dup2(err[1], STDERR_FILENO);
+		if (uid != (uid_t)-1 && (setgid(uid) != 0 || setuid(uid) != 0))
+			_exit(126);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(out[1]);
+	close(err[1]);
+	deadline = th_now_ns() + RUN_TIMEOUT_MS * 1000000LL;
+	while ((open_out || open_err) && th_now_ns() < deadline) {
+		pfd[0] = (struct pollfd){ .fd = open_out ? out[0] : -1, .events = POLLIN };
+		pfd[1] = (struct pollfd){ .fd = open_err ? err[0] : -1, .events = POLLIN };
+		if (poll(pfd, 2, 100) <= 0)
+			continue;
+		if (pfd[0].revents != 0)
+			open_out = drain(out[0], r->out, sizeof(r->out), &r->outlen);
+		if (pfd[1].revents != 0)
+			open_err = drain(err[0], r->err, sizeof(r->err), &r->errlen);
+	}
+	close(out[0]);
+	close(err[0]);
+	if (open_out || open_err)
+		kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return r->status;
+}
+
+static int
+ctl_runv(struct run *r, ...)
+{
+	const char *args[32];
+	va_list ap;
+	int n = 0;
+
+	va_start(ap, r);
+	while (n < 31 && (args[n] = va_arg(ap, const char *)) != NULL)
+		n++;
+	va_end(ap);
+	args[n] = NULL;
+	return ctl_run_as(r, (uid_t)-1, args);
+}
+
+#define CTL(...) ctl_runv(__VA_ARGS__, (const char *)NULL)
+
+/* The JSON document eshmctl printed for @args; fails the test unless it parses. */
+static json_object *
+ctl_json(const char *cmd, const char *name)
+{
+	static struct run r;
+	json_object *doc;
+
+	if (name != NULL)
+		CTL(&r, cmd, name, "--json");
+	else
+		CTL(&r, cmd, "--json");
+	if (r.status != 0)
+		fail_msg("eshmctl %s --json exited %d: %s", cmd, r.status, r.err);
+	doc = json_tokener_parse(r.out);
+	if (doc == NULL)
+		fail_msg("eshmctl %s --json printed no valid JSON: %s", cmd, r.out);
+	return doc;
+}
+
+static json_object *
+jget(json_object *o, const char *path)
+{
+	char key[64];
+	const char *dot;
+	json_object *v = o;
+
+	while (v != NULL && *path != '\0') {
+		dot = strchr(path, '.');
+		snprintf(key, sizeof(key), "%.*s", dot ? (int)(dot - path) : (int)strlen(path), path);
+		if (!json_object_object_get_ex(v, key, &v))
+			fail_msg("JSON has no field %s", key);
+		path = dot ? dot + 1 : path + strlen(path);
+	}
+	return v;
+}
+
+static long long
+jint(json_object *o, const char *path)
+{
+	return (long long)json_object_get_int64(jget(o, path));
+}
+
+static const char *
+jstr(json_object *o, const char *path)
+{
+	return json_object_get_string(jget(o, path));
+}
+
+/* Number of times @needle occurs in @hay. */
+static int
+count_of(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	while ((hay = strstr(hay, needle)) != NULL) {
+		n++;
+		hay += strlen(needle);
+	}
+	return n;
+}
+
+/*
+ * The whitespace-separated fields of the line of @text whose first field is
+ * @name, into @f (at most @max); returns how many, 0 if no such line.
+ */
+static int
+row_of(const char *text, const char *name, char f[][64], int max)
+{
+	const char *line = text;
+	char copy[1024], *tok, *save;
+	int n = 0;
+
+	while (line != NULL && *line != '\0') {
+		const char *nl = strchr(line, '\n');
+		size_t len = nl ? (size_t)(nl - line) : strlen(line);
+
+		snprintf(copy, sizeof(copy), "%.*s", (int)len, line);
+		tok = strtok_r(copy, " \t", &save);
+		if (tok != NULL && strcmp(tok, name) == 0) {
+			do
+				snprintf(f[n++], 64, "%s", tok);
+			while (n < max && (tok = strtok_r(NULL, " \t", &save)) != NULL);
+			return n;
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ client processes */
+
+/* A client process driven through pipes: one command byte, one int reply. */
+struct ep {
+	pid_t pid;
+	int cmd;  /* to the child */
+	int res;  /* from the child */
+};
+
+struct ep_args {
+	const char *name;
+	ESHMRole role;
+	int cmd, res;       /* the child's ends */
+};
+
+static int
+ep_main(void *arg)
+{
+	const struct ep_args *a = arg;
+	ESHMConfig c = eshm_default_config(a->name);
+	unsigned char buf[4096];
+	ESHMHandle *h;
+	uint32_t len;
+	size_t got;
+	char op;
+	int rc;
+
+	/* Other clients' pipe ends came along with fork(): without closing
+	 * them, their EOF would never arrive. */
+	for (int fd = 3; fd < 1024; fd++)
+		if (fd != a->cmd && fd != a->res)
+			close(fd);
+	c.role = a->role;
+	c.stale_threshold_ms = STALE_MS;
+	c.disconnect_behavior = ESHM_DISCONNECT_NEVER;
+	/* The tests watch detached slots: eshmd must not unlink the segment. */
+	c.auto_cleanup = false;
+	h = eshm_init(&c);
+	rc = h != NULL ? 0 : eshm_last_error();
+	if (write(a->res, &rc, sizeof(rc)) != sizeof(rc) || h == NULL)
+		return 1;
+	while (read(a->cmd, &op, 1) == 1) {
+		switch (op) {
+		case 'w':
+			if (read(a->cmd, &len, sizeof(len)) != sizeof(len) || len > sizeof(buf) ||
+			    read(a->cmd, buf, len) != (ssize_t)len)
+				return 2;
+			rc = eshm_write(h, buf, len);
+			break;
+		case 'r':
+			rc = eshm_read(h, buf, sizeof(buf), &got);
+			if (write(a->res, &rc, sizeof(rc)) != sizeof(rc))
+				return 2;
+			len = rc == 0 ? (uint32_t)got : 0;
+			if (write(a->res, &len, sizeof(len)) != sizeof(len) ||
+			    write(a->res, buf, len) != (ssize_t)len)
+				return 2;
+			continue;
+		case 'd':
+			rc = eshm_destroy(h);
+			h = NULL;
+			break;
+		default:
+			return 2;
+		}
+		if (write(a->res, &rc, sizeof(rc)) != sizeof(rc))
+			return 2;
+		if (h == NULL)
+			return 0;
+	}
+	/* The result of a last detach does not matter here, a crash would. */
+	if (h != NULL)
+		eshm_destroy(h);
+	return 0;
+}
+
+/* Read exactly @len bytes from the child within the timeout. */
+static void
+ep_read(struct ep *e, void *buf, size_t len)
+{
+	struct pollfd pfd = { .fd = e->res, .events = POLLIN };
+	size_t done = 0;
+	ssize_t n;
+
+	while (done < len) {
+		if (poll(&pfd, 1, STATE_TIMEOUT_MS) != 1)
+			fail_msg("client %d did not answer", (int)e->pid);
+		n = read(e->res, (char *)buf + done, len - done);
+		if (n <= 0)
+			fail_msg("client %d hung up", (int)e->pid);
+		done += (size_t)n;
+	}
+}
+
+static void
+ep_start(struct ep *e, const char *name, ESHMRole role)
+{
+	int cmd[2], res[2], rc;
+	struct ep_args a;
+
+	assert_int_equal(pipe2(cmd, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(res, O_CLOEXEC), 0);
+	a = (struct ep_args){ .name = name, .role = role, .cmd = cmd[0], .res = res[1] };
+	e->pid = th_spawn(ep_main, &a);
+	assert_true(e->pid > 0);
+	close(cmd[0]);
+	close(res[1]);
+	e->cmd = cmd[1];
+	e->res = res[0];
+	ep_read(e, &rc, sizeof(rc));
+	assert_int_equal(rc, 0);
+}
+
+static int
+ep_write(struct ep *e, const void *data, uint32_t len)
+{
+	int rc;
+
+	assert_int_equal(write(e->cmd, "w", 1), 1);
+	assert_int_equal(write(e->cmd, &len, sizeof(len)), sizeof(len));
+	assert_int_equal(write(e->cmd, data, len), (ssize_t)len);
+	ep_read(e, &rc, sizeof(rc));
+	return rc;
+}
+
+static int
+ep_read_msg(struct ep *e, char *buf, uint32_t *len)
+{
+	int rc;
+
+	assert_int_equal(write(e->cmd, "r", 1), 1);
+	ep_read(e, &rc, sizeof(rc));
+	ep_read(e, len, sizeof(*len));
+	ep_read(e, buf, *len);
+	return rc;
+}
+
+static int
+ep_detach(struct ep *e)
+{
+	int rc;
+
+	assert_int_equal(write(e->cmd, "d", 1), 1);
+	ep_read(e, &rc, sizeof(rc));
+	return rc;
+}
+
+/* Close the pipes and reap the child; returns its exit code (128+sig if killed). */
+static int
+ep_end(struct ep *e)
+{
+	close(e->cmd);
+	close(e->res);
+	return th_wait_child(e->pid);
+}
+
+/* ------------------------------------------------------------ waiting on eshmctl's view */
+
+struct want {
+	const char *name;
+	const char *role;   /* "master" or "slave" */
+	const char *state;
+};
+
+static bool
+show_says(void *arg)
+{
+	const struct want *w = arg;
+	json_object *doc = ctl_json("show", w->name);
+	char path[32];
+	bool ok;
+
+	snprintf(path, sizeof(path), "%s.state", w->role);
+	ok = strcmp(jstr(doc, path), w->state) == 0;
+	json_object_put(doc);
+	if (!ok)
+		tc_sleep_ms(5);
+	return ok;
+}
+
+static void
+wait_state(const char *name, const char *role, const char *state)
+{
+	struct want w = { name, role, state };
+
+	if (!th_wait_until(show_says, &w, STATE_TIMEOUT_MS))
+		fail_msg("eshmctl show %s never reported %s %s", name, role, state);
+}
+
+/* The list row of @name: its master and slave state fields must be these. */
+static void
+assert_list_states(const char *name, const char *master, const char *slave)
+{
+	struct run r;
+	char f[16][64];
+
+	assert_int_equal(CTL(&r, "list"), 0);
+	assert_non_null(strstr(r.out, "NAME"));
+	assert_int_equal(row_of(r.out, name, f, 16), 12);
+	assert_string_equal(f[3], master);
+	assert_string_equal(f[6], slave);
+	/* Not a terminal: no colour escapes. */
+	assert_null(strchr(r.out, '\033'));
+}
+
+/* ------------------------------------------------------------ tests */
+
+static void
+list_and_show_follow_attach_stale_dead_and_detach(void **state)
+{
+	struct ep m, s;
+	struct run r;
+	char pid[16], f[16][64];
+	json_object *doc;
+
+	(void)state;
+	ep_start(&m, "life", ESHM_ROLE_MASTER);
+	ep_start(&s, "life", ESHM_ROLE_SLAVE);
+	wait_state("life", "master", "alive");
+	wait_state("life", "slave", "alive");
+	assert_list_states("life", "alive", "alive");
+
+	/* The rows and the JSON name the very processes attached. */
+	assert_int_equal(CTL(&r, "list"), 0);
+	assert_int_equal(row_of(r.out, "life", f, 16), 12);
+	snprintf(pid, sizeof(pid), "%d", (int)m.pid);
+	assert_string_equal(f[2], pid);
+	snprintf(pid, sizeof(pid), "%d", (int)s.pid);
+	assert_string_equal(f[5], pid);
+	doc = ctl_json("show", "life");
+	assert_int_equal(jint(doc, "master.pid"), m.pid);
+	assert_int_equal(jint(doc, "slave.pid"), s.pid);
+	assert_int_equal(jint(doc, "slave.stale_threshold_ms"), STALE_MS);
+	json_object_put(doc);
+
+	assert_int_equal(kill(s.pid, SIGSTOP), 0);
+	wait_state("life", "slave", "stale");
+	assert_list_states("life", "alive", "stale");
+	assert_int_equal(kill(s.pid, SIGCONT), 0);
+	wait_state("life", "slave", "alive");
+
+	assert_int_equal(kill(m.pid, SIGKILL), 0);
+	wait_state("life", "master", "dead");
+	assert_list_states("life", "dead", "alive");
+	assert_int_equal(ep_end(&m), 128 + SIGKILL);
+
+	assert_int_equal(ep_detach(&s), 0);
+	wait_state("life", "slave", "detached");
+	assert_list_states("life", "dead", "detached");
+	assert_int_equal(ep_end(&s), 0);
+}
+
+static void
+json_output_parses_and_carries_the_same_facts_as_text(void **state)
+{
+	json_object *doc, *segs, *seg = NULL;
+	char expect[128];
+	struct run r;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(CTL(&r, "create", "facts", "--capacity", "8K", "--stale-ms", "250"), 0);
+
+	doc = ctl_json("show", "facts");
+	assert_string_equal(jstr(doc, "name"), "facts");
+	assert_int_equal(jint(doc, "capacity"), 8192);
+	assert_int_equal(jint(doc, "stale_threshold_ms"), 250);
+	assert_int_equal(jint(doc, "layout_version"), 1);
+	assert_string_equal(jstr(doc, "master.state"), "detached");
+	assert_int_equal(jint(doc, "master_to_slave.messages"), 0);
+	assert_true(json_object_is_type(jget(doc, "master_to_slave.since_last_write_ms"),
+	                                json_type_null));
+
+	/* The text says the same. */
+	assert_int_equal(CTL(&r, "show", "facts"), 0);
+	snprintf(expect, sizeof(expect), "generation       %lld\n", jint(doc, "generation"));
+	assert_non_null(strstr(r.out, expect));
+	assert_non_null(strstr(r.out, "capacity         8192 bytes (8KiB)\n"));
+	assert_non_null(strstr(r.out, "stale threshold  250 ms"));
+
+	/* list --json holds the same segment, same generation. */
+	segs = jget(ctl_json("list", NULL), "segments");
+	for (i = 0; i < json_object_array_length(segs); i++)
+		if (strcmp(jstr(json_object_array_get_idx(segs, i), "name"), "facts") == 0)
+			seg = json_object_array_get_idx(segs, i);
+	assert_non_null(seg);
+	assert_int_equal(jint(seg, "generation"), jint(doc, "generation"));
+	assert_int_equal(jint(seg, "capacity"), 8192);
+	json_object_put(doc);
+
+	/* status: this eshmd, one segment, no endpoint attached. */
+	doc = ctl_json("status", NULL);
+	assert_int_equal(jint(doc, "pid"), daemon_.pid);
+	assert_string_equal(jstr(doc, "shm_prefix"), daemon_.prefix);
+	assert_string_equal(jstr(doc, "socket"), daemon_.sock);
+	assert_int_equal(jint(doc, "segments"), 1);
+	assert_int_equal(jint(doc, "endpoints.alive"), 0);
+	json_object_put(doc);
+	assert_int_equal(CTL(&r, "status"), 0);
+	snprintf(expect, sizeof(expect), "pid         %d\n", (int)daemon_.pid);
+	assert_non_null(strstr(r.out, expect));
+	assert_non_null(strstr(r.out, "segments    1\n"));
+
+	/* The same JSON as Python reads it. */
+	if (access("/usr/bin/python3", X_OK) == 0) {
+		char cmd[512];
+
+		snprintf(cmd, sizeof(cmd),
+		         "%s show facts --json | python3 -c 'import json,sys; "
+		         "d=json.load(sys.stdin); sys.exit(d[\"capacity\"] != 8192)'",
+		         th_build_path("tools/eshmctl"));
+		assert_int_equal(system(cmd), 0);
+	}
+}
+
+static void
+remove_refuses_attached_segment_and_force_detaches_endpoints(void **state)
+{
+	struct ep m, s;
+	struct run r;
+	char buf[4096];
+	uint32_t len;
+
+	(void)state;
+	ep_start(&m, "busy", ESHM_ROLE_MASTER);
+	ep_start(&s, "busy", ESHM_ROLE_SLAVE);
+	wait_state("busy", "slave", "alive");
+
+	assert_int_equal(CTL(&r, "remove", "busy"), 1);
+	assert_non_null(strstr(r.err, "has attached endpoints"));
+	assert_non_null(strstr(r.err, "--force"));
+	assert_int_equal(CTL(&r, "show", "busy"), 0);
+	assert_int_equal(ep_write(&m, "still here", 10), 0);
+
+	assert_int_equal(CTL(&r, "remove", "busy", "--force"), 0);
+	assert_int_equal(ep_write(&m, "gone?", 5), ESHM_ERROR_DETACHED);
+	assert_int_equal(ep_read_msg(&s, buf, &len), ESHM_ERROR_DETACHED);
+	assert_int_equal(ep_write(&s, "gone?", 5), ESHM_ERROR_DETACHED);
+	/* Both clients are still running and exit cleanly. */
+	assert_int_equal(kill(m.pid, 0), 0);
+	assert_int_equal(kill(s.pid, 0), 0);
+	assert_int_equal(ep_end(&m), 0);
+	assert_int_equal(ep_end(&s), 0);
+
+	assert_int_equal(CTL(&r, "show", "busy"), 1);
+	assert_non_null(strstr(r.err, "no segment named 'busy'"));
+	assert_int_equal(th_shm_count(daemon_.prefix), 0);
+
+	/* Without endpoints no force is needed. */
+	assert_int_equal(CTL(&r, "create", "idle"), 0);
+	assert_int_equal(CTL(&r, "create", "idle"), 1);
+	assert_non_null(strstr(r.err, "already exists"));
+	assert_int_equal(CTL(&r, "remove", "idle"), 0);
+	assert_int_equal(th_shm_count(daemon_.prefix), 0);
+}
+
+static void
+peek_shows_latest_message_without_consuming_it(void **state)
+{
+	static const unsigned char binary[] = { 0x00, 0x01, 0xfe, 0xff, 'A', 0x7f };
+	struct ep m, s;
+	struct run r;
+	char buf[4096];
+	uint32_t len;
+	json_object *doc;
+
+	(void)state;
+	ep_start(&m, "peeked", ESHM_ROLE_MASTER);
+	ep_start(&s, "peeked", ESHM_ROLE_SLAVE);
+
+	assert_int_equal(CTL(&r, "peek", "peeked"), 0);
+	assert_non_null(strstr(r.out, "no message has been written yet"));
+
+	assert_int_equal(ep_write(&m, "first message", 13), 0);
+	assert_int_equal(ep_write(&m, "second message", 14), 0);
+	assert_int_equal(CTL(&r, "peek", "peeked", "--direction", "m2s"), 0);
+	assert_non_null(strstr(r.out, "message 2, 14 bytes"));
+	assert_non_null(strstr(r.out, "\nsecond message\n"));
+	assert_null(strstr(r.out, "first"));
+
+	/* Nothing was consumed or counted: the slave still gets it. */
+	doc = ctl_json("show", "peeked");
+	assert_int_equal(jint(doc, "master_to_slave.read"), 0);
+	assert_int_equal(jint(doc, "master_to_slave.missed"), 0);
+	assert_int_equal(jint(doc, "master_to_slave.retries"), 0);
+	json_object_put(doc);
+	assert_int_equal(ep_read_msg(&s, buf, &len), 0);
+	assert_int_equal(len, 14);
+	assert_memory_equal(buf, "second message", 14);
+
+	/* Bytes that are not text come as a hex dump. */
+	assert_int_equal(ep_write(&s, binary, sizeof(binary)), 0);
+	assert_int_equal(CTL(&r, "peek", "peeked", "-d", "s2m"), 0);
+	assert_non_null(strstr(r.out, "slave->master"));
+	assert_non_null(strstr(r.out, "00000000  00 01 fe ff 41 7f"));
+	assert_non_null(strstr(r.out, "|....A.|"));
+
+	assert_int_equal(ep_end(&m), 0);
+	assert_int_equal(ep_end(&s), 0);
+}
+
+/* Read from the pty @fd into @buf until @done(@buf) or the timeout. */
+static bool
+pty_read_until(int fd, char *buf, size_t cap, size_t *len, bool (*done)(const char *))
+{
+	long long deadline = th_now_ns() + STATE_TIMEOUT_MS * 1000000LL;
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	while (!done(buf) && th_now_ns() < deadline) {
+		if (poll(&pfd, 1, 100) == 1 && !drain(fd, buf, cap, len))
+			return done(buf);
+	}
+	return done(buf);
+}
+
+static bool
+two_frames(const char *buf)
+{
+	return count_of(buf, "\033[H") >= 2 && strstr(buf, "watched") != NULL;
+}
+
+/* Never satisfied: read until eshmctl exits and the terminal hangs up. */
+static bool
+until_hangup(const char *buf)
+{
+	(void)buf;
+	return false;
+}
+
+static bool
+left_screen(const char *buf)
+{
+	return strstr(buf, "\033[?1049l") != NULL;
+}
+
+/* Wait up to the timeout for @pid to exit; its exit code, or -1. */
+static int
+wait_exit(pid_t pid)
+{
+	long long deadline = th_now_ns() + STATE_TIMEOUT_MS * 1000000LL;
+	int st;
+
+	while (th_now_ns() < deadline) {
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		tc_sleep_ms(10);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	return -1;
+}
+
+/* eshmctl @args on a fresh pseudo-terminal; *@fd is its master side. */
+static pid_t
+ctl_on_pty(int *fd, const char *const *args)
+{
+	struct winsize ws = { .ws_row = 40, .ws_col = 200 };
+	const char *argv[16];
+	int argc = 0;
+	pid_t pid;
+
+	argv[argc++] = th_build_path("tools/eshmctl");
+	while (*args != NULL && argc < 15)
+		argv[argc++] = *args++;
+	argv[argc] = NULL;
+	pid = forkpty(fd, NULL, NULL, &ws);
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		setenv("TERM", "xterm", 1);
+		unsetenv("NO_COLOR");
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+static void
+watch_redraws_in_place_on_a_terminal_and_quits_on_q_or_ctrl_c(void **state)
+{
+	static const char *const args[] = { "watch", "--interval", "0.2", NULL };
+	static char buf[262144];
+	struct run r;
+	size_t len;
+	pid_t pid;
+	int fd, round;
+
+	(void)state;
+	assert_int_equal(CTL(&r, "create", "watched"), 0);
+	for (round = 0; round < 2; round++) {
+		memset(buf, 0, sizeof(buf));
+		len = 0;
+		pid = ctl_on_pty(&fd, args);
+		/* At least two frames, each starting at the top left corner. */
+		assert_true(pty_read_until(fd, buf, sizeof(buf), &len, two_frames));
+		assert_non_null(strstr(buf, "\033[?1049h"));
+		assert_non_null(strstr(buf, "M2S/S"));
+		assert_non_null(strstr(buf, "q quits"));
+		/* 'q' the first time, Ctrl-C (the terminal's SIGINT) the second. */
+		assert_int_equal(write(fd, round == 0 ? "q" : "\003", 1), 1);
+		assert_true(pty_read_until(fd, buf, sizeof(buf), &len, left_screen));
+		assert_int_equal(wait_exit(pid), 0);
+		close(fd);
+	}
+}
+
+static int
+pump(void *arg)
+{
+	ESHMHandle *h = tc_attach(arg, ESHM_ROLE_MASTER, 1000, ESHM_DISCONNECT_NEVER);
+	unsigned long n = 0;
+	char msg[32];
+
+	if (h == NULL)
+		return 1;
+	for (;;) {
+		snprintf(msg, sizeof(msg), "tick %lu", n++);
+		eshm_write(h, msg, strlen(msg) + 1);
+		tc_sleep_ms(1);
+	}
+}
+
+/* eshmd measures heartbeat rates over whole seconds: wait for the first. */
+static bool
+master_rate_known(void *arg)
+{
+	json_object *doc = ctl_json("show", arg);
+	bool known = jint(doc, "master.heartbeat_rate") > 0;
+
+	json_object_put(doc);
+	if (!known)
+		tc_sleep_ms(20);
+	return known;
+}
+
+static void
+watch_prints_plain_snapshots_with_rates_when_not_a_terminal(void **state)
+{
+	struct run r;
+	char f[16][64];
+	const char *second;
+	pid_t pumper;
+
+	(void)state;
+	pumper = th_spawn(pump, "pumped");
+	assert_true(pumper > 0);
+	wait_state("pumped", "master", "alive");
+	assert_true(th_wait_until(master_rate_known, "pumped", STATE_TIMEOUT_MS));
+
+	assert_int_equal(CTL(&r, "watch", "pumped", "--interval", "0.3", "--count", "3"), 0);
+	assert_null(strchr(r.out, '\033'));
+	assert_int_equal(count_of(r.out, "NAME "), 3);
+	/* First snapshot: no rate yet; later ones: the pump's messages per second. */
+	assert_int_equal(row_of(r.out, "pumped", f, 16), 14);
+	assert_string_equal(f[10], "-");
+	second = strstr(strstr(r.out, "NAME ") + 1, "NAME ");
+	assert_int_equal(row_of(second, "pumped", f, 16), 14);
+	assert_true(atoi(f[10]) > 0);
+	assert_true(atoi(f[4]) > 0); /* the master's heartbeats per second */
+
+	kill(pumper, SIGKILL);
+	th_wait_child(pumper);
+
+	/* watch of a segment that does not exist fails like show. */
+	assert_int_equal(CTL(&r, "watch", "nosuch", "--count", "1"), 1);
+	assert_non_null(strstr(r.err, "no segment named 'nosuch'"));
+}
+
+static void
+list_colours_states_only_on_a_terminal(void **state)
+{
+	static const char *const args[] = { "list", NULL };
+	static char buf[65536];
+	struct ep m;
+	struct run r;
+	size_t len = 0;
+	pid_t pid;
+	int fd;
+
+	(void)state;
+	ep_start(&m, "coloured", ESHM_ROLE_MASTER);
+	wait_state("coloured", "master", "alive");
+	pid = ctl_on_pty(&fd, args);
+	pty_read_until(fd, buf, sizeof(buf), &len, until_hangup);
+	assert_int_equal(wait_exit(pid), 0);
+	close(fd);
+	assert_non_null(strstr(buf, "\033[32malive\033[0m"));
+
+	assert_int_equal(CTL(&r, "list"), 0);
+	assert_non_null(strstr(r.out, "alive"));
+	assert_null(strchr(r.out, '\033'));
+	assert_int_equal(ep_end(&m), 0);
+}
+
+static void
+missing_daemon_and_bad_arguments_give_documented_exit_codes(void **state)
+{
+	static const char *const commands[] = { "status", "list", "show", "watch",
+		                                "create", "remove", "peek" };
+	char nowhere[256];
+	struct run r;
+	size_t i;
+
+	(void)state;
+	snprintf(nowhere, sizeof(nowhere), "%s/absent.sock", daemon_.dir);
+	assert_int_equal(CTL(&r, "--socket", nowhere, "list"), 1);
+	assert_non_null(strstr(r.err, "eshmd is not running at"));
+	assert_non_null(strstr(r.err, nowhere));
+	assert_non_null(strstr(r.err, "start it with systemctl start eshmd"));
+	assert_int_equal(r.outlen, 0);
+	/* --socket after the command too, for every command that talks. */
+	assert_int_equal(CTL(&r, "show", "x", "--socket", nowhere), 1);
+	assert_non_null(strstr(r.err, "eshmd is not running at"));
+
+	assert_int_equal(CTL(&r, "--version"), 0);
+	assert_non_null(strstr(r.out, "eshmctl"));
+	assert_int_equal(CTL(&r, "--help"), 0);
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		assert_int_equal(CTL(&r, commands[i], "--help"), 0);
+		assert_non_null(strstr(r.out, "Usage: eshmctl"));
+		assert_int_equal(CTL(&r, commands[i], "--no-such-option"), 2);
+		assert_non_null(strstr(r.err, "unknown option '--no-such-option'"));
+	}
+	assert_int_equal(CTL(&r), 2);
+	assert_int_equal(CTL(&r, "frobnicate"), 2);
+	assert_non_null(strstr(r.err, "unknown command 'frobnicate'"));
+	assert_int_equal(CTL(&r, "list", "extra"), 2);
+	assert_non_null(strstr(r.err, "unexpected argument 'extra'"));
+	assert_int_equal(CTL(&r, "show"), 2);
+	assert_int_equal(CTL(&r, "show", "a", "b"), 2);
+	assert_int_equal(CTL(&r, "show", "../etc"), 2);
+	assert_non_null(strstr(r.err, "invalid segment name"));
+	assert_int_equal(CTL(&r, "create", "x", "--capacity", "lots"), 2);
+	assert_int_equal(CTL(&r, "create", "x", "--capacity", "17M"), 2);
+	assert_int_equal(CTL(&r, "create", "x", "--stale-ms"), 2);
+	assert_non_null(strstr(r.err, "needs an argument"));
+	assert_int_equal(CTL(&r, "peek", "x", "--direction", "sideways"), 2);
+	assert_int_equal(CTL(&r, "watch", "--interval", "0"), 2);
+	/* None of the above reached eshmd, which still has nothing. */
+	assert_int_equal(CTL(&r, "show", "x"), 1);
+	assert_non_null(strstr(r.err, "no segment named 'x'"));
+}
+
+static void
+permission_errors_say_so_for_unprivileged_users(void **state)
+{
+	struct run r;
+	const char *const args[] = { "list", NULL };
+
+	(void)state;
+	if (getuid() != 0)
+		skip();
+	/* The test's private directory is 0700 root: nobody cannot reach the socket. */
+	ctl_run_as(&r, 65534, args);
+	assert_int_equal(r.status, 1);
+	assert_non_null(strstr(r.err, "permission denied"));
+	assert_non_null(strstr(r.err, daemon_.sock));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(list_and_show_follow_attach_stale_dead_and_detach,
+		                                setup, teardown),
+		cmocka_unit_test_setup_teardown(json_output_parses_and_carries_the_same_facts_as_text,
+		                                setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			remove_refuses_attached_segment_and_force_detaches_endpoints, setup, teardown),
+		cmocka_unit_test_setup_teardown(peek_shows_latest_message_without_consuming_it, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(
+			watch_redraws_in_place_on_a_terminal_and_quits_on_q_or_ctrl_c, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			watch_prints_plain_snapshots_with_rates_when_not_a_terminal, setup, teardown),
+		cmocka_unit_test_setup_teardown(list_colours_states_only_on_a_terminal, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			missing_daemon_and_bad_arguments_give_documented_exit_codes, setup, teardown),
+		cmocka_unit_test_setup_teardown(permission_errors_say_so_for_unprivileged_users, setup,
+		                                teardown),
+	};
+
+	return cmocka_run_group_tests_name("eshmctl", tests, NULL, NULL);
+}
