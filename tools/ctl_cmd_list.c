@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -19,34 +20,56 @@ static const struct option ctl_list_longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-struct ctl_list_out {
-	struct ctl_table *table; /* text output */
-	json_object *array;      /* --json output */
-	uint64_t now_ns;
-	bool color;
-	int failed;
-};
-
-static void
-ctl_list_each(const struct proto_segment_info *s, void *arg)
+/* The list as a JSON document. */
+static json_object *
+ctl_list_json(const struct proto_segment_info *segs, size_t n, uint64_t now)
 {
-	struct ctl_list_out *out = arg;
+	json_object *doc = json_object_new_object();
+	json_object *array = json_object_new_array();
+	json_object *seg;
+	size_t i;
 
-	if (out->array != NULL) {
-		json_object *seg = ctl_json_segment(s, out->now_ns);
-
-		if (seg == NULL || json_object_array_add(out->array, seg) != 0)
-			out->failed = 1;
-	} else if (ctl_segtable_add(out->table, s, NULL, out->now_ns, out->color) != 0) {
-		out->failed = 1;
+	if (doc == NULL || array == NULL) {
+		json_object_put(doc);
+		json_object_put(array);
+		return NULL;
 	}
+	json_object_object_add(doc, "segments", array);
+	for (i = 0; i < n; i++) {
+		seg = ctl_json_segment(&segs[i], now);
+		if (seg == NULL || json_object_array_add(array, seg) != 0) {
+			json_object_put(seg);
+			json_object_put(doc);
+			return NULL;
+		}
+	}
+	return doc;
+}
+
+/* The list as the aligned table. */
+static int
+ctl_list_text(const struct proto_segment_info *segs, size_t n, uint64_t now)
+{
+	const bool color = ctl_use_color(stdout);
+	struct ctl_table *t = ctl_segtable_new(false);
+	size_t i;
+	int rc = t != NULL ? 0 : -1;
+
+	for (i = 0; i < n && rc == 0; i++)
+		rc = ctl_segtable_add(t, &segs[i], NULL, now, color);
+	if (rc != 0)
+		rc = ctl_error("out of memory");
+	else if (ctl_table_print(t, stdout, "\n") != 0 || fflush(stdout) != 0)
+		rc = ctl_error("cannot write the list");
+	ctl_table_free(t);
+	return rc;
 }
 
 static int
 ctl_list_run(struct ctl_ctx *ctx, int argc, char **argv)
 {
-	struct ctl_list_out out = { 0 };
-	json_object *doc = NULL;
+	struct proto_segment_info *segs;
+	size_t n;
 	int sock, rc;
 
 	if (ctl_getopt(ctx, argc, argv, "", ctl_list_longopts) != -1)
@@ -54,48 +77,18 @@ ctl_list_run(struct ctl_ctx *ctx, int argc, char **argv)
 	rc = ctl_operands(ctx, argc, argv, 0, 0);
 	if (rc != 0)
 		return rc;
-	if (ctx->json) {
-		doc = json_object_new_object();
-		out.array = json_object_new_array();
-		if (doc == NULL || out.array == NULL) {
-			json_object_put(doc);
-			json_object_put(out.array);
-			return ctl_error("out of memory");
-		}
-		json_object_object_add(doc, "segments", out.array);
-	} else {
-		out.table = ctl_segtable_new(false);
-		if (out.table == NULL)
-			return ctl_error("out of memory");
-		out.color = ctl_use_color(stdout);
-	}
 	sock = ctl_connect(ctx);
-	if (sock < 0) {
-		rc = CTL_EXIT_FAIL;
-		goto out;
-	}
-	out.now_ns = clock_real_ns();
-	rc = ctl_list(sock, ctl_list_each, &out);
+	if (sock < 0)
+		return CTL_EXIT_FAIL;
+	rc = ctl_list(sock, &segs, &n);
 	close(sock);
-	if (rc != 0) {
-		rc = ctl_report(ctx, rc, NULL, NULL);
-		goto out;
-	}
-	if (out.failed) {
-		rc = ctl_error("out of memory");
-		goto out;
-	}
-	if (doc != NULL) {
-		rc = ctl_json_print(doc);
-		doc = NULL;
-	} else {
-		rc = ctl_table_print(out.table, stdout, "\n") == 0 && fflush(stdout) == 0
-		         ? CTL_EXIT_OK
-		         : ctl_error("cannot write the list");
-	}
-out:
-	json_object_put(doc);
-	ctl_table_free(out.table);
+	if (rc != 0)
+		return ctl_report(ctx, rc, NULL, NULL);
+	if (ctx->json)
+		rc = ctl_json_print(ctl_list_json(segs, n, clock_real_ns()));
+	else
+		rc = ctl_list_text(segs, n, clock_real_ns());
+	free(segs);
 	return rc;
 }
 

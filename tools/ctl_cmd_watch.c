@@ -48,9 +48,8 @@ struct ctl_watch {
 	bool tty, keys, color;
 	int sock;                  /* kept open between frames; -1 when lost */
 	struct proto_status_reply daemon;
-	struct proto_segment_info *segs; /* this frame */
-	size_t nsegs, capsegs;
-	int oom;
+	struct proto_segment_info *segs; /* this frame, malloc'd */
+	size_t nsegs;
 	struct ctl_watch_seen *seen; /* previous frame */
 	size_t nseen;
 	uint64_t seen_mono_ns;
@@ -66,25 +65,6 @@ ctl_watch_on_signal(int sig)
 	ctl_watch_stop = 1;
 }
 
-static void
-ctl_watch_collect(const struct proto_segment_info *s, void *arg)
-{
-	struct ctl_watch *w = arg;
-
-	if (w->nsegs == w->capsegs) {
-		size_t cap = w->capsegs != 0 ? w->capsegs * 2 : 16;
-		struct proto_segment_info *grown = realloc(w->segs, cap * sizeof(*grown));
-
-		if (grown == NULL) {
-			w->oom = 1;
-			return;
-		}
-		w->segs = grown;
-		w->capsegs = cap;
-	}
-	w->segs[w->nsegs++] = *s;
-}
-
 /* Ask eshmd for this frame's data; on failure fill w->error.  Returns 0 or -1. */
 static int
 ctl_watch_fetch(struct ctl_watch *w)
@@ -92,8 +72,9 @@ ctl_watch_fetch(struct ctl_watch *w)
 	struct proto_name req;
 	int rc, fd = -1;
 
+	free(w->segs);
+	w->segs = NULL;
 	w->nsegs = 0;
-	w->oom = 0;
 	w->error[0] = '\0';
 	if (w->sock < 0) {
 		w->sock = proto_connect(w->ctx->socket_path);
@@ -108,20 +89,17 @@ ctl_watch_fetch(struct ctl_watch *w)
 	if (rc == 0 && w->name != NULL) {
 		memset(&req, 0, sizeof(req));
 		snprintf(req.name, sizeof(req.name), "%s", w->name);
-		if (w->capsegs == 0 && (w->segs = malloc(sizeof(*w->segs))) != NULL)
-			w->capsegs = 1;
-		if (w->capsegs == 0)
+		w->segs = malloc(sizeof(*w->segs));
+		if (w->segs == NULL)
 			rc = ESHM_ERROR_NO_MEMORY;
 		else
-			rc = proto_call(w->sock, PROTO_REQ_SHOW, &req, PROTO_REP_SEGMENT, &w->segs[0],
+			rc = proto_call(w->sock, PROTO_REQ_SHOW, &req, PROTO_REP_SEGMENT, w->segs,
 			                &fd, CTL_REPLY_TIMEOUT_MS);
 		if (fd >= 0)
 			close(fd);
 		w->nsegs = rc == 0 ? 1 : 0;
 	} else if (rc == 0) {
-		rc = ctl_list(w->sock, ctl_watch_collect, w);
-		if (rc == 0 && w->oom)
-			rc = ESHM_ERROR_NO_MEMORY;
+		rc = ctl_list(w->sock, &w->segs, &w->nsegs);
 	}
 	if (rc == 0)
 		return 0;

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -101,45 +102,82 @@ ctl_request(const struct ctl_ctx *ctx, const char *name, uint16_t type, const vo
 	return rc;
 }
 
-int
-ctl_list(int sock, void (*each)(const struct proto_segment_info *seg, void *arg), void *arg)
+static int
+ctl_list_cmp(const void *a, const void *b)
+{
+	const struct proto_segment_info *x = a, *y = b;
+
+	return strcmp(x->name, y->name);
+}
+
+/* Receive the replies to LIST request @id into the growing array at *@segs. */
+static int
+ctl_list_recv(int sock, uint32_t id, struct proto_segment_info **segs, size_t *n)
 {
 	/* Aligned so the bodies can be read in place after proto_parse. */
 	_Alignas(8) unsigned char buf[PROTO_MSG_MAX];
-	const uint32_t id = (uint32_t)getpid();
 	const struct proto_hdr *hdr;
 	const void *body;
 	struct proto_status st;
-	ssize_t n;
+	size_t cap = 0;
+	ssize_t len;
 	int fd, rc;
 
-	if (proto_send(sock, PROTO_REQ_LIST, id, NULL, -1) < 0)
-		return ESHM_ERROR_DAEMON_UNAVAILABLE;
 	for (;;) {
-		n = proto_recv(sock, buf, &fd, CTL_REPLY_TIMEOUT_MS);
+		len = proto_recv(sock, buf, &fd, CTL_REPLY_TIMEOUT_MS);
 		if (fd >= 0)
 			close(fd);
-		if (n <= 0)
+		if (len <= 0)
 			return ESHM_ERROR_DAEMON_UNAVAILABLE;
-		rc = proto_parse(buf, (size_t)n, &hdr, &body);
+		rc = proto_parse(buf, (size_t)len, &hdr, &body);
 		if (rc != 0)
 			return rc;
 		if (hdr->id != id)
 			return ESHM_ERROR_PROTOCOL;
-		switch (hdr->type) {
-		case PROTO_REP_SEGMENT:
-			each(body, arg);
-			break;
-		case PROTO_REP_DONE:
-		case PROTO_REP_STATUS:
-			memcpy(&st, body, sizeof(st));
-			if (hdr->type == PROTO_REP_STATUS && st.status == 0)
-				return ESHM_ERROR_PROTOCOL;
-			return st.status;
-		default:
-			return ESHM_ERROR_PROTOCOL;
+		if (hdr->type == PROTO_REP_SEGMENT) {
+			if (*n == cap) {
+				struct proto_segment_info *grown;
+
+				cap = cap != 0 ? cap * 2 : 16;
+				grown = realloc(*segs, cap * sizeof(*grown));
+				if (grown == NULL)
+					return ESHM_ERROR_NO_MEMORY;
+				*segs = grown;
+			}
+			memcpy(&(*segs)[(*n)++], body, sizeof(**segs));
+			continue;
 		}
+		if (hdr->type != PROTO_REP_DONE && hdr->type != PROTO_REP_STATUS)
+			return ESHM_ERROR_PROTOCOL;
+		memcpy(&st, body, sizeof(st));
+		if (hdr->type == PROTO_REP_STATUS && st.status == 0)
+			return ESHM_ERROR_PROTOCOL;
+		return st.status;
 	}
+}
+
+int
+ctl_list(int sock, struct proto_segment_info **segs, size_t *n)
+{
+	/* Apart from proto_call()'s ids, which count up from 1. */
+	static uint32_t next_id = UINT32_C(0x80000000);
+	const uint32_t id = next_id++;
+	int rc;
+
+	*segs = NULL;
+	*n = 0;
+	if (proto_send(sock, PROTO_REQ_LIST, id, NULL, -1) < 0)
+		return ESHM_ERROR_DAEMON_UNAVAILABLE;
+	rc = ctl_list_recv(sock, id, segs, n);
+	if (rc != 0) {
+		free(*segs);
+		*segs = NULL;
+		*n = 0;
+		return rc;
+	}
+	if (*n > 1)
+		qsort(*segs, *n, sizeof(**segs), ctl_list_cmp);
+	return 0;
 }
 
 void

@@ -38,11 +38,13 @@ int ctl_request(const struct ctl_ctx *ctx, const char *name, uint16_t type, cons
 void ctl_explain_connect(const struct ctl_ctx *ctx, int err, char *buf, size_t len);
 
 /*
- * Send a LIST on @sock and receive its replies, calling @each with every
- * segment until the closing DONE.  Returns 0, the status of an error
- * reply, or ESHM_ERROR_DAEMON_UNAVAILABLE / ESHM_ERROR_PROTOCOL.
+ * Send a LIST on @sock and collect its replies until the closing DONE into
+ * *@segs (malloc'd, sorted by name, free() it; NULL when empty) and their
+ * number into *@n.  Returns 0, the status of an error reply,
+ * ESHM_ERROR_NO_MEMORY, or ESHM_ERROR_DAEMON_UNAVAILABLE /
+ * ESHM_ERROR_PROTOCOL; on error *@segs is NULL.
  */
-int ctl_list(int sock, void (*each)(const struct proto_segment_info *seg, void *arg), void *arg);
+int ctl_list(int sock, struct proto_segment_info **segs, size_t *n);
 
 /*
  * Write into @buf (@len bytes) what the failure @status of eshmd means for
