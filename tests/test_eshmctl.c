@@ -887,17 +887,42 @@ missing_daemon_and_bad_arguments_give_documented_exit_codes(void **state)
 static void
 permission_errors_say_so_for_unprivileged_users(void **state)
 {
+	static const char *const list[] = { "list", NULL };
+	static const char *const show[] = { "show", "private", NULL };
+	static const char *const peek[] = { "peek", "private", NULL };
+	static const char *const remove[] = { "remove", "private", "--force", NULL };
 	struct run r;
-	const char *const args[] = { "list", NULL };
 
 	(void)state;
 	if (getuid() != 0)
 		skip();
+	assert_int_equal(CTL(&r, "create", "private"), 0);
+
 	/* The test's private directory is 0700 root: nobody cannot reach the socket. */
-	ctl_run_as(&r, 65534, args);
+	ctl_run_as(&r, 65534, list);
+	assert_int_equal(r.status, 1);
+	assert_non_null(strstr(r.err, "permission denied on eshmd's socket"));
+	assert_non_null(strstr(r.err, daemon_.sock));
+
+	/* With the socket in reach, eshmd's policy (owner) decides: nobody does
+	 * not see root's segment and may not touch it. */
+	assert_int_equal(chmod(daemon_.dir, 0711), 0);
+	ctl_run_as(&r, 65534, list);
+	assert_int_equal(r.status, 0);
+	assert_null(strstr(r.out, "private"));
+	ctl_run_as(&r, 65534, show);
+	assert_int_equal(r.status, 1);
+	assert_non_null(strstr(r.err, "access policy keeps uid 65534 away from segment 'private'"));
+	ctl_run_as(&r, 65534, peek);
 	assert_int_equal(r.status, 1);
 	assert_non_null(strstr(r.err, "permission denied"));
-	assert_non_null(strstr(r.err, daemon_.sock));
+	ctl_run_as(&r, 65534, remove);
+	assert_int_equal(r.status, 1);
+	assert_non_null(strstr(r.err, "permission denied"));
+	assert_int_equal(chmod(daemon_.dir, 0700), 0);
+
+	assert_int_equal(CTL(&r, "show", "private"), 0);
+	assert_int_equal(CTL(&r, "remove", "private"), 0);
 }
 
 int

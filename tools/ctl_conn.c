@@ -195,12 +195,17 @@ ctl_explain(const struct ctl_ctx *ctx, int status, const char *name, const char 
 		         seg, path);
 		break;
 	case ESHM_ERROR_PERMISSION:
-		snprintf(what, sizeof(what),
-		         "permission denied: eshmd's access policy does not allow uid %u this on "
-		         "%s%s%s; run as the segment's owner or as root, or change [access] in "
-		         "eshmd.conf",
-		         (unsigned)getuid(), name != NULL ? "segment '" : "eshmd", seg,
-		         name != NULL ? "'" : "");
+		if (name != NULL)
+			snprintf(what, sizeof(what),
+			         "permission denied: eshmd's access policy keeps uid %u away from "
+			         "segment '%s'; run as its owner or as root, or change [access] in "
+			         "eshmd.conf",
+			         (unsigned)getuid(), seg);
+		else
+			snprintf(what, sizeof(what),
+			         "permission denied: eshmd's access policy refuses uid %u; run as "
+			         "root, or change [access] in eshmd.conf",
+			         (unsigned)getuid());
 		break;
 	case ESHM_ERROR_BUSY:
 		snprintf(what, sizeof(what),
