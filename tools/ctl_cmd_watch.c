@@ -350,6 +350,8 @@ ctl_watch_run(struct ctl_ctx *ctx, int argc, char **argv)
 	if (w.tty) {
 		w.keys = isatty(STDIN_FILENO) && ctl_term_keys(STDIN_FILENO) == 0;
 		fputs(CTL_TERM_ENTER, stdout);
+		fflush(stdout);
+		ctl_term_handle_suspend();
 	}
 	rc = ctl_watch_loop(&w);
 	if (w.tty) {

@@ -25,6 +25,13 @@ int ctl_term_keys(int fd);
 /* Put back the mode ctl_term_keys() changed, if it did.  Not thread-safe. */
 void ctl_term_restore(void);
 
+/*
+ * Make Ctrl-Z leave the view properly: on SIGTSTP put the terminal back
+ * (mode and screen) before stopping, and on SIGCONT take it again.  Call
+ * after ctl_term_keys().  Not thread-safe.
+ */
+void ctl_term_handle_suspend(void);
+
 /* Rows of the terminal on @fd, or 0 if unknown. */
 int ctl_term_rows(int fd);
 
