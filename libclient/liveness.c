@@ -40,14 +40,14 @@ live_local_check(struct ESHMHandle *h, uint32_t elapsed_ms)
 		/* Counted in checks, not wall time: a check delayed by load
 		 * never turns into a false verdict. */
 		silent = atomic_load_explicit(&h->local_silent_ms, memory_order_relaxed);
-		if (silent < ESHM_THRESHOLD_MS_MAX)
+		if (silent <= UINT32_MAX - elapsed_ms)
 			silent += elapsed_ms;
 	} else {
 		uint64_t since = clock_mono_ns() -
 		                 atomic_load_explicit(&h->local_change_ns, memory_order_relaxed);
 
 		since /= 1000000u;
-		silent = since > ESHM_THRESHOLD_MS_MAX ? ESHM_THRESHOLD_MS_MAX : (uint32_t)since;
+		silent = since > UINT32_MAX ? UINT32_MAX : (uint32_t)since;
 	}
 	atomic_store_explicit(&h->local_silent_ms, silent, memory_order_relaxed);
 }
@@ -57,17 +57,25 @@ live_update_stale(struct ESHMHandle *h, uint64_t now_ns)
 {
 	struct seg_endpoint *ep = live_remote(h);
 	uint32_t state = atomic_load_explicit(&ep->state, memory_order_relaxed);
-	uint32_t silent;
+	uint32_t silent, interval;
 	bool stale;
 
 	if (state != SEG_EP_ALIVE && state != SEG_EP_STALE)
 		stale = false;
 	else {
-		if (live_daemon_fresh(h, now_ns))
+		/* A count of unchanged checks proves one interval less of
+		 * silence than it sums (the beat may have come right after
+		 * the last check that saw it move), so that interval is taken
+		 * off: never stale before the threshold has really passed. */
+		if (live_daemon_fresh(h, now_ns)) {
 			silent = atomic_load_explicit(&ep->silent_ms, memory_order_relaxed);
-		else
+			interval = atomic_load_explicit(&h->map.daemon->check_interval_ms,
+			                                memory_order_relaxed);
+		} else {
 			silent = atomic_load_explicit(&h->local_silent_ms, memory_order_relaxed);
-		stale = silent >= h->config.stale_threshold_ms;
+			interval = h->config.use_threads ? ESHM_LOCAL_CHECK_MS : 0;
+		}
+		stale = silent >= interval && silent - interval >= h->config.stale_threshold_ms;
 	}
 	atomic_store_explicit(&h->remote_stale, stale, memory_order_relaxed);
 	return stale;
