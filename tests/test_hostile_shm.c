@@ -158,8 +158,16 @@ planted_bad_objects_are_not_adopted_and_clients_get_named_errors(void **state)
 	hs_attach_refused("future", ESHM_ERROR_VERSION_MISMATCH);
 	hs_attach_refused("huge", ESHM_ERROR_SEGMENT_CORRUPT);
 	hs_attach_refused("magic", ESHM_ERROR_SEGMENT_CORRUPT);
-	/* The link is never followed: the target is untouched. */
-	hs_attach_refused("link", ESHM_ERROR_SEGMENT_CORRUPT);
+	/* The link is never followed (O_NOFOLLOW: ELOOP, reported as a bad
+	 * name, or EEXIST at creation): the target is untouched. */
+	{
+		ESHMHandle *h = tc_attach("link", ESHM_ROLE_AUTO, 100, ESHM_DISCONNECT_NEVER);
+		int err = eshm_last_error();
+
+		assert_null(h);
+		assert_true(err == ESHM_ERROR_EXISTS || err == ESHM_ERROR_NAME_INVALID ||
+		            err == ESHM_ERROR_SEGMENT_CORRUPT);
+	}
 	{
 		struct stat st;
 

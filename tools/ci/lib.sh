@@ -60,12 +60,17 @@ ci_make() {
 }
 
 # ci_check [make variables]: run `make check` and add its test points from
-# the .trs files to the counts.  Failing logs are printed.
+# the .trs files to the counts.  Failing logs are printed.  A test program
+# that runs longer than $CI_TEST_TIMEOUT seconds (300) is killed and fails
+# instead of eating the campaign's time; a LOG_COMPILER given by the caller
+# must do the same.
 ci_check() {
 	rc=0
 	ci_log "make check $*"
 	find "$ci_build" -name '*.trs' -delete 2>/dev/null
-	make -C "$ci_build" -j"$ci_jobs" check "$@" >"$ci_work/check.log" 2>&1 || rc=$?
+	make -C "$ci_build" -j"$ci_jobs" check \
+		LOG_COMPILER="timeout -k 10 ${CI_TEST_TIMEOUT:-300}" "$@" \
+		>"$ci_work/check.log" 2>&1 || rc=$?
 	counts=$("$ci_src/tools/test-summary.sh" "$ci_build")
 	p=$(echo "$counts" | sed -n 's/^\([0-9]*\) passed.*/\1/p')
 	f=$(echo "$counts" | sed -n 's/.* \([0-9]*\) failed.*/\1/p')

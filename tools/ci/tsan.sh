@@ -30,6 +30,7 @@ for cc in ${TSAN_COMPILERS:-gcc clang}; do
 	# does not fit every mapping the kernel may choose.
 	TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1"
 	export TSAN_OPTIONS
-	ci_check TESTS="$tests" LOG_COMPILER="setarch $(uname -m) -R"
+	ci_check TESTS="$tests" \
+		LOG_COMPILER="timeout -k 10 ${CI_TEST_TIMEOUT:-300} setarch $(uname -m) -R"
 done
 ci_finish
