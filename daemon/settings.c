@@ -22,7 +22,7 @@
 #define SETTINGS_COUNT_MAX 1000000u
 #define SETTINGS_IDLE_MAX (30u * 86400u)
 
-static void
+static void __attribute__((format(printf, 3, 4)))
 settings_err(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
