@@ -44,6 +44,8 @@ adopt_endpoint(struct eshmd *d, struct reg_segment *seg, int index)
 		ep->last_heartbeat = atomic_load_explicit(&e->heartbeat, memory_order_relaxed);
 		ep->silent_ms = atomic_load_explicit(&e->silent_ms, memory_order_relaxed);
 		ep->rate_mono_ns = clock_mono_ns();
+		ep->change_mono_ns = ep->rate_mono_ns;
+		ep->period_ms = ep_period_ms(0);
 		ep->rate_heartbeat = ep->last_heartbeat;
 		log_msg(LOG_INFO, "segment %s: %s (pid %d) still runs, watching it", seg->name,
 		        index == SEG_MASTER ? "master" : "slave", (int)pid);
@@ -61,9 +63,35 @@ adopt_endpoint(struct eshmd *d, struct reg_segment *seg, int index)
 }
 
 int
+adopt_one(struct eshmd *d, const char *name, struct reg_segment **out)
+{
+	struct reg_segment *seg;
+	int rc;
+
+	*out = NULL;
+	rc = segobj_open(d->set.shm_prefix, name, &seg);
+	if (rc != ESHM_SUCCESS) {
+		log_msg(LOG_WARNING, "/dev/shm/%s%s: not adopted (%s), left alone",
+		        d->set.shm_prefix, name, eshm_error_string(rc));
+		return rc;
+	}
+	reg_insert(&d->reg, seg);
+	adopt_endpoint(d, seg, SEG_MASTER);
+	adopt_endpoint(d, seg, SEG_SLAVE);
+	if (!reg_ep_held(seg, SEG_MASTER) && !reg_ep_held(seg, SEG_SLAVE))
+		seg->empty_since_ns = clock_mono_ns();
+	log_msg(LOG_INFO, "segment %s adopted (capacity %llu, generation %llu)", name,
+	        (unsigned long long)seg->map.capacity, (unsigned long long)seg->generation);
+	ntf_status(d);
+	*out = seg;
+	return ESHM_SUCCESS;
+}
+
+int
 adopt_scan(struct eshmd *d)
 {
 	size_t plen = strlen(d->set.shm_prefix);
+	struct reg_segment *seg;
 	struct dirent *de;
 	int adopted = 0;
 	DIR *dir;
@@ -76,8 +104,6 @@ adopt_scan(struct eshmd *d)
 	pthread_mutex_lock(&d->reg.lock);
 	while ((de = readdir(dir)) != NULL) {
 		const char *name = de->d_name + plen;
-		struct reg_segment *seg;
-		int rc;
 
 		if (strncmp(de->d_name, d->set.shm_prefix, plen) != 0)
 			continue;
@@ -86,22 +112,8 @@ adopt_scan(struct eshmd *d)
 			        de->d_name);
 			continue;
 		}
-		if (reg_find(&d->reg, name) != NULL)
-			continue;
-		rc = segobj_open(d->set.shm_prefix, name, &seg);
-		if (rc != ESHM_SUCCESS) {
-			log_msg(LOG_WARNING, "/dev/shm/%s: not adopted (%s), left alone", de->d_name,
-			        eshm_error_string(rc));
-			continue;
-		}
-		reg_insert(&d->reg, seg);
-		adopt_endpoint(d, seg, SEG_MASTER);
-		adopt_endpoint(d, seg, SEG_SLAVE);
-		if (!reg_ep_held(seg, SEG_MASTER) && !reg_ep_held(seg, SEG_SLAVE))
-			seg->empty_since_ns = clock_mono_ns();
-		log_msg(LOG_INFO, "segment %s adopted (capacity %llu, generation %llu)", name,
-		        (unsigned long long)seg->map.capacity, (unsigned long long)seg->generation);
-		adopted++;
+		if (reg_find(&d->reg, name) == NULL && adopt_one(d, name, &seg) == ESHM_SUCCESS)
+			adopted++;
 	}
 	closedir(dir);
 	ntf_status(d);

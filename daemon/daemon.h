@@ -175,10 +175,14 @@ void ep_detach(struct eshmd *d, struct reg_segment *seg, int index);
 
 /*
  * Record the peer of @c as holding endpoint @index of @seg with
- * @threshold_ms; state alive.  @c's hang-up will mean its death.
+ * @threshold_ms and heartbeat period @period_us (0: unknown); state alive.
+ * @c's hang-up will mean its death.
  */
 void ep_attach(struct eshmd *d, struct reg_segment *seg, int index, struct srv_conn *c,
-               uint32_t threshold_ms);
+               uint32_t threshold_ms, uint64_t period_us);
+
+/* A heartbeat period in whole milliseconds (1..1000), 1 when unknown. */
+uint32_t ep_period_ms(uint64_t period_us);
 
 /*
  * Hand endpoint @index of @seg, recorded for the peer of @c before an
@@ -208,6 +212,13 @@ void cln_remove(struct eshmd *d, struct reg_segment *seg, bool revoke);
  * leave the others alone.  Returns the number adopted.
  */
 int adopt_scan(struct eshmd *d);
+
+/*
+ * Adopt the object of @name found in /dev/shm (registry.lock held), as at
+ * start.  Returns 0 with the record in *@out, or the ESHM_ERROR_* that
+ * made it invalid (the object is left alone).
+ */
+int adopt_one(struct eshmd *d, const char *name, struct reg_segment **out);
 
 /* monitor.c */
 

@@ -28,9 +28,19 @@ ep_unlink_watchers(struct reg_endpoint *ep)
 	}
 }
 
+uint32_t
+ep_period_ms(uint64_t period_us)
+{
+	if (period_us == 0)
+		return 1;
+	if (period_us > 1000000u)
+		return 1000;
+	return (uint32_t)((period_us + 999u) / 1000u);
+}
+
 void
 ep_attach(struct eshmd *d, struct reg_segment *seg, int index, struct srv_conn *c,
-          uint32_t threshold_ms)
+          uint32_t threshold_ms, uint64_t period_us)
 {
 	pid_t pid = c->pid;
 	uid_t uid = c->uid;
@@ -57,7 +67,9 @@ ep_attach(struct eshmd *d, struct reg_segment *seg, int index, struct srv_conn *
 	atomic_fetch_add_explicit(&e->attach_count, 1, memory_order_relaxed);
 	ep->last_heartbeat = atomic_load_explicit(&e->heartbeat, memory_order_relaxed);
 	ep->silent_ms = 0;
+	ep->period_ms = ep_period_ms(period_us);
 	ep->rate_mono_ns = clock_mono_ns();
+	ep->change_mono_ns = ep->rate_mono_ns;
 	ep->rate_heartbeat = ep->last_heartbeat;
 	ep->rate = 0;
 	seg->empty_since_ns = 0;

@@ -6,6 +6,9 @@
  * the clock, so a pass delayed by load never turns into a false verdict.
  * It also stamps each segment's daemon block, which is how clients know
  * the verdicts are current.
+ *
+ * Cost: a pass touches two lines per endpoint and one per segment, and
+ * writes only what changed apart from the daemon block.
  */
 #include <errno.h>
 #include <string.h>
@@ -18,15 +21,25 @@
 
 #define MON_RATE_WINDOW_NS UINT64_C(1000000000)
 
-/* Judge endpoint @index of @seg; returns true if its state changed. */
+/*
+ * Judge endpoint @index of @seg at @now.  A counting pass (@counting)
+ * adds @interval to the silence of an unchanged heartbeat; an extra pass
+ * only re-evaluates.  Stale needs both the counted silence and, as a
+ * floor, that long plus one heartbeat period since the pass that last saw
+ * the counter move: the process may have stopped just after that beat,
+ * and no verdict may come before the threshold.  When only the floor is
+ * missing, *@due is lowered to when it will be met.
+ * Returns true if the state changed.
+ */
 static bool
-mon_judge(struct reg_segment *seg, int index, uint32_t interval, uint64_t now)
+mon_judge(struct reg_segment *seg, int index, uint32_t interval, uint64_t now, bool counting,
+          uint64_t *due)
 {
 	struct seg_endpoint *e = seg->map.endpoint[index];
 	struct reg_endpoint *ep = &seg->ep[index];
 	uint32_t state = atomic_load_explicit(&e->state, memory_order_relaxed);
 	uint32_t threshold, next;
-	uint64_t hb;
+	uint64_t hb, floor_at;
 
 	if (state != SEG_EP_ALIVE && state != SEG_EP_STALE)
 		return false;
@@ -40,11 +53,20 @@ mon_judge(struct reg_segment *seg, int index, uint32_t interval, uint64_t now)
 	if (hb != ep->last_heartbeat) {
 		ep->last_heartbeat = hb;
 		ep->silent_ms = 0;
+		ep->change_mono_ns = now;
 		next = SEG_EP_ALIVE;
 	} else {
-		if (ep->silent_ms <= UINT32_MAX - interval)
+		if (counting && ep->silent_ms <= UINT32_MAX - interval)
 			ep->silent_ms += interval;
-		next = ep->silent_ms >= threshold ? SEG_EP_STALE : SEG_EP_ALIVE;
+		next = state;
+		if (ep->silent_ms >= threshold && state == SEG_EP_ALIVE) {
+			floor_at = ep->change_mono_ns +
+			           ((uint64_t)threshold + ep->period_ms) * 1000000u;
+			if (now >= floor_at)
+				next = SEG_EP_STALE;
+			else if (floor_at < *due)
+				*due = floor_at;
+		}
 	}
 	/* Write only what changed: the line is read by the clients. */
 	if (atomic_load_explicit(&e->silent_ms, memory_order_relaxed) != ep->silent_ms)
@@ -60,9 +82,12 @@ mon_judge(struct reg_segment *seg, int index, uint32_t interval, uint64_t now)
 	return true;
 }
 
-/* One pass over every segment; returns the interval to wait next. */
+/*
+ * One pass over every segment.  Returns the check interval; *@due gets
+ * the earliest time an extra pass is needed (UINT64_MAX: none).
+ */
 static uint32_t
-mon_pass(struct eshmd *d)
+mon_pass(struct eshmd *d, bool counting, uint64_t *due)
 {
 	struct reg_segment *seg;
 	uint32_t interval;
@@ -70,13 +95,16 @@ mon_pass(struct eshmd *d)
 	int32_t pid = (int32_t)getpid();
 	bool changed = false;
 
+	*due = UINT64_MAX;
 	pthread_mutex_lock(&d->reg.lock);
 	interval = d->set.check_interval_ms;
 	for (seg = d->reg.head; seg != NULL; seg = seg->next) {
 		struct seg_daemon *sd = seg->map.daemon;
 
-		changed |= mon_judge(seg, SEG_MASTER, interval, now);
-		changed |= mon_judge(seg, SEG_SLAVE, interval, now);
+		changed |= mon_judge(seg, SEG_MASTER, interval, now, counting, due);
+		changed |= mon_judge(seg, SEG_SLAVE, interval, now, counting, due);
+		if (!counting)
+			continue;
 		if (atomic_load_explicit(&sd->check_interval_ms, memory_order_relaxed) != interval)
 			atomic_store_explicit(&sd->check_interval_ms, interval,
 			                      memory_order_relaxed);
@@ -91,6 +119,21 @@ mon_pass(struct eshmd *d)
 	return interval;
 }
 
+static uint64_t
+mon_ts_ns(const struct timespec *ts)
+{
+	return (uint64_t)ts->tv_sec * 1000000000u + (uint64_t)ts->tv_nsec;
+}
+
+static void
+mon_sleep_until(uint64_t ns)
+{
+	struct timespec ts = {(time_t)(ns / 1000000000u), (long)(ns % 1000000000u)};
+
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+}
+
 static void *
 mon_main(void *arg)
 {
@@ -100,26 +143,32 @@ mon_main(void *arg)
 
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	while (!atomic_load_explicit(&d->monitor_stop, memory_order_acquire)) {
-		uint32_t interval = mon_pass(d);
-		uint64_t now = clock_mono_ns();
-		uint64_t next_ns;
+		uint64_t due, now, next_ns;
+		uint32_t interval = mon_pass(d, true, &due);
 
+		now = clock_mono_ns();
 		/* The watchdog is fed from here, so a stuck monitor is restarted. */
 		if (wd_period != 0 && now >= wd_next) {
 			ntf_watchdog();
 			wd_next = now + wd_period;
 		}
 		clock_ts_add_ns(&next, (uint64_t)interval * 1000000u);
-		next_ns = (uint64_t)next.tv_sec * 1000000000u + (uint64_t)next.tv_nsec;
+		next_ns = mon_ts_ns(&next);
 		/* Far behind (the machine was suspended or starved): start over
 		 * from now instead of running a burst of catch-up passes. */
 		if (next_ns + (uint64_t)interval * 1000000u < now) {
 			next.tv_sec = (time_t)(now / 1000000000u);
 			next.tv_nsec = (long)(now % 1000000000u);
 			clock_ts_add_ns(&next, (uint64_t)interval * 1000000u);
+			next_ns = mon_ts_ns(&next);
 		}
-		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) == EINTR)
-			;
+		/* A verdict waiting only for its floor gets a pass of its own. */
+		while (due < next_ns &&
+		       !atomic_load_explicit(&d->monitor_stop, memory_order_acquire)) {
+			mon_sleep_until(due);
+			mon_pass(d, false, &due);
+		}
+		mon_sleep_until(next_ns);
 	}
 	return NULL;
 }

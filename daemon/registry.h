@@ -37,6 +37,8 @@ struct reg_endpoint {
 	/* the monitor's own counts */
 	uint64_t last_heartbeat;
 	uint32_t silent_ms;
+	uint64_t change_mono_ns;    /* pass that last saw the heartbeat move */
+	uint32_t period_ms;         /* its heartbeat period, rounded up (>= 1) */
 	uint64_t rate_mono_ns;      /* start of the current 1 s window */
 	uint64_t rate_heartbeat;    /* heartbeat at its start */
 	uint64_t rate;              /* beats per second over the last window */

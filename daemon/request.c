@@ -51,10 +51,13 @@ req_lookup(struct eshmd *d, struct srv_conn *c, uint32_t id, const char *name)
 	return seg;
 }
 
-/* Create segment @name; replies on error and returns NULL. */
+/*
+ * Create segment @name; replies on error and returns NULL.  An object of
+ * that name already in /dev/shm is adopted if valid, unless @create_only.
+ */
 static struct reg_segment *
 req_create_segment(struct eshmd *d, struct srv_conn *c, uint32_t id, const char *name,
-                   uint64_t capacity, uint32_t threshold, uint32_t flags)
+                   uint64_t capacity, uint32_t threshold, uint32_t flags, bool create_only)
 {
 	struct segobj_params p;
 	struct reg_segment *seg;
@@ -74,9 +77,14 @@ req_create_segment(struct eshmd *d, struct srv_conn *c, uint32_t id, const char 
 	p.generation = reg_next_generation(&d->reg);
 	rc = segobj_create(d->set.shm_prefix, name, &p, &seg);
 	if (rc == ESHM_ERROR_EXISTS) {
-		srv_reply_status(d, c, id, rc,
-		                 "/dev/shm/%s%s exists but is not a segment eshmd manages",
-		                 d->set.shm_prefix, name);
+		/* Appeared behind eshmd's back: a valid segment is adopted (a
+		 * CREATE still finds it exists), anything else is left alone. */
+		rc = adopt_one(d, name, &seg);
+		if (rc == ESHM_SUCCESS && !create_only)
+			return seg;
+		srv_reply_status(d, c, id, rc == ESHM_SUCCESS ? ESHM_ERROR_EXISTS : rc,
+		                 "/dev/shm/%s%s exists: %s", d->set.shm_prefix, name,
+		                 rc == ESHM_SUCCESS ? "adopted it" : eshm_error_string(rc));
 		return NULL;
 	}
 	if (rc != ESHM_SUCCESS) {
@@ -169,10 +177,11 @@ req_attach(struct eshmd *d, struct srv_conn *c, uint32_t id, const struct proto_
 	seg = reg_find(&d->reg, a->name);
 	if (seg == NULL) {
 		seg = req_create_segment(d, c, id, a->name, a->capacity, d->set.default_stale_ms,
-		                         a->flags);
+		                         a->flags, false);
 		if (seg == NULL)
 			return;
-	} else if (acc_check(d, c, seg->map.header) != ESHM_SUCCESS) {
+	}
+	if (acc_check(d, c, seg->map.header) != ESHM_SUCCESS) {
 		srv_reply_status(d, c, id, ESHM_ERROR_PERMISSION,
 		                 "uid %u may not use segment %s", (unsigned)c->uid, a->name);
 		return;
@@ -195,7 +204,7 @@ req_attach(struct eshmd *d, struct srv_conn *c, uint32_t id, const struct proto_
 		                 a->role == ESHM_ROLE_AUTO ? "both roles" : "the role", a->name);
 		return;
 	}
-	ep_attach(d, seg, index, c, a->stale_threshold_ms);
+	ep_attach(d, seg, index, c, a->stale_threshold_ms, a->heartbeat_period_us);
 	req_reply_attach(d, c, id, seg, index);
 }
 
@@ -401,7 +410,7 @@ req_create(struct eshmd *d, struct srv_conn *c, uint32_t id, const struct proto_
 		srv_reply_status(d, c, id, ESHM_ERROR_EXISTS, "segment %s exists", r->name);
 		return;
 	}
-	if (req_create_segment(d, c, id, r->name, capacity, threshold, r->flags) != NULL)
+	if (req_create_segment(d, c, id, r->name, capacity, threshold, r->flags, true) != NULL)
 		srv_reply_status(d, c, id, ESHM_SUCCESS, "created");
 }
 
