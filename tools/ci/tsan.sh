@@ -3,7 +3,8 @@
 # ThreadSanitizer, once with gcc and once with clang, each in its own build
 # folder.  TSan sees only one process, so these tests run both sides of a
 # channel as threads of one process.  $TSAN_TESTS overrides the list
-# (default: every test program whose name says channel, seqlock or stress).
+# (default: every test program whose name says channel or seqlock; the
+# cross-process stress forks, which TSan does not follow).
 set -u
 . "$(dirname "$0")/lib.sh"
 ci_init "$@"
@@ -14,12 +15,18 @@ for cc in ${TSAN_COMPILERS:-gcc clang}; do
 	ci_build=$ci_work/build
 	mkdir -p "$ci_work"
 	san="-fsanitize=thread"
-	if ! ci_configure CC="$cc" CFLAGS="-g -O1 $san" LDFLAGS="$san" --enable-werror ||
+	# gcc warns that TSan does not model atomic_thread_fence.  The
+	# channel knows: under __SANITIZE_THREAD__ it annotates its copy with
+	# __tsan_acquire/__tsan_release (docs/architecture.md), so that one
+	# warning is not an error here; every other warning still is.
+	nofence=""
+	[ "$cc" = gcc ] && nofence="-Wno-tsan"
+	if ! ci_configure CC="$cc" CFLAGS="-g -O1 $san $nofence" LDFLAGS="$san" --enable-werror ||
 	   ! ci_make; then
 		ci_bad "build with $cc -fsanitize=thread"
 		continue
 	fi
-	tests=${TSAN_TESTS:-$(cd "$ci_src" && ls tests/test_*.c | grep -E 'channel|seqlock|stress' |
+	tests=${TSAN_TESTS:-$(cd "$ci_src" && ls tests/test_*.c | grep -E 'channel|seqlock' |
 		sed 's/\.c$//' | tr '\n' ' ')}
 	if [ -z "$tests" ]; then
 		ci_bad "no seqlock stress test found for $cc"
