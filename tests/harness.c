@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -103,6 +104,7 @@ th_daemon_start(struct th_daemon *d, const char *const *extra)
 			dup2(fd, STDERR_FILENO);
 			close(fd);
 		}
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		unsetenv("NOTIFY_SOCKET");
 		unsetenv("LISTEN_FDS");
 		unsetenv("LISTEN_PID");
@@ -174,6 +176,7 @@ th_daemon_cleanup(struct th_daemon *d)
 	char path[256];
 	int left;
 
+	th_kill_children();
 	if (d->pid > 0)
 		th_daemon_stop(d);
 	left = d->prefix[0] ? th_shm_scan(d->prefix, true) : 0;
@@ -186,15 +189,54 @@ th_daemon_cleanup(struct th_daemon *d)
 	return left;
 }
 
+/* Children not reaped yet: a failed assertion must not leave them running. */
+#define TH_CHILDREN_MAX 256
+static pid_t th_children[TH_CHILDREN_MAX];
+
+static void
+th_forget_child(pid_t pid)
+{
+	int i;
+
+	for (i = 0; i < TH_CHILDREN_MAX; i++)
+		if (th_children[i] == pid)
+			th_children[i] = 0;
+}
+
+void
+th_kill_children(void)
+{
+	int i;
+
+	for (i = 0; i < TH_CHILDREN_MAX; i++) {
+		if (th_children[i] > 0) {
+			kill(th_children[i], SIGKILL);
+			th_wait_child(th_children[i]);
+		}
+	}
+}
+
 pid_t
 th_spawn(int (*fn)(void *), void *arg)
 {
-	pid_t pid;
+	pid_t parent = getpid(), pid;
+	int i;
 
 	fflush(NULL);
 	pid = fork();
-	if (pid == 0)
+	if (pid == 0) {
+		/* die with the test, even if it dies of a failed assertion */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(1);
 		_exit(fn(arg) & 0xff);
+	}
+	for (i = 0; pid > 0 && i < TH_CHILDREN_MAX; i++) {
+		if (th_children[i] == 0) {
+			th_children[i] = pid;
+			break;
+		}
+	}
 	return pid;
 }
 
@@ -207,6 +249,7 @@ th_wait_child(pid_t pid)
 		if (errno != EINTR)
 			return -1;
 	}
+	th_forget_child(pid);
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
 	if (WIFSIGNALED(status))

@@ -50,8 +50,13 @@ int th_daemon_cleanup(struct th_daemon *d);
 /* Number of /dev/shm objects whose name starts with @prefix. */
 int th_shm_count(const char *prefix);
 
-/* Fork a child that runs @fn(@arg) and _exit()s with its return value. */
+/* Fork a child that runs @fn(@arg) and _exit()s with its return value; it
+ * is killed if the test process dies. */
 pid_t th_spawn(int (*fn)(void *), void *arg);
+
+/* SIGKILL and reap every child th_spawn() made that was not waited for
+ * (th_daemon_cleanup() does it too). */
+void th_kill_children(void);
 
 /* Wait for @pid; returns its exit code, 128+signal if killed, -1 on error. */
 int th_wait_child(pid_t pid);

@@ -115,6 +115,7 @@ writer_killed_mid_write_never_hangs_or_tears_reader(void **state)
 	c.auto_cleanup = false;
 	assert_non_null(buf);
 	for (round = 0; round < 20; round++) {
+		uint64_t seq0 = round == 0 ? 0 : peek_seq(name, SEG_M2S);
 		pid_t pid = th_spawn(big_writer, (void *)name);
 		long long until;
 		size_t n;
@@ -125,6 +126,10 @@ writer_killed_mid_write_never_hangs_or_tears_reader(void **state)
 			s = eshm_init(&c);
 			assert_non_null(s);
 		}
+		/* the new writer is writing once the sequence moved */
+		until = th_now_ns() + 5000 * 1000000LL;
+		while (round > 0 && peek_seq(name, SEG_M2S) <= seq0 + 1 && th_now_ns() < until)
+			tc_sleep_ms(1);
 		until = th_now_ns() + (5 + rand() % 40) * 1000000LL;
 		while (th_now_ns() < until) {
 			rc = eshm_read(s, buf, BIG, &n);
