@@ -6,7 +6,7 @@
  * with programming language memory models?"):
  *
  *   writer: s = seq (relaxed); seq = s+1 (relaxed); release fence;
- *           size, data, time; seq = s+2 by a seq_cst read-modify-write;
+ *           size, data; seq = s+2 (release); store-load fence;
  *           FUTEX_WAKE only if a reader announced itself in waiters.
  *   reader: s1 = seq (acquire); odd -> pause, retry (bounded);
  *           size (clamped), data; acquire fence; s2 = seq (relaxed);
@@ -14,9 +14,17 @@
  *
  * The release fence keeps the data stores from rising above the odd store;
  * the acquire fence keeps the data loads from sinking below the re-check.
- * The final RMW (not a plain store) together with the sleeping reader's
- * seq_cst increment of waiters guarantees one of them sees the other, so no
- * wake-up is lost (see chan_wait()).
+ *
+ * No wake-up is lost: a reader going to sleep increments waiters, then
+ * looks at seq once more; the writer stores seq, then loads waiters.  One
+ * of the two must see the other, which needs a store-load barrier on both
+ * sides.  The reader, about to sleep anyway, pays for both: it issues
+ * membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED), which runs a full barrier on
+ * every CPU running a registered process, so the writer's side is only a
+ * compiler barrier (the asymmetric fence of liburcu).  A process that could
+ * not register with membarrier uses a real seq_cst fence when it writes;
+ * a reader that cannot issue membarrier sleeps in 1 ms slices, so even a
+ * missed wake-up costs at most that.
  *
  * ThreadSanitizer does not model fences and would report the copies as
  * races; under it the copies are hidden from it and the protocol's
@@ -118,14 +126,35 @@ chan_write_count(struct seg_channel *ch)
  * waiters says someone sleeps). */
 void chan_wake(struct seg_channel *ch);
 
+/* 1 once this process registered for MEMBARRIER_CMD_GLOBAL_EXPEDITED, so its
+ * writers may use the light fence; see chan_membarrier_setup(). */
+extern _Atomic int chan_membarrier_ready;
+
 /*
- * Publish @size bytes from @data (the caller checked 1..capacity) with the
- * write time @now_real_ns.  Only the channel's one writer may call it.
- * Wait-free apart from the wake-up when a reader sleeps.
+ * Register this process for membarrier's global expedited command, once
+ * (again after fork()).  Call before the first chan_write() of a process.
+ * Thread-safe.
+ */
+void chan_membarrier_setup(void);
+
+/* The writer's store-load barrier between publishing seq and reading
+ * waiters; see the top of this file. */
+static inline void
+chan_store_load_fence(void)
+{
+	if (atomic_load_explicit(&chan_membarrier_ready, memory_order_relaxed) == 1)
+		atomic_signal_fence(memory_order_seq_cst);
+	else
+		atomic_thread_fence(memory_order_seq_cst);
+}
+
+/*
+ * Publish @size bytes from @data (the caller checked 1..capacity).  Only the
+ * channel's one writer may call it.  Wait-free apart from the wake-up when
+ * a reader sleeps.
  */
 static inline void
-chan_write(struct seg_channel *ch, struct seg_reader *rd, const void *data, uint32_t size,
-           uint64_t now_real_ns)
+chan_write(struct seg_channel *ch, struct seg_reader *rd, const void *data, uint32_t size)
 {
 	uint64_t s = atomic_load_explicit(&ch->seq, memory_order_relaxed);
 
@@ -139,10 +168,10 @@ chan_write(struct seg_channel *ch, struct seg_reader *rd, const void *data, uint
 	CHAN_TSAN_HIDE_BEGIN();
 	memcpy(ch->data, data, size);
 	CHAN_TSAN_HIDE_END();
-	atomic_store_explicit(&ch->last_write_realtime_ns, now_real_ns, memory_order_relaxed);
 	CHAN_TSAN_RELEASE(&ch->seq);
-	atomic_fetch_add_explicit(&ch->seq, 1, memory_order_seq_cst);
-	if (atomic_load_explicit(&rd->waiters, memory_order_seq_cst) != 0)
+	atomic_store_explicit(&ch->seq, s + 2, memory_order_release);
+	chan_store_load_fence();
+	if (atomic_load_explicit(&rd->waiters, memory_order_relaxed) != 0)
 		chan_wake(ch);
 }
 
@@ -235,9 +264,9 @@ chan_has_new(struct seg_channel *ch, const struct chan_cursor *cur)
 
 /*
  * Sleep until @ch's sequence moves past what @cur consumed, or until the
- * CLOCK_MONOTONIC time @deadline.  Announces itself in @rd->waiters (seq_cst)
- * before the final look at the sequence, which the writer's seq_cst RMW
- * pairs with.  Spurious returns are possible: callers re-read and loop.
+ * CLOCK_MONOTONIC time @deadline.  Announces itself in @rd->waiters, then
+ * runs the heavy side of the asymmetric fence before the final look at the
+ * sequence (see the top of this file).  Spurious returns are possible: callers re-read and loop.
  * Returns 0, or ESHM_ERROR_TIMEOUT once @deadline has passed.
  */
 int chan_wait(struct seg_channel *ch, struct seg_reader *rd, const struct chan_cursor *cur,

@@ -18,9 +18,9 @@
 _Static_assert(sizeof(struct seg_header) == SEG_CACHE_LINE, "header is one line");
 _Static_assert(sizeof(struct seg_daemon) == SEG_CACHE_LINE, "daemon block is one line");
 _Static_assert(sizeof(struct seg_endpoint) == 2 * SEG_CACHE_LINE, "endpoint is two lines");
-_Static_assert(sizeof(struct seg_reader) == SEG_CACHE_LINE, "reader block is one line");
+_Static_assert(sizeof(struct seg_reader) == 2 * SEG_CACHE_LINE, "reader block is two lines");
 _Static_assert(sizeof(struct seg_fixed) % SEG_CACHE_LINE == 0, "channels start on a line");
-_Static_assert(sizeof(struct seg_channel) == 24, "channel head is 24 bytes");
+_Static_assert(sizeof(struct seg_channel) == 16, "channel head is 16 bytes: 48 bytes of data share its line");
 
 static size_t
 seg_round_line(uint64_t n)

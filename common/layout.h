@@ -7,7 +7,7 @@
  *   struct seg_header          line 0: identity, written once by eshmd
  *   struct seg_daemon          line 1: eshmd's monitor heartbeat
  *   struct seg_endpoint [2]    master, slave; 2 lines each
- *   channel master_to_slave    writer lines, then one reader line
+ *   channel master_to_slave    writer lines, then two reader lines
  *   channel slave_to_master
  *
  * Every block starts on its own 64-byte cache line.  In a channel the
@@ -92,17 +92,23 @@ struct seg_channel {
 	_Atomic uint64_t seq;       /* even: stable; odd: write in progress */
 	_Atomic uint32_t size;      /* bytes in data[], or SEG_SIZE_VOID */
 	uint32_t reserved;
-	_Atomic uint64_t last_write_realtime_ns; /* updated by the writer */
 	unsigned char data[];       /* capacity bytes */
 };
 
-/* Reader's part of a channel, on its own line after the data. */
+/*
+ * Reader's part of a channel, after the data.  Two lines: the writer loads
+ * waiters on every write, so it must not share a line with the counters the
+ * reader stores on every read, or each message would bounce that line too.
+ */
 struct seg_reader {
-	_Atomic uint32_t waiters;   /* readers asleep on the futex */
-	uint32_t reserved;
-	_Atomic uint64_t read_count;
+	_Atomic uint32_t waiters;   /* readers asleep on the futex (rarely written) */
+	char pad_w[SEG_CACHE_LINE - sizeof(uint32_t)];
+	_Atomic uint64_t read_count; /* written by the reader */
 	_Atomic uint64_t missed;
 	_Atomic uint64_t retries;
+	/* Stamped by eshmd's monitor when it sees the sequence (write) or
+	 * read_count (read) move, so the data path reads no clock. */
+	_Atomic uint64_t last_write_realtime_ns;
 	_Atomic uint64_t last_read_realtime_ns;
 } __attribute__((aligned(SEG_CACHE_LINE)));
 

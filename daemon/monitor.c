@@ -83,6 +83,33 @@ mon_judge(struct reg_segment *seg, int index, uint32_t interval, uint64_t now, b
 }
 
 /*
+ * Stamp when each channel of @seg was last written and read, at the
+ * monitor's resolution, so the data path itself never reads a clock.
+ */
+static void
+mon_stamp_traffic(struct reg_segment *seg, uint64_t now_real)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		struct seg_reader *rd = seg->map.reader[i];
+		uint64_t seq = atomic_load_explicit(&seg->map.channel[i]->seq, memory_order_relaxed);
+		uint64_t reads = atomic_load_explicit(&rd->read_count, memory_order_relaxed);
+
+		if (seq != seg->seen_seq[i]) {
+			seg->seen_seq[i] = seq;
+			atomic_store_explicit(&rd->last_write_realtime_ns, now_real,
+			                      memory_order_relaxed);
+		}
+		if (reads != seg->seen_reads[i]) {
+			seg->seen_reads[i] = reads;
+			atomic_store_explicit(&rd->last_read_realtime_ns, now_real,
+			                      memory_order_relaxed);
+		}
+	}
+}
+
+/*
  * One pass over every segment.  Returns the check interval; *@due gets
  * the earliest time an extra pass is needed (UINT64_MAX: none).
  */
@@ -91,7 +118,7 @@ mon_pass(struct eshmd *d, bool counting, uint64_t *due)
 {
 	struct reg_segment *seg;
 	uint32_t interval;
-	uint64_t now = clock_mono_ns();
+	uint64_t now = clock_mono_ns(), now_real = clock_real_ns();
 	int32_t pid = (int32_t)getpid();
 	bool changed = false;
 
@@ -105,6 +132,7 @@ mon_pass(struct eshmd *d, bool counting, uint64_t *due)
 		changed |= mon_judge(seg, SEG_SLAVE, interval, now, counting, due);
 		if (!counting)
 			continue;
+		mon_stamp_traffic(seg, now_real);
 		if (atomic_load_explicit(&sd->check_interval_ms, memory_order_relaxed) != interval)
 			atomic_store_explicit(&sd->check_interval_ms, interval,
 			                      memory_order_relaxed);

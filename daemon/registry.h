@@ -51,6 +51,8 @@ struct reg_segment {
 	uint64_t generation;
 	uint64_t empty_since_ns;    /* CLOCK_MONOTONIC since nothing is attached */
 	struct reg_endpoint ep[2];
+	uint64_t seen_seq[2];       /* per channel, at the last monitor pass */
+	uint64_t seen_reads[2];
 	struct reg_segment *prev, *next; /* all segments */
 	struct reg_segment *hnext;  /* hash chain */
 };

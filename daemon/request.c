@@ -325,7 +325,7 @@ req_fill_channel(const struct reg_segment *seg, int index, struct proto_channel_
 	out->missed = atomic_load_explicit(&rd->missed, memory_order_relaxed);
 	out->retries = atomic_load_explicit(&rd->retries, memory_order_relaxed);
 	out->last_write_realtime_ns =
-		atomic_load_explicit(&ch->last_write_realtime_ns, memory_order_relaxed);
+		atomic_load_explicit(&rd->last_write_realtime_ns, memory_order_relaxed);
 	out->last_size = atomic_load_explicit(&ch->size, memory_order_relaxed);
 }
 

@@ -107,6 +107,9 @@ init_map(ESHMHandle *h, const struct proto_attach_reply *reply, int fd)
 		return ESHM_ERROR_PROTOCOL;
 	h->role = reply->role == ESHM_ROLE_MASTER ? SEG_MASTER : SEG_SLAVE;
 	h->generation = reply->generation;
+	/* before this handle's first write: its writes may then use the
+	 * light fence (common/channel.h) */
+	chan_membarrier_setup();
 	return ESHM_SUCCESS;
 }
 

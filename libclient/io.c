@@ -67,7 +67,7 @@ eshm_write(ESHMHandle *handle, const void *data, size_t size)
 	if (rc != ESHM_SUCCESS)
 		return rc;
 	chan_write(handle->map.channel[handle->role], handle->map.reader[handle->role], data,
-	           (uint32_t)size, clock_real_coarse_ns());
+	           (uint32_t)size);
 	atomic_store_explicit(&handle->writes,
 	                      atomic_load_explicit(&handle->writes, memory_order_relaxed) + 1,
 	                      memory_order_relaxed);
@@ -77,7 +77,6 @@ eshm_write(ESHMHandle *handle, const void *data, size_t size)
 ESHM_EXPORT int
 eshm_read(ESHMHandle *handle, void *buffer, size_t buffer_size, size_t *bytes_read)
 {
-	struct seg_reader *rd;
 	int rc;
 
 	if (handle == NULL || buffer == NULL || buffer_size == 0 || bytes_read == NULL)
@@ -86,13 +85,8 @@ eshm_read(ESHMHandle *handle, void *buffer, size_t buffer_size, size_t *bytes_re
 	rc = io_gate(handle);
 	if (rc != ESHM_SUCCESS)
 		return rc;
-	rd = handle->map.reader[1 - handle->role];
-	rc = chan_read(handle->map.channel[1 - handle->role], rd, handle->map.capacity,
-	               &handle->cursor, buffer, buffer_size, bytes_read);
-	if (rc == ESHM_SUCCESS)
-		atomic_store_explicit(&rd->last_read_realtime_ns, clock_real_coarse_ns(),
-		                      memory_order_relaxed);
-	return rc;
+	return chan_read(handle->map.channel[1 - handle->role], handle->map.reader[1 - handle->role],
+	                 handle->map.capacity, &handle->cursor, buffer, buffer_size, bytes_read);
 }
 
 ESHM_EXPORT int

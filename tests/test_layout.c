@@ -29,7 +29,7 @@ fresh_segment(uint64_t capacity)
 static void
 sizes_are_whole_lines_and_fit_capacity(void **state)
 {
-	uint64_t caps[] = {1, 40, 41, 4096, SEG_CAPACITY_MAX};
+	uint64_t caps[] = {1, 48, 49, 4096, SEG_CAPACITY_MAX};
 	size_t i;
 
 	for (i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
@@ -41,9 +41,10 @@ sizes_are_whole_lines_and_fit_capacity(void **state)
 		                         SEG_CACHE_LINE);
 		assert_int_equal(seg_total_size(caps[i]), sizeof(struct seg_fixed) + 2 * stride);
 	}
-	/* 24 bytes of channel head + 40 bytes of data is exactly one line. */
-	assert_int_equal(seg_channel_stride(40), 2 * SEG_CACHE_LINE);
-	assert_int_equal(seg_channel_stride(41), 3 * SEG_CACHE_LINE);
+	/* 16 bytes of channel head + 48 bytes of data is exactly one line;
+	 * the reader's block adds two more. */
+	assert_int_equal(seg_channel_stride(48), 3 * SEG_CACHE_LINE);
+	assert_int_equal(seg_channel_stride(49), 4 * SEG_CACHE_LINE);
 }
 
 static void

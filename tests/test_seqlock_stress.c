@@ -73,7 +73,7 @@ writer(void *arg)
 	for (i = 1; i <= s->messages; i++) {
 		uint32_t len = compose(buf, i, &rng);
 
-		chan_write(s->ch, s->rd, buf, len, clock_real_coarse_ns());
+		chan_write(s->ch, s->rd, buf, len);
 		if (s->pause_every != 0 && i % s->pause_every == 0)
 			usleep(200);
 	}

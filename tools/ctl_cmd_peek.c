@@ -91,7 +91,8 @@ ctl_peek_show(const char *name, struct seg_map *map, int dir)
 	}
 	printf("%s %s: message %" PRIu64 ", %zu bytes, written %s ago\n", name,
 	       ctl_peek_dir_name[dir], seq / 2, len,
-	       ctl_fmt_since(atomic_load_explicit(&ch->last_write_realtime_ns, memory_order_relaxed),
+	       ctl_fmt_since(atomic_load_explicit(&map->reader[dir]->last_write_realtime_ns,
+	                                          memory_order_relaxed),
 	                     clock_real_ns(), ago));
 	if (ctl_is_text(buf, len, &text_len)) {
 		fwrite(buf, 1, text_len, stdout);
