@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "eshm.h"
@@ -135,6 +136,15 @@ tf_log_count(const struct th_daemon *d, const char *needle)
 		n += strstr(line, needle) != NULL;
 	fclose(f);
 	return n;
+}
+
+void
+tf_die_with_parent(void)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* The parent may have died before the call. */
+	if (getppid() == 1)
+		_exit(1);
 }
 
 bool

@@ -52,6 +52,13 @@ int tf_map_segment(const struct th_daemon *d, const char *name, struct seg_map *
 /* Lines of eshmd's log of @d that contain @needle. */
 int tf_log_count(const struct th_daemon *d, const char *needle);
 
+/*
+ * In a forked child: be killed with SIGKILL when the test process dies, so
+ * a failed assertion in the test never leaves a busy child behind (one
+ * that would keep the test's output open and hang `make check`).
+ */
+void tf_die_with_parent(void);
+
 /* True while @pid exists and is not a zombie. */
 bool tf_running(pid_t pid);
 

@@ -44,9 +44,11 @@ teardown(void **state)
 static void
 ch_victim(const char *name, int ready)
 {
-	ESHMHandle *h = tc_attach(name, ESHM_ROLE_AUTO, 100, ESHM_DISCONNECT_NEVER);
 	unsigned char msg[32];
+	ESHMHandle *h;
 
+	tf_die_with_parent();
+	h = tc_attach(name, ESHM_ROLE_AUTO, 100, ESHM_DISCONNECT_NEVER);
 	if (h == NULL)
 		_exit(1);
 	tc_fill(msg, sizeof(msg), 1);

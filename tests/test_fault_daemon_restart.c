@@ -69,6 +69,7 @@ dr_endpoint(void *arg)
 	bool alive;
 	int rc;
 
+	tf_die_with_parent();
 	snprintf(name, sizeof(name), "dr%d", a->index / 2);
 	cfg = eshm_default_config(name);
 	cfg.role = a->index % 2 ? ESHM_ROLE_SLAVE : ESHM_ROLE_MASTER;

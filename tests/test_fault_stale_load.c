@@ -63,6 +63,7 @@ sl_hog(void *arg)
 	volatile unsigned long x = 0;
 
 	(void)arg;
+	tf_die_with_parent();
 	while (x != ~0ul)
 		x++;
 	return 0;
@@ -77,6 +78,7 @@ sl_endpoint(void *arg)
 	ESHMHandle *h;
 	bool alive;
 
+	tf_die_with_parent();
 	snprintf(name, sizeof(name), "sl%d", a->index / 2);
 	h = tc_attach(name, a->index % 2 ? ESHM_ROLE_SLAVE : ESHM_ROLE_MASTER,
 	              a->sh->threshold_ms, ESHM_DISCONNECT_NEVER);

@@ -108,6 +108,7 @@ wk_writer(int ready, uint64_t seed)
 	ESHMHandle *h;
 	uint64_t i;
 
+	tf_die_with_parent();
 	for (i = 0; i < WK_VARIANTS; i++) {
 		len[i] = 8 + (size_t)(tf_rand(&seed) % (WK_CAPACITY - 8));
 		buf[i] = malloc(len[i]);
