@@ -146,11 +146,11 @@ eshm_bench_scale(const struct bench_opts *o, const struct bench_daemon *d,
 	unsigned cap = UINT32_MAX;
 
 	memset(r, 0, sizeof(*r));
-	/* eshmd holds two descriptors per attached segment (the object, passed
-	 * on ATTACH, and the endpoint's connection): a level beyond what its
+	/* eshmd holds one descriptor per attached segment (the endpoint's
+	 * connection; it keeps none for the object): a level beyond what its
 	 * descriptor limit allows is measured at that limit and flagged. */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
-		cap = (unsigned)((rl.rlim_cur - 200) / 2 / 100 * 100);
+		cap = (unsigned)((rl.rlim_cur - 200) / 100 * 100);
 	r->fd_limit = (unsigned)rl.rlim_cur;
 	for (size_t i = 0; i < nlevels; i++) {
 		unsigned level = levels[i] < cap ? levels[i] : cap;

@@ -87,8 +87,6 @@ reg_segment_free(struct reg_segment *seg)
 		if (seg->ep[i].pidfd >= 0)
 			close(seg->ep[i].pidfd);
 	seg_unmap(&seg->map);
-	if (seg->fd >= 0)
-		close(seg->fd);
 	free(seg);
 }
 
@@ -138,7 +136,6 @@ reg_segment_new(const char *name)
 	if (seg == NULL)
 		return NULL;
 	snprintf(seg->name, sizeof(seg->name), "%s", name);
-	seg->fd = -1;
 	for (i = 0; i < 2; i++) {
 		seg->ep[i].tag.kind = EV_PIDFD;
 		seg->ep[i].seg = seg;

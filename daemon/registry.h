@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "layout.h"
 #include "proto.h"
@@ -46,7 +47,12 @@ struct reg_endpoint {
 
 struct reg_segment {
 	char name[PROTO_NAME_SIZE];
-	int fd;                     /* read-write, passed on ATTACH */
+	/* The object's identity when eshmd mapped it.  No descriptor is kept
+	 * (one per segment would cap eshmd at half its RLIMIT_NOFILE): ATTACH
+	 * and PEEK re-open the object by name and pass it only if it is still
+	 * this very object of this size. */
+	dev_t dev;
+	ino_t ino;
 	struct seg_map map;
 	uint64_t generation;
 	uint64_t empty_since_ns;    /* CLOCK_MONOTONIC since nothing is attached */
@@ -87,7 +93,7 @@ void reg_destroy(struct registry *reg);
 /* A generation never given out before by this process (realtime ns). */
 uint64_t reg_next_generation(struct registry *reg);
 
-/* Allocate a segment record with no object yet (fd -1).  NULL if out of memory. */
+/* Allocate a segment record with no object yet.  NULL if out of memory. */
 struct reg_segment *reg_segment_new(const char *name);
 
 /* Endpoint state as written in the segment (enum seg_endpoint_state). */

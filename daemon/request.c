@@ -100,9 +100,28 @@ req_create_segment(struct eshmd *d, struct srv_conn *c, uint32_t id, const char 
 	return seg;
 }
 
+/*
+ * The read-write descriptor of @seg to pass on, opened by name and checked
+ * to be the object eshmd mapped; on refusal replies and returns -1.  Taken
+ * before the endpoint is touched, so a refused attach changes nothing.
+ */
+static int
+req_open_for_attach(struct eshmd *d, struct srv_conn *c, uint32_t id, struct reg_segment *seg)
+{
+	int fd = segobj_reopen(d->set.shm_prefix, seg, false);
+
+	if (fd < 0) {
+		srv_reply_status(d, c, id, fd, "cannot pass segment %s: %s (see eshmd's log)",
+		                 seg->name, eshm_error_string(fd));
+		return -1;
+	}
+	return fd;
+}
+
+/* Reply to an accepted ATTACH or REATTACH, passing @fd, and close it. */
 static void
 req_reply_attach(struct eshmd *d, struct srv_conn *c, uint32_t id, struct reg_segment *seg,
-                 int index)
+                 int index, int fd)
 {
 	struct proto_attach_reply r;
 
@@ -112,7 +131,8 @@ req_reply_attach(struct eshmd *d, struct srv_conn *c, uint32_t id, struct reg_se
 	r.capacity = seg->map.capacity;
 	r.generation = seg->generation;
 	r.total_size = seg_total_size(seg->map.capacity);
-	srv_reply(d, c, PROTO_REP_ATTACH, id, &r, seg->fd);
+	srv_reply(d, c, PROTO_REP_ATTACH, id, &r, fd);
+	close(fd);
 }
 
 /* Checks shared by ATTACH and REATTACH; replies and returns -1 on error. */
@@ -154,7 +174,7 @@ static void
 req_attach(struct eshmd *d, struct srv_conn *c, uint32_t id, const struct proto_attach *a)
 {
 	struct reg_segment *seg;
-	int index;
+	int index, fd;
 
 	if (req_check_attach(d, c, id, a) < 0)
 		return;
@@ -204,8 +224,11 @@ req_attach(struct eshmd *d, struct srv_conn *c, uint32_t id, const struct proto_
 		                 a->role == ESHM_ROLE_AUTO ? "both roles" : "the role", a->name);
 		return;
 	}
+	fd = req_open_for_attach(d, c, id, seg);
+	if (fd < 0)
+		return;
 	ep_attach(d, seg, index, c, a->stale_threshold_ms, a->heartbeat_period_us);
-	req_reply_attach(d, c, id, seg, index);
+	req_reply_attach(d, c, id, seg, index, fd);
 }
 
 static void
@@ -214,7 +237,7 @@ req_reattach(struct eshmd *d, struct srv_conn *c, uint32_t id, const struct prot
 	struct reg_segment *seg;
 	struct seg_endpoint *e;
 	uint64_t start = 0;
-	int index;
+	int index, fd;
 
 	if (req_check_attach(d, c, id, a) < 0)
 		return;
@@ -252,8 +275,11 @@ req_reattach(struct eshmd *d, struct srv_conn *c, uint32_t id, const struct prot
 		                 req_role_name(index), a->name);
 		return;
 	}
+	fd = req_open_for_attach(d, c, id, seg);
+	if (fd < 0)
+		return;
 	ep_reattach(d, seg, index, c);
-	req_reply_attach(d, c, id, seg, index);
+	req_reply_attach(d, c, id, seg, index, fd);
 }
 
 static void
@@ -447,10 +473,10 @@ req_peek(struct eshmd *d, struct srv_conn *c, uint32_t id, const struct proto_na
 
 	if (seg == NULL)
 		return;
-	fd = segobj_open_readonly(d->set.shm_prefix, seg->name);
+	fd = segobj_reopen(d->set.shm_prefix, seg, true);
 	if (fd < 0) {
-		srv_reply_status(d, c, id, fd, "cannot open segment %s: %s", seg->name,
-		                 eshm_error_string(fd));
+		srv_reply_status(d, c, id, fd, "cannot pass segment %s: %s (see eshmd's log)",
+		                 seg->name, eshm_error_string(fd));
 		return;
 	}
 	memset(&st, 0, sizeof(st));

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -52,6 +53,7 @@ segobj_create(const char *prefix, const char *name, const struct segobj_params *
 	char path[SEGOBJ_PATH_MAX];
 	struct reg_segment *seg;
 	size_t size = seg_total_size(p->capacity);
+	struct stat st;
 	void *base;
 	int fd, rc, err;
 
@@ -85,11 +87,15 @@ segobj_create(const char *prefix, const char *name, const struct segobj_params *
 	seg_format(base, p->capacity, p->generation, p->stale_threshold_ms, p->flags,
 	           (uint32_t)p->owner_uid, (uint32_t)p->owner_gid);
 	rc = seg_validate(base, size, &seg->map);
+	if (rc == ESHM_SUCCESS && fstat(fd, &st) < 0)
+		rc = ESHM_ERROR_SYSTEM;
 	if (rc != ESHM_SUCCESS) {
 		munmap(base, size);
 		goto fail;
 	}
-	seg->fd = fd;
+	seg->dev = st.st_dev;
+	seg->ino = st.st_ino;
+	close(fd);
 	seg->generation = p->generation;
 	*out = seg;
 	return ESHM_SUCCESS;
@@ -136,26 +142,61 @@ segobj_open(const char *prefix, const char *name, struct reg_segment **out)
 		return ESHM_ERROR_NO_MEMORY;
 	}
 	rc = seg_map_fd(fd, 0, &seg->map);
+	close(fd);
 	if (rc != ESHM_SUCCESS) {
-		close(fd);
 		free(seg);
 		return rc;
 	}
-	seg->fd = fd;
+	seg->dev = st.st_dev;
+	seg->ino = st.st_ino;
 	seg->generation = seg->map.header->generation;
 	*out = seg;
 	return ESHM_SUCCESS;
 }
 
 int
-segobj_open_readonly(const char *prefix, const char *name)
+segobj_reopen(const char *prefix, const struct reg_segment *seg, bool read_only)
 {
 	char path[SEGOBJ_PATH_MAX];
-	int fd;
+	const char *why;
+	struct stat st;
+	int fd, rc;
 
-	segobj_path(path, sizeof(path), prefix, name);
-	fd = shm_open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0);
-	return fd >= 0 ? fd : segobj_errno(errno);
+	segobj_path(path, sizeof(path), prefix, seg->name);
+	fd = shm_open(path, (read_only ? O_RDONLY : O_RDWR) | O_NOFOLLOW | O_CLOEXEC, 0);
+	if (fd < 0) {
+		rc = errno == ENOENT || errno == ELOOP ? ESHM_ERROR_SEGMENT_CORRUPT
+		                                       : segobj_errno(errno);
+		why = errno == ENOENT ? "it was unlinked"
+		      : errno == ELOOP ? "a symbolic link took its place"
+		                       : strerror(errno);
+		goto refuse;
+	}
+	if (fstat(fd, &st) < 0) {
+		rc = ESHM_ERROR_SYSTEM;
+		why = strerror(errno);
+		close(fd);
+		goto refuse;
+	}
+	/* Same name is not same object: anyone who can write /dev/shm can
+	 * unlink ours and put another in its place.  Only the object eshmd
+	 * mapped, at the size it mapped, is ever handed out. */
+	if (st.st_dev != seg->dev || st.st_ino != seg->ino) {
+		rc = ESHM_ERROR_SEGMENT_CORRUPT;
+		why = "another object took its place";
+		close(fd);
+		goto refuse;
+	}
+	if ((uint64_t)st.st_size != seg->map.size) {
+		rc = ESHM_ERROR_SEGMENT_CORRUPT;
+		why = "its size changed";
+		close(fd);
+		goto refuse;
+	}
+	return fd;
+refuse:
+	log_msg(LOG_WARNING, "segment %s: /dev/shm%s not passed on: %s", seg->name, path, why);
+	return rc;
 }
 
 int

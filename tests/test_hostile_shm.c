@@ -4,7 +4,8 @@
  * non-regular object with its prefix and logs why, leaving it alone; a
  * client asking for it gets a named error, never a crash or SIGBUS; a
  * segment that does not fit is ESHM_ERROR_NO_SPACE at creation, and the
- * segments that fit never fault later.
+ * segments that fit never fault later; an object unlinked or replaced
+ * behind eshmd's back is never passed on.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -194,6 +195,97 @@ object_spoiled_while_eshmd_runs_is_refused_at_attach(void **state)
 	assert_true(tf_running(daemon_.pid));
 }
 
+/* The whole content of /dev/shm/<prefix>@name; *@len receives its size. */
+static unsigned char *
+hs_read_object(const char *name, size_t *len)
+{
+	char path[256];
+	unsigned char *buf;
+	struct stat st;
+	int fd;
+
+	snprintf(path, sizeof(path), "/dev/shm/%s%s", daemon_.prefix, name);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	buf = malloc((size_t)st.st_size);
+	assert_non_null(buf);
+	assert_int_equal(read(fd, buf, (size_t)st.st_size), st.st_size);
+	close(fd);
+	*len = (size_t)st.st_size;
+	return buf;
+}
+
+/* PEEK @name as a raw request; returns its status, closing any fd passed. */
+static int
+hs_peek(const char *name)
+{
+	struct proto_name n;
+	struct proto_status st;
+	int fd = -1, rc;
+
+	memset(&n, 0, sizeof(n));
+	snprintf(n.name, sizeof(n.name), "%s", name);
+	rc = tf_request(&daemon_, PROTO_REQ_PEEK, &n, PROTO_REP_STATUS, &st, &fd);
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+static void
+object_replaced_behind_eshmds_back_is_refused_at_next_attach(void **state)
+{
+	unsigned char msg[64], *copy, *now;
+	char obj[256];
+	size_t len, len_now;
+	ESHMHandle *master, *h;
+
+	assert_int_equal(th_daemon_start(&daemon_, NULL), 0);
+	master = tc_attach("swapped", ESHM_ROLE_MASTER, 100, ESHM_DISCONNECT_NEVER);
+	assert_non_null(master);
+	assert_int_equal(hs_peek("swapped"), ESHM_SUCCESS);
+	tc_fill(msg, sizeof(msg), 1);
+	assert_int_equal(eshm_write(master, msg, sizeof(msg)), ESHM_SUCCESS);
+
+	/* A byte-for-byte twin under the same name: valid header, same size
+	 * and generation; only the object itself is another one. */
+	copy = hs_read_object("swapped", &len);
+	snprintf(obj, sizeof(obj), "/%sswapped", daemon_.prefix);
+	assert_int_equal(shm_unlink(obj), 0);
+	hs_plant("swapped", copy, len);
+
+	h = tc_attach("swapped", ESHM_ROLE_SLAVE, 100, ESHM_DISCONNECT_NEVER);
+	if (h != NULL)
+		eshm_destroy(h);
+	assert_null(h);
+	assert_int_equal(eshm_last_error(), ESHM_ERROR_SEGMENT_CORRUPT);
+	assert_int_equal(hs_peek("swapped"), ESHM_ERROR_SEGMENT_CORRUPT);
+	assert_true(tf_log_count(&daemon_, "another object took its place") >= 2);
+	/* The impostor was handed to nobody and written by nobody. */
+	now = hs_read_object("swapped", &len_now);
+	assert_int_equal(len_now, len);
+	assert_memory_equal(now, copy, len);
+	free(now);
+	free(copy);
+
+	/* Gone altogether: refused the same way, never an old descriptor. */
+	assert_int_equal(shm_unlink(obj), 0);
+	h = tc_attach("swapped", ESHM_ROLE_SLAVE, 100, ESHM_DISCONNECT_NEVER);
+	if (h != NULL)
+		eshm_destroy(h);
+	assert_null(h);
+	assert_int_equal(eshm_last_error(), ESHM_ERROR_SEGMENT_CORRUPT);
+	assert_true(tf_log_count(&daemon_, "it was unlinked") >= 1);
+
+	/* The holder keeps its mapping; eshmd keeps serving everyone else. */
+	assert_int_equal(eshm_write(master, msg, sizeof(msg)), ESHM_SUCCESS);
+	h = tc_attach("fine", ESHM_ROLE_AUTO, 100, ESHM_DISCONNECT_NEVER);
+	assert_non_null(h);
+	eshm_destroy(h);
+	eshm_destroy(master);
+	assert_true(tf_running(daemon_.pid));
+}
+
 /* In the child, in its own mount namespace with a 2 MiB /dev/shm.  Returns
  * 0 or the number of the check that failed. */
 static int
@@ -286,6 +378,8 @@ main(void)
 			teardown),
 		cmocka_unit_test_setup_teardown(object_spoiled_while_eshmd_runs_is_refused_at_attach,
 		                                setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			object_replaced_behind_eshmds_back_is_refused_at_next_attach, setup, teardown),
 		cmocka_unit_test_setup_teardown(full_dev_shm_is_no_space_at_creation_never_sigbus_later,
 		                                setup, teardown),
 	};
