@@ -121,10 +121,22 @@ fi
 mkdir -p "$dest/usr/lib/systemd/system" "$dest/bin"
 cp -L /lib/systemd/system/*.target /lib/systemd/system/*.slice "$dest/usr/lib/systemd/system/" 2>/dev/null
 cp -L /bin/sh "$dest/bin/sh"
+# Under --root, units are looked up in systemd's own search path only; a unit
+# directory elsewhere (make distcheck installs into its prefix) is offered
+# to it from /etc/systemd/system.
+units=$dest$unitdir
+case $unitdir in
+/etc/systemd/system|/lib/systemd/system|/usr/lib/systemd/system) ;;
+*)
+	units=$dest/etc/systemd/system
+	mkdir -p "$units"
+	cp "$dest$unitdir/eshmd.socket" "$dest$unitdir/eshmd.service" "$units/"
+	;;
+esac
 verify_ok()
 {
 	MANPATH="$dest$mandir" systemd-analyze verify --root="$dest" \
-	    "$dest$unitdir/eshmd.socket" "$dest$unitdir/eshmd.service" > "$tmp/verify" 2>&1
+	    "$units/eshmd.socket" "$units/eshmd.service" > "$tmp/verify" 2>&1
 	rc=$?
 	cat "$tmp/verify"
 	[ $rc -eq 0 ] && [ ! -s "$tmp/verify" ]
@@ -134,7 +146,7 @@ check "systemd-analyze verify accepts the installed units without a word" verify
 exposure_ok()
 {
 	systemd-analyze security --no-pager --offline=true --root="$dest" \
-	    "$dest$unitdir/eshmd.service" > "$tmp/security" 2>&1
+	    "$units/eshmd.service" > "$tmp/security" 2>&1
 	level=$(sed -n 's/.*Overall exposure level for eshmd.service: \([0-9.]*\).*/\1/p' "$tmp/security")
 	cat "$tmp/security"
 	[ -n "$level" ] && awk -v l="$level" -v m="$EXPOSURE_MAX" 'BEGIN { exit !(l <= m) }'
