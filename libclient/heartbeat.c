@@ -21,6 +21,11 @@
 #define HB_CHECK_NS ((uint64_t)ESHM_LOCAL_CHECK_MS * 1000000u)
 #define HB_POLL_NS (100u * 1000000u)
 #define HB_RATE_NS 1000000000u
+/* A thread woken late catches up the beats it missed (absolute deadlines
+ * keep the rate at 1000/s on a loaded machine, where a wake-up can come
+ * tens of milliseconds late); only past this many periods does it start
+ * afresh. */
+#define HB_CATCH_UP_PERIODS 100u
 
 static pthread_mutex_t hb_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct ESHMHandle *hb_list; /* under hb_lock */
@@ -132,10 +137,10 @@ hb_main(void *arg)
 		clock_ts_add_ns(&next, (uint64_t)period_us * 1000u);
 		now = clock_mono_ns();
 		if ((uint64_t)next.tv_sec * 1000000000u + (uint64_t)next.tv_nsec +
-		        10u * (uint64_t)period_us * 1000u <
+		        HB_CATCH_UP_PERIODS * (uint64_t)period_us * 1000u <
 		    now) {
-			/* Stopped or starved for ten periods: do not catch up
-			 * with a burst of beats. */
+			/* Stopped (SIGSTOP) rather than merely starved: start
+			 * afresh instead of a burst of beats. */
 			next.tv_sec = (time_t)(now / 1000000000u);
 			next.tv_nsec = (long)(now % 1000000000u);
 		}
