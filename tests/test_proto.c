@@ -197,9 +197,10 @@ respond(void *arg)
 	struct responder *r = arg;
 	alignas(8) unsigned char buf[PROTO_MSG_MAX];
 	const struct proto_hdr *hdr;
-	union {
+	union { /* large enough for every reply type the tests send */
 		struct proto_attach_reply attach;
 		struct proto_status status;
+		struct proto_status_reply daemon;
 	} rep;
 	ssize_t n = proto_recv(r->sock, buf, NULL, 5000);
 
