@@ -72,7 +72,13 @@ build_example()
 	case "$cflags" in
 	*"$builddir"* | *"$srcdir"*) echo "flags point into the tree: $cflags"; return 1 ;;
 	esac
-	(cd "$tmp" && ${CC:-cc} -std=gnu11 -Wall -Werror -o example example.c $cflags)
+	# A sanitizer build's library needs its runtime in the program too;
+	# those are compiler flags of the build, not library flags.
+	san=""
+	for f in ${ESHM_TEST_CFLAGS:-}; do
+		case $f in -fsanitize=*) san="$san $f" ;; esac
+	done
+	(cd "$tmp" && ${ESHM_TEST_CC:-cc} -std=gnu11 -Wall -Werror $san -o example example.c $cflags)
 }
 check "the example of libeshm-client(3) builds with pkg-config --cflags --libs alone" build_example
 
