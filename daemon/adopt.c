@@ -36,10 +36,21 @@ adopt_endpoint(struct eshmd *d, struct reg_segment *seg, int index)
 
 	if (!reg_ep_held(seg, index))
 		return;
-	if (pid > 0 && proc_start_time(pid, &start) == 0 && start == recorded)
+	if (pid > 0 && proc_start_time(pid, &start) == 0 && start == recorded) {
 		fd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (fd >= 0 && srv_watch(d, fd, &ep->tag) == 0) {
-		ep->pidfd = fd;
+		if (fd >= 0 && srv_watch(d, fd, &ep->tag) == 0) {
+			ep->pidfd = fd;
+		} else {
+			/* No pidfd (a kernel before 5.3, or valgrind): the
+			 * process is checked once a second instead, until it
+			 * reattaches. */
+			if (fd >= 0)
+				close(fd);
+			fd = -1;
+			ep->polled = true;
+		}
+	}
+	if (ep->pidfd >= 0 || ep->polled) {
 		proc_comm(pid, ep->comm, sizeof(ep->comm));
 		ep->last_heartbeat = atomic_load_explicit(&e->heartbeat, memory_order_relaxed);
 		ep->silent_ms = atomic_load_explicit(&e->silent_ms, memory_order_relaxed);
@@ -51,8 +62,6 @@ adopt_endpoint(struct eshmd *d, struct reg_segment *seg, int index)
 		        index == SEG_MASTER ? "master" : "slave", (int)pid);
 		return;
 	}
-	if (fd >= 0)
-		close(fd);
 	/* Gone (or its pid now belongs to another process). */
 	if (chan_repair(seg->map.channel[index]))
 		log_msg(LOG_INFO, "segment %s: repaired a half-written message", seg->name);
@@ -119,4 +128,27 @@ adopt_scan(struct eshmd *d)
 	ntf_status(d);
 	pthread_mutex_unlock(&d->reg.lock);
 	return adopted;
+}
+
+void
+adopt_poll(struct eshmd *d)
+{
+	struct reg_segment *seg, *next;
+	int i;
+
+	for (seg = d->reg.head; seg != NULL; seg = next) {
+		next = seg->next; /* ep_dead may drop seg (freed only at reap) */
+		for (i = 0; i < 2; i++) {
+			struct seg_endpoint *e = seg->map.endpoint[i];
+			uint64_t start = 0;
+			pid_t pid;
+
+			if (!seg->ep[i].polled || !reg_ep_held(seg, i))
+				continue;
+			pid = (pid_t)atomic_load_explicit(&e->pid, memory_order_relaxed);
+			if (proc_start_time(pid, &start) != 0 ||
+			    start != atomic_load_explicit(&e->start_time, memory_order_relaxed))
+				ep_dead(d, seg, i);
+		}
+	}
 }

@@ -220,6 +220,13 @@ int adopt_scan(struct eshmd *d);
  */
 int adopt_one(struct eshmd *d, const char *name, struct reg_segment **out);
 
+/*
+ * Check the re-adopted endpoints that have no pidfd (see reg_endpoint.polled)
+ * and declare dead those whose process is gone.  Called once a second with
+ * the registry locked.
+ */
+void adopt_poll(struct eshmd *d);
+
 /* monitor.c */
 
 /* Start the monitor thread.  Returns 0 or -1 (logged). */

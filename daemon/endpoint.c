@@ -26,6 +26,7 @@ ep_unlink_watchers(struct reg_endpoint *ep)
 		close(ep->pidfd);
 		ep->pidfd = -1;
 	}
+	ep->polled = false;
 }
 
 uint32_t

@@ -34,6 +34,7 @@ struct reg_endpoint {
 	int index;
 	struct srv_conn *conn;      /* control connection holding the role, or NULL */
 	int pidfd;                  /* re-adopted endpoint's pidfd, or -1 */
+	bool polled;                /* re-adopted, no pidfd to be had: checked by adopt_poll */
 	char comm[32];              /* process name at attach (or adoption) */
 	/* the monitor's own counts */
 	uint64_t last_heartbeat;

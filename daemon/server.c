@@ -494,7 +494,8 @@ srv_signal(struct eshmd *d)
 	}
 }
 
-/* Once a second: drop silent connections, apply the idle cleanup. */
+/* Once a second: drop silent connections, check re-adopted endpoints that
+ * have no pidfd, apply the idle cleanup. */
 static void
 srv_tick(struct eshmd *d)
 {
@@ -513,6 +514,7 @@ srv_tick(struct eshmd *d)
 			srv_close(d, c);
 		}
 	}
+	adopt_poll(d);
 	cln_idle_sweep(d);
 	pthread_mutex_unlock(&d->reg.lock);
 }

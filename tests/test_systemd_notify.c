@@ -279,6 +279,7 @@ ready_sent_after_existing_segments_are_adopted(void **state)
 	nt_spawn(t, NULL, NT_WDPID_UNSET, false);
 	assert_true(nt_wait_line(t, "READY=1", 10000));
 	/* The STATUS= sent up to READY=1 already counts the re-adopted ones. */
+	print_message("status at READY=1: %s\n", t->status);
 	assert_non_null(strstr(t->status, "1 segments"));
 	assert_non_null(strstr(t->status, "1 alive"));
 	assert_int_equal(eshm_destroy(m), ESHM_SUCCESS);
