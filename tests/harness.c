@@ -142,6 +142,21 @@ th_daemon_kill(struct th_daemon *d)
 	d->pid = -1;
 }
 
+struct th_daemon th_group_daemon;
+
+int
+th_group_setup(void **state)
+{
+	return th_daemon_start(&th_group_daemon, NULL);
+}
+
+int
+th_group_teardown(void **state)
+{
+	th_daemon_cleanup(&th_group_daemon);
+	return 0;
+}
+
 /* Unlink every object with @prefix if @unlink_them; return how many there were. */
 static int
 th_shm_scan(const char *prefix, bool unlink_them)

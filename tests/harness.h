@@ -47,6 +47,15 @@ void th_daemon_kill(struct th_daemon *d);
  */
 int th_daemon_cleanup(struct th_daemon *d);
 
+/*
+ * Fixtures for a cmocka group whose tests share one private eshmd,
+ * th_group_daemon: th_group_setup() starts it, th_group_teardown() kills
+ * what the tests left running, stops it and removes its objects.
+ */
+extern struct th_daemon th_group_daemon;
+int th_group_setup(void **state);
+int th_group_teardown(void **state);
+
 /* Number of /dev/shm objects whose name starts with @prefix. */
 int th_shm_count(const char *prefix);
 

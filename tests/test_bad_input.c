@@ -18,21 +18,6 @@
 #include "harness.h"
 #include "layout.h"
 
-static struct th_daemon daemon_;
-
-static int
-setup(void **state)
-{
-	return th_daemon_start(&daemon_, NULL);
-}
-
-static int
-teardown(void **state)
-{
-	th_daemon_cleanup(&daemon_);
-	return 0;
-}
-
 static void
 init_refused(const ESHMConfig *c, int expect)
 {
@@ -171,7 +156,7 @@ plant_object(const char *name, const void *data, size_t len)
 	char obj[256];
 	int fd;
 
-	snprintf(obj, sizeof(obj), "/%s%s", daemon_.prefix, name);
+	snprintf(obj, sizeof(obj), "/%s%s", th_group_daemon.prefix, name);
 	fd = shm_open(obj, O_RDWR | O_CREAT | O_TRUNC, 0600);
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, data, len), (ssize_t)len);
@@ -216,5 +201,5 @@ main(void)
 		cmocka_unit_test(corrupted_or_truncated_segment_is_a_named_error),
 	};
 
-	return cmocka_run_group_tests_name("bad_input", tests, setup, teardown);
+	return cmocka_run_group_tests_name("bad_input", tests, th_group_setup, th_group_teardown);
 }

@@ -17,21 +17,6 @@
 
 #define CAPACITY 4096
 
-static struct th_daemon daemon_;
-
-static int
-setup(void **state)
-{
-	return th_daemon_start(&daemon_, NULL);
-}
-
-static int
-teardown(void **state)
-{
-	assert_int_equal(th_daemon_cleanup(&daemon_), 0);
-	return 0;
-}
-
 /* Slave side: echo each message back until it reads a 1-byte 0xff. */
 static int
 echo_slave(void *arg)
@@ -248,5 +233,5 @@ main(void)
 		cmocka_unit_test(read_timeout_wakes_when_message_arrives),
 	};
 
-	return cmocka_run_group_tests_name("exchange", tests, setup, teardown);
+	return cmocka_run_group_tests_name("exchange", tests, th_group_setup, th_group_teardown);
 }

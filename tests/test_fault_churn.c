@@ -25,21 +25,6 @@
 #define CH_NAMES 4
 #define CH_WARMUP 30
 
-static struct th_daemon daemon_;
-
-static int
-setup(void **state)
-{
-	return th_daemon_start(&daemon_, NULL);
-}
-
-static int
-teardown(void **state)
-{
-	th_daemon_cleanup(&daemon_);
-	return 0;
-}
-
 /* A child that attaches, says so, and waits to be killed. */
 static void
 ch_victim(const char *name, int ready)
@@ -115,14 +100,14 @@ ch_settled(void *arg)
 {
 	const struct ch_expect *e = arg;
 
-	return tf_proc_fds(daemon_.pid) == e->fds && th_shm_count(daemon_.prefix) == e->objects;
+	return tf_proc_fds(th_group_daemon.pid) == e->fds && th_shm_count(th_group_daemon.prefix) == e->objects;
 }
 
 static bool
 ch_no_objects(void *arg)
 {
 	(void)arg;
-	return th_shm_count(daemon_.prefix) == 0;
+	return th_shm_count(th_group_daemon.prefix) == 0;
 }
 
 static void
@@ -143,9 +128,9 @@ attach_detach_churn_with_kills_leaks_nothing_in_eshmd(void **state)
 	 * the quiet state is no object at all. */
 	assert_true(th_wait_until(ch_no_objects, NULL, 5000));
 	tc_sleep_ms(100);
-	before.fds = tf_proc_fds(daemon_.pid);
-	before.objects = th_shm_count(daemon_.prefix);
-	rss0 = tf_proc_rss_kb(daemon_.pid);
+	before.fds = tf_proc_fds(th_group_daemon.pid);
+	before.objects = th_shm_count(th_group_daemon.prefix);
+	rss0 = tf_proc_rss_kb(th_group_daemon.pid);
 	assert_true(before.fds > 0);
 	assert_true(rss0 > 0);
 
@@ -154,14 +139,14 @@ attach_detach_churn_with_kills_leaks_nothing_in_eshmd(void **state)
 		if (!ch_cycle(i, &rnd))
 			failed++;
 	settled = th_wait_until(ch_settled, &before, 5000);
-	fds1 = tf_proc_fds(daemon_.pid);
-	objs1 = th_shm_count(daemon_.prefix);
-	rss1 = tf_proc_rss_kb(daemon_.pid);
+	fds1 = tf_proc_fds(th_group_daemon.pid);
+	objs1 = th_shm_count(th_group_daemon.prefix);
+	rss1 = tf_proc_rss_kb(th_group_daemon.pid);
 	printf("# %u cycles (1 in 8 killed) in %.1f s: eshmd fds %d -> %d, VmRSS %ld -> %ld kB, "
 	       "/dev/shm objects %d -> %d, %u failed attaches\n",
 	       cycles, (double)(th_now_ns() - t0) / 1e9, before.fds, fds1, rss0, rss1,
 	       before.objects, objs1, failed);
-	assert_true(tf_running(daemon_.pid));
+	assert_true(tf_running(th_group_daemon.pid));
 	assert_int_equal(failed, 0);
 	assert_true(settled);
 	assert_int_equal(fds1, before.fds);
@@ -174,7 +159,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(attach_detach_churn_with_kills_leaks_nothing_in_eshmd,
-		                                setup, teardown),
+		                                th_group_setup, th_group_teardown),
 	};
 
 	return cmocka_run_group_tests_name("fault_churn", tests, NULL, NULL);

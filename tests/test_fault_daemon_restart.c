@@ -24,8 +24,6 @@
 #define DR_SEGMENTS 3
 #define DR_ENDPOINTS (2 * DR_SEGMENTS)
 
-static struct th_daemon daemon_;
-
 /* What each endpoint process reports, in memory shared with the test. */
 struct dr_counts {
 	atomic_ullong writes, reads, torn, verdicts, failures;
@@ -41,19 +39,6 @@ struct dr_arg {
 	struct dr_shared *sh;
 	int index;
 };
-
-static int
-setup(void **state)
-{
-	return th_daemon_start(&daemon_, NULL);
-}
-
-static int
-teardown(void **state)
-{
-	th_daemon_cleanup(&daemon_);
-	return 0;
-}
 
 static int
 dr_endpoint(void *arg)
@@ -131,7 +116,7 @@ dr_all_back(void *arg)
 	struct proto_status_reply r;
 
 	(void)arg;
-	if (tf_status(&daemon_, &r) != ESHM_SUCCESS)
+	if (tf_status(&th_group_daemon, &r) != ESHM_SUCCESS)
 		return false;
 	return r.segments == DR_SEGMENTS && r.endpoints_by_state[SEG_EP_ALIVE] == DR_ENDPOINTS;
 }
@@ -175,7 +160,7 @@ eshmd_killed_and_restarted_under_traffic_loses_nothing(void **state)
 	assert_true(th_wait_until(dr_all_back, NULL, 5000));
 	for (i = 0; i < DR_SEGMENTS; i++) {
 		snprintf(name, sizeof(name), "dr%d", i);
-		assert_int_equal(tf_map_segment(&daemon_, name, &map), 0);
+		assert_int_equal(tf_map_segment(&th_group_daemon, name, &map), 0);
 		generation[i] = map.header->generation;
 		seg_unmap(&map);
 	}
@@ -185,14 +170,14 @@ eshmd_killed_and_restarted_under_traffic_loses_nothing(void **state)
 		long long k0;
 
 		tc_sleep_ms(100 + (int)(th_now_ns() % 200));
-		th_daemon_kill(&daemon_);
+		th_daemon_kill(&th_group_daemon);
 		/* The data path does not need eshmd. */
 		before = dr_reads(sh);
 		tc_sleep_ms(150);
 		if (dr_reads(sh) == before)
 			stalled++;
 		k0 = th_now_ns();
-		assert_int_equal(th_daemon_start(&daemon_, NULL), 0);
+		assert_int_equal(th_daemon_start(&th_group_daemon, NULL), 0);
 		if (!th_wait_until(dr_all_back, NULL, 10000))
 			not_back++;
 		else if (th_now_ns() - k0 > back_max_ns)
@@ -226,10 +211,10 @@ eshmd_killed_and_restarted_under_traffic_loses_nothing(void **state)
 	assert_int_equal(not_back, 0);
 	/* Every segment is still the one created first: re-adopted, never
 	 * re-created, never doubled. */
-	assert_int_equal(th_shm_count(daemon_.prefix), DR_SEGMENTS);
+	assert_int_equal(th_shm_count(th_group_daemon.prefix), DR_SEGMENTS);
 	for (i = 0; i < DR_SEGMENTS; i++) {
 		snprintf(name, sizeof(name), "dr%d", i);
-		assert_int_equal(tf_map_segment(&daemon_, name, &map), 0);
+		assert_int_equal(tf_map_segment(&th_group_daemon, name, &map), 0);
 		assert_int_equal(map.header->generation, generation[i]);
 		seg_unmap(&map);
 	}
@@ -241,7 +226,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(eshmd_killed_and_restarted_under_traffic_loses_nothing,
-		                                setup, teardown),
+		                                th_group_setup, th_group_teardown),
 	};
 
 	return cmocka_run_group_tests_name("fault_daemon_restart", tests, NULL, NULL);

@@ -30,8 +30,6 @@
 #define SL_ENDPOINTS (2 * SL_PAIRS)
 #define SL_HOGS_MAX 64
 
-static struct th_daemon daemon_;
-
 struct sl_shared {
 	atomic_bool stop;
 	atomic_int ready;
@@ -43,19 +41,6 @@ struct sl_arg {
 	struct sl_shared *sh;
 	int index;
 };
-
-static int
-setup(void **state)
-{
-	return th_daemon_start(&daemon_, NULL);
-}
-
-static int
-teardown(void **state)
-{
-	th_daemon_cleanup(&daemon_);
-	return 0;
-}
 
 static int
 sl_hog(void *arg)
@@ -135,7 +120,7 @@ no_false_stale_verdict_under_full_cpu_load(void **state)
 	assert_true(th_wait_until(sl_all_ready, sh, 10000));
 	for (j = 0; j < SL_PAIRS; j++) {
 		snprintf(name, sizeof(name), "sl%d", j);
-		assert_int_equal(tf_map_segment(&daemon_, name, &map[j]), 0);
+		assert_int_equal(tf_map_segment(&th_group_daemon, name, &map[j]), 0);
 	}
 	for (i = 0; i < hogs; i++) {
 		hog[i] = th_spawn(sl_hog, NULL);
@@ -190,8 +175,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(no_false_stale_verdict_under_full_cpu_load, setup,
-		                                teardown),
+		cmocka_unit_test_setup_teardown(no_false_stale_verdict_under_full_cpu_load,
+		                                th_group_setup, th_group_teardown),
 	};
 
 	return cmocka_run_group_tests_name("fault_stale_load", tests, NULL, NULL);

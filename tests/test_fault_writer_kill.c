@@ -30,27 +30,12 @@
 #define WK_VARIANTS 8
 #define WK_HANG_NS (1000LL * 1000000LL) /* a read call this long is a hang */
 
-static struct th_daemon daemon_;
-
 struct wk_reader {
 	ESHMHandle *h;
 	atomic_bool stop;
 	unsigned long long messages, torn, odd_errors;
 	long long longest_call_ns;
 };
-
-static int
-setup(void **state)
-{
-	return th_daemon_start(&daemon_, NULL);
-}
-
-static int
-teardown(void **state)
-{
-	th_daemon_cleanup(&daemon_);
-	return 0;
-}
 
 static ESHMHandle *
 wk_attach(ESHMRole role)
@@ -147,7 +132,7 @@ writer_killed_at_random_never_hangs_or_tears_reader(void **state)
 
 	r.h = wk_attach(ESHM_ROLE_SLAVE);
 	assert_non_null(r.h);
-	assert_int_equal(tf_map_segment(&daemon_, WK_NAME, &map), 0);
+	assert_int_equal(tf_map_segment(&th_group_daemon, WK_NAME, &map), 0);
 	assert_int_equal(pthread_create(&thr, NULL, wk_read_loop, &r), 0);
 
 	for (i = 0; i < kills; i++) {
@@ -198,7 +183,7 @@ writer_killed_at_random_never_hangs_or_tears_reader(void **state)
 	printf("# %u kills in %.1f s: %d repairs logged by eshmd, %u seen odd by the test, "
 	       "all but %u repaired (slowest %.1f ms); "
 	       "%llu messages read, %llu torn, longest read call %.1f ms\n",
-	       kills, (double)(th_now_ns() - t0) / 1e9, tf_log_count(&daemon_, "repair"),
+	       kills, (double)(th_now_ns() - t0) / 1e9, tf_log_count(&th_group_daemon, "repair"),
 	       mid_write, unrepaired,
 	       (double)repair_max_ns / 1e6, r.messages, r.torn, (double)r.longest_call_ns / 1e6);
 	assert_int_equal(attach_failed, 0);
@@ -232,7 +217,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(writer_killed_at_random_never_hangs_or_tears_reader,
-		                                setup, teardown),
+		                                th_group_setup, th_group_teardown),
 	};
 
 	return cmocka_run_group_tests_name("fault_writer_kill", tests, NULL, NULL);

@@ -24,21 +24,6 @@
 #define CHECK_MS 10
 #define OBSERVER_SLACK_MS 5
 
-static struct th_daemon daemon_;
-
-static int
-setup(void **state)
-{
-	return th_daemon_start(&daemon_, NULL);
-}
-
-static int
-teardown(void **state)
-{
-	assert_int_equal(th_daemon_cleanup(&daemon_), 0);
-	return 0;
-}
-
 struct child_args {
 	const char *name;
 	uint32_t threshold_ms;
@@ -219,5 +204,5 @@ main(void)
 		cmocka_unit_test(on_timeout_behaviour_tolerates_stale_fails_on_dead),
 	};
 
-	return cmocka_run_group_tests_name("liveness", tests, setup, teardown);
+	return cmocka_run_group_tests_name("liveness", tests, th_group_setup, th_group_teardown);
 }

@@ -19,28 +19,13 @@
 #include "harness.h"
 #include "layout.h"
 
-static struct th_daemon daemon_;
-
-static int
-setup(void **state)
-{
-	return th_daemon_start(&daemon_, NULL);
-}
-
-static int
-teardown(void **state)
-{
-	th_daemon_cleanup(&daemon_);
-	return 0;
-}
-
 /* Objects in /dev/shm for segment @name (0 or 1). */
 static int
 obj_count(const char *name)
 {
 	char full[256];
 
-	snprintf(full, sizeof(full), "%s%s", daemon_.prefix, name);
+	snprintf(full, sizeof(full), "%s%s", th_group_daemon.prefix, name);
 	return th_shm_count(full);
 }
 
@@ -85,7 +70,7 @@ peek_seq(const char *name, int channel)
 	uint64_t seq;
 	int fd;
 
-	snprintf(obj, sizeof(obj), "/%s%s", daemon_.prefix, name);
+	snprintf(obj, sizeof(obj), "/%s%s", th_group_daemon.prefix, name);
 	fd = shm_open(obj, O_RDONLY, 0);
 	assert_true(fd >= 0);
 	assert_int_equal(seg_map_fd(fd, 1, &map), 0);
@@ -243,13 +228,13 @@ eshmd_killed_and_restarted_data_path_keeps_going(void **state)
 
 		while (th_now_ns() < until)
 			assert_true(echo_once(m, ++v));
-		th_daemon_kill(&daemon_);
+		th_daemon_kill(&th_group_daemon);
 		before = v;
 		until = th_now_ns() + 100000000LL;
 		while (th_now_ns() < until)
 			assert_true(echo_once(m, ++v));
 		assert_true(v > before + 10);
-		assert_int_equal(th_daemon_start(&daemon_, NULL), 0);
+		assert_int_equal(th_daemon_start(&th_group_daemon, NULL), 0);
 		assert_true(th_wait_until(daemon_monitoring, m, 2000));
 		for (int i = 0; i < 100; i++)
 			assert_true(echo_once(m, ++v));
@@ -345,5 +330,5 @@ main(void)
 		cmocka_unit_test(without_auto_cleanup_segment_stays),
 	};
 
-	return cmocka_run_group_tests_name("recovery", tests, setup, teardown);
+	return cmocka_run_group_tests_name("recovery", tests, th_group_setup, th_group_teardown);
 }

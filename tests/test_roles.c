@@ -15,21 +15,6 @@
 #include "client_util.h"
 #include "harness.h"
 
-static struct th_daemon daemon_;
-
-static int
-setup(void **state)
-{
-	return th_daemon_start(&daemon_, NULL);
-}
-
-static int
-teardown(void **state)
-{
-	assert_int_equal(th_daemon_cleanup(&daemon_), 0);
-	return 0;
-}
-
 static void
 auto_role_takes_master_then_slave(void **state)
 {
@@ -161,5 +146,5 @@ main(void)
 		cmocka_unit_test(no_daemon_is_a_named_error),
 	};
 
-	return cmocka_run_group_tests_name("roles", tests, setup, teardown);
+	return cmocka_run_group_tests_name("roles", tests, th_group_setup, th_group_teardown);
 }

@@ -17,21 +17,6 @@
 #define CAPACITY 4096
 #define SECONDS 2
 
-static struct th_daemon daemon_;
-
-static int
-setup(void **state)
-{
-	return th_daemon_start(&daemon_, NULL);
-}
-
-static int
-teardown(void **state)
-{
-	assert_int_equal(th_daemon_cleanup(&daemon_), 0);
-	return 0;
-}
-
 struct side_result {
 	uint64_t writes, reads, torn;
 };
@@ -106,5 +91,5 @@ main(void)
 		cmocka_unit_test(full_speed_both_ways_zero_torn_reads),
 	};
 
-	return cmocka_run_group_tests_name("stress_xproc", tests, setup, teardown);
+	return cmocka_run_group_tests_name("stress_xproc", tests, th_group_setup, th_group_teardown);
 }
