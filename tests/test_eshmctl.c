@@ -18,21 +18,30 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <utmp.h>
 
 #include <json-c/json.h>
 
 #include "client_util.h"
 #include "harness.h"
 
-/* Generous bounds: a loaded 2-core machine must never fail these. */
-#define RUN_TIMEOUT_MS 20000
-#define STATE_TIMEOUT_MS 5000
-#define STALE_MS 50
+/*
+ * Generous bounds: a loaded 2-core machine, or a run under valgrind, must
+ * never fail these; waits end as soon as the event comes.  The stale
+ * threshold is long enough that a client starved by load does not turn
+ * stale on its own, which the tests would take for a wrong state.
+ */
+#define RUN_TIMEOUT_MS 30000
+#define STATE_TIMEOUT_MS 30000
+#define EXIT_TIMEOUT_MS 30000
+#define STALE_MS 1000
 
 static struct th_daemon daemon_;
+static int pty_master = -1; /* open pseudo-terminal, closed by teardown */
 
 static int
 setup(void **state)
@@ -45,14 +54,104 @@ setup(void **state)
 	return th_daemon_start(&daemon_, NULL);
 }
 
+static bool
+child_exited(void *arg)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	/* WNOWAIT: th_wait_child() reaps it, so th_spawn() forgets it. */
+	if (waitid(P_PID, *(pid_t *)arg, &si, WEXITED | WNOHANG | WNOWAIT) != 0)
+		return true;
+	if (si.si_pid == 0)
+		tc_sleep_ms(2);
+	return si.si_pid != 0;
+}
+
+/*
+ * Reap child @pid once it exits, waiting at most @timeout_ms; its exit
+ * code (128+signal if killed), or -1 if it was still running and had to
+ * be killed.
+ */
+static int
+child_exit_within(pid_t pid, int timeout_ms)
+{
+	if (!th_wait_until(child_exited, &pid, timeout_ms)) {
+		kill(pid, SIGKILL);
+		th_wait_child(pid);
+		return -1;
+	}
+	return th_wait_child(pid);
+}
+
 static int
 teardown(void **state)
 {
+	int rc = 0;
+
 	(void)state;
+	if (pty_master >= 0)
+		close(pty_master);
+	pty_master = -1;
+	th_kill_children();
+	/* An eshmd that ignores SIGTERM fails the test instead of hanging it. */
+	if (daemon_.pid > 0) {
+		kill(daemon_.pid, SIGTERM);
+		if (child_exit_within(daemon_.pid, EXIT_TIMEOUT_MS) < 0) {
+			fprintf(stderr, "eshmd %d did not exit within %d ms of SIGTERM\n",
+			        (int)daemon_.pid, EXIT_TIMEOUT_MS);
+			rc = -1;
+		}
+		daemon_.pid = -1;
+	}
 	/* Segments made with create outlive eshmd on purpose; the tests that
 	 * remove segments count the objects themselves. */
 	th_daemon_cleanup(&daemon_);
-	return 0;
+	return rc;
+}
+
+/* ------------------------------------------------------------ child programs */
+
+/* A program run by exec_main in a th_spawn() child. */
+struct exec_args {
+	const char *const *argv;
+	int fd[3];   /* what becomes stdin, stdout, stderr; -1 keeps it */
+	int tty;     /* pseudo-terminal slave to run on instead, or -1 */
+	uid_t uid;   /* user to run as, (uid_t)-1 for the test's own */
+};
+
+/*
+ * Run the program in a th_spawn() child: it dies with the test and
+ * th_kill_children() ends it, even when a failed assertion skipped the
+ * wait for it.  Descriptors the test opened are all close-on-exec.
+ */
+static int
+exec_main(void *arg)
+{
+	const struct exec_args *a = arg;
+	const pid_t parent = getppid();
+	int i;
+
+	if (a->tty >= 0) {
+		/* A new session on the terminal, as forkpty() would make, and a
+		 * terminal type that has colours. */
+		if (login_tty(a->tty) != 0)
+			return 126;
+		setenv("TERM", "xterm", 1);
+		unsetenv("NO_COLOR");
+	}
+	for (i = 0; a->tty < 0 && i < 3; i++)
+		if (a->fd[i] >= 0 && dup2(a->fd[i], i) < 0)
+			return 126;
+	if (a->uid != (uid_t)-1) {
+		if (setgid(a->uid) != 0 || setuid(a->uid) != 0)
+			return 126;
+		/* A change of user clears the parent-death signal: arm it again. */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+			return 126;
+	}
+	execv(a->argv[0], (char *const *)a->argv);
+	return 127;
 }
 
 /* ------------------------------------------------------------ running eshmctl */
@@ -91,7 +190,8 @@ static int
 ctl_run_as(struct run *r, uid_t uid, const char *const *args)
 {
 	const char *argv[32];
-	int out[2], err[2], argc = 0, st;
+	int out[2], err[2], argc = 0;
+	struct exec_args a;
 	struct pollfd pfd[2];
 	long long deadline;
 	bool open_out = true, open_err = true;
@@ -104,18 +204,15 @@ ctl_run_as(struct run *r, uid_t uid, const char *const *args)
 	argv[argc] = NULL;
 	assert_int_equal(pipe2(out, O_CLOEXEC), 0);
 	assert_int_equal(pipe2(err, O_CLOEXEC), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		dup2(out[1], STDOUT_FILENO);
-		dup2(err[1], STDERR_FILENO);
-		if (uid != (uid_t)-1 && (setgid(uid) != 0 || setuid(uid) != 0))
-			_exit(126);
-		execv(argv[0], (char *const *)argv);
-		_exit(127);
-	}
+	a = (struct exec_args){ .argv = argv, .fd = { -1, out[1], err[1] }, .tty = -1, .uid = uid };
+	pid = th_spawn(exec_main, &a);
 	close(out[1]);
 	close(err[1]);
+	if (pid < 0) {
+		close(out[0]);
+		close(err[0]);
+		fail_msg("cannot fork: %s", strerror(errno));
+	}
 	deadline = th_now_ns() + RUN_TIMEOUT_MS * 1000000LL;
 	while ((open_out || open_err) && th_now_ns() < deadline) {
 		pfd[0] = (struct pollfd){ .fd = open_out ? out[0] : -1, .events = POLLIN };
@@ -129,10 +226,11 @@ ctl_run_as(struct run *r, uid_t uid, const char *const *args)
 	}
 	close(out[0]);
 	close(err[0]);
-	if (open_out || open_err)
-		kill(pid, SIGKILL);
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	/* Output closed: the exit follows at once, unless something is wrong. */
+	r->status = child_exit_within(pid, open_out || open_err ? 0 : EXIT_TIMEOUT_MS);
+	if (open_out || open_err || r->status < 0)
+		fail_msg("eshmctl %s did not finish within %d ms; it printed: %s%s",
+		         argv[1] ? argv[1] : "", RUN_TIMEOUT_MS, r->out, r->err);
 	return r->status;
 }
 
@@ -318,22 +416,28 @@ ep_main(void *arg)
 	return 0;
 }
 
-/* Read exactly @len bytes from the child within the timeout. */
+/* Read exactly @len bytes from child @pid's pipe @fd within the timeout. */
 static void
-ep_read(struct ep *e, void *buf, size_t len)
+child_read(pid_t pid, int fd, void *buf, size_t len)
 {
-	struct pollfd pfd = { .fd = e->res, .events = POLLIN };
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	size_t done = 0;
 	ssize_t n;
 
 	while (done < len) {
 		if (poll(&pfd, 1, STATE_TIMEOUT_MS) != 1)
-			fail_msg("client %d did not answer", (int)e->pid);
-		n = read(e->res, (char *)buf + done, len - done);
+			fail_msg("client %d did not answer", (int)pid);
+		n = read(fd, (char *)buf + done, len - done);
 		if (n <= 0)
-			fail_msg("client %d hung up", (int)e->pid);
+			fail_msg("client %d hung up", (int)pid);
 		done += (size_t)n;
 	}
+}
+
+static void
+ep_read(struct ep *e, void *buf, size_t len)
+{
+	child_read(e->pid, e->res, buf, len);
 }
 
 static void
@@ -389,13 +493,16 @@ ep_detach(struct ep *e)
 	return rc;
 }
 
-/* Close the pipes and reap the child; returns its exit code (128+sig if killed). */
+/*
+ * Close the pipes and reap the child; returns its exit code (128+sig if
+ * killed), -1 if it did not exit in time.
+ */
 static int
 ep_end(struct ep *e)
 {
 	close(e->cmd);
 	close(e->res);
-	return th_wait_child(e->pid);
+	return child_exit_within(e->pid, EXIT_TIMEOUT_MS);
 }
 
 /* ------------------------------------------------------------ waiting on eshmctl's view */
@@ -431,20 +538,46 @@ wait_state(const char *name, const char *role, const char *state)
 		fail_msg("eshmctl show %s never reported %s %s", name, role, state);
 }
 
-/* The list row of @name: its master and slave state fields must be these. */
+struct want_row {
+	const char *name;
+	const char *master, *slave; /* states */
+	struct run r;               /* the last list */
+};
+
+static bool
+list_says(void *arg)
+{
+	struct want_row *w = arg;
+	char f[16][64];
+	bool ok;
+
+	if (CTL(&w->r, "list") != 0)
+		fail_msg("eshmctl list exited %d: %s", w->r.status, w->r.err);
+	assert_non_null(strstr(w->r.out, "NAME"));
+	/* Not a terminal: no colour escapes. */
+	assert_null(strchr(w->r.out, '\033'));
+	ok = row_of(w->r.out, w->name, f, 16) == 12 && strcmp(f[3], w->master) == 0 &&
+	     strcmp(f[6], w->slave) == 0;
+	if (!ok)
+		tc_sleep_ms(5);
+	return ok;
+}
+
+/*
+ * The list row of @name comes to show these master and slave states (a
+ * state seen by show may take a monitor pass to be seen again).
+ */
 static void
 assert_list_states(const char *name, const char *master, const char *slave)
 {
-	struct run r;
-	char f[16][64];
+	static struct want_row w;
 
-	assert_int_equal(CTL(&r, "list"), 0);
-	assert_non_null(strstr(r.out, "NAME"));
-	assert_int_equal(row_of(r.out, name, f, 16), 12);
-	assert_string_equal(f[3], master);
-	assert_string_equal(f[6], slave);
-	/* Not a terminal: no colour escapes. */
-	assert_null(strchr(r.out, '\033'));
+	w.name = name;
+	w.master = master;
+	w.slave = slave;
+	if (!th_wait_until(list_says, &w, STATE_TIMEOUT_MS))
+		fail_msg("eshmctl list never showed %s with master %s, slave %s:\n%s", name, master,
+		         slave, w.r.out);
 }
 
 /* ------------------------------------------------------------ tests */
@@ -497,7 +630,7 @@ list_and_show_follow_attach_stale_dead_and_detach(void **state)
 static void
 json_output_parses_and_carries_the_same_facts_as_text(void **state)
 {
-	json_object *doc, *segs, *seg = NULL;
+	json_object *doc, *list, *segs, *seg = NULL;
 	char expect[128];
 	struct run r;
 	size_t i;
@@ -523,13 +656,15 @@ json_output_parses_and_carries_the_same_facts_as_text(void **state)
 	assert_non_null(strstr(r.out, "stale threshold  250 ms"));
 
 	/* list --json holds the same segment, same generation. */
-	segs = jget(ctl_json("list", NULL), "segments");
+	list = ctl_json("list", NULL);
+	segs = jget(list, "segments");
 	for (i = 0; i < json_object_array_length(segs); i++)
 		if (strcmp(jstr(json_object_array_get_idx(segs, i), "name"), "facts") == 0)
 			seg = json_object_array_get_idx(segs, i);
 	assert_non_null(seg);
 	assert_int_equal(jint(seg, "generation"), jint(doc, "generation"));
 	assert_int_equal(jint(seg, "capacity"), 8192);
+	json_object_put(list);
 	json_object_put(doc);
 
 	/* status: this eshmd, one segment, no endpoint attached. */
@@ -547,13 +682,24 @@ json_output_parses_and_carries_the_same_facts_as_text(void **state)
 
 	/* The same JSON as Python reads it. */
 	if (access("/usr/bin/python3", X_OK) == 0) {
-		char cmd[512];
+		static const char *const python[] = { "/usr/bin/python3", "-c",
+			"import json,sys; d=json.load(sys.stdin); sys.exit(d['capacity'] != 8192)",
+			NULL };
+		struct exec_args a = { .argv = python, .fd = { -1, -1, -1 }, .tty = -1,
+			               .uid = (uid_t)-1 };
+		int in[2];
+		pid_t pid;
 
-		snprintf(cmd, sizeof(cmd),
-		         "%s show facts --json | python3 -c 'import json,sys; "
-		         "d=json.load(sys.stdin); sys.exit(d[\"capacity\"] != 8192)'",
-		         th_build_path("tools/eshmctl"));
-		assert_int_equal(system(cmd), 0);
+		assert_int_equal(CTL(&r, "show", "facts", "--json"), 0);
+		assert_int_equal(pipe2(in, O_CLOEXEC), 0);
+		a.fd[0] = in[0];
+		pid = th_spawn(exec_main, &a);
+		close(in[0]);
+		assert_true(pid > 0);
+		/* A few hundred bytes: the pipe takes them all at once. */
+		assert_int_equal(write(in[1], r.out, r.outlen), (ssize_t)r.outlen);
+		close(in[1]);
+		assert_int_equal(child_exit_within(pid, EXIT_TIMEOUT_MS), 0);
 	}
 }
 
@@ -677,45 +823,41 @@ left_screen(const char *buf)
 	return strstr(buf, "\033[?1049l") != NULL;
 }
 
-/* Wait up to the timeout for @pid to exit; its exit code, or -1. */
-static int
-wait_exit(pid_t pid)
-{
-	long long deadline = th_now_ns() + STATE_TIMEOUT_MS * 1000000LL;
-	int st;
-
-	while (th_now_ns() < deadline) {
-		if (waitpid(pid, &st, WNOHANG) == pid)
-			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-		tc_sleep_ms(10);
-	}
-	kill(pid, SIGKILL);
-	waitpid(pid, &st, 0);
-	return -1;
-}
-
-/* eshmctl @args on a fresh pseudo-terminal; *@fd is its master side. */
+/*
+ * eshmctl @args on a fresh pseudo-terminal, whose master side becomes
+ * pty_master (teardown closes it if the test does not).
+ */
 static pid_t
-ctl_on_pty(int *fd, const char *const *args)
+ctl_on_pty(const char *const *args)
 {
 	struct winsize ws = { .ws_row = 40, .ws_col = 200 };
 	const char *argv[16];
-	int argc = 0;
+	struct exec_args a;
+	int argc = 0, slave;
 	pid_t pid;
 
 	argv[argc++] = th_build_path("tools/eshmctl");
 	while (*args != NULL && argc < 15)
 		argv[argc++] = *args++;
 	argv[argc] = NULL;
-	pid = forkpty(fd, NULL, NULL, &ws);
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		setenv("TERM", "xterm", 1);
-		unsetenv("NO_COLOR");
-		execv(argv[0], (char *const *)argv);
-		_exit(127);
-	}
+	assert_int_equal(pty_master, -1);
+	assert_int_equal(openpty(&pty_master, &slave, NULL, NULL, &ws), 0);
+	/* Only eshmctl may hold the terminal, or its hang-up never comes. */
+	assert_int_equal(fcntl(pty_master, F_SETFD, FD_CLOEXEC), 0);
+	assert_int_equal(fcntl(slave, F_SETFD, FD_CLOEXEC), 0);
+	a = (struct exec_args){ .argv = argv, .fd = { -1, -1, -1 }, .tty = slave,
+		                .uid = (uid_t)-1 };
+	pid = th_spawn(exec_main, &a);
+	close(slave);
+	assert_true(pid > 0);
 	return pid;
+}
+
+static void
+pty_close(void)
+{
+	close(pty_master);
+	pty_master = -1;
 }
 
 static void
@@ -726,36 +868,45 @@ watch_redraws_in_place_on_a_terminal_and_quits_on_q_or_ctrl_c(void **state)
 	struct run r;
 	size_t len;
 	pid_t pid;
-	int fd, round;
+	int round;
 
 	(void)state;
 	assert_int_equal(CTL(&r, "create", "watched"), 0);
 	for (round = 0; round < 2; round++) {
 		memset(buf, 0, sizeof(buf));
 		len = 0;
-		pid = ctl_on_pty(&fd, args);
+		pid = ctl_on_pty(args);
 		/* At least two frames, each starting at the top left corner. */
-		assert_true(pty_read_until(fd, buf, sizeof(buf), &len, two_frames));
+		assert_true(pty_read_until(pty_master, buf, sizeof(buf), &len, two_frames));
 		assert_non_null(strstr(buf, "\033[?1049h"));
 		assert_non_null(strstr(buf, "M2S/S"));
 		assert_non_null(strstr(buf, "q quits"));
 		/* 'q' the first time, Ctrl-C (the terminal's SIGINT) the second. */
-		assert_int_equal(write(fd, round == 0 ? "q" : "\003", 1), 1);
-		assert_true(pty_read_until(fd, buf, sizeof(buf), &len, left_screen));
-		assert_int_equal(wait_exit(pid), 0);
-		close(fd);
+		assert_int_equal(write(pty_master, round == 0 ? "q" : "\003", 1), 1);
+		assert_true(pty_read_until(pty_master, buf, sizeof(buf), &len, left_screen));
+		assert_int_equal(child_exit_within(pid, EXIT_TIMEOUT_MS), 0);
+		pty_close();
 	}
 }
 
+struct pump_args {
+	const char *name;
+	int ready; /* the child's end: eshm_init's result goes there */
+};
+
+/* Attach as master, say so, then write a message every millisecond. */
 static int
 pump(void *arg)
 {
-	ESHMHandle *h = tc_attach(arg, ESHM_ROLE_MASTER, 1000, ESHM_DISCONNECT_NEVER);
+	const struct pump_args *a = arg;
+	ESHMHandle *h = tc_attach(a->name, ESHM_ROLE_MASTER, STALE_MS, ESHM_DISCONNECT_NEVER);
+	int rc = h != NULL ? 0 : eshm_last_error();
 	unsigned long n = 0;
 	char msg[32];
 
-	if (h == NULL)
+	if (write(a->ready, &rc, sizeof(rc)) != sizeof(rc) || h == NULL)
 		return 1;
+	close(a->ready);
 	for (;;) {
 		snprintf(msg, sizeof(msg), "tick %lu", n++);
 		eshm_write(h, msg, strlen(msg) + 1);
@@ -782,11 +933,20 @@ watch_prints_plain_snapshots_with_rates_when_not_a_terminal(void **state)
 	struct run r;
 	char f[16][64];
 	const char *second;
+	struct pump_args a = { .name = "pumped" };
+	int ready[2], rc;
 	pid_t pumper;
 
 	(void)state;
-	pumper = th_spawn(pump, "pumped");
+	/* The segment exists only once the pump attached: wait for its word. */
+	assert_int_equal(pipe2(ready, O_CLOEXEC), 0);
+	a.ready = ready[1];
+	pumper = th_spawn(pump, &a);
+	close(ready[1]);
 	assert_true(pumper > 0);
+	child_read(pumper, ready[0], &rc, sizeof(rc));
+	close(ready[0]);
+	assert_int_equal(rc, 0);
 	wait_state("pumped", "master", "alive");
 	assert_true(th_wait_until(master_rate_known, "pumped", STATE_TIMEOUT_MS));
 
@@ -802,7 +962,7 @@ watch_prints_plain_snapshots_with_rates_when_not_a_terminal(void **state)
 	assert_true(atoi(f[4]) > 0); /* the master's heartbeats per second */
 
 	kill(pumper, SIGKILL);
-	th_wait_child(pumper);
+	assert_int_equal(child_exit_within(pumper, EXIT_TIMEOUT_MS), 128 + SIGKILL);
 
 	/* watch of a segment that does not exist fails like show. */
 	assert_int_equal(CTL(&r, "watch", "nosuch", "--count", "1"), 1);
@@ -818,15 +978,14 @@ list_colours_states_only_on_a_terminal(void **state)
 	struct run r;
 	size_t len = 0;
 	pid_t pid;
-	int fd;
 
 	(void)state;
 	ep_start(&m, "coloured", ESHM_ROLE_MASTER);
 	wait_state("coloured", "master", "alive");
-	pid = ctl_on_pty(&fd, args);
-	pty_read_until(fd, buf, sizeof(buf), &len, until_hangup);
-	assert_int_equal(wait_exit(pid), 0);
-	close(fd);
+	pid = ctl_on_pty(args);
+	pty_read_until(pty_master, buf, sizeof(buf), &len, until_hangup);
+	assert_int_equal(child_exit_within(pid, EXIT_TIMEOUT_MS), 0);
+	pty_close();
 	assert_non_null(strstr(buf, "\033[32malive\033[0m"));
 
 	assert_int_equal(CTL(&r, "list"), 0);
