@@ -81,6 +81,11 @@ void AnnotateIgnoreWritesEnd(const char *file, int line);
  * write takes nanoseconds, so only a preempted or dead writer exceeds it. */
 #define CHAN_ODD_SPINS 2000
 
+/* Copies a reader redoes because a write overlapped before it reports no
+ * data: a writer publishing large messages back to back can overlap every
+ * copy, and a read must return all the same. */
+#define CHAN_MAX_RETRIES 1000
+
 /* A reader's private position in a channel, kept in its handle. */
 struct chan_cursor {
 	uint64_t last_seq; /* sequence of the last message consumed (even) */
@@ -191,14 +196,15 @@ chan_count(_Atomic uint64_t *counter, uint64_t n)
  *
  * Returns ESHM_SUCCESS; ESHM_ERROR_NO_DATA when nothing new is complete (a
  * void message left by a repair is consumed this way; so is a sequence that
- * stays odd for CHAN_ODD_SPINS pauses); ESHM_ERROR_BUFFER_TOO_SMALL with
+ * stays odd for CHAN_ODD_SPINS pauses, and a writer that overlapped
+ * CHAN_MAX_RETRIES copies in a row: the message stays unread); ESHM_ERROR_BUFFER_TOO_SMALL with
  * *@len the size needed, the message left unread.
  */
 static inline int
 chan_read(struct seg_channel *ch, struct seg_reader *rd, uint64_t capacity,
           struct chan_cursor *cur, void *buf, size_t buflen, size_t *len)
 {
-	unsigned spins = 0;
+	unsigned spins = 0, overlaps = 0;
 	uint64_t s1, s2, n, msg;
 	uint32_t size;
 
@@ -228,6 +234,8 @@ chan_read(struct seg_channel *ch, struct seg_reader *rd, uint64_t capacity,
 		if (s1 != s2) {
 			cur->retries++;
 			chan_count(&rd->retries, 1);
+			if (++overlaps >= CHAN_MAX_RETRIES)
+				return ESHM_ERROR_NO_DATA;
 			continue;
 		}
 		CHAN_TSAN_ACQUIRE(&ch->seq);

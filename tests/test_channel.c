@@ -6,6 +6,8 @@
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -251,6 +253,73 @@ wait_returns_when_writer_publishes(void **state)
 	pthread_join(t, NULL);
 }
 
+#define BIG_CAP (64u * 1024u)
+
+struct flood {
+	struct seg_channel *ch;
+	struct seg_reader *rd;
+	atomic_bool stop;
+};
+
+/* A writer that publishes without pause: the sequence moves every few
+ * nanoseconds, so it moves during every copy of 64 KiB. */
+static void *
+flood_writer(void *arg)
+{
+	struct flood *fl = arg;
+
+	while (!atomic_load_explicit(&fl->stop, memory_order_relaxed)) {
+		uint64_t seq = atomic_load_explicit(&fl->ch->seq, memory_order_relaxed);
+
+		atomic_store_explicit(&fl->ch->seq, seq + 1, memory_order_relaxed);
+		atomic_store_explicit(&fl->ch->seq, seq + 2, memory_order_release);
+	}
+	return NULL;
+}
+
+static void
+read_returns_while_writer_overlaps_every_copy(void **state)
+{
+	void *base = aligned_alloc(SEG_CACHE_LINE, seg_total_size(BIG_CAP));
+	unsigned char *payload = calloc(1, BIG_CAP), *buf = malloc(BIG_CAP);
+	struct flood fl = { 0 };
+	struct chan_cursor cur;
+	struct seg_map map;
+	uint64_t deadline;
+	bool bounded = false;
+	pthread_t t;
+	size_t got;
+	int rc;
+
+	alarm(120); /* a reader that never returns fails here instead of hanging */
+	seg_format(base, BIG_CAP, 1, 100, 0, 0, 0);
+	assert_int_equal(seg_validate(base, seg_total_size(BIG_CAP), &map), ESHM_SUCCESS);
+	fl.ch = map.channel[SEG_M2S];
+	fl.rd = map.reader[SEG_M2S];
+	chan_write(fl.ch, fl.rd, payload, BIG_CAP);
+	chan_cursor_init(&cur, fl.ch);
+	assert_int_equal(pthread_create(&t, NULL, flood_writer, &fl), 0);
+	while (atomic_load(&fl.ch->seq) <= cur.last_seq + 2)
+		chan_pause(); /* the writer runs */
+	/* Read until one read meets a write in every copy: it must give up
+	 * after CHAN_MAX_RETRIES copies, not spin on. */
+	for (deadline = clock_mono_ns() + 20ull * 1000000000u; !bounded;) {
+		uint64_t before = cur.retries;
+
+		assert_true(clock_mono_ns() < deadline);
+		rc = chan_read(fl.ch, fl.rd, map.capacity, &cur, buf, BIG_CAP, &got);
+		if (rc != ESHM_SUCCESS && rc != ESHM_ERROR_NO_DATA)
+			fail_msg("chan_read returned %d", rc);
+		bounded = rc == ESHM_ERROR_NO_DATA && cur.retries - before == CHAN_MAX_RETRIES;
+	}
+	atomic_store(&fl.stop, true);
+	pthread_join(t, NULL);
+	alarm(0);
+	free(buf);
+	free(payload);
+	free(base);
+}
+
 int
 main(void)
 {
@@ -271,6 +340,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(wait_times_out_when_nothing_is_written, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(wait_returns_when_writer_publishes, setup, teardown),
+		cmocka_unit_test(read_returns_while_writer_overlaps_every_copy),
 	};
 
 	return cmocka_run_group_tests_name("channel", tests, NULL, NULL);
