@@ -38,7 +38,7 @@ exec valgrind --tool=memcheck --leak-check=full --show-leak-kinds=all \\
 EOS
 chmod +x "$shim/daemon/eshmd"
 
-tests=${VALGRIND_TESTS:-$(cd "$ci_src" && grep -l th_daemon_start tests/test_*.c |
+tests=${VALGRIND_TESTS:-$(cd "$ci_src" && grep -l -E "th_daemon_start|th_group_setup" tests/test_*.c |
 	grep -v -E 'test_fault_|test_recovery|test_stress_xproc' | sed 's/\.c$//' | tr '\n' ' ')}
 ci_check TESTS="$tests" \
 	TESTS_ENVIRONMENT="ESHM_TEST_BUILDDIR='$shim'; export ESHM_TEST_BUILDDIR;"
