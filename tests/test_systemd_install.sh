@@ -12,27 +12,9 @@ srcdir=${ESHM_TEST_SRCDIR:?run by make check}
 # scoring to move between versions, not for weaker units.
 EXPOSURE_MAX=1.0
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/eshm-install.XXXXXX") || exit 1
+. "$srcdir/tests/tap.sh"
+tap_init install
 dest=$tmp/dest
-prefix="eshmt.install.$$."
-eshmd_pid=
-cleanup()
-{
-	if [ -n "$eshmd_pid" ]; then
-		kill "$eshmd_pid" 2>/dev/null
-		wait "$eshmd_pid" 2>/dev/null
-	fi
-	rm -f /dev/shm/"$prefix"*
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-fail() { n=$((n + 1)); echo "not ok $n - $1"; [ -f "$tmp/out" ] && sed 's/^/# /' "$tmp/out"; }
-check() { desc=$1; shift; if "$@" >"$tmp/out" 2>&1; then ok "$desc"; else fail "$desc"; fi; }
-skip() { n=$((n + 1)); echo "ok $n # SKIP $1"; }
 
 echo "1..20"
 
@@ -85,7 +67,7 @@ check "the example of libeshm-client(3) builds with pkg-config --cflags --libs a
 # ... and runs against the installed eshmd with the installed configuration.
 "$dest$sbindir/eshmd" --socket "$tmp/eshmd.sock" --shm-prefix "$prefix" \
     --config "$dest$sysconfdir/eshm/eshmd.conf" 2>"$tmp/eshmd.log" &
-eshmd_pid=$!
+daemon_pid=$!
 i=0
 while [ ! -S "$tmp/eshmd.sock" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 run_example()

@@ -11,44 +11,28 @@ if ! command -v systemd-socket-activate >/dev/null 2>&1; then
 	exit 0
 fi
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/eshm-sa.XXXXXX") || exit 1
-prefix="eshmt.sa.$$."
-pid=
-cleanup()
-{
-	if [ -n "$pid" ]; then
-		kill "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	fi
-	rm -f /dev/shm/"$prefix"*
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-fail() { n=$((n + 1)); echo "not ok $n - $1"; [ $# -gt 1 ] && echo "$2" | sed 's/^/# /'; }
-exe() { readlink "/proc/$pid/exe" 2>/dev/null; }
+. "${ESHM_TEST_SRCDIR:?run by make check}/tests/tap.sh"
+tap_init sa
+exe() { readlink "/proc/$daemon_pid/exe" 2>/dev/null; }
 echo "1..5"
 
 # --socket names a path eshmd must not bind when it inherits one.
 systemd-socket-activate --seqpacket -l "$tmp/eshmd.sock" \
     "$builddir/daemon/eshmd" --socket "$tmp/own.sock" --shm-prefix "$prefix" \
     --config /dev/null 2>"$tmp/log" &
-pid=$!
+daemon_pid=$!
 i=0
 while [ ! -S "$tmp/eshmd.sock" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 
 case "$(exe)" in
 */systemd-socket-activate) ok "the socket listens before eshmd runs" ;;
-*) fail "the socket listens before eshmd runs" "process $pid is $(exe)"; exit 1 ;;
+*) fail "the socket listens before eshmd runs" "process $daemon_pid is $(exe)"; exit 1 ;;
 esac
 
 sleep 0.5
 case "$(exe)" in
 */systemd-socket-activate) ok "eshmd does not start without a connection" ;;
-*) fail "eshmd does not start without a connection" "process $pid is $(exe)" ;;
+*) fail "eshmd does not start without a connection" "process $daemon_pid is $(exe)" ;;
 esac
 
 out=$(ESHM_SOCKET="$tmp/eshmd.sock" "$builddir/tests/vm/eshm-pingpong" activated 1 2>&1)
@@ -59,7 +43,7 @@ esac
 
 case "$(exe)" in
 */eshmd) ok "eshmd runs on the inherited socket" ;;
-*) fail "eshmd runs on the inherited socket" "process $pid is $(exe)" ;;
+*) fail "eshmd runs on the inherited socket" "process $daemon_pid is $(exe)" ;;
 esac
 
 if [ ! -e "$tmp/own.sock" ] && [ -S "$tmp/eshmd.sock" ]; then
