@@ -4,6 +4,7 @@
  * futex wait.
  */
 #include <pthread.h>
+#include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -253,28 +254,20 @@ wait_returns_when_writer_publishes(void **state)
 	pthread_join(t, NULL);
 }
 
-#define BIG_CAP (64u * 1024u)
+#define BIG_CAP (1024u * 1024u)
+#define FLOOD_INTERVAL_NS 10000
 
-struct flood {
-	struct seg_channel *ch;
-	struct seg_reader *rd;
-	atomic_bool stop;
-};
+static struct seg_channel *flood_ch;
 
-/* A writer that publishes without pause: the sequence moves every few
- * nanoseconds, so it moves during every copy of 64 KiB. */
-static void *
-flood_writer(void *arg)
+/* A write that lands in the middle of the reader's copy: a timer signal
+ * interrupts the copy and publishes, as a writer on another CPU would. */
+static void
+flood_publish(int sig)
 {
-	struct flood *fl = arg;
+	uint64_t seq = atomic_load_explicit(&flood_ch->seq, memory_order_relaxed);
 
-	while (!atomic_load_explicit(&fl->stop, memory_order_relaxed)) {
-		uint64_t seq = atomic_load_explicit(&fl->ch->seq, memory_order_relaxed);
-
-		atomic_store_explicit(&fl->ch->seq, seq + 1, memory_order_relaxed);
-		atomic_store_explicit(&fl->ch->seq, seq + 2, memory_order_release);
-	}
-	return NULL;
+	atomic_store_explicit(&flood_ch->seq, seq + 1, memory_order_relaxed);
+	atomic_store_explicit(&flood_ch->seq, seq + 2, memory_order_release);
 }
 
 static void
@@ -282,39 +275,35 @@ read_returns_while_writer_overlaps_every_copy(void **state)
 {
 	void *base = aligned_alloc(SEG_CACHE_LINE, seg_total_size(BIG_CAP));
 	unsigned char *payload = calloc(1, BIG_CAP), *buf = malloc(BIG_CAP);
-	struct flood fl = { 0 };
+	struct sigevent sev = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGUSR1 };
+	struct itimerspec every = { { 0, FLOOD_INTERVAL_NS }, { 0, FLOOD_INTERVAL_NS } };
+	struct itimerspec off = { { 0, 0 }, { 0, 0 } };
+	struct sigaction sa = { .sa_handler = flood_publish, .sa_flags = SA_RESTART };
 	struct chan_cursor cur;
 	struct seg_map map;
-	uint64_t deadline;
-	bool bounded = false;
-	pthread_t t;
+	timer_t timer;
 	size_t got;
 	int rc;
 
 	alarm(120); /* a reader that never returns fails here instead of hanging */
 	seg_format(base, BIG_CAP, 1, 100, 0, 0, 0);
 	assert_int_equal(seg_validate(base, seg_total_size(BIG_CAP), &map), ESHM_SUCCESS);
-	fl.ch = map.channel[SEG_M2S];
-	fl.rd = map.reader[SEG_M2S];
-	chan_write(fl.ch, fl.rd, payload, BIG_CAP);
-	chan_cursor_init(&cur, fl.ch);
-	assert_int_equal(pthread_create(&t, NULL, flood_writer, &fl), 0);
-	while (atomic_load(&fl.ch->seq) <= cur.last_seq + 2)
-		chan_pause(); /* the writer runs */
-	/* Read until one read meets a write in every copy: it must give up
-	 * after CHAN_MAX_RETRIES copies, not spin on. */
-	for (deadline = clock_mono_ns() + 20ull * 1000000000u; !bounded;) {
-		uint64_t before = cur.retries;
-
-		assert_true(clock_mono_ns() < deadline);
-		rc = chan_read(fl.ch, fl.rd, map.capacity, &cur, buf, BIG_CAP, &got);
-		if (rc != ESHM_SUCCESS && rc != ESHM_ERROR_NO_DATA)
-			fail_msg("chan_read returned %d", rc);
-		bounded = rc == ESHM_ERROR_NO_DATA && cur.retries - before == CHAN_MAX_RETRIES;
-	}
-	atomic_store(&fl.stop, true);
-	pthread_join(t, NULL);
+	flood_ch = map.channel[SEG_M2S];
+	chan_write(flood_ch, map.reader[SEG_M2S], payload, BIG_CAP);
+	chan_cursor_init(&cur, flood_ch);
+	sigemptyset(&sa.sa_mask);
+	assert_int_equal(sigaction(SIGUSR1, &sa, NULL), 0);
+	assert_int_equal(timer_create(CLOCK_MONOTONIC, &sev, &timer), 0);
+	assert_int_equal(timer_settime(timer, 0, &every, NULL), 0);
+	/* Every copy of 1 MiB outlasts the timer's interval, so a write
+	 * overlaps it: the read must give up after CHAN_MAX_RETRIES copies. */
+	rc = chan_read(flood_ch, map.reader[SEG_M2S], map.capacity, &cur, buf, BIG_CAP, &got);
+	timer_settime(timer, 0, &off, NULL);
+	timer_delete(timer);
+	signal(SIGUSR1, SIG_DFL);
 	alarm(0);
+	assert_int_equal(rc, ESHM_ERROR_NO_DATA);
+	assert_int_equal(cur.retries, CHAN_MAX_RETRIES);
 	free(buf);
 	free(payload);
 	free(base);
