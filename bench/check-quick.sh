@@ -3,9 +3,15 @@
 # Timings are never judged here: a slow machine passes, a crash does not.
 builddir=${ESHM_TEST_BUILDDIR:-.}
 echo "1..2"
-out=$("$builddir/bench/eshm-bench" --quick --eshmd "$builddir/daemon/eshmd" 2>&1)
-rc=$?
-printf '%s\n' "$out" | sed 's/^/# /'
+# A measurement can miss its own time limits on a machine loaded by the
+# rest of the suite (a sanitizer build, say): one rerun is allowed, and the
+# first run's output stays in the log.  A family that cannot run twice fails.
+for try in 1 2; do
+	out=$("$builddir/bench/eshm-bench" --quick --eshmd "$builddir/daemon/eshmd" 2>&1)
+	rc=$?
+	printf '%s\n' "$out" | sed "s/^/# [run $try] /"
+	[ $rc -eq 1 ] || break
+done
 if [ $rc -eq 0 ]; then
 	echo "ok 1 - every benchmark family runs in quick mode"
 else

@@ -115,6 +115,16 @@ bench_roundtrips(const struct bench_opts *o, bool with_eshm, struct bench_result
 	return rc;
 }
 
+/* 0 if family @name ran (@rc == 0); else says which one could not, and 1. */
+static int
+bench_ran(int rc, const char *name)
+{
+	if (rc == 0)
+		return 0;
+	fprintf(stderr, "eshm-bench: the %s measurements could not run\n", name);
+	return 1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -164,25 +174,25 @@ main(int argc, char **argv)
 
 	if (have_daemon && bench_wants(&o, "seqlock")) {
 		bench_progress("seqlock cost, uncontended");
-		failed |= eshm_bench_seqlock(&o, &r->seq) != 0;
+		failed |= bench_ran(eshm_bench_seqlock(&o, &r->seq), "seqlock");
 	}
 	if (bench_wants(&o, "roundtrip"))
-		failed |= bench_roundtrips(&o, have_daemon, r) != 0;
+		failed |= bench_ran(bench_roundtrips(&o, have_daemon, r), "roundtrip");
 	if (have_daemon && bench_wants(&o, "throughput")) {
 		bench_progress("throughput");
-		failed |= eshm_bench_throughput(&o, &r->tp) != 0;
+		failed |= bench_ran(eshm_bench_throughput(&o, &r->tp), "throughput");
 	}
 	if (have_daemon && bench_wants(&o, "heartbeat")) {
 		bench_progress("heartbeat cost");
-		failed |= eshm_bench_heartbeat(&o, &r->hb) != 0;
+		failed |= bench_ran(eshm_bench_heartbeat(&o, &r->hb), "heartbeat");
 	}
 	if (have_daemon && bench_wants(&o, "detect")) {
 		bench_progress("detection");
-		failed |= eshm_bench_detect(&o, &r->det) != 0;
+		failed |= bench_ran(eshm_bench_detect(&o, &r->det), "detect");
 	}
 	if (have_daemon && bench_wants(&o, "scale")) {
 		bench_progress("eshmd scaling");
-		failed |= eshm_bench_scale(&o, &d, &r->scale) != 0;
+		failed |= bench_ran(eshm_bench_scale(&o, &d, &r->scale), "scale");
 	}
 	if (have_daemon)
 		bench_daemon_stop(&d);
