@@ -198,7 +198,7 @@ ctl_run_as(struct run *r, uid_t uid, const char *const *args)
 	pid_t pid;
 
 	memset(r, 0, sizeof(*r));
-	argv[argc++] = th_build_path("tools/eshmctl");
+	argv[argc++] = th_build_path("ctl/eshmctl");
 	while (*args != NULL && argc < 31)
 		argv[argc++] = *args++;
 	argv[argc] = NULL;
@@ -836,7 +836,7 @@ ctl_on_pty(const char *const *args)
 	int argc = 0, slave;
 	pid_t pid;
 
-	argv[argc++] = th_build_path("tools/eshmctl");
+	argv[argc++] = th_build_path("ctl/eshmctl");
 	while (*args != NULL && argc < 15)
 		argv[argc++] = *args++;
 	argv[argc] = NULL;
