@@ -40,7 +40,7 @@ case "$cmd" in
 demo)
 	dev_install
 	dev_build
-	exec "$src/tools/demo.sh" "$build"
+	exec "$src/examples/demo.sh" "$build"
 	;;
 test)
 	dev_install

@@ -23,10 +23,10 @@ while [ ! -S "$ESHM_SOCKET" ]; do
 done
 echo "eshmd (pid $eshmd) listening on $ESHM_SOCKET, segments in /dev/shm/${prefix}*"
 
-"$build/tools/eshm-demo" slave demo 6 &
+"$build/examples/eshm-demo" slave demo 6 &
 slave=$!
 sleep 0.2
-"$build/tools/eshm-demo" master demo 5 &
+"$build/examples/eshm-demo" master demo 5 &
 master=$!
 sleep 2
 echo "        -- pausing the slave (kill -STOP $slave) --"

@@ -5,7 +5,7 @@
  *                                   the slave's liveness every 250 ms
  *   eshm-demo slave NAME SECONDS    echo every message back
  *
- * Run by tools/demo.sh against a private eshmd.
+ * Run by examples/demo.sh against a private eshmd.
  */
 #include <eshm.h>
 
