@@ -8,7 +8,7 @@
  * $ESHM_FAULT_THRESHOLD_MS stale threshold of every endpoint (100)
  * $ESHM_FAULT_HOGS         busy processes (2 per core)
  * $ESHM_FAULT_REPORT_ONLY  set: print the figures, assert nothing (the
- *                          threshold sweep of tools/ci/faults.sh)
+ *                          threshold sweep of ci/faults.sh)
  */
 #include <stdarg.h>
 #include <stddef.h>

@@ -3,7 +3,7 @@
  * while the reader reads: the reader never hangs, never receives a torn
  * message, and eshmd repairs every channel a kill left half-written.
  *
- * Kills: $ESHM_FAULT_KILLS (50 in `make check`, 1000 in tools/ci/faults.sh).
+ * Kills: $ESHM_FAULT_KILLS (50 in `make check`, 1000 in ci/faults.sh).
  */
 #include <stdarg.h>
 #include <stddef.h>

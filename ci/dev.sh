@@ -47,7 +47,7 @@ test)
 	dev_build
 	rc=0
 	make -C "$build" -j"$(nproc)" check || rc=$?
-	"$src/tools/test-summary.sh" "$build"
+	"$src/ci/test-summary.sh" "$build"
 	exit $rc
 	;;
 *)

@@ -1,4 +1,4 @@
-# lib.sh - sourced by the campaign scripts in tools/ci/: argument handling,
+# lib.sh - sourced by the campaign scripts in ci/: argument handling,
 # an out-of-tree build per campaign, and the closing "N passed, N failed".
 #
 # Every campaign is called as  SCRIPT SRCDIR WORKDIR  and builds in
@@ -71,7 +71,7 @@ ci_check() {
 	make -C "$ci_build" -j"$ci_jobs" check \
 		LOG_COMPILER="timeout -k 10 ${CI_TEST_TIMEOUT:-300}" "$@" \
 		>"$ci_work/check.log" 2>&1 || rc=$?
-	counts=$("$ci_src/tools/test-summary.sh" "$ci_build")
+	counts=$("$ci_src/ci/test-summary.sh" "$ci_build")
 	p=$(echo "$counts" | sed -n 's/^\([0-9]*\) passed.*/\1/p')
 	f=$(echo "$counts" | sed -n 's/.* \([0-9]*\) failed.*/\1/p')
 	ci_pass=$((ci_pass + ${p:-0}))
