@@ -1,0 +1,19 @@
+# bench/local.mk - eshm-bench: eshm against its peers in one run
+# (docs/PERFORMANCE.md).  Included by the top Makefile.am.
+#
+# `make bench` runs the full benchmark; `make check` runs it in --quick
+# mode (bench/check-quick.sh), which proves it runs and never judges a
+# timing.
+noinst_PROGRAMS += bench/eshm-bench
+bench_eshm_bench_SOURCES = bench/bench.h bench/main.c bench/report.c bench/stats.c \
+	bench/daemon.c bench/roundtrip.c \
+	bench/peer_floor.c bench/peer_mutex.c bench/peer_fd.c bench/peer_mq.c \
+	bench/eshm_seqlock.c bench/eshm_roundtrip.c bench/eshm_throughput.c \
+	bench/eshm_heartbeat.c bench/eshm_detect.c bench/eshm_scale.c
+bench_eshm_bench_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
+bench_eshm_bench_LDADD = libclient/libeshm-client.la $(JSONC_LIBS) $(PTHREAD_LIBS) -lrt
+dist_noinst_SCRIPTS += bench/check-quick.sh
+TESTS += bench/check-quick.sh
+.PHONY: bench
+bench: bench/eshm-bench daemon/eshmd
+	$(builddir)/bench/eshm-bench --eshmd $(builddir)/daemon/eshmd $(BENCH_FLAGS)

@@ -1,0 +1,19 @@
+# libclient/local.mk - libeshm-client, the library applications link, and
+# its public header include/eshm.h.  Included by the top Makefile.am.
+include_HEADERS = include/eshm.h
+lib_LTLIBRARIES += libclient/libeshm-client.la
+libclient_libeshm_client_la_SOURCES = \
+	libclient/handle.h \
+	libclient/init.c \
+	libclient/options.c \
+	libclient/io.c \
+	libclient/heartbeat.c \
+	libclient/control.c \
+	libclient/liveness.c
+libclient_libeshm_client_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
+libclient_libeshm_client_la_LIBADD = common/libeshm-common.la $(PTHREAD_LIBS)
+libclient_libeshm_client_la_LDFLAGS = -version-info $(LIBESHM_CLIENT_LT_VERSION) \
+	-Wl,--version-script=$(top_srcdir)/libclient/libeshm-client.map -no-undefined
+EXTRA_libclient_libeshm_client_la_DEPENDENCIES = $(top_srcdir)/libclient/libeshm-client.map
+EXTRA_DIST += libclient/libeshm-client.map libclient/libeshm-client.pc.in
+pkgconfig_DATA = libclient/libeshm-client.pc

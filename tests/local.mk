@@ -1,0 +1,116 @@
+# tests/local.mk - the test suite `make check` runs: unit tests (cmocka),
+# integration tests against a private eshmd (tests/harness.h) and shell
+# tests.  Included by the top Makefile.am.
+#
+# Every test prints TAP (cmocka with CMOCKA_MESSAGE_OUTPUT=TAP, or a shell
+# script), read by automake's tap-driver.
+LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
+AM_TESTS_ENVIRONMENT = \
+	CMOCKA_MESSAGE_OUTPUT=TAP; export CMOCKA_MESSAGE_OUTPUT; \
+	ESHM_TEST_BUILDDIR='$(abs_top_builddir)'; export ESHM_TEST_BUILDDIR; \
+	ESHM_TEST_SRCDIR='$(abs_top_srcdir)'; export ESHM_TEST_SRCDIR; \
+	ESHM_TEST_CC='$(CC)'; export ESHM_TEST_CC; \
+	ESHM_TEST_CFLAGS='$(CFLAGS)'; export ESHM_TEST_CFLAGS;
+
+# tests: daemon (settings parser; eshmd's protocol spoken raw)
+check_PROGRAMS += tests/test_settings tests/test_daemon_protocol
+TESTS += tests/test_settings tests/test_daemon_protocol
+tests_test_settings_SOURCES = tests/test_settings.c daemon/settings.h daemon/settings.c
+tests_test_settings_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/daemon
+tests_test_settings_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(INIH_CFLAGS)
+tests_test_settings_LDADD = $(CMOCKA_LIBS) $(INIH_LIBS)
+tests_test_daemon_protocol_SOURCES = tests/test_daemon_protocol.c tests/harness.h tests/harness.c
+tests_test_daemon_protocol_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_daemon_protocol_LDADD = common/libeshm-common.la $(CMOCKA_LIBS) $(PTHREAD_LIBS) -lrt
+EXTRA_tests_test_daemon_protocol_DEPENDENCIES = daemon/eshmd
+
+# tests: ctl (eshmctl run as a process against a private eshmd)
+check_PROGRAMS += tests/test_eshmctl
+TESTS += tests/test_eshmctl
+tests_test_eshmctl_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JSONC_CFLAGS)
+tests_test_eshmctl_LDADD = tests/libeshm-testutil.la libclient/libeshm-client.la \
+	$(CMOCKA_LIBS) $(JSONC_LIBS) -lutil $(PTHREAD_LIBS)
+EXTRA_tests_test_eshmctl_DEPENDENCIES = ctl/eshmctl daemon/eshmd
+
+# tests: systemd (man pages, install and units, sd_notify, socket
+# activation; tests/vm/run-vm-test.sh boots them under a real systemd in CI)
+check_PROGRAMS += tests/vm/eshm-pingpong tests/test_systemd_notify
+tests_vm_eshm_pingpong_SOURCES = tests/vm/eshm-pingpong.c
+tests_vm_eshm_pingpong_LDADD = libclient/libeshm-client.la
+tests_test_systemd_notify_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_systemd_notify_LDADD = $(ESHM_CORE_TEST_LDADD)
+TESTS += tests/test_man_lint.sh tests/test_systemd_notify \
+	tests/test_systemd_socket_activation.sh tests/test_systemd_install.sh
+dist_noinst_SCRIPTS += tests/test_man_lint.sh tests/test_systemd_socket_activation.sh \
+	tests/test_systemd_install.sh tests/vm/run-vm-test.sh tests/vm/vm-checks.sh \
+	tests/tap.sh
+EXTRA_DIST += tests/vm/eshm-vm-test.service tests/vm/eshm-never-ready.service
+
+# tests: reliability (hostile input, faults, security against a private
+# eshmd).  Campaign sizes come from $ESHM_FAULT_*; these are the short
+# `make check` sizes, ci/faults.sh runs the full ones.
+check_LTLIBRARIES += tests/libeshm-faultutil.la
+tests_libeshm_faultutil_la_SOURCES = tests/fault_util.h tests/fault_util.c
+ESHM_RELIABILITY_TESTS = tests/test_security \
+	tests/test_hostile_shm \
+	tests/test_hostile_client \
+	tests/test_fault_churn \
+	tests/test_fault_stale_load \
+	tests/test_fault_daemon_restart \
+	tests/test_fault_writer_kill
+check_PROGRAMS += $(ESHM_RELIABILITY_TESTS)
+TESTS += $(ESHM_RELIABILITY_TESTS)
+ESHM_RELIABILITY_LDADD = tests/libeshm-faultutil.la $(ESHM_CORE_TEST_LDADD)
+tests_test_fault_writer_kill_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_fault_writer_kill_LDADD = $(ESHM_RELIABILITY_LDADD)
+tests_test_security_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_security_LDADD = $(ESHM_RELIABILITY_LDADD)
+tests_test_hostile_shm_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_hostile_shm_LDADD = $(ESHM_RELIABILITY_LDADD)
+tests_test_hostile_client_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_hostile_client_LDADD = $(ESHM_RELIABILITY_LDADD)
+tests_test_fault_churn_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_fault_churn_LDADD = $(ESHM_RELIABILITY_LDADD)
+tests_test_fault_stale_load_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_fault_stale_load_LDADD = $(ESHM_RELIABILITY_LDADD)
+tests_test_fault_daemon_restart_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_fault_daemon_restart_LDADD = $(ESHM_RELIABILITY_LDADD)
+
+# tests: common (unit tests of libeshm-common, no eshmd)
+ESHM_COMMON_TESTS = tests/test_layout tests/test_proto tests/test_channel \
+	tests/test_seqlock_stress
+check_PROGRAMS += $(ESHM_COMMON_TESTS)
+TESTS += $(ESHM_COMMON_TESTS)
+ESHM_COMMON_TEST_LDADD = common/libeshm-common.la $(CMOCKA_LIBS) $(PTHREAD_LIBS)
+tests_test_layout_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_layout_LDADD = $(ESHM_COMMON_TEST_LDADD)
+tests_test_proto_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_proto_LDADD = $(ESHM_COMMON_TEST_LDADD)
+tests_test_channel_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_channel_LDADD = $(ESHM_COMMON_TEST_LDADD)
+tests_test_seqlock_stress_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_seqlock_stress_LDADD = $(ESHM_COMMON_TEST_LDADD)
+
+# tests: core (integration against a private eshmd; tests/harness.h)
+check_LTLIBRARIES += tests/libeshm-testutil.la
+tests_libeshm_testutil_la_SOURCES = tests/harness.h tests/harness.c \
+	tests/client_util.h tests/client_util.c
+tests_libeshm_testutil_la_LIBADD = libclient/libeshm-client.la
+ESHM_CORE_TESTS = tests/test_roles tests/test_exchange tests/test_liveness \
+	tests/test_recovery tests/test_stress_xproc tests/test_bad_input
+check_PROGRAMS += $(ESHM_CORE_TESTS)
+TESTS += $(ESHM_CORE_TESTS)
+ESHM_CORE_TEST_LDADD = tests/libeshm-testutil.la libclient/libeshm-client.la \
+	common/libeshm-common.la $(CMOCKA_LIBS) $(PTHREAD_LIBS)
+tests_test_roles_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_roles_LDADD = $(ESHM_CORE_TEST_LDADD)
+tests_test_exchange_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_exchange_LDADD = $(ESHM_CORE_TEST_LDADD)
+tests_test_liveness_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_liveness_LDADD = $(ESHM_CORE_TEST_LDADD)
+tests_test_recovery_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_recovery_LDADD = $(ESHM_CORE_TEST_LDADD)
+tests_test_stress_xproc_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_stress_xproc_LDADD = $(ESHM_CORE_TEST_LDADD)
+tests_test_bad_input_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_bad_input_LDADD = $(ESHM_CORE_TEST_LDADD)
