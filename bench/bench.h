@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "harness.h"
+
 #define BENCH_MASTER_CPU 0
 #define BENCH_SLAVE_CPU 1
 
@@ -109,25 +111,18 @@ extern const struct rt_ops peer_unix_ops;       /* Unix stream socket pair */
 extern const struct rt_ops peer_pipe_ops;       /* two pipes */
 extern const struct rt_ops peer_mq_ops;         /* two POSIX message queues */
 
-/* ---- daemon.c: the private eshmd every eshm figure runs against */
-struct bench_daemon {
-	pid_t pid;
-	char dir[128];
-	char sock[160];
-	char prefix[64];
-};
+/* ---- daemon.c: the private eshmd every eshm figure runs against, started
+ * and stopped with the tests' harness (tests/harness.h) */
 
 /*
  * Start @eshmd on a private socket and shm prefix, with limits high enough
- * for the scaling run, and set $ESHM_SOCKET.  Returns 0 or -1.
+ * for the scaling run, and set $ESHM_SOCKET.  Returns 0 or -1 (said on
+ * stderr).
  */
-int bench_daemon_start(struct bench_daemon *d, const char *eshmd);
+int bench_daemon_start(struct th_daemon *d, const char *eshmd);
 
 /* Stop eshmd, unlink what it left under its prefix, remove the directory. */
-void bench_daemon_stop(struct bench_daemon *d);
-
-/* Number of /dev/shm objects under @d's prefix. */
-int bench_daemon_shm_count(const struct bench_daemon *d);
+void bench_daemon_stop(struct th_daemon *d);
 
 /* A fresh segment name, unique within this run ("bench-<tag>-<n>"). */
 const char *bench_segment_name(const char *tag, char *buf, size_t len);
@@ -211,7 +206,7 @@ struct scale_result {
 	double holders_pct[BENCH_SCALE_LEVELS];  /* the processes holding the handles */
 	struct bench_dist attach_us[BENCH_SCALE_LEVELS];
 };
-int eshm_bench_scale(const struct bench_opts *o, const struct bench_daemon *d,
+int eshm_bench_scale(const struct bench_opts *o, const struct th_daemon *d,
                      struct scale_result *r);
 
 /* ---- report.c */

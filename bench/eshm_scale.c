@@ -56,7 +56,7 @@ scale_hold(unsigned level, int k, unsigned count, int out, int go)
 }
 
 static int
-scale_level(const struct bench_opts *o, const struct bench_daemon *d, unsigned level,
+scale_level(const struct bench_opts *o, const struct th_daemon *d, unsigned level,
             struct scale_result *r, size_t li)
 {
 	struct scale_holder hs[SCALE_HOLDERS];
@@ -65,7 +65,7 @@ scale_level(const struct bench_opts *o, const struct bench_daemon *d, unsigned l
 	int64_t e0, e1, h0 = 0, h1 = 0;
 	uint64_t t0, t1;
 	unsigned got = 0;
-	int ok = us != NULL, base = bench_daemon_shm_count(d);
+	int ok = us != NULL, base = th_shm_count(d->prefix);
 
 	for (int k = 0; k < SCALE_HOLDERS; k++) {
 		int out[2], go[2];
@@ -128,14 +128,14 @@ scale_level(const struct bench_opts *o, const struct bench_daemon *d, unsigned l
 		waitpid(hs[k].pid, NULL, 0);
 	}
 	/* Wait (bounded) for eshmd's clean-up before the next level. */
-	for (int i = 0; i < 1000 && bench_daemon_shm_count(d) > base; i++)
+	for (int i = 0; i < 1000 && th_shm_count(d->prefix) > base; i++)
 		bench_sleep_ns(10000000);
 	free(us);
 	return ok ? 0 : -1;
 }
 
 int
-eshm_bench_scale(const struct bench_opts *o, const struct bench_daemon *d,
+eshm_bench_scale(const struct bench_opts *o, const struct th_daemon *d,
                  struct scale_result *r)
 {
 	static const unsigned levels[BENCH_SCALE_LEVELS] = { 10, 100, 1000, 10000 };

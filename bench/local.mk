@@ -10,8 +10,10 @@ bench_eshm_bench_SOURCES = bench/bench.h bench/main.c bench/report.c bench/stats
 	bench/peer_floor.c bench/peer_mutex.c bench/peer_fd.c bench/peer_mq.c \
 	bench/eshm_seqlock.c bench/eshm_roundtrip.c bench/eshm_throughput.c \
 	bench/eshm_heartbeat.c bench/eshm_detect.c bench/eshm_scale.c
+bench_eshm_bench_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
 bench_eshm_bench_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
-bench_eshm_bench_LDADD = libclient/libeshm-client.la $(JSONC_LIBS) $(PTHREAD_LIBS) -lrt
+bench_eshm_bench_LDADD = tests/libeshm-harness.la libclient/libeshm-client.la \
+	$(JSONC_LIBS) $(PTHREAD_LIBS) -lrt
 dist_noinst_SCRIPTS += bench/check-quick.sh
 TESTS += bench/check-quick.sh
 .PHONY: bench

@@ -134,7 +134,7 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },       { NULL, 0, NULL, 0 },
 	};
 	struct bench_opts o = { 0 };
-	struct bench_daemon d = { .pid = -1 };
+	struct th_daemon d = { .pid = -1 };
 	struct bench_results *r;
 	uint64_t t0 = bench_now_ns();
 	bool have_daemon = false;

@@ -59,9 +59,8 @@ th_daemon_prepare(struct th_daemon *d)
 }
 
 static bool
-th_socket_answers(void *arg)
+th_socket_answers(const struct th_daemon *d)
 {
-	const struct th_daemon *d = arg;
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int fd, ok;
 
@@ -74,8 +73,21 @@ th_socket_answers(void *arg)
 	return ok;
 }
 
+/* Done waiting for a starting eshmd: it answers, or it exited (reaped). */
+static bool
+th_daemon_settled(void *arg)
+{
+	struct th_daemon *d = arg;
+
+	if (waitpid(d->pid, NULL, WNOHANG) == d->pid) {
+		d->pid = -1;
+		return true;
+	}
+	return th_socket_answers(d);
+}
+
 int
-th_daemon_start(struct th_daemon *d, const char *const *extra)
+th_daemon_spawn(struct th_daemon *d, const char *eshmd, const char *const *extra)
 {
 	const char *argv[32];
 	int argc = 0, i;
@@ -83,7 +95,7 @@ th_daemon_start(struct th_daemon *d, const char *const *extra)
 
 	if (d->dir[0] == '\0' && th_daemon_prepare(d) < 0)
 		return -1;
-	argv[argc++] = th_build_path("daemon/eshmd");
+	argv[argc++] = eshmd;
 	argv[argc++] = "--socket";
 	argv[argc++] = d->sock;
 	argv[argc++] = "--shm-prefix";
@@ -94,13 +106,16 @@ th_daemon_start(struct th_daemon *d, const char *const *extra)
 		argv[argc++] = extra[i];
 	argv[argc] = NULL;
 
+	fflush(NULL);
 	pid = fork();
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
 		int fd = open(d->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
 
+		/* stdout too: a caller's own output (TAP, JSON) stays clean. */
 		if (fd >= 0) {
+			dup2(fd, STDOUT_FILENO);
 			dup2(fd, STDERR_FILENO);
 			close(fd);
 		}
@@ -112,11 +127,22 @@ th_daemon_start(struct th_daemon *d, const char *const *extra)
 		_exit(127);
 	}
 	d->pid = pid;
-	if (!th_wait_until(th_socket_answers, d, 10000)) {
+	if (!th_wait_until(th_daemon_settled, d, 10000)) {
 		th_daemon_kill(d);
+		errno = ETIMEDOUT;
+		return -1;
+	}
+	if (d->pid < 0) {
+		errno = ECHILD;
 		return -1;
 	}
 	return 0;
+}
+
+int
+th_daemon_start(struct th_daemon *d, const char *const *extra)
+{
+	return th_daemon_spawn(d, th_build_path("daemon/eshmd"), extra);
 }
 
 int
@@ -128,6 +154,19 @@ th_daemon_stop(struct th_daemon *d)
 		return -1;
 	kill(d->pid, SIGTERM);
 	rc = th_wait_child(d->pid);
+	d->pid = -1;
+	return rc;
+}
+
+int
+th_daemon_stop_within(struct th_daemon *d, int timeout_ms)
+{
+	int rc;
+
+	if (d->pid <= 0)
+		return -1;
+	kill(d->pid, SIGTERM);
+	rc = th_wait_child_within(d->pid, timeout_ms);
 	d->pid = -1;
 	return rc;
 }
@@ -185,22 +224,37 @@ th_shm_count(const char *prefix)
 	return th_shm_scan(prefix, false);
 }
 
+/* Remove @dir and the files in it: the socket, the log, and whatever
+ * configuration or socket the caller put there. */
+static void
+th_remove_dir(const char *dir)
+{
+	DIR *dp = opendir(dir);
+	struct dirent *de;
+	char path[512];
+
+	while (dp != NULL && (de = readdir(dp)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		unlink(path);
+	}
+	if (dp != NULL)
+		closedir(dp);
+	rmdir(dir);
+}
+
 int
 th_daemon_cleanup(struct th_daemon *d)
 {
-	char path[256];
 	int left;
 
 	th_kill_children();
 	if (d->pid > 0)
 		th_daemon_stop(d);
 	left = d->prefix[0] ? th_shm_scan(d->prefix, true) : 0;
-	if (d->dir[0]) {
-		snprintf(path, sizeof(path), "%s", d->sock);
-		unlink(path);
-		unlink(d->log);
-		rmdir(d->dir);
-	}
+	if (d->dir[0])
+		th_remove_dir(d->dir);
 	return left;
 }
 
@@ -270,6 +324,32 @@ th_wait_child(pid_t pid)
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
 	return -1;
+}
+
+static bool
+th_child_exited(void *arg)
+{
+	struct timespec pause = { 0, 2000000 };
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	/* WNOWAIT: th_wait_child() reaps it, so th_spawn() forgets it. */
+	if (waitid(P_PID, *(pid_t *)arg, &si, WEXITED | WNOHANG | WNOWAIT) != 0)
+		return true;
+	if (si.si_pid == 0)
+		nanosleep(&pause, NULL);
+	return si.si_pid != 0;
+}
+
+int
+th_wait_child_within(pid_t pid, int timeout_ms)
+{
+	if (!th_wait_until(th_child_exited, &pid, timeout_ms)) {
+		kill(pid, SIGKILL);
+		th_wait_child(pid);
+		return -1;
+	}
+	return th_wait_child(pid);
 }
 
 bool

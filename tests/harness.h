@@ -1,7 +1,8 @@
 /*
  * harness.h - shared helpers for integration tests: a private eshmd on its
  * own socket and shared-memory prefix, child processes, waiting for events.
- * Each test uses its own daemon, so tests never depend on a system eshmd.
+ * Each test uses its own daemon, so tests never depend on a system eshmd;
+ * eshm-bench starts its private eshmd with the same functions.
  */
 #ifndef ESHM_TESTS_HARNESS_H
 #define ESHM_TESTS_HARNESS_H
@@ -28,22 +29,35 @@ const char *th_build_path(const char *relative);
 int th_daemon_prepare(struct th_daemon *d);
 
 /*
- * Start eshmd for @d (prepared by th_daemon_prepare if d->dir is empty) with
- * --socket and --shm-prefix plus the NULL-terminated @extra arguments (may
- * be NULL), and wait up to 10 s until its socket accepts connections.
- * Returns 0 or -1.
+ * Start the eshmd program @eshmd for @d (prepared by th_daemon_prepare if
+ * d->dir is empty) with --socket, --shm-prefix and --config /dev/null, then
+ * the NULL-terminated @extra arguments (may be NULL; a --config there
+ * wins), its output appended to d->log, and wait up to 10 s until its
+ * socket accepts connections.  Returns 0, or -1 with errno ECHILD if eshmd
+ * exited first, ETIMEDOUT if it did not answer in time (it is killed), or
+ * the errno of what else failed.
  */
+int th_daemon_spawn(struct th_daemon *d, const char *eshmd, const char *const *extra);
+
+/* th_daemon_spawn() of the built daemon/eshmd. */
 int th_daemon_start(struct th_daemon *d, const char *const *extra);
 
 /* SIGTERM eshmd and reap it; returns its exit status (or -1). */
 int th_daemon_stop(struct th_daemon *d);
+
+/*
+ * SIGTERM eshmd and reap it within @timeout_ms, or SIGKILL it then.
+ * Returns its exit status, or -1 if it had to be killed.
+ */
+int th_daemon_stop_within(struct th_daemon *d, int timeout_ms);
 
 /* SIGKILL eshmd and reap it. */
 void th_daemon_kill(struct th_daemon *d);
 
 /*
  * Stop eshmd if running, unlink every /dev/shm object with d's prefix and
- * remove the directory.  Returns how many objects were left behind.
+ * remove the directory with the files in it.  Returns how many objects were
+ * left behind.
  */
 int th_daemon_cleanup(struct th_daemon *d);
 
@@ -69,6 +83,13 @@ void th_kill_children(void);
 
 /* Wait for @pid; returns its exit code, 128+signal if killed, -1 on error. */
 int th_wait_child(pid_t pid);
+
+/*
+ * Reap child @pid once it exits, waiting at most @timeout_ms; its exit
+ * code (128+signal if killed), or -1 if it was still running and had to
+ * be killed.
+ */
+int th_wait_child_within(pid_t pid, int timeout_ms);
 
 /*
  * Poll @cond(@arg) every 200 us until it is true or @timeout_ms passes.

@@ -2,6 +2,11 @@
 # integration tests against a private eshmd (tests/harness.h) and shell
 # tests.  Included by the top Makefile.am.
 #
+# The private eshmd, child processes and waits (tests/harness.h): built
+# with the programs, since eshm-bench starts its eshmd with it too.
+noinst_LTLIBRARIES += tests/libeshm-harness.la
+tests_libeshm_harness_la_SOURCES = tests/harness.h tests/harness.c
+
 # Every test prints TAP (cmocka with CMOCKA_MESSAGE_OUTPUT=TAP, or a shell
 # script), read by automake's tap-driver.
 LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
@@ -19,17 +24,17 @@ tests_test_settings_SOURCES = tests/test_settings.c daemon/settings.h daemon/set
 tests_test_settings_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/daemon
 tests_test_settings_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(INIH_CFLAGS)
 tests_test_settings_LDADD = $(CMOCKA_LIBS) $(INIH_LIBS)
-tests_test_daemon_protocol_SOURCES = tests/test_daemon_protocol.c tests/harness.h tests/harness.c
 tests_test_daemon_protocol_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_test_daemon_protocol_LDADD = common/libeshm-common.la $(CMOCKA_LIBS) $(PTHREAD_LIBS) -lrt
+tests_test_daemon_protocol_LDADD = tests/libeshm-harness.la common/libeshm-common.la \
+	$(CMOCKA_LIBS) $(PTHREAD_LIBS) -lrt
 EXTRA_tests_test_daemon_protocol_DEPENDENCIES = daemon/eshmd
 
 # tests: ctl (eshmctl run as a process against a private eshmd)
 check_PROGRAMS += tests/test_eshmctl
 TESTS += tests/test_eshmctl
 tests_test_eshmctl_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JSONC_CFLAGS)
-tests_test_eshmctl_LDADD = tests/libeshm-testutil.la libclient/libeshm-client.la \
-	$(CMOCKA_LIBS) $(JSONC_LIBS) -lutil $(PTHREAD_LIBS)
+tests_test_eshmctl_LDADD = tests/libeshm-testutil.la tests/libeshm-harness.la \
+	libclient/libeshm-client.la $(CMOCKA_LIBS) $(JSONC_LIBS) -lutil $(PTHREAD_LIBS)
 EXTRA_tests_test_eshmctl_DEPENDENCIES = ctl/eshmctl daemon/eshmd
 
 # tests: systemd (man pages, install and units, sd_notify, socket
@@ -93,15 +98,14 @@ tests_test_seqlock_stress_LDADD = $(ESHM_COMMON_TEST_LDADD)
 
 # tests: core (integration against a private eshmd; tests/harness.h)
 check_LTLIBRARIES += tests/libeshm-testutil.la
-tests_libeshm_testutil_la_SOURCES = tests/harness.h tests/harness.c \
-	tests/client_util.h tests/client_util.c
+tests_libeshm_testutil_la_SOURCES = tests/client_util.h tests/client_util.c
 tests_libeshm_testutil_la_LIBADD = libclient/libeshm-client.la
 ESHM_CORE_TESTS = tests/test_roles tests/test_exchange tests/test_liveness \
 	tests/test_recovery tests/test_stress_xproc tests/test_bad_input
 check_PROGRAMS += $(ESHM_CORE_TESTS)
 TESTS += $(ESHM_CORE_TESTS)
-ESHM_CORE_TEST_LDADD = tests/libeshm-testutil.la libclient/libeshm-client.la \
-	common/libeshm-common.la $(CMOCKA_LIBS) $(PTHREAD_LIBS)
+ESHM_CORE_TEST_LDADD = tests/libeshm-testutil.la tests/libeshm-harness.la \
+	libclient/libeshm-client.la common/libeshm-common.la $(CMOCKA_LIBS) $(PTHREAD_LIBS)
 tests_test_roles_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_roles_LDADD = $(ESHM_CORE_TEST_LDADD)
 tests_test_exchange_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)

@@ -54,36 +54,6 @@ setup(void **state)
 	return th_daemon_start(&daemon_, NULL);
 }
 
-static bool
-child_exited(void *arg)
-{
-	siginfo_t si;
-
-	memset(&si, 0, sizeof(si));
-	/* WNOWAIT: th_wait_child() reaps it, so th_spawn() forgets it. */
-	if (waitid(P_PID, *(pid_t *)arg, &si, WEXITED | WNOHANG | WNOWAIT) != 0)
-		return true;
-	if (si.si_pid == 0)
-		tc_sleep_ms(2);
-	return si.si_pid != 0;
-}
-
-/*
- * Reap child @pid once it exits, waiting at most @timeout_ms; its exit
- * code (128+signal if killed), or -1 if it was still running and had to
- * be killed.
- */
-static int
-child_exit_within(pid_t pid, int timeout_ms)
-{
-	if (!th_wait_until(child_exited, &pid, timeout_ms)) {
-		kill(pid, SIGKILL);
-		th_wait_child(pid);
-		return -1;
-	}
-	return th_wait_child(pid);
-}
-
 static int
 teardown(void **state)
 {
@@ -96,13 +66,13 @@ teardown(void **state)
 	th_kill_children();
 	/* An eshmd that ignores SIGTERM fails the test instead of hanging it. */
 	if (daemon_.pid > 0) {
-		kill(daemon_.pid, SIGTERM);
-		if (child_exit_within(daemon_.pid, EXIT_TIMEOUT_MS) < 0) {
+		pid_t pid = daemon_.pid;
+
+		if (th_daemon_stop_within(&daemon_, EXIT_TIMEOUT_MS) < 0) {
 			fprintf(stderr, "eshmd %d did not exit within %d ms of SIGTERM\n",
-			        (int)daemon_.pid, EXIT_TIMEOUT_MS);
+			        (int)pid, EXIT_TIMEOUT_MS);
 			rc = -1;
 		}
-		daemon_.pid = -1;
 	}
 	/* Segments made with create outlive eshmd on purpose; the tests that
 	 * remove segments count the objects themselves. */
@@ -227,7 +197,7 @@ ctl_run_as(struct run *r, uid_t uid, const char *const *args)
 	close(out[0]);
 	close(err[0]);
 	/* Output closed: the exit follows at once, unless something is wrong. */
-	r->status = child_exit_within(pid, open_out || open_err ? 0 : EXIT_TIMEOUT_MS);
+	r->status = th_wait_child_within(pid, open_out || open_err ? 0 : EXIT_TIMEOUT_MS);
 	if (open_out || open_err || r->status < 0)
 		fail_msg("eshmctl %s did not finish within %d ms; it printed: %s%s",
 		         argv[1] ? argv[1] : "", RUN_TIMEOUT_MS, r->out, r->err);
@@ -502,7 +472,7 @@ ep_end(struct ep *e)
 {
 	close(e->cmd);
 	close(e->res);
-	return child_exit_within(e->pid, EXIT_TIMEOUT_MS);
+	return th_wait_child_within(e->pid, EXIT_TIMEOUT_MS);
 }
 
 /* ------------------------------------------------------------ waiting on eshmctl's view */
@@ -699,7 +669,7 @@ json_output_parses_and_carries_the_same_facts_as_text(void **state)
 		/* A few hundred bytes: the pipe takes them all at once. */
 		assert_int_equal(write(in[1], r.out, r.outlen), (ssize_t)r.outlen);
 		close(in[1]);
-		assert_int_equal(child_exit_within(pid, EXIT_TIMEOUT_MS), 0);
+		assert_int_equal(th_wait_child_within(pid, EXIT_TIMEOUT_MS), 0);
 	}
 }
 
@@ -884,7 +854,7 @@ watch_redraws_in_place_on_a_terminal_and_quits_on_q_or_ctrl_c(void **state)
 		/* 'q' the first time, Ctrl-C (the terminal's SIGINT) the second. */
 		assert_int_equal(write(pty_master, round == 0 ? "q" : "\003", 1), 1);
 		assert_true(pty_read_until(pty_master, buf, sizeof(buf), &len, left_screen));
-		assert_int_equal(child_exit_within(pid, EXIT_TIMEOUT_MS), 0);
+		assert_int_equal(th_wait_child_within(pid, EXIT_TIMEOUT_MS), 0);
 		pty_close();
 	}
 }
@@ -962,7 +932,7 @@ watch_prints_plain_snapshots_with_rates_when_not_a_terminal(void **state)
 	assert_true(atoi(f[4]) > 0); /* the master's heartbeats per second */
 
 	kill(pumper, SIGKILL);
-	assert_int_equal(child_exit_within(pumper, EXIT_TIMEOUT_MS), 128 + SIGKILL);
+	assert_int_equal(th_wait_child_within(pumper, EXIT_TIMEOUT_MS), 128 + SIGKILL);
 
 	/* watch of a segment that does not exist fails like show. */
 	assert_int_equal(CTL(&r, "watch", "nosuch", "--count", "1"), 1);
@@ -984,7 +954,7 @@ list_colours_states_only_on_a_terminal(void **state)
 	wait_state("coloured", "master", "alive");
 	pid = ctl_on_pty(args);
 	pty_read_until(pty_master, buf, sizeof(buf), &len, until_hangup);
-	assert_int_equal(child_exit_within(pid, EXIT_TIMEOUT_MS), 0);
+	assert_int_equal(th_wait_child_within(pid, EXIT_TIMEOUT_MS), 0);
 	pty_close();
 	assert_non_null(strstr(buf, "\033[32malive\033[0m"));
 
