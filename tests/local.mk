@@ -34,7 +34,7 @@ check_PROGRAMS += tests/test_eshmctl
 TESTS += tests/test_eshmctl
 tests_test_eshmctl_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JSONC_CFLAGS)
 tests_test_eshmctl_LDADD = tests/libeshm-testutil.la tests/libeshm-harness.la \
-	libclient/libeshm-client.la $(CMOCKA_LIBS) $(JSONC_LIBS) -lutil $(PTHREAD_LIBS)
+	libclient/libeshm-client.la $(CMOCKA_LIBS) $(JSONC_LIBS) $(PTHREAD_LIBS)
 EXTRA_tests_test_eshmctl_DEPENDENCIES = ctl/eshmctl daemon/eshmd
 
 # tests: systemd (man pages, install and units, sd_notify, socket
@@ -98,8 +98,11 @@ tests_test_seqlock_stress_LDADD = $(ESHM_COMMON_TEST_LDADD)
 
 # tests: core (integration against a private eshmd; tests/harness.h)
 check_LTLIBRARIES += tests/libeshm-testutil.la
-tests_libeshm_testutil_la_SOURCES = tests/client_util.h tests/client_util.c
-tests_libeshm_testutil_la_LIBADD = libclient/libeshm-client.la
+tests_libeshm_testutil_la_SOURCES = tests/client_util.h tests/client_util.c \
+	tests/proc_util.h tests/proc_util.c \
+	tests/endpoint_proc.h tests/endpoint_proc.c
+tests_libeshm_testutil_la_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_libeshm_testutil_la_LIBADD = libclient/libeshm-client.la -lutil
 ESHM_CORE_TESTS = tests/test_roles tests/test_exchange tests/test_liveness \
 	tests/test_recovery tests/test_stress_xproc tests/test_bad_input
 check_PROGRAMS += $(ESHM_CORE_TESTS)

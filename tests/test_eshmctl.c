@@ -10,24 +10,20 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
-#include <pty.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
-#include <utmp.h>
 
 #include <json-c/json.h>
 
 #include "client_util.h"
+#include "endpoint_proc.h"
 #include "harness.h"
+#include "proc_util.h"
 
 /*
  * Generous bounds: a loaded 2-core machine, or a run under valgrind, must
@@ -80,132 +76,27 @@ teardown(void **state)
 	return rc;
 }
 
-/* ------------------------------------------------------------ child programs */
-
-/* A program run by exec_main in a th_spawn() child. */
-struct exec_args {
-	const char *const *argv;
-	int fd[3];   /* what becomes stdin, stdout, stderr; -1 keeps it */
-	int tty;     /* pseudo-terminal slave to run on instead, or -1 */
-	uid_t uid;   /* user to run as, (uid_t)-1 for the test's own */
-};
-
-/*
- * Run the program in a th_spawn() child: it dies with the test and
- * th_kill_children() ends it, even when a failed assertion skipped the
- * wait for it.  Descriptors the test opened are all close-on-exec.
- */
-static int
-exec_main(void *arg)
-{
-	const struct exec_args *a = arg;
-	const pid_t parent = getppid();
-	int i;
-
-	if (a->tty >= 0) {
-		/* A new session on the terminal, as forkpty() would make, and a
-		 * terminal type that has colours. */
-		if (login_tty(a->tty) != 0)
-			return 126;
-		setenv("TERM", "xterm", 1);
-		unsetenv("NO_COLOR");
-	}
-	for (i = 0; a->tty < 0 && i < 3; i++)
-		if (a->fd[i] >= 0 && dup2(a->fd[i], i) < 0)
-			return 126;
-	if (a->uid != (uid_t)-1) {
-		if (setgid(a->uid) != 0 || setuid(a->uid) != 0)
-			return 126;
-		/* A change of user clears the parent-death signal: arm it again. */
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
-			return 126;
-	}
-	execv(a->argv[0], (char *const *)a->argv);
-	return 127;
-}
-
 /* ------------------------------------------------------------ running eshmctl */
-
-struct run {
-	int status;        /* exit code, 128+signal if killed */
-	char out[65536];
-	size_t outlen;
-	char err[16384];
-	size_t errlen;
-};
-
-/* Append what is readable on @fd; returns false at EOF or error. */
-static bool
-drain(int fd, char *buf, size_t cap, size_t *len)
-{
-	char scratch[4096];
-	ssize_t n;
-	size_t take;
-
-	n = read(fd, scratch, sizeof(scratch));
-	if (n <= 0)
-		return n < 0 && errno == EINTR;
-	take = (size_t)n < cap - 1 - *len ? (size_t)n : cap - 1 - *len;
-	memcpy(buf + *len, scratch, take);
-	*len += take;
-	buf[*len] = '\0';
-	return true;
-}
 
 /*
  * Run the built eshmctl with the NULL-terminated @args (as user @uid unless
  * it is -1), collect stdout and stderr, and return its exit code.
  */
 static int
-ctl_run_as(struct run *r, uid_t uid, const char *const *args)
+ctl_run_as(struct tp_output *r, uid_t uid, const char *const *args)
 {
 	const char *argv[32];
-	int out[2], err[2], argc = 0;
-	struct exec_args a;
-	struct pollfd pfd[2];
-	long long deadline;
-	bool open_out = true, open_err = true;
-	pid_t pid;
+	int argc = 0;
 
-	memset(r, 0, sizeof(*r));
 	argv[argc++] = th_build_path("ctl/eshmctl");
 	while (*args != NULL && argc < 31)
 		argv[argc++] = *args++;
 	argv[argc] = NULL;
-	assert_int_equal(pipe2(out, O_CLOEXEC), 0);
-	assert_int_equal(pipe2(err, O_CLOEXEC), 0);
-	a = (struct exec_args){ .argv = argv, .fd = { -1, out[1], err[1] }, .tty = -1, .uid = uid };
-	pid = th_spawn(exec_main, &a);
-	close(out[1]);
-	close(err[1]);
-	if (pid < 0) {
-		close(out[0]);
-		close(err[0]);
-		fail_msg("cannot fork: %s", strerror(errno));
-	}
-	deadline = th_now_ns() + RUN_TIMEOUT_MS * 1000000LL;
-	while ((open_out || open_err) && th_now_ns() < deadline) {
-		pfd[0] = (struct pollfd){ .fd = open_out ? out[0] : -1, .events = POLLIN };
-		pfd[1] = (struct pollfd){ .fd = open_err ? err[0] : -1, .events = POLLIN };
-		if (poll(pfd, 2, 100) <= 0)
-			continue;
-		if (pfd[0].revents != 0)
-			open_out = drain(out[0], r->out, sizeof(r->out), &r->outlen);
-		if (pfd[1].revents != 0)
-			open_err = drain(err[0], r->err, sizeof(r->err), &r->errlen);
-	}
-	close(out[0]);
-	close(err[0]);
-	/* Output closed: the exit follows at once, unless something is wrong. */
-	r->status = th_wait_child_within(pid, open_out || open_err ? 0 : EXIT_TIMEOUT_MS);
-	if (open_out || open_err || r->status < 0)
-		fail_msg("eshmctl %s did not finish within %d ms; it printed: %s%s",
-		         argv[1] ? argv[1] : "", RUN_TIMEOUT_MS, r->out, r->err);
-	return r->status;
+	return tp_run(r, argv, uid, RUN_TIMEOUT_MS);
 }
 
 static int
-ctl_runv(struct run *r, ...)
+ctl_runv(struct tp_output *r, ...)
 {
 	const char *args[32];
 	va_list ap;
@@ -225,7 +116,7 @@ ctl_runv(struct run *r, ...)
 static json_object *
 ctl_json(const char *cmd, const char *name)
 {
-	static struct run r;
+	static struct tp_output r;
 	json_object *doc;
 
 	if (name != NULL)
@@ -310,171 +201,6 @@ row_of(const char *text, const char *name, char f[][64], int max)
 	return 0;
 }
 
-/* ------------------------------------------------------------ client processes */
-
-/* A client process driven through pipes: one command byte, one int reply. */
-struct ep {
-	pid_t pid;
-	int cmd;  /* to the child */
-	int res;  /* from the child */
-};
-
-struct ep_args {
-	const char *name;
-	ESHMRole role;
-	int cmd, res;       /* the child's ends */
-};
-
-static int
-ep_main(void *arg)
-{
-	const struct ep_args *a = arg;
-	ESHMConfig c = eshm_default_config(a->name);
-	unsigned char buf[4096];
-	ESHMHandle *h;
-	uint32_t len;
-	size_t got;
-	char op;
-	int rc;
-
-	/* Other clients' pipe ends came along with fork(): without closing
-	 * them, their EOF would never arrive. */
-	for (int fd = 3; fd < 1024; fd++)
-		if (fd != a->cmd && fd != a->res)
-			close(fd);
-	c.role = a->role;
-	c.stale_threshold_ms = STALE_MS;
-	c.disconnect_behavior = ESHM_DISCONNECT_NEVER;
-	/* The tests watch detached slots: eshmd must not unlink the segment. */
-	c.auto_cleanup = false;
-	h = eshm_init(&c);
-	rc = h != NULL ? 0 : eshm_last_error();
-	if (write(a->res, &rc, sizeof(rc)) != sizeof(rc) || h == NULL)
-		return 1;
-	while (read(a->cmd, &op, 1) == 1) {
-		switch (op) {
-		case 'w':
-			if (read(a->cmd, &len, sizeof(len)) != sizeof(len) || len > sizeof(buf) ||
-			    read(a->cmd, buf, len) != (ssize_t)len)
-				return 2;
-			rc = eshm_write(h, buf, len);
-			break;
-		case 'r':
-			rc = eshm_read(h, buf, sizeof(buf), &got);
-			if (write(a->res, &rc, sizeof(rc)) != sizeof(rc))
-				return 2;
-			len = rc == 0 ? (uint32_t)got : 0;
-			if (write(a->res, &len, sizeof(len)) != sizeof(len) ||
-			    write(a->res, buf, len) != (ssize_t)len)
-				return 2;
-			continue;
-		case 'd':
-			rc = eshm_destroy(h);
-			h = NULL;
-			break;
-		default:
-			return 2;
-		}
-		if (write(a->res, &rc, sizeof(rc)) != sizeof(rc))
-			return 2;
-		if (h == NULL)
-			return 0;
-	}
-	/* The result of a last detach does not matter here, a crash would. */
-	if (h != NULL)
-		eshm_destroy(h);
-	return 0;
-}
-
-/* Read exactly @len bytes from child @pid's pipe @fd within the timeout. */
-static void
-child_read(pid_t pid, int fd, void *buf, size_t len)
-{
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	size_t done = 0;
-	ssize_t n;
-
-	while (done < len) {
-		if (poll(&pfd, 1, STATE_TIMEOUT_MS) != 1)
-			fail_msg("client %d did not answer", (int)pid);
-		n = read(fd, (char *)buf + done, len - done);
-		if (n <= 0)
-			fail_msg("client %d hung up", (int)pid);
-		done += (size_t)n;
-	}
-}
-
-static void
-ep_read(struct ep *e, void *buf, size_t len)
-{
-	child_read(e->pid, e->res, buf, len);
-}
-
-static void
-ep_start(struct ep *e, const char *name, ESHMRole role)
-{
-	int cmd[2], res[2], rc;
-	struct ep_args a;
-
-	assert_int_equal(pipe2(cmd, O_CLOEXEC), 0);
-	assert_int_equal(pipe2(res, O_CLOEXEC), 0);
-	a = (struct ep_args){ .name = name, .role = role, .cmd = cmd[0], .res = res[1] };
-	e->pid = th_spawn(ep_main, &a);
-	assert_true(e->pid > 0);
-	close(cmd[0]);
-	close(res[1]);
-	e->cmd = cmd[1];
-	e->res = res[0];
-	ep_read(e, &rc, sizeof(rc));
-	assert_int_equal(rc, 0);
-}
-
-static int
-ep_write(struct ep *e, const void *data, uint32_t len)
-{
-	int rc;
-
-	assert_int_equal(write(e->cmd, "w", 1), 1);
-	assert_int_equal(write(e->cmd, &len, sizeof(len)), sizeof(len));
-	assert_int_equal(write(e->cmd, data, len), (ssize_t)len);
-	ep_read(e, &rc, sizeof(rc));
-	return rc;
-}
-
-static int
-ep_read_msg(struct ep *e, char *buf, uint32_t *len)
-{
-	int rc;
-
-	assert_int_equal(write(e->cmd, "r", 1), 1);
-	ep_read(e, &rc, sizeof(rc));
-	ep_read(e, len, sizeof(*len));
-	ep_read(e, buf, *len);
-	return rc;
-}
-
-static int
-ep_detach(struct ep *e)
-{
-	int rc;
-
-	assert_int_equal(write(e->cmd, "d", 1), 1);
-	ep_read(e, &rc, sizeof(rc));
-	return rc;
-}
-
-/*
- * Close the pipes and reap the child; returns its exit code (128+sig if
- * killed), -1 if it did not exit in time.
- */
-static int
-ep_end(struct ep *e)
-{
-	close(e->cmd);
-	close(e->res);
-	return th_wait_child_within(e->pid, EXIT_TIMEOUT_MS);
-}
-
 /* ------------------------------------------------------------ waiting on eshmctl's view */
 
 struct want {
@@ -511,7 +237,7 @@ wait_state(const char *name, const char *role, const char *state)
 struct want_row {
 	const char *name;
 	const char *master, *slave; /* states */
-	struct run r;               /* the last list */
+	struct tp_output r;               /* the last list */
 };
 
 static bool
@@ -555,14 +281,14 @@ assert_list_states(const char *name, const char *master, const char *slave)
 static void
 list_and_show_follow_attach_stale_dead_and_detach(void **state)
 {
-	struct ep m, s;
-	struct run r;
+	struct te_proc m, s;
+	struct tp_output r;
 	char pid[16], f[16][64];
 	json_object *doc;
 
 	(void)state;
-	ep_start(&m, "life", ESHM_ROLE_MASTER);
-	ep_start(&s, "life", ESHM_ROLE_SLAVE);
+	te_start(&m, "life", ESHM_ROLE_MASTER, STALE_MS);
+	te_start(&s, "life", ESHM_ROLE_SLAVE, STALE_MS);
 	wait_state("life", "master", "alive");
 	wait_state("life", "slave", "alive");
 	assert_list_states("life", "alive", "alive");
@@ -589,12 +315,12 @@ list_and_show_follow_attach_stale_dead_and_detach(void **state)
 	assert_int_equal(kill(m.pid, SIGKILL), 0);
 	wait_state("life", "master", "dead");
 	assert_list_states("life", "dead", "alive");
-	assert_int_equal(ep_end(&m), 128 + SIGKILL);
+	assert_int_equal(te_end(&m), 128 + SIGKILL);
 
-	assert_int_equal(ep_detach(&s), 0);
+	assert_int_equal(te_detach(&s), 0);
 	wait_state("life", "slave", "detached");
 	assert_list_states("life", "dead", "detached");
-	assert_int_equal(ep_end(&s), 0);
+	assert_int_equal(te_end(&s), 0);
 }
 
 static void
@@ -602,7 +328,7 @@ json_output_parses_and_carries_the_same_facts_as_text(void **state)
 {
 	json_object *doc, *list, *segs, *seg = NULL;
 	char expect[128];
-	struct run r;
+	struct tp_output r;
 	size_t i;
 
 	(void)state;
@@ -655,7 +381,7 @@ json_output_parses_and_carries_the_same_facts_as_text(void **state)
 		static const char *const python[] = { "/usr/bin/python3", "-c",
 			"import json,sys; d=json.load(sys.stdin); sys.exit(d['capacity'] != 8192)",
 			NULL };
-		struct exec_args a = { .argv = python, .fd = { -1, -1, -1 }, .tty = -1,
+		struct tp_exec a = { .argv = python, .fd = { -1, -1, -1 }, .tty = -1,
 			               .uid = (uid_t)-1 };
 		int in[2];
 		pid_t pid;
@@ -663,7 +389,7 @@ json_output_parses_and_carries_the_same_facts_as_text(void **state)
 		assert_int_equal(CTL(&r, "show", "facts", "--json"), 0);
 		assert_int_equal(pipe2(in, O_CLOEXEC), 0);
 		a.fd[0] = in[0];
-		pid = th_spawn(exec_main, &a);
+		pid = th_spawn(tp_exec_main, &a);
 		close(in[0]);
 		assert_true(pid > 0);
 		/* A few hundred bytes: the pipe takes them all at once. */
@@ -676,31 +402,31 @@ json_output_parses_and_carries_the_same_facts_as_text(void **state)
 static void
 remove_refuses_attached_segment_and_force_detaches_endpoints(void **state)
 {
-	struct ep m, s;
-	struct run r;
+	struct te_proc m, s;
+	struct tp_output r;
 	char buf[4096];
 	uint32_t len;
 
 	(void)state;
-	ep_start(&m, "busy", ESHM_ROLE_MASTER);
-	ep_start(&s, "busy", ESHM_ROLE_SLAVE);
+	te_start(&m, "busy", ESHM_ROLE_MASTER, STALE_MS);
+	te_start(&s, "busy", ESHM_ROLE_SLAVE, STALE_MS);
 	wait_state("busy", "slave", "alive");
 
 	assert_int_equal(CTL(&r, "remove", "busy"), 1);
 	assert_non_null(strstr(r.err, "has attached endpoints"));
 	assert_non_null(strstr(r.err, "--force"));
 	assert_int_equal(CTL(&r, "show", "busy"), 0);
-	assert_int_equal(ep_write(&m, "still here", 10), 0);
+	assert_int_equal(te_write(&m, "still here", 10), 0);
 
 	assert_int_equal(CTL(&r, "remove", "busy", "--force"), 0);
-	assert_int_equal(ep_write(&m, "gone?", 5), ESHM_ERROR_DETACHED);
-	assert_int_equal(ep_read_msg(&s, buf, &len), ESHM_ERROR_DETACHED);
-	assert_int_equal(ep_write(&s, "gone?", 5), ESHM_ERROR_DETACHED);
+	assert_int_equal(te_write(&m, "gone?", 5), ESHM_ERROR_DETACHED);
+	assert_int_equal(te_read(&s, buf, &len), ESHM_ERROR_DETACHED);
+	assert_int_equal(te_write(&s, "gone?", 5), ESHM_ERROR_DETACHED);
 	/* Both clients are still running and exit cleanly. */
 	assert_int_equal(kill(m.pid, 0), 0);
 	assert_int_equal(kill(s.pid, 0), 0);
-	assert_int_equal(ep_end(&m), 0);
-	assert_int_equal(ep_end(&s), 0);
+	assert_int_equal(te_end(&m), 0);
+	assert_int_equal(te_end(&s), 0);
 
 	assert_int_equal(CTL(&r, "show", "busy"), 1);
 	assert_non_null(strstr(r.err, "no segment named 'busy'"));
@@ -718,21 +444,21 @@ static void
 peek_shows_latest_message_without_consuming_it(void **state)
 {
 	static const unsigned char binary[] = { 0x00, 0x01, 0xfe, 0xff, 'A', 0x7f };
-	struct ep m, s;
-	struct run r;
+	struct te_proc m, s;
+	struct tp_output r;
 	char buf[4096];
 	uint32_t len;
 	json_object *doc;
 
 	(void)state;
-	ep_start(&m, "peeked", ESHM_ROLE_MASTER);
-	ep_start(&s, "peeked", ESHM_ROLE_SLAVE);
+	te_start(&m, "peeked", ESHM_ROLE_MASTER, STALE_MS);
+	te_start(&s, "peeked", ESHM_ROLE_SLAVE, STALE_MS);
 
 	assert_int_equal(CTL(&r, "peek", "peeked"), 0);
 	assert_non_null(strstr(r.out, "no message has been written yet"));
 
-	assert_int_equal(ep_write(&m, "first message", 13), 0);
-	assert_int_equal(ep_write(&m, "second message", 14), 0);
+	assert_int_equal(te_write(&m, "first message", 13), 0);
+	assert_int_equal(te_write(&m, "second message", 14), 0);
 	assert_int_equal(CTL(&r, "peek", "peeked", "--direction", "m2s"), 0);
 	assert_non_null(strstr(r.out, "message 2, 14 bytes"));
 	assert_non_null(strstr(r.out, "\nsecond message\n"));
@@ -744,33 +470,19 @@ peek_shows_latest_message_without_consuming_it(void **state)
 	assert_int_equal(jint(doc, "master_to_slave.missed"), 0);
 	assert_int_equal(jint(doc, "master_to_slave.retries"), 0);
 	json_object_put(doc);
-	assert_int_equal(ep_read_msg(&s, buf, &len), 0);
+	assert_int_equal(te_read(&s, buf, &len), 0);
 	assert_int_equal(len, 14);
 	assert_memory_equal(buf, "second message", 14);
 
 	/* Bytes that are not text come as a hex dump. */
-	assert_int_equal(ep_write(&s, binary, sizeof(binary)), 0);
+	assert_int_equal(te_write(&s, binary, sizeof(binary)), 0);
 	assert_int_equal(CTL(&r, "peek", "peeked", "-d", "s2m"), 0);
 	assert_non_null(strstr(r.out, "slave->master"));
 	assert_non_null(strstr(r.out, "00000000  00 01 fe ff 41 7f"));
 	assert_non_null(strstr(r.out, "|....A.|"));
 
-	assert_int_equal(ep_end(&m), 0);
-	assert_int_equal(ep_end(&s), 0);
-}
-
-/* Read from the pty @fd into @buf until @done(@buf) or the timeout. */
-static bool
-pty_read_until(int fd, char *buf, size_t cap, size_t *len, bool (*done)(const char *))
-{
-	long long deadline = th_now_ns() + STATE_TIMEOUT_MS * 1000000LL;
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-
-	while (!done(buf) && th_now_ns() < deadline) {
-		if (poll(&pfd, 1, 100) == 1 && !drain(fd, buf, cap, len))
-			return done(buf);
-	}
-	return done(buf);
+	assert_int_equal(te_end(&m), 0);
+	assert_int_equal(te_end(&s), 0);
 }
 
 static bool
@@ -800,27 +512,15 @@ left_screen(const char *buf)
 static pid_t
 ctl_on_pty(const char *const *args)
 {
-	struct winsize ws = { .ws_row = 40, .ws_col = 200 };
 	const char *argv[16];
-	struct exec_args a;
-	int argc = 0, slave;
-	pid_t pid;
+	int argc = 0;
 
 	argv[argc++] = th_build_path("ctl/eshmctl");
 	while (*args != NULL && argc < 15)
 		argv[argc++] = *args++;
 	argv[argc] = NULL;
 	assert_int_equal(pty_master, -1);
-	assert_int_equal(openpty(&pty_master, &slave, NULL, NULL, &ws), 0);
-	/* Only eshmctl may hold the terminal, or its hang-up never comes. */
-	assert_int_equal(fcntl(pty_master, F_SETFD, FD_CLOEXEC), 0);
-	assert_int_equal(fcntl(slave, F_SETFD, FD_CLOEXEC), 0);
-	a = (struct exec_args){ .argv = argv, .fd = { -1, -1, -1 }, .tty = slave,
-		                .uid = (uid_t)-1 };
-	pid = th_spawn(exec_main, &a);
-	close(slave);
-	assert_true(pid > 0);
-	return pid;
+	return tp_run_on_pty(argv, &pty_master);
 }
 
 static void
@@ -835,7 +535,7 @@ watch_redraws_in_place_on_a_terminal_and_quits_on_q_or_ctrl_c(void **state)
 {
 	static const char *const args[] = { "watch", "--interval", "0.2", NULL };
 	static char buf[262144];
-	struct run r;
+	struct tp_output r;
 	size_t len;
 	pid_t pid;
 	int round;
@@ -847,13 +547,15 @@ watch_redraws_in_place_on_a_terminal_and_quits_on_q_or_ctrl_c(void **state)
 		len = 0;
 		pid = ctl_on_pty(args);
 		/* At least two frames, each starting at the top left corner. */
-		assert_true(pty_read_until(pty_master, buf, sizeof(buf), &len, two_frames));
+		assert_true(tp_read_until(pty_master, buf, sizeof(buf), &len, two_frames,
+		                          STATE_TIMEOUT_MS));
 		assert_non_null(strstr(buf, "\033[?1049h"));
 		assert_non_null(strstr(buf, "M2S/S"));
 		assert_non_null(strstr(buf, "q quits"));
 		/* 'q' the first time, Ctrl-C (the terminal's SIGINT) the second. */
 		assert_int_equal(write(pty_master, round == 0 ? "q" : "\003", 1), 1);
-		assert_true(pty_read_until(pty_master, buf, sizeof(buf), &len, left_screen));
+		assert_true(tp_read_until(pty_master, buf, sizeof(buf), &len, left_screen,
+		                          STATE_TIMEOUT_MS));
 		assert_int_equal(th_wait_child_within(pid, EXIT_TIMEOUT_MS), 0);
 		pty_close();
 	}
@@ -900,7 +602,7 @@ master_rate_known(void *arg)
 static void
 watch_prints_plain_snapshots_with_rates_when_not_a_terminal(void **state)
 {
-	struct run r;
+	struct tp_output r;
 	char f[16][64];
 	const char *second;
 	struct pump_args a = { .name = "pumped" };
@@ -914,7 +616,7 @@ watch_prints_plain_snapshots_with_rates_when_not_a_terminal(void **state)
 	pumper = th_spawn(pump, &a);
 	close(ready[1]);
 	assert_true(pumper > 0);
-	child_read(pumper, ready[0], &rc, sizeof(rc));
+	tp_read_full(pumper, ready[0], &rc, sizeof(rc), STATE_TIMEOUT_MS);
 	close(ready[0]);
 	assert_int_equal(rc, 0);
 	wait_state("pumped", "master", "alive");
@@ -944,16 +646,16 @@ list_colours_states_only_on_a_terminal(void **state)
 {
 	static const char *const args[] = { "list", NULL };
 	static char buf[65536];
-	struct ep m;
-	struct run r;
+	struct te_proc m;
+	struct tp_output r;
 	size_t len = 0;
 	pid_t pid;
 
 	(void)state;
-	ep_start(&m, "coloured", ESHM_ROLE_MASTER);
+	te_start(&m, "coloured", ESHM_ROLE_MASTER, STALE_MS);
 	wait_state("coloured", "master", "alive");
 	pid = ctl_on_pty(args);
-	pty_read_until(pty_master, buf, sizeof(buf), &len, until_hangup);
+	tp_read_until(pty_master, buf, sizeof(buf), &len, until_hangup, STATE_TIMEOUT_MS);
 	assert_int_equal(th_wait_child_within(pid, EXIT_TIMEOUT_MS), 0);
 	pty_close();
 	assert_non_null(strstr(buf, "\033[32malive\033[0m"));
@@ -961,7 +663,7 @@ list_colours_states_only_on_a_terminal(void **state)
 	assert_int_equal(CTL(&r, "list"), 0);
 	assert_non_null(strstr(r.out, "alive"));
 	assert_null(strchr(r.out, '\033'));
-	assert_int_equal(ep_end(&m), 0);
+	assert_int_equal(te_end(&m), 0);
 }
 
 static void
@@ -970,7 +672,7 @@ missing_daemon_and_bad_arguments_give_documented_exit_codes(void **state)
 	static const char *const commands[] = { "status", "list", "show", "watch",
 		                                "create", "remove", "peek" };
 	char nowhere[256];
-	struct run r;
+	struct tp_output r;
 	size_t i;
 
 	(void)state;
@@ -1020,7 +722,7 @@ permission_errors_say_so_for_unprivileged_users(void **state)
 	static const char *const show[] = { "show", "private", NULL };
 	static const char *const peek[] = { "peek", "private", NULL };
 	static const char *const remove[] = { "remove", "private", "--force", NULL };
-	struct run r;
+	struct tp_output r;
 
 	(void)state;
 	if (getuid() != 0)
