@@ -19,8 +19,6 @@
 #include "procinfo.h"
 #include "segment.h"
 
-#define REQ_THRESHOLD_MAX 600000u
-
 static const char *
 req_role_name(int index)
 {
@@ -155,10 +153,11 @@ req_check_attach(struct eshmd *d, struct srv_conn *c, uint32_t id, const struct 
 		                 a->role);
 		return -1;
 	}
-	if (a->stale_threshold_ms == 0 || a->stale_threshold_ms > REQ_THRESHOLD_MAX) {
+	if (a->stale_threshold_ms < ESHM_STALE_THRESHOLD_MS_MIN ||
+	    a->stale_threshold_ms > ESHM_STALE_THRESHOLD_MS_MAX) {
 		srv_reply_status(d, c, id, ESHM_ERROR_INVALID_PARAM,
-		                 "stale threshold %u ms outside 1..%u", a->stale_threshold_ms,
-		                 REQ_THRESHOLD_MAX);
+		                 "stale threshold %u ms outside %u..%u", a->stale_threshold_ms,
+		                 ESHM_STALE_THRESHOLD_MS_MIN, ESHM_STALE_THRESHOLD_MS_MAX);
 		return -1;
 	}
 	if (a->disconnect_behavior > ESHM_DISCONNECT_NEVER ||
@@ -427,9 +426,10 @@ req_create(struct eshmd *d, struct srv_conn *c, uint32_t id, const struct proto_
 	}
 	if (threshold == 0)
 		threshold = d->set.default_stale_ms;
-	if (threshold > REQ_THRESHOLD_MAX || (r->flags & ~PROTO_ATTACH_AUTO_CLEANUP) != 0) {
+	if (threshold > ESHM_STALE_THRESHOLD_MS_MAX || (r->flags & ~PROTO_ATTACH_AUTO_CLEANUP) != 0) {
 		srv_reply_status(d, c, id, ESHM_ERROR_INVALID_PARAM,
-		                 "stale threshold above %u ms or unknown flags", REQ_THRESHOLD_MAX);
+		                 "stale threshold above %u ms or unknown flags",
+		                 ESHM_STALE_THRESHOLD_MS_MAX);
 		return;
 	}
 	if (reg_find(&d->reg, r->name) != NULL) {

@@ -82,6 +82,13 @@ typedef enum {
 } ESHMDisconnectBehavior;
 
 /**
+ * Bounds of a stale threshold, in ms: ESHMConfig.stale_threshold_ms,
+ * eshmd's default_stale_threshold_ms and eshmctl create --stale-ms.
+ */
+#define ESHM_STALE_THRESHOLD_MS_MIN 1u
+#define ESHM_STALE_THRESHOLD_MS_MAX 600000u
+
+/**
  * Configuration for eshm_init().  These six fields are the whole struct, so
  * a struct declared without an initialiser and given all six is complete.
  * Further options go through ESHMOptions.
@@ -90,7 +97,9 @@ typedef struct {
 	const char *shm_name;      /* segment name: 1..200 of [A-Za-z0-9._-], not "." or ".." */
 	ESHMRole role;
 	bool use_threads;          /* run the heartbeat thread (one per process) */
-	uint32_t stale_threshold_ms; /* remote judged stale after this long silent (1..600000) */
+	/* The remote is judged stale after this long silent, in ms:
+	 * ESHM_STALE_THRESHOLD_MS_MIN to ESHM_STALE_THRESHOLD_MS_MAX. */
+	uint32_t stale_threshold_ms;
 	ESHMDisconnectBehavior disconnect_behavior;
 	bool auto_cleanup;         /* eshmd unlinks the segment once both endpoints are gone */
 } ESHMConfig;

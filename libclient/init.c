@@ -51,7 +51,8 @@ init_check_config(const ESHMConfig *c)
 		return ESHM_ERROR_INVALID_PARAM;
 	if ((unsigned)c->disconnect_behavior > ESHM_DISCONNECT_NEVER)
 		return ESHM_ERROR_INVALID_PARAM;
-	if (c->stale_threshold_ms == 0 || c->stale_threshold_ms > ESHM_THRESHOLD_MS_MAX)
+	if (c->stale_threshold_ms < ESHM_STALE_THRESHOLD_MS_MIN ||
+	    c->stale_threshold_ms > ESHM_STALE_THRESHOLD_MS_MAX)
 		return ESHM_ERROR_INVALID_PARAM;
 	return ESHM_SUCCESS;
 }

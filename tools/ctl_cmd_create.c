@@ -9,10 +9,8 @@
 
 #include "ctl_commands.h"
 #include "ctl_conn.h"
+#include "eshm.h"
 #include "layout.h"
-
-/* Same bounds as ESHMConfig.stale_threshold_ms in eshm.h. */
-#define CTL_STALE_MS_MAX 600000u
 
 enum { CTL_OPT_CAPACITY = 0x200, CTL_OPT_STALE_MS, CTL_OPT_AUTO_CLEANUP };
 
@@ -41,7 +39,8 @@ ctl_create_run(struct ctl_ctx *ctx, int argc, char **argv)
 			req.capacity = v;
 			break;
 		case CTL_OPT_STALE_MS:
-			if (ctl_parse_uint(ctx, "--stale-ms", optarg, 1, CTL_STALE_MS_MAX, false, &v) != 0)
+			if (ctl_parse_uint(ctx, "--stale-ms", optarg, ESHM_STALE_THRESHOLD_MS_MIN,
+			                   ESHM_STALE_THRESHOLD_MS_MAX, false, &v) != 0)
 				return CTL_EXIT_USAGE;
 			req.stale_threshold_ms = (uint32_t)v;
 			break;
