@@ -59,7 +59,7 @@ adopt_endpoint(struct eshmd *d, struct reg_segment *seg, int index)
 		ep->period_ms = ep_period_ms(0);
 		ep->rate_heartbeat = ep->last_heartbeat;
 		log_msg(LOG_INFO, "segment %s: %s (pid %d) still runs, watching it", seg->name,
-		        index == SEG_MASTER ? "master" : "slave", (int)pid);
+		        seg_role_name(index), (int)pid);
 		return;
 	}
 	/* Gone (or its pid now belongs to another process). */
@@ -68,7 +68,7 @@ adopt_endpoint(struct eshmd *d, struct reg_segment *seg, int index)
 	atomic_store_explicit(&e->silent_ms, 0, memory_order_relaxed);
 	atomic_store_explicit(&e->state, SEG_EP_DEAD, memory_order_release);
 	log_msg(LOG_NOTICE, "segment %s: %s (pid %d) died while eshmd was away", seg->name,
-	        index == SEG_MASTER ? "master" : "slave", (int)pid);
+	        seg_role_name(index), (int)pid);
 }
 
 int

@@ -19,12 +19,6 @@
 #include "procinfo.h"
 #include "segment.h"
 
-static const char *
-req_role_name(int index)
-{
-	return index == SEG_MASTER ? "master" : "slave";
-}
-
 /* The segment @name if the peer may see it; else replies and returns NULL. */
 static struct reg_segment *
 req_lookup(struct eshmd *d, struct srv_conn *c, uint32_t id, const char *name)
@@ -125,7 +119,7 @@ req_reply_attach(struct eshmd *d, struct srv_conn *c, uint32_t id, struct reg_se
 
 	memset(&r, 0, sizeof(r));
 	r.status = ESHM_SUCCESS;
-	r.role = index == SEG_MASTER ? ESHM_ROLE_MASTER : ESHM_ROLE_SLAVE;
+	r.role = seg_role(index);
 	r.capacity = seg->map.capacity;
 	r.generation = seg->generation;
 	r.total_size = seg_total_size(seg->map.capacity);
@@ -205,18 +199,14 @@ req_attach(struct eshmd *d, struct srv_conn *c, uint32_t id, const struct proto_
 		                 "uid %u may not use segment %s", (unsigned)c->uid, a->name);
 		return;
 	}
-	switch (a->role) {
-	case ESHM_ROLE_MASTER:
-		index = reg_ep_held(seg, SEG_MASTER) ? -1 : SEG_MASTER;
-		break;
-	case ESHM_ROLE_SLAVE:
-		index = reg_ep_held(seg, SEG_SLAVE) ? -1 : SEG_SLAVE;
-		break;
-	default:
+	if (a->role == ESHM_ROLE_AUTO)
 		index = !reg_ep_held(seg, SEG_MASTER) ? SEG_MASTER
 		        : !reg_ep_held(seg, SEG_SLAVE) ? SEG_SLAVE
 		                                       : -1;
-		break;
+	else {
+		index = seg_role_index(a->role);
+		if (reg_ep_held(seg, index))
+			index = -1;
 	}
 	if (index < 0) {
 		srv_reply_status(d, c, id, ESHM_ERROR_ROLE_TAKEN, "%s of %s held by a live endpoint",
@@ -252,7 +242,7 @@ req_reattach(struct eshmd *d, struct srv_conn *c, uint32_t id, const struct prot
 		                 (unsigned long long)a->generation);
 		return;
 	}
-	index = a->role == ESHM_ROLE_MASTER ? SEG_MASTER : SEG_SLAVE;
+	index = seg_role_index(a->role);
 	e = seg->map.endpoint[index];
 	/* Only the very process recorded for the role gets it back. */
 	if (atomic_load_explicit(&e->pid, memory_order_relaxed) != (int32_t)c->pid ||
@@ -260,18 +250,18 @@ req_reattach(struct eshmd *d, struct srv_conn *c, uint32_t id, const struct prot
 	    atomic_load_explicit(&e->start_time, memory_order_relaxed) != start) {
 		srv_reply_status(d, c, id, ESHM_ERROR_PERMISSION,
 		                 "the %s of %s is recorded for another process",
-		                 req_role_name(index), a->name);
+		                 seg_role_name(index), a->name);
 		return;
 	}
 	if (!reg_ep_held(seg, index)) {
 		srv_reply_status(d, c, id, ESHM_ERROR_NOT_FOUND, "the %s of %s was released",
-		                 req_role_name(index), a->name);
+		                 seg_role_name(index), a->name);
 		return;
 	}
 	if (seg->ep[index].conn != NULL) {
 		srv_reply_status(d, c, id, ESHM_ERROR_ROLE_TAKEN,
 		                 "the %s of %s is attached through another connection",
-		                 req_role_name(index), a->name);
+		                 seg_role_name(index), a->name);
 		return;
 	}
 	fd = req_open_for_attach(d, c, id, seg);

@@ -17,7 +17,7 @@ ctrl_attach(const struct ESHMHandle *h, int sock, bool reattach,
 	memset(&req, 0, sizeof(req));
 	memcpy(req.name, h->name, sizeof(req.name));
 	if (reattach) {
-		req.role = h->role == SEG_MASTER ? ESHM_ROLE_MASTER : ESHM_ROLE_SLAVE;
+		req.role = seg_role(h->role);
 		req.generation = h->generation;
 	} else
 		req.role = (uint32_t)h->config.role;

@@ -96,7 +96,7 @@ init_map(ESHMHandle *h, const struct proto_attach_reply *reply, int fd)
 
 	if (fd < 0)
 		return ESHM_ERROR_PROTOCOL;
-	if (reply->role != ESHM_ROLE_MASTER && reply->role != ESHM_ROLE_SLAVE) {
+	if (seg_role_index(reply->role) < 0) {
 		close(fd);
 		return ESHM_ERROR_PROTOCOL;
 	}
@@ -106,7 +106,7 @@ init_map(ESHMHandle *h, const struct proto_attach_reply *reply, int fd)
 		return rc;
 	if (h->map.capacity != reply->capacity || h->map.header->generation != reply->generation)
 		return ESHM_ERROR_PROTOCOL;
-	h->role = reply->role == ESHM_ROLE_MASTER ? SEG_MASTER : SEG_SLAVE;
+	h->role = seg_role_index(reply->role);
 	h->generation = reply->generation;
 	/* before this handle's first write: its writes may then use the
 	 * light fence (common/channel.h) */
@@ -213,5 +213,5 @@ eshm_get_role(const ESHMHandle *handle)
 {
 	if (handle == NULL)
 		return (ESHMRole)-1;
-	return handle->role == SEG_MASTER ? ESHM_ROLE_MASTER : ESHM_ROLE_SLAVE;
+	return seg_role(handle->role);
 }

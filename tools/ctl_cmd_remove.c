@@ -29,7 +29,6 @@ static const struct option ctl_remove_longopts[] = {
 static void
 ctl_remove_explain_busy(const struct ctl_ctx *ctx, const char *name)
 {
-	static const char *const role[2] = { "master", "slave" };
 	struct proto_segment_info seg;
 	struct proto_name req;
 	int sock, fd = -1, i;
@@ -44,7 +43,7 @@ ctl_remove_explain_busy(const struct ctl_ctx *ctx, const char *name)
 		for (i = 0; i < 2; i++)
 			if (seg.endpoint[i].state == SEG_EP_ALIVE ||
 			    seg.endpoint[i].state == SEG_EP_STALE)
-				fprintf(stderr, "eshmctl:   %s: pid %" PRId32 " (%s), %s\n", role[i],
+				fprintf(stderr, "eshmctl:   %s: pid %" PRId32 " (%s), %s\n", seg_role_name(i),
 				        seg.endpoint[i].pid, seg.endpoint[i].comm,
 				        seg_state_name(seg.endpoint[i].state));
 	}
