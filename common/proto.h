@@ -16,6 +16,7 @@
 #ifndef ESHM_COMMON_PROTO_H
 #define ESHM_COMMON_PROTO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -188,6 +189,14 @@ int proto_call(int sock, uint16_t type, const void *body, uint16_t expect_type, 
 
 /* Connect a SOCK_SEQPACKET socket to @path (CLOEXEC).  Returns fd or -errno. */
 int proto_connect(const char *path);
+
+/*
+ * eshmd's socket when the caller was given none: $ESHM_SOCKET if set and
+ * not empty, else the built-in default (configure --with-eshmd-socket).
+ * *@from_env, if not NULL, tells which.  Reads the environment: not safe
+ * against a concurrent setenv().
+ */
+const char *proto_socket_path(bool *from_env);
 
 /*
  * Validate a segment name: 1..PROTO_NAME_MAX bytes of [A-Za-z0-9._-],

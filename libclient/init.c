@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include "clock.h"
-#include "config.h"
 #include "handle.h"
 
 static _Thread_local int init_last_error;
@@ -61,16 +60,14 @@ init_check_config(const ESHMConfig *c)
 static int
 init_socket_path(struct ESHMOptions *o)
 {
-	const char *env;
+	const char *path;
 
 	if (o->socket_path[0] != '\0')
 		return ESHM_SUCCESS;
-	env = getenv("ESHM_SOCKET");
-	if (env == NULL || env[0] == '\0')
-		env = ESHM_DEFAULT_SOCKET;
-	if (strlen(env) >= sizeof(o->socket_path))
+	path = proto_socket_path(NULL);
+	if (strlen(path) >= sizeof(o->socket_path))
 		return ESHM_ERROR_DAEMON_UNAVAILABLE;
-	strcpy(o->socket_path, env);
+	strcpy(o->socket_path, path);
 	return ESHM_SUCCESS;
 }
 

@@ -2,6 +2,8 @@
  * test_proto.c - the control protocol: datagram validation, descriptor
  * passing, timeouts and hang-ups over a real SOCK_SEQPACKET pair, names.
  */
+#include "config.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -282,6 +284,24 @@ connect_fails_cleanly_for_missing_or_overlong_path(void **state)
 }
 
 static void
+socket_path_from_environment_else_default(void **state)
+{
+	bool from_env = true;
+
+	assert_int_equal(unsetenv("ESHM_SOCKET"), 0);
+	assert_string_equal(proto_socket_path(&from_env), ESHM_DEFAULT_SOCKET);
+	assert_false(from_env);
+	assert_int_equal(setenv("ESHM_SOCKET", "", 1), 0);
+	assert_string_equal(proto_socket_path(&from_env), ESHM_DEFAULT_SOCKET);
+	assert_false(from_env);
+	assert_int_equal(setenv("ESHM_SOCKET", "/tmp/other.sock", 1), 0);
+	assert_string_equal(proto_socket_path(&from_env), "/tmp/other.sock");
+	assert_true(from_env);
+	assert_string_equal(proto_socket_path(NULL), "/tmp/other.sock");
+	assert_int_equal(unsetenv("ESHM_SOCKET"), 0);
+}
+
+static void
 names_follow_the_segment_alphabet(void **state)
 {
 	char name[PROTO_NAME_MAX + 2];
@@ -337,6 +357,7 @@ main(void)
 		cmocka_unit_test(call_returns_matching_reply_and_its_status),
 		cmocka_unit_test(call_reports_unavailable_on_silence_and_hang_up),
 		cmocka_unit_test(connect_fails_cleanly_for_missing_or_overlong_path),
+		cmocka_unit_test(socket_path_from_environment_else_default),
 		cmocka_unit_test(names_follow_the_segment_alphabet),
 		cmocka_unit_test(every_error_code_has_its_own_sentence),
 	};

@@ -16,16 +16,11 @@
 void
 ctl_ctx_init(struct ctl_ctx *ctx)
 {
-	const char *env = getenv("ESHM_SOCKET");
+	bool from_env;
 
 	memset(ctx, 0, sizeof(*ctx));
-	if (env != NULL && env[0] != '\0') {
-		ctx->socket_path = env;
-		ctx->socket_origin = "$ESHM_SOCKET";
-	} else {
-		ctx->socket_path = ESHM_DEFAULT_SOCKET;
-		ctx->socket_origin = NULL;
-	}
+	ctx->socket_path = proto_socket_path(&from_env);
+	ctx->socket_origin = from_env ? "$ESHM_SOCKET" : NULL;
 }
 
 int
