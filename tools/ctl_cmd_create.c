@@ -28,7 +28,7 @@ ctl_create_run(struct ctl_ctx *ctx, int argc, char **argv)
 	struct proto_create req;
 	struct proto_status rep;
 	uint64_t v;
-	int opt, rc;
+	int opt;
 
 	memset(&req, 0, sizeof(req));
 	while ((opt = ctl_getopt(ctx, argc, argv, "", ctl_create_longopts)) != -1) {
@@ -51,16 +51,8 @@ ctl_create_run(struct ctl_ctx *ctx, int argc, char **argv)
 			return ctx->exit_code;
 		}
 	}
-	rc = ctl_operands(ctx, argc, argv, 1, 1);
-	if (rc != 0)
-		return rc;
-	rc = ctl_check_name(ctx, argv[optind]);
-	if (rc != 0)
-		return rc;
-	snprintf(req.name, sizeof(req.name), "%s", argv[optind]);
-	if (ctl_request(ctx, req.name, PROTO_REQ_CREATE, &req, PROTO_REP_STATUS, &rep, NULL) != 0)
-		return CTL_EXIT_FAIL;
-	return CTL_EXIT_OK;
+	return ctl_segment_request(ctx, argc, argv, req.name, PROTO_REQ_CREATE, &req,
+	                           PROTO_REP_STATUS, &rep, NULL);
 }
 
 const struct ctl_cmd ctl_cmd_create = {
