@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -15,6 +16,7 @@
 #include "clock.h"
 #include "daemon.h"
 #include "eshm.h"
+#include "events.h"
 #include "log.h"
 #include "procinfo.h"
 #include "segment.h"
@@ -38,7 +40,7 @@ adopt_endpoint(struct eshmd *d, struct reg_segment *seg, int index)
 		return;
 	if (pid > 0 && proc_start_time(pid, &start) == 0 && start == recorded) {
 		fd = (int)syscall(SYS_pidfd_open, pid, 0);
-		if (fd >= 0 && srv_watch(d, fd, &ep->tag) == 0) {
+		if (fd >= 0 && ev_watch(d->epfd, fd, EPOLLIN, &ep->tag) == 0) {
 			ep->pidfd = fd;
 		} else {
 			/* No pidfd (a kernel before 5.3, or valgrind): the

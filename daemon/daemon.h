@@ -141,9 +141,6 @@ void srv_reply_status(struct eshmd *d, struct srv_conn *c, uint32_t id, int stat
  */
 void srv_close(struct eshmd *d, struct srv_conn *c);
 
-/* Watch @fd (a pidfd) in the event loop with @tag.  Returns 0 or -errno. */
-int srv_watch(struct eshmd *d, int fd, struct ev_tag *tag);
-
 /* request.c */
 
 /*

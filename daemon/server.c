@@ -27,6 +27,7 @@
 #include "clock.h"
 #include "daemon.h"
 #include "eshm.h"
+#include "events.h"
 #include "log.h"
 
 #define SRV_EVENTS 64
@@ -144,20 +145,6 @@ srv_listen(struct eshmd *d)
 	return 0;
 }
 
-static int
-srv_epoll_add(struct eshmd *d, int fd, uint32_t events, void *ptr)
-{
-	struct epoll_event ev = {.events = events, .data.ptr = ptr};
-
-	return epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev) == 0 ? 0 : -errno;
-}
-
-int
-srv_watch(struct eshmd *d, int fd, struct ev_tag *tag)
-{
-	return srv_epoll_add(d, fd, EPOLLIN, tag);
-}
-
 int
 srv_setup(struct eshmd *d)
 {
@@ -179,8 +166,8 @@ srv_setup(struct eshmd *d)
 		log_msg(LOG_ERR, "signalfd/timerfd: %s", strerror(errno));
 		return -1;
 	}
-	if (srv_epoll_add(d, d->signal_fd, EPOLLIN, &srv_signal_tag) < 0 ||
-	    srv_epoll_add(d, d->timer_fd, EPOLLIN, &srv_timer_tag) < 0) {
+	if (ev_watch(d->epfd, d->signal_fd, EPOLLIN, &srv_signal_tag) < 0 ||
+	    ev_watch(d->epfd, d->timer_fd, EPOLLIN, &srv_timer_tag) < 0) {
 		log_msg(LOG_ERR, "epoll_ctl: %s", strerror(errno));
 		return -1;
 	}
@@ -192,7 +179,7 @@ srv_setup(struct eshmd *d)
 static int
 srv_listen_start(struct eshmd *d)
 {
-	if (srv_epoll_add(d, d->listen_fd, EPOLLIN, &srv_listen_tag) < 0) {
+	if (ev_watch(d->epfd, d->listen_fd, EPOLLIN, &srv_listen_tag) < 0) {
 		log_msg(LOG_ERR, "epoll_ctl: %s", strerror(errno));
 		return -1;
 	}
@@ -202,11 +189,9 @@ srv_listen_start(struct eshmd *d)
 static void
 srv_set_events(struct eshmd *d, struct srv_conn *c)
 {
-	struct epoll_event ev = {.data.ptr = &c->tag};
-
 	/* While replies wait, stop reading: the peer must catch up first. */
-	ev.events = c->out_head != NULL ? EPOLLOUT | EPOLLRDHUP : EPOLLIN | EPOLLRDHUP;
-	epoll_ctl(d->epfd, EPOLL_CTL_MOD, c->fd, &ev);
+	ev_change(d->epfd, c->fd, c->out_head != NULL ? EPOLLOUT | EPOLLRDHUP : EPOLLIN | EPOLLRDHUP,
+	          &c->tag);
 }
 
 static void
@@ -234,7 +219,7 @@ srv_close(struct eshmd *d, struct srv_conn *c)
 		c->seg->ep[c->role_index].conn = NULL;
 		c->seg = NULL;
 	}
-	epoll_ctl(d->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	ev_forget(d->epfd, c->fd);
 	close(c->fd);
 	c->fd = -1;
 	srv_free_out(c);
@@ -397,7 +382,7 @@ srv_accept(struct eshmd *d)
 		/* Over the limit: kept only to answer its first request with
 		 * ESHM_ERROR_LIMIT, which tells the client more than a reset. */
 		c->over_limit = d->nconns >= d->set.max_clients;
-		if (srv_epoll_add(d, fd, EPOLLIN | EPOLLRDHUP, &c->tag) < 0) {
+		if (ev_watch(d->epfd, fd, EPOLLIN | EPOLLRDHUP, &c->tag) < 0) {
 			close(fd);
 			free(c);
 			continue;
