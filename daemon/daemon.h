@@ -77,20 +77,13 @@ struct eshmd {
 	uint32_t nconns;
 	struct srv_conn *closed_conns;   /* freed at the end of the event round */
 	uint64_t start_mono_ns;
-	bool stopping;
+	bool stopping;                   /* SIGTERM or SIGINT seen */
+	bool reload_pending;             /* SIGHUP seen: srv_run() returns for the reload */
 	pthread_t monitor;
 	bool monitor_running;
 	atomic_bool monitor_stop;
 	char status_text[160];           /* last STATUS= sent, under registry.lock */
 };
-
-/* main.c */
-
-/*
- * Re-read the configuration (SIGHUP).  A bad file keeps the current
- * settings; the socket and the prefix change only at restart.
- */
-void eshmd_reload(struct eshmd *d);
 
 /* cmdline.c */
 
@@ -117,8 +110,25 @@ int srv_listen(struct eshmd *d);
 /* Create the epoll set, signalfd and timer.  Returns 0 or -1 (logged). */
 int srv_setup(struct eshmd *d);
 
-/* Serve until SIGTERM/SIGINT.  Returns 0, or -1 on a fatal error. */
-int srv_run(struct eshmd *d);
+/*
+ * Start accepting connections (after adoption, so nobody attaches to a
+ * segment before its recorded endpoints were judged).  Returns 0 or -1
+ * (logged).
+ */
+int srv_start(struct eshmd *d);
+
+/* How srv_run() returned. */
+enum srv_end {
+	SRV_STOP,   /* SIGTERM or SIGINT */
+	SRV_RELOAD, /* SIGHUP: the caller reloads, then calls srv_run() again */
+	SRV_FAIL,   /* a fatal error (logged) */
+};
+
+/*
+ * Serve until a signal asks for what only the caller does; the round of
+ * events in progress is finished first.
+ */
+enum srv_end srv_run(struct eshmd *d);
 
 /* Close every connection and the listening socket (unlinked if ours). */
 void srv_shutdown(struct eshmd *d);

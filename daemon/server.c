@@ -174,10 +174,8 @@ srv_setup(struct eshmd *d)
 	return 0;
 }
 
-/* Start serving the listening socket (after adoption, so nobody attaches
- * to a segment before its recorded endpoints were judged). */
-static int
-srv_listen_start(struct eshmd *d)
+int
+srv_start(struct eshmd *d)
 {
 	if (ev_watch(d->epfd, d->listen_fd, EPOLLIN, &srv_listen_tag) < 0) {
 		log_msg(LOG_ERR, "epoll_ctl: %s", strerror(errno));
@@ -465,7 +463,7 @@ srv_signal(struct eshmd *d)
 	while (read(d->signal_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		switch (si.ssi_signo) {
 		case SIGHUP:
-			eshmd_reload(d);
+			d->reload_pending = true;
 			break;
 		case SIGTERM:
 		case SIGINT:
@@ -533,21 +531,20 @@ srv_reap(struct eshmd *d)
 	}
 }
 
-int
+enum srv_end
 srv_run(struct eshmd *d)
 {
 	struct epoll_event evs[SRV_EVENTS];
 
-	if (srv_listen_start(d) < 0)
-		return -1;
-	while (!d->stopping) {
+	d->reload_pending = false;
+	while (!d->stopping && !d->reload_pending) {
 		int n = epoll_wait(d->epfd, evs, SRV_EVENTS, -1), i;
 
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			log_msg(LOG_ERR, "epoll_wait: %s", strerror(errno));
-			return -1;
+			return SRV_FAIL;
 		}
 		for (i = 0; i < n; i++) {
 			struct ev_tag *tag = evs[i].data.ptr;
@@ -576,7 +573,7 @@ srv_run(struct eshmd *d)
 		}
 		srv_reap(d);
 	}
-	return 0;
+	return d->stopping ? SRV_STOP : SRV_RELOAD;
 }
 
 void
