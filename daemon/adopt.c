@@ -139,7 +139,7 @@ adopt_poll(struct eshmd *d)
 	int i;
 
 	for (seg = d->reg.head; seg != NULL; seg = next) {
-		next = seg->next; /* ep_dead may drop seg (freed only at reap) */
+		next = seg->next; /* the cleanup may drop seg (freed only at reap) */
 		for (i = 0; i < 2; i++) {
 			struct seg_endpoint *e = seg->map.endpoint[i];
 			uint64_t start = 0;
@@ -149,8 +149,10 @@ adopt_poll(struct eshmd *d)
 				continue;
 			pid = (pid_t)atomic_load_explicit(&e->pid, memory_order_relaxed);
 			if (proc_start_time(pid, &start) != 0 ||
-			    start != atomic_load_explicit(&e->start_time, memory_order_relaxed))
+			    start != atomic_load_explicit(&e->start_time, memory_order_relaxed)) {
 				ep_dead(d, seg, i);
+				cln_after_leave(d, seg);
+			}
 		}
 	}
 }

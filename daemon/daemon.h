@@ -172,8 +172,8 @@ int acc_check(const struct eshmd *d, const struct srv_conn *c, const struct seg_
 
 /*
  * Mark endpoint @index of @seg dead (its process is gone): repair its
- * channel if a write was cut short, forget its connection and pidfd, then
- * apply the cleanup policy (which may remove @seg).
+ * channel if a write was cut short, forget its connection and pidfd.  The
+ * caller then applies the cleanup policy (cln_after_leave).
  */
 void ep_dead(struct eshmd *d, struct reg_segment *seg, int index);
 
@@ -199,7 +199,7 @@ void ep_reattach(struct eshmd *d, struct reg_segment *seg, int index, struct srv
 
 /* cleanup.c; registry.lock held */
 
-/* Apply the cleanup policy to @seg after an endpoint left. */
+/* Apply the cleanup policy to @seg after an endpoint left (may remove it). */
 void cln_after_leave(struct eshmd *d, struct reg_segment *seg);
 
 /* Remove segments idle for cleanup_idle_s under the idle policy. */

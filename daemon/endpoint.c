@@ -83,7 +83,7 @@ ep_attach(struct eshmd *d, struct reg_segment *seg, int index, struct srv_conn *
 	ntf_status(d);
 }
 
-/* The slot is left in @state; apply the cleanup policy afterwards. */
+/* The slot is left in @state. */
 static void
 ep_leave(struct eshmd *d, struct reg_segment *seg, int index, uint32_t state)
 {
@@ -94,7 +94,6 @@ ep_leave(struct eshmd *d, struct reg_segment *seg, int index, uint32_t state)
 	atomic_store_explicit(&e->state, state, memory_order_release);
 	seg->ep[index].rate = 0;
 	ntf_status(d);
-	cln_after_leave(d, seg);
 }
 
 void

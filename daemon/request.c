@@ -274,6 +274,7 @@ req_reattach(struct eshmd *d, struct srv_conn *c, uint32_t id, const struct prot
 static void
 req_detach(struct eshmd *d, struct srv_conn *c, uint32_t id, const struct proto_name *n)
 {
+	struct reg_segment *seg;
 	int rc = proto_name_valid(n->name);
 
 	if (rc != ESHM_SUCCESS) {
@@ -286,7 +287,9 @@ req_detach(struct eshmd *d, struct srv_conn *c, uint32_t id, const struct proto_
 		return;
 	}
 	/* Answered only now, so the role is free when the client returns. */
-	ep_detach(d, c->seg, c->role_index);
+	seg = c->seg;
+	ep_detach(d, seg, c->role_index);
+	cln_after_leave(d, seg);
 	srv_reply_status(d, c, id, ESHM_SUCCESS, "detached");
 }
 

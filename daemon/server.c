@@ -233,13 +233,21 @@ srv_close(struct eshmd *d, struct srv_conn *c)
 	d->closed_conns = c;
 }
 
+/* Endpoint @index of @seg died with its process.  registry.lock held. */
+static void
+srv_endpoint_died(struct eshmd *d, struct reg_segment *seg, int index)
+{
+	ep_dead(d, seg, index);
+	cln_after_leave(d, seg);
+}
+
 /* The peer went away: an endpoint it still held died with it. */
 static void
 srv_hangup(struct eshmd *d, struct srv_conn *c)
 {
 	pthread_mutex_lock(&d->reg.lock);
 	if (c->seg != NULL && reg_ep_held(c->seg, c->role_index))
-		ep_dead(d, c->seg, c->role_index);
+		srv_endpoint_died(d, c->seg, c->role_index);
 	srv_close(d, c);
 	pthread_mutex_unlock(&d->reg.lock);
 }
@@ -511,7 +519,7 @@ srv_pidfd_event(struct eshmd *d, struct reg_endpoint *ep)
 		close(ep->pidfd);
 		ep->pidfd = -1;
 		if (reg_ep_held(ep->seg, ep->index))
-			ep_dead(d, ep->seg, ep->index);
+			srv_endpoint_died(d, ep->seg, ep->index);
 	}
 	pthread_mutex_unlock(&d->reg.lock);
 }
