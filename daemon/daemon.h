@@ -59,6 +59,7 @@ struct srv_conn {
 	bool closed;                     /* closed in this round; freed after it */
 	bool broken;                     /* a reply failed: treat as hung up */
 	bool over_limit;                 /* beyond max_connections: refuse, close */
+	bool close_pending;              /* its segment was removed: close it */
 	struct srv_out *out_head, *out_tail;
 	uint32_t out_count;
 	struct srv_conn *prev, *next;
@@ -76,6 +77,7 @@ struct eshmd {
 	struct srv_conn *conns;
 	uint32_t nconns;
 	struct srv_conn *closed_conns;   /* freed at the end of the event round */
+	bool close_pending;              /* some connection has close_pending set */
 	uint64_t start_mono_ns;
 	bool stopping;                   /* SIGTERM or SIGINT seen */
 	bool reload_pending;             /* SIGHUP seen: srv_run() returns for the reload */
@@ -145,12 +147,6 @@ void srv_reply(struct eshmd *d, struct srv_conn *c, uint16_t type, uint32_t id, 
 void srv_reply_status(struct eshmd *d, struct srv_conn *c, uint32_t id, int status,
                       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
-/*
- * Close @c (without touching any endpoint it held: the caller decided its
- * fate).  Safe while events for it are pending in this round.
- */
-void srv_close(struct eshmd *d, struct srv_conn *c);
-
 /* request.c */
 
 /*
@@ -188,6 +184,9 @@ void ep_detach(struct eshmd *d, struct reg_segment *seg, int index);
 void ep_attach(struct eshmd *d, struct reg_segment *seg, int index, struct srv_conn *c,
                uint32_t threshold_ms, uint64_t period_us);
 
+/* Forget what ties slot @ep to a process: its connection and its pidfd. */
+void ep_unlink_watchers(struct reg_endpoint *ep);
+
 /* A heartbeat period in whole milliseconds (1..1000), 1 when unknown. */
 uint32_t ep_period_ms(uint64_t period_us);
 
@@ -207,8 +206,8 @@ void cln_idle_sweep(struct eshmd *d);
 
 /*
  * Remove @seg: set SEG_FLAG_REVOKED if @revoke, mark its endpoints
- * detached, close their connections, unlink the object and drop it from
- * the registry (freed at the end of the round).
+ * detached and their connections to be closed (close_pending), unlink the
+ * object and drop it from the registry (freed at the end of the round).
  */
 void cln_remove(struct eshmd *d, struct reg_segment *seg, bool revoke);
 

@@ -13,8 +13,7 @@
 #include "log.h"
 #include "procinfo.h"
 
-/* Forget what ties the slot to a process: its connection and its pidfd. */
-static void
+void
 ep_unlink_watchers(struct reg_endpoint *ep)
 {
 	if (ep->conn != NULL) {

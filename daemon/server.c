@@ -207,7 +207,11 @@ srv_free_out(struct srv_conn *c)
 	c->out_count = 0;
 }
 
-void
+/*
+ * Close @c (without touching any endpoint it held: the caller decided its
+ * fate).  Safe while events for it are pending in this round.
+ */
+static void
 srv_close(struct eshmd *d, struct srv_conn *c)
 {
 	if (c->closed)
@@ -524,6 +528,20 @@ srv_pidfd_event(struct eshmd *d, struct reg_endpoint *ep)
 	pthread_mutex_unlock(&d->reg.lock);
 }
 
+/* Close the connections whose segment a removal took away. */
+static void
+srv_close_pending(struct eshmd *d)
+{
+	struct srv_conn *c, *next;
+
+	d->close_pending = false;
+	for (c = d->conns; c != NULL; c = next) {
+		next = c->next;
+		if (c->close_pending)
+			srv_close(d, c);
+	}
+}
+
 /* Free what this round closed or removed. */
 static void
 srv_reap(struct eshmd *d)
@@ -578,6 +596,8 @@ srv_run(struct eshmd *d)
 				srv_pidfd_event(d, (struct reg_endpoint *)tag);
 				break;
 			}
+			if (d->close_pending)
+				srv_close_pending(d);
 		}
 		srv_reap(d);
 	}
