@@ -26,6 +26,8 @@
 /* Replies queued for a peer that does not read, before it is dropped. */
 #define SRV_QUEUE_MAX 8192
 
+struct reply;
+
 /* What the command line asked for; re-applied over the file on reload. */
 struct cmdline {
 	const char *socket_path;
@@ -135,26 +137,16 @@ enum srv_end srv_run(struct eshmd *d);
 /* Close every connection and the listening socket (unlinked if ours). */
 void srv_shutdown(struct eshmd *d);
 
-/*
- * Send a reply to @c, queueing it if the socket is full.  @fd (if >= 0) is
- * passed with it and stays the caller's.  A broken peer is closed at the
- * end of the round.  Event-loop thread only.
- */
-void srv_reply(struct eshmd *d, struct srv_conn *c, uint16_t type, uint32_t id, const void *body,
-               int fd);
-
-/* Send a PROTO_REP_STATUS with @status and a printf-style message. */
-void srv_reply_status(struct eshmd *d, struct srv_conn *c, uint32_t id, int status,
-                      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-
 /* request.c */
 
 /*
- * Parse, validate and act on the datagram of @len bytes from @c, and reply.
- * Takes registry.lock.  Returns 0, or -1 when the datagram was malformed
- * (answered with ESHM_ERROR_PROTOCOL; the caller closes @c).
+ * Parse the datagram of @len bytes from @c, validate it, act on it, and
+ * leave the answer in @r for the caller to send.  registry.lock held.
+ * Returns 0, or -1 when the datagram was malformed (@r then holds the
+ * ESHM_ERROR_PROTOCOL or ESHM_ERROR_VERSION_MISMATCH answer; the caller
+ * sends it and closes @c).
  */
-int req_handle(struct eshmd *d, struct srv_conn *c, const void *buf, size_t len);
+int req_handle(struct eshmd *d, struct srv_conn *c, const void *buf, size_t len, struct reply *r);
 
 /* access.c */
 

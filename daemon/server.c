@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +28,7 @@
 #include "eshm.h"
 #include "events.h"
 #include "log.h"
+#include "reply.h"
 
 #define SRV_EVENTS 64
 #define SRV_READS_PER_EVENT 16  /* datagrams per connection per round: fairness */
@@ -288,14 +288,19 @@ srv_queue(struct srv_conn *c, uint16_t type, uint32_t id, const void *body, int 
 	return 0;
 }
 
-void
-srv_reply(struct eshmd *d, struct srv_conn *c, uint16_t type, uint32_t id, const void *body,
-          int fd)
+/*
+ * Send a datagram to @c, queueing it if the socket is full.  @fd (if >= 0)
+ * is passed with it and stays the caller's.  A broken peer is closed by
+ * the caller.
+ */
+static void
+srv_send(struct eshmd *d, struct srv_conn *c, uint16_t type, uint32_t id, const void *body,
+         int fd)
 {
 	bool was_empty = c->out_head == NULL;
 	int rc;
 
-	if (c->closed)
+	if (c->closed || c->broken)
 		return;
 	if (was_empty) {
 		rc = proto_send(c->fd, type, id, body, fd);
@@ -316,19 +321,22 @@ srv_reply(struct eshmd *d, struct srv_conn *c, uint16_t type, uint32_t id, const
 		srv_set_events(d, c);
 }
 
-void
-srv_reply_status(struct eshmd *d, struct srv_conn *c, uint32_t id, int status, const char *fmt,
-                 ...)
+/*
+ * Answer @c with @r, the one place replies leave: the stream's items, then
+ * the final reply; the descriptor @r passes is closed once sent.
+ * registry.lock held when @r has a stream (it reads the registry).
+ */
+static void
+srv_answer(struct eshmd *d, struct srv_conn *c, struct reply *r)
 {
-	struct proto_status st;
-	va_list ap;
+	union reply_body item;
 
-	memset(&st, 0, sizeof(st));
-	st.status = status;
-	va_start(ap, fmt);
-	vsnprintf(st.message, sizeof(st.message), fmt, ap);
-	va_end(ap);
-	srv_reply(d, c, PROTO_REP_STATUS, id, &st, -1);
+	if (r->stream.next != NULL)
+		while (!c->broken && r->stream.next(d, c, &r->stream, &item))
+			srv_send(d, c, r->stream.type, r->id, &item, -1);
+	srv_send(d, c, r->type, r->id, &r->body, r->fd);
+	if (r->fd >= 0)
+		close(r->fd);
 }
 
 static void
@@ -389,8 +397,7 @@ srv_accept(struct eshmd *d)
 		c->uid = cred.uid;
 		c->gid = cred.gid;
 		c->last_active_ns = clock_mono_ns();
-		/* Over the limit: kept only to answer its first request with
-		 * ESHM_ERROR_LIMIT, which tells the client more than a reset. */
+		/* Over the limit: see srv_refuse(). */
 		c->over_limit = d->nconns >= d->set.max_clients;
 		if (ev_watch(d->epfd, fd, EPOLLIN | EPOLLRDHUP, &c->tag) < 0) {
 			close(fd);
@@ -404,6 +411,46 @@ srv_accept(struct eshmd *d)
 		d->nconns++;
 		log_msg(LOG_DEBUG, "connection from pid %d uid %u", (int)c->pid, (unsigned)c->uid);
 	}
+}
+
+/*
+ * Serve the datagram of @n bytes at @buf from @c (-EMSGSIZE: it was too
+ * large): accept -> parse -> validate -> act in req_handle(), then reply
+ * here.  Returns false when @c must be hung up.
+ */
+static bool
+srv_serve(struct eshmd *d, struct srv_conn *c, const void *buf, ssize_t n)
+{
+	struct reply r;
+	bool wellformed;
+
+	pthread_mutex_lock(&d->reg.lock);
+	if (n < 0) {
+		reply_init(&r, 0);
+		reply_status(&r, ESHM_ERROR_PROTOCOL, "datagram too large");
+		wellformed = false;
+	} else
+		wellformed = req_handle(d, c, buf, (size_t)n, &r) == 0;
+	srv_answer(d, c, &r);
+	pthread_mutex_unlock(&d->reg.lock);
+	if (!wellformed)
+		log_msg(LOG_NOTICE, "pid %d sent a malformed request; closing its connection",
+		        (int)c->pid);
+	return wellformed && !c->broken;
+}
+
+/* Beyond max_connections: kept only to answer its first request with
+ * ESHM_ERROR_LIMIT, which tells the client more than a reset. */
+static void
+srv_refuse(struct eshmd *d, struct srv_conn *c)
+{
+	struct reply r;
+
+	reply_init(&r, 0);
+	reply_status(&r, ESHM_ERROR_LIMIT, "too many connections (max_connections = %u)",
+	             d->set.max_clients);
+	srv_answer(d, c, &r);
+	srv_close(d, c);
 }
 
 static void
@@ -427,21 +474,10 @@ srv_read(struct eshmd *d, struct srv_conn *c)
 		}
 		c->last_active_ns = clock_mono_ns();
 		if (c->over_limit) {
-			srv_reply_status(d, c, 0, ESHM_ERROR_LIMIT,
-			                 "too many connections (max_connections = %u)",
-			                 d->set.max_clients);
-			srv_close(d, c);
+			srv_refuse(d, c);
 			return;
 		}
-		if (n < 0 || req_handle(d, c, buf, (size_t)n) < 0) {
-			if (n < 0)
-				srv_reply_status(d, c, 0, ESHM_ERROR_PROTOCOL, "datagram too large");
-			log_msg(LOG_NOTICE, "pid %d sent a malformed request; closing its connection",
-			        (int)c->pid);
-			srv_hangup(d, c);
-			return;
-		}
-		if (c->broken) {
+		if (!srv_serve(d, c, buf, n)) {
 			srv_hangup(d, c);
 			return;
 		}
