@@ -12,12 +12,14 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "adopt.h"
 #include "channel.h"
+#include "cleanup.h"
 #include "clock.h"
-#include "daemon.h"
+#include "endpoint.h"
 #include "eshm.h"
-#include "events.h"
 #include "log.h"
+#include "notify.h"
 #include "procinfo.h"
 #include "segment.h"
 

@@ -4,9 +4,11 @@
  */
 #include <string.h>
 
+#include "cleanup.h"
 #include "clock.h"
-#include "daemon.h"
+#include "endpoint.h"
 #include "log.h"
+#include "notify.h"
 #include "segment.h"
 
 static bool

@@ -9,8 +9,9 @@
 
 #include "channel.h"
 #include "clock.h"
-#include "daemon.h"
+#include "endpoint.h"
 #include "log.h"
+#include "notify.h"
 #include "procinfo.h"
 
 void

@@ -12,9 +12,12 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "adopt.h"
 #include "clock.h"
-#include "daemon.h"
 #include "log.h"
+#include "monitor.h"
+#include "notify.h"
+#include "server.h"
 
 static void
 eshmd_log_settings(const struct eshmd_settings *s)

@@ -16,8 +16,9 @@
 #include <unistd.h>
 
 #include "clock.h"
-#include "daemon.h"
 #include "log.h"
+#include "monitor.h"
+#include "notify.h"
 
 #define MON_RATE_WINDOW_NS UINT64_C(1000000000)
 

@@ -13,12 +13,16 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "access.h"
+#include "adopt.h"
+#include "cleanup.h"
 #include "clock.h"
-#include "daemon.h"
+#include "endpoint.h"
 #include "eshm.h"
 #include "log.h"
+#include "notify.h"
 #include "procinfo.h"
-#include "reply.h"
+#include "request.h"
 #include "segment.h"
 
 /* One kind of request: its check, then what it does. */

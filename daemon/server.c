@@ -23,17 +23,35 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include "adopt.h"
+#include "cleanup.h"
 #include "clock.h"
-#include "daemon.h"
+#include "endpoint.h"
 #include "eshm.h"
 #include "events.h"
 #include "log.h"
+#include "notify.h"
 #include "reply.h"
+#include "request.h"
+#include "server.h"
 
+/* Connections that hold no endpoint are closed after this long silent. */
+#define SRV_IDLE_TIMEOUT_S 5
+/* Replies queued for a peer that does not read, before it is dropped. */
+#define SRV_QUEUE_MAX 8192
 #define SRV_EVENTS 64
 #define SRV_READS_PER_EVENT 16  /* datagrams per connection per round: fairness */
 #define SRV_BACKLOG 128
 #define SRV_OVER_LIMIT_EXTRA 16 /* connections kept just to say "limit" */
+
+/* A reply the peer's socket could not take yet. */
+struct srv_out {
+	struct srv_out *next;
+	uint16_t type;
+	uint32_t id;
+	int fd;                          /* passed descriptor (ours, dup'ed), or -1 */
+	unsigned char body[];
+};
 
 static struct ev_tag srv_listen_tag = {EV_LISTEN};
 static struct ev_tag srv_signal_tag = {EV_SIGNAL};
