@@ -199,8 +199,8 @@ int proto_connect(const char *path);
 const char *proto_socket_path(bool *from_env);
 
 /*
- * Validate a segment name: 1..PROTO_NAME_MAX bytes of [A-Za-z0-9._-],
- * not "." or "..", no leading '.' or '-'.
+ * Validate a segment name by the rule of ESHMConfig.shm_name in eshm.h:
+ * 1..PROTO_NAME_MAX bytes of [A-Za-z0-9._-], not starting with '.' or '-'.
  * Returns 0 or ESHM_ERROR_NAME_INVALID.
  */
 int proto_name_valid(const char *name);

@@ -36,7 +36,7 @@ typedef enum {
 	ESHM_ERROR_TIMEOUT = -3,          /* eshm_read_timeout() ran out */
 	ESHM_ERROR_BUFFER_TOO_SMALL = -4, /* message larger than the buffer */
 	ESHM_ERROR_DATA_TOO_LARGE = -5,   /* write larger than the capacity */
-	ESHM_ERROR_NAME_INVALID = -6,     /* empty, too long, '/', '..', control chars */
+	ESHM_ERROR_NAME_INVALID = -6,     /* not a segment name (see ESHMConfig.shm_name) */
 	ESHM_ERROR_ROLE_TAKEN = -7,       /* the requested role is held by a live endpoint */
 	ESHM_ERROR_DAEMON_UNAVAILABLE = -8, /* eshmd cannot be reached */
 	ESHM_ERROR_PERMISSION = -9,       /* eshmd's policy refuses this user */
@@ -94,7 +94,9 @@ typedef enum {
  * Further options go through ESHMOptions.
  */
 typedef struct {
-	const char *shm_name;      /* segment name: 1..200 of [A-Za-z0-9._-], not "." or ".." */
+	/* The segment name: 1 to 200 bytes of [A-Za-z0-9._-], not starting
+	 * with '.' or '-' (so never "." or "..", a hidden file or an option). */
+	const char *shm_name;
 	ESHMRole role;
 	bool use_threads;          /* run the heartbeat thread (one per process) */
 	/* The remote is judged stale after this long silent, in ms:

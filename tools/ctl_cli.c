@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "ctl_cli.h"
+#include "eshm.h"
 #include "proto.h"
 
 void
@@ -142,10 +143,8 @@ ctl_check_name(struct ctl_ctx *ctx, const char *name)
 {
 	if (proto_name_valid(name) == 0)
 		return 0;
-	return ctl_usage_error(ctx,
-	                       "invalid segment name '%s': use 1 to %d of the characters "
-	                       "A-Z a-z 0-9 . _ -, not starting with '.' or '-'",
-	                       name, PROTO_NAME_MAX);
+	return ctl_usage_error(ctx, "invalid segment name '%s'. %s", name,
+	                       eshm_error_string(ESHM_ERROR_NAME_INVALID));
 }
 
 int
