@@ -21,7 +21,7 @@
 PROTO_PINNED(proto_hdr, 16);
 PROTO_PINNED(proto_name, 256);
 PROTO_PINNED(proto_attach, 296);
-PROTO_PINNED(proto_attach_reply, 32);
+PROTO_PINNED(proto_attach_reply, 40);
 PROTO_PINNED(proto_create, 272);
 PROTO_PINNED(proto_remove, 264);
 PROTO_PINNED(proto_status, 264);

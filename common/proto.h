@@ -22,7 +22,7 @@
 #include <sys/types.h>
 
 #define PROTO_MAGIC 0x45534843u /* "CHSE" */
-#define PROTO_VERSION 1u
+#define PROTO_VERSION 2u
 #define PROTO_NAME_MAX 200      /* longest segment name, bytes */
 #define PROTO_NAME_SIZE 256     /* field size, NUL included */
 #define PROTO_TEXT_SIZE 256     /* field size for paths and messages */
@@ -63,7 +63,8 @@ struct proto_name {
 struct proto_attach {
 	char name[PROTO_NAME_SIZE];
 	uint32_t role;             /* ESHMRole; REATTACH: MASTER or SLAVE */
-	uint32_t stale_threshold_ms;
+	uint32_t stale_threshold_ms; /* 1..ESHM_STALE_THRESHOLD_MS_MAX, or 0 with
+	                              * PROTO_ATTACH_SEGMENT_THRESHOLD */
 	uint32_t disconnect_behavior;
 	uint32_t flags;            /* PROTO_ATTACH_* */
 	uint64_t capacity;         /* used only if the segment is created */
@@ -71,6 +72,9 @@ struct proto_attach {
 	uint64_t heartbeat_period_us;
 };
 #define PROTO_ATTACH_AUTO_CLEANUP 0x1u
+/* The endpoint takes the segment's default stale threshold (struct
+ * seg_header), set at its creation; stale_threshold_ms is then 0. */
+#define PROTO_ATTACH_SEGMENT_THRESHOLD 0x2u
 
 struct proto_attach_reply {
 	int32_t status;
@@ -78,6 +82,8 @@ struct proto_attach_reply {
 	uint64_t capacity;
 	uint64_t generation;
 	uint64_t total_size;
+	uint32_t stale_threshold_ms; /* the endpoint's, as eshmd recorded it */
+	uint32_t reserved;
 };
 
 struct proto_create {

@@ -25,6 +25,9 @@
 #include "request.h"
 #include "segment.h"
 
+/* The flags an ATTACH or REATTACH may carry. */
+#define REQ_ATTACH_FLAGS (PROTO_ATTACH_AUTO_CLEANUP | PROTO_ATTACH_SEGMENT_THRESHOLD)
+
 /* One kind of request: its check, then what it does. */
 struct req_kind {
 	uint16_t type;
@@ -73,13 +76,17 @@ req_check_attach_fields(const struct srv_conn *c, const struct proto_attach *a, 
 		                    "this connection already holds an endpoint");
 	if (a->role > ESHM_ROLE_SLAVE)
 		return reply_status(r, ESHM_ERROR_INVALID_PARAM, "role %u is not a role", a->role);
-	if (a->stale_threshold_ms < ESHM_STALE_THRESHOLD_MS_MIN ||
-	    a->stale_threshold_ms > ESHM_STALE_THRESHOLD_MS_MAX)
+	if (a->flags & PROTO_ATTACH_SEGMENT_THRESHOLD) {
+		if (a->stale_threshold_ms != 0)
+			return reply_status(r, ESHM_ERROR_INVALID_PARAM,
+			                    "stale threshold %u ms, and the segment's asked too",
+			                    a->stale_threshold_ms);
+	} else if (a->stale_threshold_ms < ESHM_STALE_THRESHOLD_MS_MIN ||
+	           a->stale_threshold_ms > ESHM_STALE_THRESHOLD_MS_MAX)
 		return reply_status(r, ESHM_ERROR_INVALID_PARAM, "stale threshold %u ms outside %u..%u",
 		                    a->stale_threshold_ms, ESHM_STALE_THRESHOLD_MS_MIN,
 		                    ESHM_STALE_THRESHOLD_MS_MAX);
-	if (a->disconnect_behavior > ESHM_DISCONNECT_NEVER ||
-	    (a->flags & ~PROTO_ATTACH_AUTO_CLEANUP) != 0)
+	if (a->disconnect_behavior > ESHM_DISCONNECT_NEVER || (a->flags & ~REQ_ATTACH_FLAGS) != 0)
 		return reply_status(r, ESHM_ERROR_INVALID_PARAM,
 		                    "unknown disconnect behaviour or flags");
 	return ESHM_SUCCESS;
@@ -228,9 +235,35 @@ req_pass_segment(const struct eshmd *d, const struct reg_segment *seg, bool read
 	return ESHM_SUCCESS;
 }
 
-/* The answer to an accepted ATTACH or REATTACH; r->fd is the segment. */
+/*
+ * The stale threshold of the endpoint @a attaches to @seg: its own, or the
+ * segment's default, set at its creation (eshmctl create --stale-ms, else
+ * default_stale_threshold_ms).
+ */
+static uint32_t
+req_threshold(const struct eshmd *d, const struct reg_segment *seg, const struct proto_attach *a)
+{
+	/* Read once: clients map the header read-write. */
+	uint32_t t = *(const volatile uint32_t *)&seg->map.header->stale_threshold_ms;
+
+	if (!(a->flags & PROTO_ATTACH_SEGMENT_THRESHOLD))
+		return a->stale_threshold_ms;
+	if (t < ESHM_STALE_THRESHOLD_MS_MIN || t > ESHM_STALE_THRESHOLD_MS_MAX) {
+		log_msg(LOG_WARNING, "segment %s: default stale threshold %u ms out of bounds; "
+		                     "taking default_stale_threshold_ms = %u",
+		        seg->name, t, d->set.default_stale_ms);
+		t = d->set.default_stale_ms;
+	}
+	return t;
+}
+
+/*
+ * The answer to an accepted ATTACH or REATTACH of endpoint @index with
+ * @threshold_ms; r->fd is the segment.
+ */
 static int
-req_attach_reply(const struct reg_segment *seg, int index, struct reply *r)
+req_attach_reply(const struct reg_segment *seg, int index, uint32_t threshold_ms,
+                 struct reply *r)
 {
 	struct proto_attach_reply *a = &reply_body(r, PROTO_REP_ATTACH)->attach;
 
@@ -238,6 +271,7 @@ req_attach_reply(const struct reg_segment *seg, int index, struct reply *r)
 	a->capacity = seg->map.capacity;
 	a->generation = seg->generation;
 	a->total_size = seg_total_size(seg->map.capacity);
+	a->stale_threshold_ms = threshold_ms;
 	return ESHM_SUCCESS;
 }
 
@@ -246,6 +280,7 @@ req_attach(struct eshmd *d, struct srv_conn *c, const void *body, struct reply *
 {
 	const struct proto_attach *a = body;
 	struct reg_segment *seg;
+	uint32_t threshold;
 	int index, rc;
 
 	if (reg_held_endpoints(&d->reg) >= d->set.max_endpoints)
@@ -276,8 +311,9 @@ req_attach(struct eshmd *d, struct srv_conn *c, const void *body, struct reply *
 	rc = req_pass_segment(d, seg, false, r);
 	if (rc != ESHM_SUCCESS)
 		return rc;
-	ep_attach(d, seg, index, c, a->stale_threshold_ms, a->heartbeat_period_us);
-	return req_attach_reply(seg, index, r);
+	threshold = req_threshold(d, seg, a);
+	ep_attach(d, seg, index, c, threshold, a->heartbeat_period_us);
+	return req_attach_reply(seg, index, threshold, r);
 }
 
 static int
@@ -311,7 +347,9 @@ req_reattach(struct eshmd *d, struct srv_conn *c, const void *body, struct reply
 	if (rc != ESHM_SUCCESS)
 		return rc;
 	ep_reattach(d, seg, index, c);
-	return req_attach_reply(seg, index, r);
+	return req_attach_reply(seg, index,
+	                        atomic_load_explicit(&e->stale_threshold_ms, memory_order_relaxed),
+	                        r);
 }
 
 static int

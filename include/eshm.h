@@ -100,7 +100,10 @@ typedef struct {
 	ESHMRole role;
 	bool use_threads;          /* run the heartbeat thread (one per process) */
 	/* The remote is judged stale after this long silent, in ms:
-	 * ESHM_STALE_THRESHOLD_MS_MIN to ESHM_STALE_THRESHOLD_MS_MAX. */
+	 * ESHM_STALE_THRESHOLD_MS_MIN to ESHM_STALE_THRESHOLD_MS_MAX, or 0
+	 * for the segment's default threshold: the one it was created with
+	 * (eshmctl create --stale-ms, else eshmd's default_stale_threshold_ms
+	 * at creation), which eshm_init() learns from eshmd. */
 	uint32_t stale_threshold_ms;
 	ESHMDisconnectBehavior disconnect_behavior;
 	bool auto_cleanup;         /* eshmd unlinks the segment once both endpoints are gone */
@@ -135,7 +138,8 @@ typedef struct {
 
 /**
  * Default configuration for the segment @name: role AUTO, threads on,
- * 100 ms stale threshold, ESHM_DISCONNECT_ON_TIMEOUT, auto_cleanup on.
+ * 100 ms stale threshold (0 would take the segment's default instead),
+ * ESHM_DISCONNECT_ON_TIMEOUT, auto_cleanup on.
  * @name is stored, not copied: it must outlive eshm_init().
  * Thread-safe.
  */

@@ -42,7 +42,9 @@ struct ESHMOptions {
 struct ESHMHandle {
 	struct seg_map map;
 	int role;                  /* SEG_MASTER or SEG_SLAVE */
-	ESHMConfig config;         /* config.shm_name points to name */
+	ESHMConfig config;         /* config.shm_name points to name; once attached,
+	                            * config.stale_threshold_ms is the one eshmd
+	                            * recorded (never 0) */
 	char name[PROTO_NAME_SIZE];
 	struct ESHMOptions options;
 	uint64_t generation;

@@ -50,8 +50,8 @@ init_check_config(const ESHMConfig *c)
 		return ESHM_ERROR_INVALID_PARAM;
 	if ((unsigned)c->disconnect_behavior > ESHM_DISCONNECT_NEVER)
 		return ESHM_ERROR_INVALID_PARAM;
-	if (c->stale_threshold_ms < ESHM_STALE_THRESHOLD_MS_MIN ||
-	    c->stale_threshold_ms > ESHM_STALE_THRESHOLD_MS_MAX)
+	/* 0 asks for the segment's default, which eshmd resolves. */
+	if (c->stale_threshold_ms > ESHM_STALE_THRESHOLD_MS_MAX)
 		return ESHM_ERROR_INVALID_PARAM;
 	return ESHM_SUCCESS;
 }
@@ -85,7 +85,11 @@ init_fail(ESHMHandle *h, int code)
 	return NULL;
 }
 
-/* Map the descriptor eshmd passed and check it is the segment it described. */
+/*
+ * Map the descriptor eshmd passed and check it is the segment it described;
+ * take the stale threshold eshmd recorded (the segment's default when the
+ * configuration asked for it with 0).
+ */
 static int
 init_map(ESHMHandle *h, const struct proto_attach_reply *reply, int fd)
 {
@@ -93,7 +97,9 @@ init_map(ESHMHandle *h, const struct proto_attach_reply *reply, int fd)
 
 	if (fd < 0)
 		return ESHM_ERROR_PROTOCOL;
-	if (seg_role_index(reply->role) < 0) {
+	if (seg_role_index(reply->role) < 0 ||
+	    reply->stale_threshold_ms < ESHM_STALE_THRESHOLD_MS_MIN ||
+	    reply->stale_threshold_ms > ESHM_STALE_THRESHOLD_MS_MAX) {
 		close(fd);
 		return ESHM_ERROR_PROTOCOL;
 	}
@@ -105,6 +111,7 @@ init_map(ESHMHandle *h, const struct proto_attach_reply *reply, int fd)
 		return ESHM_ERROR_PROTOCOL;
 	h->role = seg_role_index(reply->role);
 	h->generation = reply->generation;
+	h->config.stale_threshold_ms = reply->stale_threshold_ms;
 	/* before this handle's first write: its writes may then use the
 	 * light fence (common/channel.h) */
 	chan_membarrier_setup();

@@ -63,8 +63,9 @@ const struct ctl_cmd ctl_cmd_create = {
 	        "Options:\n"
 	        "  --capacity BYTES  largest message per direction, 1 to 16M (suffixes K\n"
 	        "                    and M allowed; default: eshmd's, normally 4096)\n"
-	        "  --stale-ms MS     default stale threshold for endpoints that set none,\n"
-	        "                    1 to 600000 (default: eshmd's)\n"
+	        "  --stale-ms MS     the segment's default stale threshold, taken by\n"
+	        "                    endpoints that attach with 0; 1 to 600000\n"
+	        "                    (default: eshmd's default_stale_threshold_ms)\n"
 	        "  --auto-cleanup    let eshmd remove the segment once endpoints attached\n"
 	        "                    and all are gone\n",
 	.run = ctl_create_run,
