@@ -28,17 +28,6 @@ clock_real_ns(void)
 	return (uint64_t)ts.tv_sec * UINT64_C(1000000000) + (uint64_t)ts.tv_nsec;
 }
 
-/* CLOCK_REALTIME_COARSE in ns: a few ms of resolution for a few ns of
- * cost, good enough for "last written at" shown to people. */
-static inline uint64_t
-clock_real_coarse_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
-	return (uint64_t)ts.tv_sec * UINT64_C(1000000000) + (uint64_t)ts.tv_nsec;
-}
-
 /* Add @ns nanoseconds to @ts, keeping tv_nsec normalised. */
 static inline void
 clock_ts_add_ns(struct timespec *ts, uint64_t ns)

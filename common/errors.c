@@ -22,7 +22,7 @@ eshm_error_string(int code)
 	case ESHM_ERROR_DATA_TOO_LARGE:
 		return "The message is larger than the segment's channel capacity.";
 	case ESHM_ERROR_NAME_INVALID:
-		return "The segment name must be 1 to 200 characters of A-Z a-z 0-9 . _ - "
+		return "The segment name must be 1 to 200 bytes of A-Z a-z 0-9 . _ - "
 		       "and must not start with '.' or '-'.";
 	case ESHM_ERROR_ROLE_TAKEN:
 		return "The requested role is already held by a live endpoint.";

@@ -1,6 +1,7 @@
 /*
  * export.h - marks the functions libeshm-client exports.  Everything is
- * built with -fvisibility=hidden; the version script then keeps eshm_* only.
+ * built with -fvisibility=hidden, and libclient/libeshm-client.map names
+ * each exported function in its version node.
  */
 #ifndef ESHM_COMMON_EXPORT_H
 #define ESHM_COMMON_EXPORT_H

@@ -150,6 +150,31 @@ seg_unmap(struct seg_map *map)
 	memset(map, 0, sizeof(*map));
 }
 
+int
+seg_role_index(uint32_t role)
+{
+	switch (role) {
+	case ESHM_ROLE_MASTER:
+		return SEG_MASTER;
+	case ESHM_ROLE_SLAVE:
+		return SEG_SLAVE;
+	default:
+		return -1;
+	}
+}
+
+ESHMRole
+seg_role(int index)
+{
+	return index == SEG_MASTER ? ESHM_ROLE_MASTER : ESHM_ROLE_SLAVE;
+}
+
+const char *
+seg_role_name(int index)
+{
+	return index == SEG_MASTER ? "master" : "slave";
+}
+
 const char *
 seg_state_name(uint32_t state)
 {

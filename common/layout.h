@@ -23,6 +23,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "eshm.h"
+
 #define SEG_CACHE_LINE 64
 #define SEG_MAGIC UINT64_C(0x314745534d485345) /* "ESHMSEG1" little-endian */
 #define SEG_LAYOUT_VERSION 1u
@@ -164,5 +166,18 @@ void seg_unmap(struct seg_map *map);
 
 /* Printable name of an endpoint state ("detached", "alive", ...). */
 const char *seg_state_name(uint32_t state);
+
+/*
+ * The endpoint index of @role: SEG_MASTER for ESHM_ROLE_MASTER, SEG_SLAVE
+ * for ESHM_ROLE_SLAVE, -1 for anything else (ESHM_ROLE_AUTO included).
+ * @role may come from the wire: any value is safe.
+ */
+int seg_role_index(uint32_t role);
+
+/* The ESHMRole of endpoint @index (SEG_MASTER or SEG_SLAVE). */
+ESHMRole seg_role(int index);
+
+/* The name of endpoint @index: "master" or "slave". */
+const char *seg_role_name(int index);
 
 #endif /* ESHM_COMMON_LAYOUT_H */

@@ -1,6 +1,6 @@
 # common/local.mk - libeshm-common, the internal library eshmd,
 # libeshm-client and eshmctl link: the segment layout, the channel seqlock,
-# the control protocol, logging.  Included by the top Makefile.am; paths
+# the control protocol.  Included by the top Makefile.am; paths
 # are relative to the top folder.
 noinst_LTLIBRARIES += common/libeshm-common.la
 common_libeshm_common_la_SOURCES = \
@@ -8,7 +8,5 @@ common_libeshm_common_la_SOURCES = \
 	common/channel.h common/channel.c \
 	common/proto.h common/proto.c common/proto_io.c common/names.c \
 	common/errors.c common/export.h \
-	common/clock.h \
-	common/log.h common/log.c \
-	common/procinfo.h common/procinfo.c
+	common/clock.h
 common_libeshm_common_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden

@@ -2,10 +2,47 @@
  * proto.c - sizes and validation of control-protocol datagrams.  Nothing
  * in a datagram is acted on before proto_parse() accepted all of it.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "eshm.h"
 #include "proto.h"
+
+/*
+ * The wire structs are a contract between programs built apart (a
+ * client's library and the running eshmd): a change of size, of a field's
+ * place, or padding that a compiler adds must fail the build here, not
+ * turn into ESHM_ERROR_PROTOCOL at run time.
+ */
+#define PROTO_PINNED(type, size) \
+	_Static_assert(sizeof(struct type) == (size), #type " is " #size " bytes"); \
+	_Static_assert(_Alignof(struct type) <= 8, #type " needs no more than 8-byte alignment")
+
+PROTO_PINNED(proto_hdr, 16);
+PROTO_PINNED(proto_name, 256);
+PROTO_PINNED(proto_attach, 296);
+PROTO_PINNED(proto_attach_reply, 40);
+PROTO_PINNED(proto_create, 272);
+PROTO_PINNED(proto_remove, 264);
+PROTO_PINNED(proto_status, 264);
+PROTO_PINNED(proto_status_reply, 392);
+PROTO_PINNED(proto_endpoint_info, 88);
+PROTO_PINNED(proto_channel_info, 56);
+PROTO_PINNED(proto_segment_info, 592);
+
+/* A body read in place after the header is aligned in an 8-aligned buffer. */
+_Static_assert(sizeof(struct proto_hdr) % 8 == 0, "bodies start 8-aligned");
+/* An error reply echoes the id of a request too malformed to parse. */
+_Static_assert(offsetof(struct proto_hdr, id) == 12, "the id is the header's last word");
+/* proto_call() reads the status of any reply before knowing its type. */
+_Static_assert(offsetof(struct proto_status, status) == 0, "status first");
+_Static_assert(offsetof(struct proto_attach_reply, status) == 0, "status first");
+_Static_assert(offsetof(struct proto_status_reply, status) == 0, "status first");
+_Static_assert(offsetof(struct proto_segment_info, status) == 0, "status first");
+/* Every datagram fits the receive buffer, and a name fits its field. */
+_Static_assert(sizeof(struct proto_hdr) + sizeof(struct proto_segment_info) <= PROTO_MSG_MAX,
+               "the largest body fits a datagram");
+_Static_assert(PROTO_NAME_MAX < PROTO_NAME_SIZE, "a name and its NUL fit the field");
 
 ssize_t
 proto_body_size(uint16_t type)

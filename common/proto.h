@@ -16,12 +16,13 @@
 #ifndef ESHM_COMMON_PROTO_H
 #define ESHM_COMMON_PROTO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 #define PROTO_MAGIC 0x45534843u /* "CHSE" */
-#define PROTO_VERSION 1u
+#define PROTO_VERSION 2u
 #define PROTO_NAME_MAX 200      /* longest segment name, bytes */
 #define PROTO_NAME_SIZE 256     /* field size, NUL included */
 #define PROTO_TEXT_SIZE 256     /* field size for paths and messages */
@@ -62,7 +63,8 @@ struct proto_name {
 struct proto_attach {
 	char name[PROTO_NAME_SIZE];
 	uint32_t role;             /* ESHMRole; REATTACH: MASTER or SLAVE */
-	uint32_t stale_threshold_ms;
+	uint32_t stale_threshold_ms; /* 1..ESHM_STALE_THRESHOLD_MS_MAX, or 0 with
+	                              * PROTO_ATTACH_SEGMENT_THRESHOLD */
 	uint32_t disconnect_behavior;
 	uint32_t flags;            /* PROTO_ATTACH_* */
 	uint64_t capacity;         /* used only if the segment is created */
@@ -70,6 +72,9 @@ struct proto_attach {
 	uint64_t heartbeat_period_us;
 };
 #define PROTO_ATTACH_AUTO_CLEANUP 0x1u
+/* The endpoint takes the segment's default stale threshold (struct
+ * seg_header), set at its creation; stale_threshold_ms is then 0. */
+#define PROTO_ATTACH_SEGMENT_THRESHOLD 0x2u
 
 struct proto_attach_reply {
 	int32_t status;
@@ -77,6 +82,8 @@ struct proto_attach_reply {
 	uint64_t capacity;
 	uint64_t generation;
 	uint64_t total_size;
+	uint32_t stale_threshold_ms; /* the endpoint's, as eshmd recorded it */
+	uint32_t reserved;
 };
 
 struct proto_create {
@@ -190,8 +197,16 @@ int proto_call(int sock, uint16_t type, const void *body, uint16_t expect_type, 
 int proto_connect(const char *path);
 
 /*
- * Validate a segment name: 1..PROTO_NAME_MAX bytes of [A-Za-z0-9._-],
- * not "." or "..", no leading '.' or '-'.
+ * eshmd's socket when the caller was given none: $ESHM_SOCKET if set and
+ * not empty, else the built-in default (configure --with-eshmd-socket).
+ * *@from_env, if not NULL, tells which.  Reads the environment: not safe
+ * against a concurrent setenv().
+ */
+const char *proto_socket_path(bool *from_env);
+
+/*
+ * Validate a segment name by the rule of ESHMConfig.shm_name in eshm.h:
+ * 1..PROTO_NAME_MAX bytes of [A-Za-z0-9._-], not starting with '.' or '-'.
  * Returns 0 or ESHM_ERROR_NAME_INVALID.
  */
 int proto_name_valid(const char *name);

@@ -2,10 +2,13 @@
  * proto_io.c - moving control-protocol datagrams over the SOCK_SEQPACKET
  * socket, descriptors included.
  */
+#include "config.h"
+
 #include <errno.h>
 #include <poll.h>
 #include <stdalign.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -202,6 +205,17 @@ proto_call(int sock, uint16_t type, const void *body, uint16_t expect_type, void
 			close(got);
 		return status;
 	}
+}
+
+const char *
+proto_socket_path(bool *from_env)
+{
+	const char *env = getenv("ESHM_SOCKET");
+	bool set = env != NULL && env[0] != '\0';
+
+	if (from_env != NULL)
+		*from_env = set;
+	return set ? env : ESHM_DEFAULT_SOCKET;
 }
 
 int

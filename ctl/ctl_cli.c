@@ -11,21 +11,17 @@
 #include <string.h>
 
 #include "ctl_cli.h"
+#include "eshm.h"
 #include "proto.h"
 
 void
 ctl_ctx_init(struct ctl_ctx *ctx)
 {
-	const char *env = getenv("ESHM_SOCKET");
+	bool from_env;
 
 	memset(ctx, 0, sizeof(*ctx));
-	if (env != NULL && env[0] != '\0') {
-		ctx->socket_path = env;
-		ctx->socket_origin = "$ESHM_SOCKET";
-	} else {
-		ctx->socket_path = ESHM_DEFAULT_SOCKET;
-		ctx->socket_origin = NULL;
-	}
+	ctx->socket_path = proto_socket_path(&from_env);
+	ctx->socket_origin = from_env ? "$ESHM_SOCKET" : NULL;
 }
 
 int
@@ -147,10 +143,8 @@ ctl_check_name(struct ctl_ctx *ctx, const char *name)
 {
 	if (proto_name_valid(name) == 0)
 		return 0;
-	return ctl_usage_error(ctx,
-	                       "invalid segment name '%s': use 1 to %d of the characters "
-	                       "A-Z a-z 0-9 . _ -, not starting with '.' or '-'",
-	                       name, PROTO_NAME_MAX);
+	return ctl_usage_error(ctx, "invalid segment name '%s'. %s", name,
+	                       eshm_error_string(ESHM_ERROR_NAME_INVALID));
 }
 
 int

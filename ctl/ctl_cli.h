@@ -81,7 +81,7 @@ int ctl_operands(struct ctl_ctx *ctx, int argc, char **argv, int min, int max);
 
 /*
  * Check @name with proto_name_valid().  Returns 0, or prints a usage error
- * naming the allowed characters and returns CTL_EXIT_USAGE.
+ * stating the rule and returns CTL_EXIT_USAGE.
  */
 int ctl_check_name(struct ctl_ctx *ctx, const char *name);
 

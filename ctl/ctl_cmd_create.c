@@ -9,10 +9,8 @@
 
 #include "ctl_commands.h"
 #include "ctl_conn.h"
+#include "eshm.h"
 #include "layout.h"
-
-/* Same bounds as ESHMConfig.stale_threshold_ms in eshm.h. */
-#define CTL_STALE_MS_MAX 600000u
 
 enum { CTL_OPT_CAPACITY = 0x200, CTL_OPT_STALE_MS, CTL_OPT_AUTO_CLEANUP };
 
@@ -30,7 +28,7 @@ ctl_create_run(struct ctl_ctx *ctx, int argc, char **argv)
 	struct proto_create req;
 	struct proto_status rep;
 	uint64_t v;
-	int opt, rc;
+	int opt;
 
 	memset(&req, 0, sizeof(req));
 	while ((opt = ctl_getopt(ctx, argc, argv, "", ctl_create_longopts)) != -1) {
@@ -41,7 +39,8 @@ ctl_create_run(struct ctl_ctx *ctx, int argc, char **argv)
 			req.capacity = v;
 			break;
 		case CTL_OPT_STALE_MS:
-			if (ctl_parse_uint(ctx, "--stale-ms", optarg, 1, CTL_STALE_MS_MAX, false, &v) != 0)
+			if (ctl_parse_uint(ctx, "--stale-ms", optarg, ESHM_STALE_THRESHOLD_MS_MIN,
+			                   ESHM_STALE_THRESHOLD_MS_MAX, false, &v) != 0)
 				return CTL_EXIT_USAGE;
 			req.stale_threshold_ms = (uint32_t)v;
 			break;
@@ -52,16 +51,8 @@ ctl_create_run(struct ctl_ctx *ctx, int argc, char **argv)
 			return ctx->exit_code;
 		}
 	}
-	rc = ctl_operands(ctx, argc, argv, 1, 1);
-	if (rc != 0)
-		return rc;
-	rc = ctl_check_name(ctx, argv[optind]);
-	if (rc != 0)
-		return rc;
-	snprintf(req.name, sizeof(req.name), "%s", argv[optind]);
-	if (ctl_request(ctx, req.name, PROTO_REQ_CREATE, &req, PROTO_REP_STATUS, &rep, NULL) != 0)
-		return CTL_EXIT_FAIL;
-	return CTL_EXIT_OK;
+	return ctl_segment_request(ctx, argc, argv, req.name, PROTO_REQ_CREATE, &req,
+	                           PROTO_REP_STATUS, &rep, NULL);
 }
 
 const struct ctl_cmd ctl_cmd_create = {
@@ -72,8 +63,9 @@ const struct ctl_cmd ctl_cmd_create = {
 	        "Options:\n"
 	        "  --capacity BYTES  largest message per direction, 1 to 16M (suffixes K\n"
 	        "                    and M allowed; default: eshmd's, normally 4096)\n"
-	        "  --stale-ms MS     default stale threshold for endpoints that set none,\n"
-	        "                    1 to 600000 (default: eshmd's)\n"
+	        "  --stale-ms MS     the segment's default stale threshold, taken by\n"
+	        "                    endpoints that attach with 0; 1 to 600000\n"
+	        "                    (default: eshmd's default_stale_threshold_ms)\n"
 	        "  --auto-cleanup    let eshmd remove the segment once endpoints attached\n"
 	        "                    and all are gone\n",
 	.run = ctl_create_run,

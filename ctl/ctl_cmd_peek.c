@@ -126,16 +126,11 @@ ctl_peek_run(struct ctl_ctx *ctx, int argc, char **argv)
 		else
 			return ctl_usage_error(ctx, "--direction must be m2s or s2m, not '%s'", optarg);
 	}
-	rc = ctl_operands(ctx, argc, argv, 1, 1);
-	if (rc != 0)
-		return rc;
-	rc = ctl_check_name(ctx, argv[optind]);
-	if (rc != 0)
-		return rc;
 	memset(&req, 0, sizeof(req));
-	snprintf(req.name, sizeof(req.name), "%s", argv[optind]);
-	if (ctl_request(ctx, req.name, PROTO_REQ_PEEK, &req, PROTO_REP_STATUS, &rep, &fd) != 0)
-		return CTL_EXIT_FAIL;
+	rc = ctl_segment_request(ctx, argc, argv, req.name, PROTO_REQ_PEEK, &req, PROTO_REP_STATUS,
+	                         &rep, &fd);
+	if (rc != CTL_EXIT_OK)
+		return rc;
 	if (fd < 0)
 		return ctl_error("eshmd answered PEEK for '%s' without the segment's descriptor; "
 		                 "use matching versions of eshmctl and eshmd",

@@ -29,7 +29,6 @@ static const struct option ctl_remove_longopts[] = {
 static void
 ctl_remove_explain_busy(const struct ctl_ctx *ctx, const char *name)
 {
-	static const char *const role[2] = { "master", "slave" };
 	struct proto_segment_info seg;
 	struct proto_name req;
 	int sock, fd = -1, i;
@@ -44,7 +43,7 @@ ctl_remove_explain_busy(const struct ctl_ctx *ctx, const char *name)
 		for (i = 0; i < 2; i++)
 			if (seg.endpoint[i].state == SEG_EP_ALIVE ||
 			    seg.endpoint[i].state == SEG_EP_STALE)
-				fprintf(stderr, "eshmctl:   %s: pid %" PRId32 " (%s), %s\n", role[i],
+				fprintf(stderr, "eshmctl:   %s: pid %" PRId32 " (%s), %s\n", seg_role_name(i),
 				        seg.endpoint[i].pid, seg.endpoint[i].comm,
 				        seg_state_name(seg.endpoint[i].state));
 	}
@@ -66,17 +65,12 @@ ctl_remove_run(struct ctl_ctx *ctx, int argc, char **argv)
 			return ctx->exit_code;
 		req.force = 1;
 	}
-	rc = ctl_operands(ctx, argc, argv, 1, 1);
-	if (rc != 0)
-		return rc;
-	rc = ctl_check_name(ctx, argv[optind]);
-	if (rc != 0)
-		return rc;
-	snprintf(req.name, sizeof(req.name), "%s", argv[optind]);
-	rc = ctl_request(ctx, req.name, PROTO_REQ_REMOVE, &req, PROTO_REP_STATUS, &rep, NULL);
-	if (rc == ESHM_ERROR_BUSY)
+	rc = ctl_segment_request(ctx, argc, argv, req.name, PROTO_REQ_REMOVE, &req,
+	                         PROTO_REP_STATUS, &rep, NULL);
+	/* A refusal is a PROTO_REP_STATUS too: rep holds eshmd's answer. */
+	if (rc == CTL_EXIT_FAIL && rep.status == ESHM_ERROR_BUSY)
 		ctl_remove_explain_busy(ctx, req.name);
-	return rc == 0 ? CTL_EXIT_OK : CTL_EXIT_FAIL;
+	return rc;
 }
 
 const struct ctl_cmd ctl_cmd_remove = {

@@ -168,26 +168,19 @@ ctl_show_run(struct ctl_ctx *ctx, int argc, char **argv)
 {
 	struct proto_segment_info seg;
 	struct proto_name req;
-	const char *name;
 	int rc;
 
 	if (ctl_getopt(ctx, argc, argv, "", ctl_show_longopts) != -1)
 		return ctx->exit_code;
-	rc = ctl_operands(ctx, argc, argv, 1, 1);
-	if (rc != 0)
-		return rc;
-	name = argv[optind];
-	rc = ctl_check_name(ctx, name);
-	if (rc != 0)
-		return rc;
 	memset(&req, 0, sizeof(req));
-	snprintf(req.name, sizeof(req.name), "%s", name);
-	if (ctl_request(ctx, name, PROTO_REQ_SHOW, &req, PROTO_REP_SEGMENT, &seg, NULL) != 0)
-		return CTL_EXIT_FAIL;
+	rc = ctl_segment_request(ctx, argc, argv, req.name, PROTO_REQ_SHOW, &req,
+	                         PROTO_REP_SEGMENT, &seg, NULL);
+	if (rc != CTL_EXIT_OK)
+		return rc;
 	if (ctx->json)
 		return ctl_json_print(ctl_json_segment(&seg, clock_real_ns()));
 	if (ctl_show_print(&seg, ctl_use_color(stdout)) != 0)
-		return ctl_error("cannot write the description of '%s'", name);
+		return ctl_error("cannot write the description of '%s'", req.name);
 	return CTL_EXIT_OK;
 }
 

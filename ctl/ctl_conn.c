@@ -102,6 +102,25 @@ ctl_request(const struct ctl_ctx *ctx, const char *name, uint16_t type, const vo
 	return rc;
 }
 
+int
+ctl_segment_request(struct ctl_ctx *ctx, int argc, char **argv, char *name, uint16_t type,
+                    const void *body, uint16_t expect_type, void *reply, int *fd)
+{
+	int rc;
+
+	if (fd != NULL)
+		*fd = -1;
+	rc = ctl_operands(ctx, argc, argv, 1, 1);
+	if (rc == 0)
+		rc = ctl_check_name(ctx, argv[optind]);
+	if (rc != 0)
+		return rc;
+	snprintf(name, PROTO_NAME_SIZE, "%s", argv[optind]);
+	if (ctl_request(ctx, name, type, body, expect_type, reply, fd) != 0)
+		return CTL_EXIT_FAIL;
+	return CTL_EXIT_OK;
+}
+
 static int
 ctl_list_cmp(const void *a, const void *b)
 {

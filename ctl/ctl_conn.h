@@ -32,6 +32,18 @@ int ctl_request(const struct ctl_ctx *ctx, const char *name, uint16_t type, cons
                 uint16_t expect_type, void *reply, int *fd);
 
 /*
+ * The request of a command about one segment, named by its only operand:
+ * check that exactly one operand follows the options and that it is a
+ * valid name (a usage error otherwise), copy it into @name (the name field
+ * of @body, PROTO_NAME_SIZE bytes), then ctl_request() @type with @body,
+ * its reply of @expect_type into @reply and a passed fd into *@fd (-1 if
+ * none; @fd may be NULL).  Returns CTL_EXIT_OK, CTL_EXIT_USAGE, or
+ * CTL_EXIT_FAIL once the failure was explained on stderr.
+ */
+int ctl_segment_request(struct ctl_ctx *ctx, int argc, char **argv, char *name, uint16_t type,
+                        const void *body, uint16_t expect_type, void *reply, int *fd);
+
+/*
  * Write into @buf (@len bytes) the sentence for connection failure @err
  * (an errno value) to ctx->socket_path.
  */

@@ -111,8 +111,10 @@ ctl_json_segment(const struct proto_segment_info *s, uint64_t now_ns)
 	                       json_object_new_boolean((s->flags & SEG_FLAG_AUTO_CLEANUP) != 0));
 	json_object_object_add(o, "revoked",
 	                       json_object_new_boolean((s->flags & SEG_FLAG_REVOKED) != 0));
-	json_object_object_add(o, "master", ctl_json_endpoint(&s->endpoint[SEG_MASTER]));
-	json_object_object_add(o, "slave", ctl_json_endpoint(&s->endpoint[SEG_SLAVE]));
+	json_object_object_add(o, seg_role_name(SEG_MASTER),
+	                       ctl_json_endpoint(&s->endpoint[SEG_MASTER]));
+	json_object_object_add(o, seg_role_name(SEG_SLAVE),
+	                       ctl_json_endpoint(&s->endpoint[SEG_SLAVE]));
 	json_object_object_add(o, "master_to_slave", ctl_json_channel(&s->channel[SEG_M2S], now_ns));
 	json_object_object_add(o, "slave_to_master", ctl_json_channel(&s->channel[SEG_S2M], now_ns));
 	return o;

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 
-#include "daemon.h"
+#include "access.h"
 #include "eshm.h"
 #include "log.h"
 

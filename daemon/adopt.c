@@ -8,14 +8,18 @@
 #include <dirent.h>
 #include <errno.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "adopt.h"
 #include "channel.h"
+#include "cleanup.h"
 #include "clock.h"
-#include "daemon.h"
+#include "endpoint.h"
 #include "eshm.h"
 #include "log.h"
+#include "notify.h"
 #include "procinfo.h"
 #include "segment.h"
 
@@ -38,7 +42,7 @@ adopt_endpoint(struct eshmd *d, struct reg_segment *seg, int index)
 		return;
 	if (pid > 0 && proc_start_time(pid, &start) == 0 && start == recorded) {
 		fd = (int)syscall(SYS_pidfd_open, pid, 0);
-		if (fd >= 0 && srv_watch(d, fd, &ep->tag) == 0) {
+		if (fd >= 0 && ev_watch(d->epfd, fd, EPOLLIN, &ep->tag) == 0) {
 			ep->pidfd = fd;
 		} else {
 			/* No pidfd (a kernel before 5.3, or valgrind): the
@@ -59,7 +63,7 @@ adopt_endpoint(struct eshmd *d, struct reg_segment *seg, int index)
 		ep->period_ms = ep_period_ms(0);
 		ep->rate_heartbeat = ep->last_heartbeat;
 		log_msg(LOG_INFO, "segment %s: %s (pid %d) still runs, watching it", seg->name,
-		        index == SEG_MASTER ? "master" : "slave", (int)pid);
+		        seg_role_name(index), (int)pid);
 		return;
 	}
 	/* Gone (or its pid now belongs to another process). */
@@ -68,7 +72,7 @@ adopt_endpoint(struct eshmd *d, struct reg_segment *seg, int index)
 	atomic_store_explicit(&e->silent_ms, 0, memory_order_relaxed);
 	atomic_store_explicit(&e->state, SEG_EP_DEAD, memory_order_release);
 	log_msg(LOG_NOTICE, "segment %s: %s (pid %d) died while eshmd was away", seg->name,
-	        index == SEG_MASTER ? "master" : "slave", (int)pid);
+	        seg_role_name(index), (int)pid);
 }
 
 int
@@ -137,7 +141,7 @@ adopt_poll(struct eshmd *d)
 	int i;
 
 	for (seg = d->reg.head; seg != NULL; seg = next) {
-		next = seg->next; /* ep_dead may drop seg (freed only at reap) */
+		next = seg->next; /* the cleanup may drop seg (freed only at reap) */
 		for (i = 0; i < 2; i++) {
 			struct seg_endpoint *e = seg->map.endpoint[i];
 			uint64_t start = 0;
@@ -147,8 +151,10 @@ adopt_poll(struct eshmd *d)
 				continue;
 			pid = (pid_t)atomic_load_explicit(&e->pid, memory_order_relaxed);
 			if (proc_start_time(pid, &start) != 0 ||
-			    start != atomic_load_explicit(&e->start_time, memory_order_relaxed))
+			    start != atomic_load_explicit(&e->start_time, memory_order_relaxed)) {
 				ep_dead(d, seg, i);
+				cln_after_leave(d, seg);
+			}
 		}
 	}
 }

@@ -3,11 +3,12 @@
  * endpoints left (on-empty), after a quiet time (idle), or never (keep).
  */
 #include <string.h>
-#include <unistd.h>
 
+#include "cleanup.h"
 #include "clock.h"
-#include "daemon.h"
+#include "endpoint.h"
 #include "log.h"
+#include "notify.h"
 #include "segment.h"
 
 static bool
@@ -65,20 +66,17 @@ cln_remove(struct eshmd *d, struct reg_segment *seg, bool revoke)
 		                         memory_order_release);
 	for (i = 0; i < 2; i++) {
 		struct reg_endpoint *ep = &seg->ep[i];
-		struct srv_conn *c = ep->conn;
 
 		if (reg_ep_held(seg, i))
 			atomic_store_explicit(&seg->map.endpoint[i]->state, SEG_EP_DETACHED,
 			                      memory_order_release);
-		if (c != NULL) {
-			c->seg = NULL;
-			ep->conn = NULL;
-			srv_close(d, c);
+		/* The hang-up tells the holder at once; the server closes the
+		 * connection once the request or event at hand is done. */
+		if (ep->conn != NULL) {
+			ep->conn->close_pending = true;
+			d->close_pending = true;
 		}
-		if (ep->pidfd >= 0) {
-			close(ep->pidfd);
-			ep->pidfd = -1;
-		}
+		ep_unlink_watchers(ep);
 	}
 	rc = segobj_unlink(d->set.shm_prefix, seg->name);
 	if (rc < 0)

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "daemon.h"
+#include "cmdline.h"
 
 void
 cmd_usage(const char *prog)

@@ -1,6 +1,8 @@
 /*
- * daemon.h - what eshmd's files share: the daemon's state, the event-loop
- * objects, and the entry points each file offers the others.
+ * daemon.h - eshmd's state, handed to every module: struct eshmd and the
+ * client connections.  Each module's functions are in its own header
+ * (server.h, request.h, endpoint.h, ...); calls go one way, from main and
+ * the server down to the registry, never back up.
  *
  * Threads: the event loop (main thread) serves requests, the monitor
  * thread judges heartbeats.  Everything reachable from struct registry is
@@ -16,35 +18,12 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "layout.h"
-#include "proto.h"
+#include "cmdline.h"
+#include "events.h"
 #include "registry.h"
 #include "settings.h"
 
-/* Connections that hold no endpoint are closed after this long silent. */
-#define SRV_IDLE_TIMEOUT_S 5
-/* Replies queued for a peer that does not read, before it is dropped. */
-#define SRV_QUEUE_MAX 8192
-
-/* What the command line asked for; re-applied over the file on reload. */
-struct cmdline {
-	const char *socket_path;
-	const char *shm_prefix;
-	const char *config_path; /* NULL: ESHMD_CONF_DEFAULT, missing is fine */
-	bool check_config;
-	bool verbose;
-	bool help;
-	bool version;
-};
-
-/* A reply the peer's socket could not take yet. */
-struct srv_out {
-	struct srv_out *next;
-	uint16_t type;
-	uint32_t id;
-	int fd;                          /* passed descriptor (ours, dup'ed), or -1 */
-	unsigned char body[];
-};
+struct srv_out;
 
 /* One client connection. */
 struct srv_conn {
@@ -59,7 +38,8 @@ struct srv_conn {
 	bool closed;                     /* closed in this round; freed after it */
 	bool broken;                     /* a reply failed: treat as hung up */
 	bool over_limit;                 /* beyond max_connections: refuse, close */
-	struct srv_out *out_head, *out_tail;
+	bool close_pending;              /* its segment was removed: the server closes it */
+	struct srv_out *out_head, *out_tail; /* replies the socket could not take yet */
 	uint32_t out_count;
 	struct srv_conn *prev, *next;
 };
@@ -76,179 +56,14 @@ struct eshmd {
 	struct srv_conn *conns;
 	uint32_t nconns;
 	struct srv_conn *closed_conns;   /* freed at the end of the event round */
+	bool close_pending;              /* some connection has close_pending set */
 	uint64_t start_mono_ns;
-	bool stopping;
+	bool stopping;                   /* SIGTERM or SIGINT seen */
+	bool reload_pending;             /* SIGHUP seen: srv_run() returns for the reload */
 	pthread_t monitor;
 	bool monitor_running;
 	atomic_bool monitor_stop;
 	char status_text[160];           /* last STATUS= sent, under registry.lock */
 };
-
-/* main.c */
-
-/*
- * Re-read the configuration (SIGHUP).  A bad file keeps the current
- * settings; the socket and the prefix change only at restart.
- */
-void eshmd_reload(struct eshmd *d);
-
-/* cmdline.c */
-
-/*
- * Parse @argv into @cmd.  Returns 0, or -1 after printing what is wrong
- * (the caller exits 1).  @cmd's strings point into @argv.
- */
-int cmd_parse(int argc, char **argv, struct cmdline *cmd);
-
-/* Print the usage text to stdout. */
-void cmd_usage(const char *prog);
-
-/*
- * Build settings from the defaults, the configuration file and @cmd into
- * @s.  Returns 0, or -1 with the reason in @err.
- */
-int cmd_settings(const struct cmdline *cmd, struct eshmd_settings *s, char *err, size_t errlen);
-
-/* server.c: the listening socket, the epoll loop and the connections */
-
-/* Adopt systemd's socket or bind our own.  Returns 0 or -1 (logged). */
-int srv_listen(struct eshmd *d);
-
-/* Create the epoll set, signalfd and timer.  Returns 0 or -1 (logged). */
-int srv_setup(struct eshmd *d);
-
-/* Serve until SIGTERM/SIGINT.  Returns 0, or -1 on a fatal error. */
-int srv_run(struct eshmd *d);
-
-/* Close every connection and the listening socket (unlinked if ours). */
-void srv_shutdown(struct eshmd *d);
-
-/*
- * Send a reply to @c, queueing it if the socket is full.  @fd (if >= 0) is
- * passed with it and stays the caller's.  A broken peer is closed at the
- * end of the round.  Event-loop thread only.
- */
-void srv_reply(struct eshmd *d, struct srv_conn *c, uint16_t type, uint32_t id, const void *body,
-               int fd);
-
-/* Send a PROTO_REP_STATUS with @status and a printf-style message. */
-void srv_reply_status(struct eshmd *d, struct srv_conn *c, uint32_t id, int status,
-                      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-
-/*
- * Close @c (without touching any endpoint it held: the caller decided its
- * fate).  Safe while events for it are pending in this round.
- */
-void srv_close(struct eshmd *d, struct srv_conn *c);
-
-/* Watch @fd (a pidfd) in the event loop with @tag.  Returns 0 or -errno. */
-int srv_watch(struct eshmd *d, int fd, struct ev_tag *tag);
-
-/* request.c */
-
-/*
- * Parse, validate and act on the datagram of @len bytes from @c, and reply.
- * Takes registry.lock.  Returns 0, or -1 when the datagram was malformed
- * (answered with ESHM_ERROR_PROTOCOL; the caller closes @c).
- */
-int req_handle(struct eshmd *d, struct srv_conn *c, const void *buf, size_t len);
-
-/* access.c */
-
-/*
- * May the peer of @c use the segment whose header is @h, under @d's
- * policy?  Returns 0 or ESHM_ERROR_PERMISSION.
- */
-int acc_check(const struct eshmd *d, const struct srv_conn *c, const struct seg_header *h);
-
-/* endpoint.c: the life of an endpoint slot; registry.lock held */
-
-/*
- * Mark endpoint @index of @seg dead (its process is gone): repair its
- * channel if a write was cut short, forget its connection and pidfd, then
- * apply the cleanup policy (which may remove @seg).
- */
-void ep_dead(struct eshmd *d, struct reg_segment *seg, int index);
-
-/* As ep_dead, for a clean detach: state detached. */
-void ep_detach(struct eshmd *d, struct reg_segment *seg, int index);
-
-/*
- * Record the peer of @c as holding endpoint @index of @seg with
- * @threshold_ms and heartbeat period @period_us (0: unknown); state alive.
- * @c's hang-up will mean its death.
- */
-void ep_attach(struct eshmd *d, struct reg_segment *seg, int index, struct srv_conn *c,
-               uint32_t threshold_ms, uint64_t period_us);
-
-/* A heartbeat period in whole milliseconds (1..1000), 1 when unknown. */
-uint32_t ep_period_ms(uint64_t period_us);
-
-/*
- * Hand endpoint @index of @seg, recorded for the peer of @c before an
- * eshmd restart, back to the connection @c (its pidfd watch ends).
- */
-void ep_reattach(struct eshmd *d, struct reg_segment *seg, int index, struct srv_conn *c);
-
-/* cleanup.c; registry.lock held */
-
-/* Apply the cleanup policy to @seg after an endpoint left. */
-void cln_after_leave(struct eshmd *d, struct reg_segment *seg);
-
-/* Remove segments idle for cleanup_idle_s under the idle policy. */
-void cln_idle_sweep(struct eshmd *d);
-
-/*
- * Remove @seg: set SEG_FLAG_REVOKED if @revoke, mark its endpoints
- * detached, close their connections, unlink the object and drop it from
- * the registry (freed at the end of the round).
- */
-void cln_remove(struct eshmd *d, struct reg_segment *seg, bool revoke);
-
-/* adopt.c */
-
-/*
- * Scan /dev/shm for objects with the prefix and adopt every valid segment;
- * leave the others alone.  Returns the number adopted.
- */
-int adopt_scan(struct eshmd *d);
-
-/*
- * Adopt the object of @name found in /dev/shm (registry.lock held), as at
- * start.  Returns 0 with the record in *@out, or the ESHM_ERROR_* that
- * made it invalid (the object is left alone).
- */
-int adopt_one(struct eshmd *d, const char *name, struct reg_segment **out);
-
-/*
- * Check the re-adopted endpoints that have no pidfd (see reg_endpoint.polled)
- * and declare dead those whose process is gone.  Called once a second with
- * the registry locked.
- */
-void adopt_poll(struct eshmd *d);
-
-/* monitor.c */
-
-/* Start the monitor thread.  Returns 0 or -1 (logged). */
-int mon_start(struct eshmd *d);
-
-/* Stop and join it. */
-void mon_stop(struct eshmd *d);
-
-/* notify.c: systemd notifications; harmless without NOTIFY_SOCKET */
-
-void ntf_ready(void);
-void ntf_reloading(void);
-void ntf_stopping(void);
-void ntf_watchdog(void);
-
-/*
- * Watchdog ping period in ns (half of WATCHDOG_USEC), 0 if the watchdog is
- * off.
- */
-uint64_t ntf_watchdog_period_ns(void);
-
-/* Send STATUS= if the counts changed since the last one.  registry.lock held. */
-void ntf_status(struct eshmd *d);
 
 #endif /* ESHMD_DAEMON_H */

@@ -9,12 +9,12 @@
 
 #include "channel.h"
 #include "clock.h"
-#include "daemon.h"
+#include "endpoint.h"
 #include "log.h"
+#include "notify.h"
 #include "procinfo.h"
 
-/* Forget what ties the slot to a process: its connection and its pidfd. */
-static void
+void
 ep_unlink_watchers(struct reg_endpoint *ep)
 {
 	if (ep->conn != NULL) {
@@ -57,8 +57,8 @@ ep_attach(struct eshmd *d, struct reg_segment *seg, int index, struct srv_conn *
 	/* A new writer continues the previous one's channel: repair a write
 	 * the previous holder left half done. */
 	if (chan_repair(seg->map.channel[index]))
-		log_msg(LOG_INFO, "segment %s: repaired the %s channel before attach", seg->name,
-		        index == SEG_MASTER ? "master's" : "slave's");
+		log_msg(LOG_INFO, "segment %s: repaired the %s's channel before attach", seg->name,
+		        seg_role_name(index));
 	atomic_store_explicit(&e->pid, (int32_t)pid, memory_order_relaxed);
 	atomic_store_explicit(&e->start_time, start, memory_order_relaxed);
 	atomic_store_explicit(&e->stale_threshold_ms, threshold_ms, memory_order_relaxed);
@@ -79,11 +79,11 @@ ep_attach(struct eshmd *d, struct reg_segment *seg, int index, struct srv_conn *
 	c->role_index = index;
 	atomic_store_explicit(&e->state, SEG_EP_ALIVE, memory_order_release);
 	log_msg(LOG_INFO, "segment %s: %s attached (pid %d, uid %u, threshold %u ms)", seg->name,
-	        index == SEG_MASTER ? "master" : "slave", (int)pid, (unsigned)uid, threshold_ms);
+	        seg_role_name(index), (int)pid, (unsigned)uid, threshold_ms);
 	ntf_status(d);
 }
 
-/* The slot is left in @state; apply the cleanup policy afterwards. */
+/* The slot is left in @state. */
 static void
 ep_leave(struct eshmd *d, struct reg_segment *seg, int index, uint32_t state)
 {
@@ -94,7 +94,6 @@ ep_leave(struct eshmd *d, struct reg_segment *seg, int index, uint32_t state)
 	atomic_store_explicit(&e->state, state, memory_order_release);
 	seg->ep[index].rate = 0;
 	ntf_status(d);
-	cln_after_leave(d, seg);
 }
 
 void
@@ -106,7 +105,7 @@ ep_dead(struct eshmd *d, struct reg_segment *seg, int index)
 	/* The writer is gone: a sequence it left odd will never turn even. */
 	repaired = chan_repair(seg->map.channel[index]) != 0;
 	log_msg(LOG_NOTICE, "segment %s: %s (pid %d) died%s", seg->name,
-	        index == SEG_MASTER ? "master" : "slave", (int)pid,
+	        seg_role_name(index), (int)pid,
 	        repaired ? "; repaired its half-written message" : "");
 	ep_leave(d, seg, index, SEG_EP_DEAD);
 }
@@ -117,7 +116,7 @@ ep_detach(struct eshmd *d, struct reg_segment *seg, int index)
 	int32_t pid = atomic_load_explicit(&seg->map.endpoint[index]->pid, memory_order_relaxed);
 
 	log_msg(LOG_INFO, "segment %s: %s (pid %d) detached", seg->name,
-	        index == SEG_MASTER ? "master" : "slave", (int)pid);
+	        seg_role_name(index), (int)pid);
 	ep_leave(d, seg, index, SEG_EP_DETACHED);
 }
 
@@ -134,5 +133,5 @@ ep_reattach(struct eshmd *d, struct reg_segment *seg, int index, struct srv_conn
 	if (ep->comm[0] == '\0')
 		proc_comm(c->pid, ep->comm, sizeof(ep->comm));
 	log_msg(LOG_INFO, "segment %s: %s (pid %d) reattached", seg->name,
-	        index == SEG_MASTER ? "master" : "slave", (int)c->pid);
+	        seg_role_name(index), (int)c->pid);
 }

@@ -3,17 +3,21 @@ sbin_PROGRAMS += daemon/eshmd
 daemon_eshmd_SOURCES = \
 	daemon/daemon.h \
 	daemon/main.c \
-	daemon/cmdline.c \
+	daemon/cmdline.h daemon/cmdline.c \
 	daemon/settings.h daemon/settings.c \
-	daemon/server.c \
-	daemon/request.c \
-	daemon/access.c \
+	daemon/server.h daemon/server.c \
+	daemon/events.h daemon/events.c \
+	daemon/request.h daemon/request.c \
+	daemon/reply.h daemon/reply.c \
+	daemon/access.h daemon/access.c \
 	daemon/registry.h daemon/registry.c \
 	daemon/segment.h daemon/segment.c \
-	daemon/endpoint.c \
-	daemon/cleanup.c \
-	daemon/adopt.c \
-	daemon/monitor.c \
-	daemon/notify.c
+	daemon/endpoint.h daemon/endpoint.c \
+	daemon/cleanup.h daemon/cleanup.c \
+	daemon/adopt.h daemon/adopt.c \
+	daemon/monitor.h daemon/monitor.c \
+	daemon/notify.h daemon/notify.c \
+	daemon/log.h daemon/log.c \
+	daemon/procinfo.h daemon/procinfo.c
 daemon_eshmd_CFLAGS = $(AM_CFLAGS) $(LIBSYSTEMD_CFLAGS) $(INIH_CFLAGS)
 daemon_eshmd_LDADD = common/libeshm-common.la $(LIBSYSTEMD_LIBS) $(INIH_LIBS) $(PTHREAD_LIBS)

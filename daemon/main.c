@@ -12,9 +12,12 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "adopt.h"
 #include "clock.h"
-#include "daemon.h"
 #include "log.h"
+#include "monitor.h"
+#include "notify.h"
+#include "server.h"
 
 static void
 eshmd_log_settings(const struct eshmd_settings *s)
@@ -30,7 +33,11 @@ eshmd_log_settings(const struct eshmd_settings *s)
 	        s->access == ESHMD_ACCESS_GROUP ? s->access_group : "");
 }
 
-void
+/*
+ * Re-read the configuration (SIGHUP).  A bad file keeps the current
+ * settings; the socket and the prefix change only at restart.
+ */
+static void
 eshmd_reload(struct eshmd *d)
 {
 	struct eshmd_settings s;
@@ -78,6 +85,7 @@ main(int argc, char **argv)
 {
 	static struct eshmd d;
 	char err[512];
+	enum srv_end end;
 	sigset_t set;
 	int rc = 0;
 
@@ -121,12 +129,14 @@ main(int argc, char **argv)
 		goto out;
 	}
 	log_msg(LOG_INFO, "%d segment(s) adopted from /dev/shm", adopt_scan(&d));
-	if (mon_start(&d) < 0) {
+	if (mon_start(&d) < 0 || srv_start(&d) < 0) {
 		rc = 1;
 		goto out;
 	}
 	ntf_ready();
-	if (srv_run(&d) < 0) {
+	while ((end = srv_run(&d)) == SRV_RELOAD)
+		eshmd_reload(&d);
+	if (end == SRV_FAIL) {
 		ntf_stopping();
 		rc = 1;
 	}

@@ -16,8 +16,9 @@
 #include <unistd.h>
 
 #include "clock.h"
-#include "daemon.h"
 #include "log.h"
+#include "monitor.h"
+#include "notify.h"
 
 #define MON_RATE_WINDOW_NS UINT64_C(1000000000)
 
@@ -76,7 +77,7 @@ mon_judge(struct reg_segment *seg, int index, uint32_t interval, uint64_t now, b
 	atomic_store_explicit(&e->state, next, memory_order_release);
 	log_msg(next == SEG_EP_STALE ? LOG_NOTICE : LOG_INFO,
 	        "segment %s: %s (pid %d) is %s (silent %u ms, threshold %u ms)", seg->name,
-	        index == SEG_MASTER ? "master" : "slave",
+	        seg_role_name(index),
 	        (int)atomic_load_explicit(&e->pid, memory_order_relaxed), seg_state_name(next),
 	        ep->silent_ms, threshold);
 	return true;

@@ -7,8 +7,8 @@
 #include <systemd/sd-daemon.h>
 
 #include "clock.h"
-#include "daemon.h"
 #include "log.h"
+#include "notify.h"
 
 void
 ntf_ready(void)

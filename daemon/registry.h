@@ -13,17 +13,11 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "events.h"
 #include "layout.h"
 #include "proto.h"
 
 #define REG_BUCKETS 1024
-
-/* What an epoll event points at: every watched object starts with a tag. */
-enum ev_kind { EV_LISTEN, EV_SIGNAL, EV_TIMER, EV_CONN, EV_PIDFD };
-
-struct ev_tag {
-	enum ev_kind kind;
-};
 
 struct srv_conn;
 struct reg_segment;

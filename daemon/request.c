@@ -1,9 +1,10 @@
 /*
- * request.c - what eshmd does for each request: parse, validate, act,
- * reply.  Everything a client sends is checked here, at the edge, before
- * anything is touched; an invalid request gets its ESHM_ERROR_* and the
- * next one is served as usual.  A malformed datagram (which no correct
- * client sends) also ends the connection.
+ * request.c - what eshmd does for each request, one way through: parse
+ * the datagram, validate it with the one check of its type (every field,
+ * before anything is touched), act, and leave the answer in a struct
+ * reply that the server sends once.  An invalid request gets its
+ * ESHM_ERROR_* and the next one is served as usual; a malformed datagram
+ * (which no correct client sends) also ends the connection.
  */
 #include "config.h"
 
@@ -12,62 +13,180 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "access.h"
+#include "adopt.h"
+#include "cleanup.h"
 #include "clock.h"
-#include "daemon.h"
+#include "endpoint.h"
 #include "eshm.h"
 #include "log.h"
+#include "notify.h"
 #include "procinfo.h"
+#include "request.h"
 #include "segment.h"
 
-#define REQ_THRESHOLD_MAX 600000u
+/* The flags an ATTACH or REATTACH may carry. */
+#define REQ_ATTACH_FLAGS (PROTO_ATTACH_AUTO_CLEANUP | PROTO_ATTACH_SEGMENT_THRESHOLD)
 
-static const char *
-req_role_name(int index)
-{
-	return index == SEG_MASTER ? "master" : "slave";
-}
+/* One kind of request: its check, then what it does. */
+struct req_kind {
+	uint16_t type;
+	/*
+	 * Validate every field of @body, which proto_parse() accepted, for
+	 * the peer of @c.  Returns 0, or the error left in @r.  NULL: the
+	 * request has no body to check.
+	 */
+	int (*check)(const struct eshmd *d, const struct srv_conn *c, const void *body,
+	             struct reply *r);
+	/* Act on the valid @body and leave the answer in @r.  Returns its status. */
+	int (*act)(struct eshmd *d, struct srv_conn *c, const void *body, struct reply *r);
+};
 
-/* The segment @name if the peer may see it; else replies and returns NULL. */
-static struct reg_segment *
-req_lookup(struct eshmd *d, struct srv_conn *c, uint32_t id, const char *name)
+/* ---------------------------------------------------------------- checks */
+
+static int
+req_check_name(const char *name, struct reply *r)
 {
-	struct reg_segment *seg;
 	int rc = proto_name_valid(name);
 
-	if (rc != ESHM_SUCCESS) {
-		srv_reply_status(d, c, id, rc, "invalid segment name");
-		return NULL;
-	}
-	seg = reg_find(&d->reg, name);
-	if (seg == NULL) {
-		srv_reply_status(d, c, id, ESHM_ERROR_NOT_FOUND, "no segment %s", name);
-		return NULL;
-	}
-	if (acc_check(d, c, seg->map.header) != ESHM_SUCCESS) {
-		srv_reply_status(d, c, id, ESHM_ERROR_PERMISSION,
-		                 "uid %u may not use segment %s", (unsigned)c->uid, name);
-		return NULL;
-	}
-	return seg;
+	return rc == ESHM_SUCCESS ? rc : reply_status(r, rc, "invalid segment name");
+}
+
+/* A capacity a new segment may have (0: the default, CREATE only). */
+static int
+req_check_capacity(const struct eshmd *d, uint64_t capacity, struct reply *r)
+{
+	if (capacity > d->set.max_capacity)
+		return reply_status(r, ESHM_ERROR_LIMIT, "capacity %llu above max_capacity = %llu",
+		                    (unsigned long long)capacity,
+		                    (unsigned long long)d->set.max_capacity);
+	return ESHM_SUCCESS;
+}
+
+/* What ATTACH and REATTACH both carry. */
+static int
+req_check_attach_fields(const struct srv_conn *c, const struct proto_attach *a, struct reply *r)
+{
+	int rc = req_check_name(a->name, r);
+
+	if (rc != ESHM_SUCCESS)
+		return rc;
+	if (c->seg != NULL)
+		return reply_status(r, ESHM_ERROR_INVALID_PARAM,
+		                    "this connection already holds an endpoint");
+	if (a->role > ESHM_ROLE_SLAVE)
+		return reply_status(r, ESHM_ERROR_INVALID_PARAM, "role %u is not a role", a->role);
+	if (a->flags & PROTO_ATTACH_SEGMENT_THRESHOLD) {
+		if (a->stale_threshold_ms != 0)
+			return reply_status(r, ESHM_ERROR_INVALID_PARAM,
+			                    "stale threshold %u ms, and the segment's asked too",
+			                    a->stale_threshold_ms);
+	} else if (a->stale_threshold_ms < ESHM_STALE_THRESHOLD_MS_MIN ||
+	           a->stale_threshold_ms > ESHM_STALE_THRESHOLD_MS_MAX)
+		return reply_status(r, ESHM_ERROR_INVALID_PARAM, "stale threshold %u ms outside %u..%u",
+		                    a->stale_threshold_ms, ESHM_STALE_THRESHOLD_MS_MIN,
+		                    ESHM_STALE_THRESHOLD_MS_MAX);
+	if (a->disconnect_behavior > ESHM_DISCONNECT_NEVER || (a->flags & ~REQ_ATTACH_FLAGS) != 0)
+		return reply_status(r, ESHM_ERROR_INVALID_PARAM,
+		                    "unknown disconnect behaviour or flags");
+	return ESHM_SUCCESS;
+}
+
+static int
+req_check_attach(const struct eshmd *d, const struct srv_conn *c, const void *body,
+                 struct reply *r)
+{
+	const struct proto_attach *a = body;
+	int rc = req_check_attach_fields(c, a, r);
+
+	if (rc != ESHM_SUCCESS)
+		return rc;
+	if (a->capacity == 0)
+		return reply_status(r, ESHM_ERROR_INVALID_PARAM, "capacity 0");
+	return req_check_capacity(d, a->capacity, r);
+}
+
+static int
+req_check_reattach(const struct eshmd *d, const struct srv_conn *c, const void *body,
+                   struct reply *r)
+{
+	const struct proto_attach *a = body;
+	int rc = req_check_attach_fields(c, a, r);
+
+	if (rc != ESHM_SUCCESS)
+		return rc;
+	if (a->role == ESHM_ROLE_AUTO)
+		return reply_status(r, ESHM_ERROR_INVALID_PARAM, "reattach names the role it held");
+	return ESHM_SUCCESS;
+}
+
+/* DETACH, SHOW and PEEK carry only a name. */
+static int
+req_check_named(const struct eshmd *d, const struct srv_conn *c, const void *body,
+                struct reply *r)
+{
+	return req_check_name(((const struct proto_name *)body)->name, r);
+}
+
+static int
+req_check_create(const struct eshmd *d, const struct srv_conn *c, const void *body,
+                 struct reply *r)
+{
+	const struct proto_create *cr = body;
+	int rc = req_check_name(cr->name, r);
+
+	if (rc == ESHM_SUCCESS)
+		rc = req_check_capacity(d, cr->capacity, r);
+	if (rc != ESHM_SUCCESS)
+		return rc;
+	if (cr->stale_threshold_ms > ESHM_STALE_THRESHOLD_MS_MAX ||
+	    (cr->flags & ~PROTO_ATTACH_AUTO_CLEANUP) != 0)
+		return reply_status(r, ESHM_ERROR_INVALID_PARAM,
+		                    "stale threshold above %u ms or unknown flags",
+		                    ESHM_STALE_THRESHOLD_MS_MAX);
+	return ESHM_SUCCESS;
+}
+
+static int
+req_check_remove(const struct eshmd *d, const struct srv_conn *c, const void *body,
+                 struct reply *r)
+{
+	return req_check_name(((const struct proto_remove *)body)->name, r);
+}
+
+/* ---------------------------------------------------------------- acting */
+
+/* The segment called @name, if it exists and the peer of @c may use it. */
+static int
+req_lookup(struct eshmd *d, const struct srv_conn *c, const char *name, struct reg_segment **out,
+           struct reply *r)
+{
+	*out = reg_find(&d->reg, name);
+	if (*out == NULL)
+		return reply_status(r, ESHM_ERROR_NOT_FOUND, "no segment %s", name);
+	if (acc_check(d, c, (*out)->map.header) != ESHM_SUCCESS)
+		return reply_status(r, ESHM_ERROR_PERMISSION, "uid %u may not use segment %s",
+		                    (unsigned)c->uid, name);
+	return ESHM_SUCCESS;
 }
 
 /*
- * Create segment @name; replies on error and returns NULL.  An object of
- * that name already in /dev/shm is adopted if valid, unless @create_only.
+ * Create segment @name for the peer of @c into *@out.  An object of that
+ * name already in /dev/shm is adopted if valid, and is the segment unless
+ * @create_only.
  */
-static struct reg_segment *
-req_create_segment(struct eshmd *d, struct srv_conn *c, uint32_t id, const char *name,
-                   uint64_t capacity, uint32_t threshold, uint32_t flags, bool create_only)
+static int
+req_create_segment(struct eshmd *d, const struct srv_conn *c, const char *name,
+                   uint64_t capacity, uint32_t threshold, uint32_t flags, bool create_only,
+                   struct reg_segment **out, struct reply *r)
 {
 	struct segobj_params p;
 	struct reg_segment *seg;
 	int rc;
 
-	if (d->reg.count >= d->set.max_segments) {
-		srv_reply_status(d, c, id, ESHM_ERROR_LIMIT, "too many segments (max_segments = %u)",
-		                 d->set.max_segments);
-		return NULL;
-	}
+	if (d->reg.count >= d->set.max_segments)
+		return reply_status(r, ESHM_ERROR_LIMIT, "too many segments (max_segments = %u)",
+		                    d->set.max_segments);
 	memset(&p, 0, sizeof(p));
 	p.capacity = capacity;
 	p.stale_threshold_ms = threshold;
@@ -79,243 +198,188 @@ req_create_segment(struct eshmd *d, struct srv_conn *c, uint32_t id, const char 
 	if (rc == ESHM_ERROR_EXISTS) {
 		/* Appeared behind eshmd's back: a valid segment is adopted (a
 		 * CREATE still finds it exists), anything else is left alone. */
-		rc = adopt_one(d, name, &seg);
+		rc = adopt_one(d, name, out);
 		if (rc == ESHM_SUCCESS && !create_only)
-			return seg;
-		srv_reply_status(d, c, id, rc == ESHM_SUCCESS ? ESHM_ERROR_EXISTS : rc,
-		                 "/dev/shm/%s%s exists: %s", d->set.shm_prefix, name,
-		                 rc == ESHM_SUCCESS ? "adopted it" : eshm_error_string(rc));
-		return NULL;
+			return ESHM_SUCCESS;
+		return reply_status(r, rc == ESHM_SUCCESS ? ESHM_ERROR_EXISTS : rc,
+		                    "/dev/shm/%s%s exists: %s", d->set.shm_prefix, name,
+		                    rc == ESHM_SUCCESS ? "adopted it" : eshm_error_string(rc));
 	}
-	if (rc != ESHM_SUCCESS) {
-		srv_reply_status(d, c, id, rc, "cannot create segment %s: %s", name,
-		                 eshm_error_string(rc));
-		return NULL;
-	}
+	if (rc != ESHM_SUCCESS)
+		return reply_status(r, rc, "cannot create segment %s: %s", name,
+		                    eshm_error_string(rc));
 	seg->empty_since_ns = clock_mono_ns();
 	reg_insert(&d->reg, seg);
 	log_msg(LOG_INFO, "segment %s created by uid %u (capacity %llu)", name, (unsigned)c->uid,
 	        (unsigned long long)capacity);
 	ntf_status(d);
-	return seg;
+	*out = seg;
+	return ESHM_SUCCESS;
 }
 
 /*
- * The read-write descriptor of @seg to pass on, opened by name and checked
- * to be the object eshmd mapped; on refusal replies and returns -1.  Taken
- * before the endpoint is touched, so a refused attach changes nothing.
+ * Open @seg's object to pass it on (read-only if @read_only), checked to
+ * be the object eshmd mapped, into r->fd.  Done before anything else is
+ * touched, so a refused attach changes nothing.
  */
 static int
-req_open_for_attach(struct eshmd *d, struct srv_conn *c, uint32_t id, struct reg_segment *seg)
+req_pass_segment(const struct eshmd *d, const struct reg_segment *seg, bool read_only,
+                 struct reply *r)
 {
-	int fd = segobj_reopen(d->set.shm_prefix, seg, false);
+	int fd = segobj_reopen(d->set.shm_prefix, seg, read_only);
 
-	if (fd < 0) {
-		srv_reply_status(d, c, id, fd, "cannot pass segment %s: %s (see eshmd's log)",
-		                 seg->name, eshm_error_string(fd));
-		return -1;
+	if (fd < 0)
+		return reply_status(r, fd, "cannot pass segment %s: %s (see eshmd's log)",
+		                    seg->name, eshm_error_string(fd));
+	r->fd = fd;
+	return ESHM_SUCCESS;
+}
+
+/*
+ * The stale threshold of the endpoint @a attaches to @seg: its own, or the
+ * segment's default, set at its creation (eshmctl create --stale-ms, else
+ * default_stale_threshold_ms).
+ */
+static uint32_t
+req_threshold(const struct eshmd *d, const struct reg_segment *seg, const struct proto_attach *a)
+{
+	/* Read once: clients map the header read-write. */
+	uint32_t t = *(const volatile uint32_t *)&seg->map.header->stale_threshold_ms;
+
+	if (!(a->flags & PROTO_ATTACH_SEGMENT_THRESHOLD))
+		return a->stale_threshold_ms;
+	if (t < ESHM_STALE_THRESHOLD_MS_MIN || t > ESHM_STALE_THRESHOLD_MS_MAX) {
+		log_msg(LOG_WARNING, "segment %s: default stale threshold %u ms out of bounds; "
+		                     "taking default_stale_threshold_ms = %u",
+		        seg->name, t, d->set.default_stale_ms);
+		t = d->set.default_stale_ms;
 	}
-	return fd;
+	return t;
 }
 
-/* Reply to an accepted ATTACH or REATTACH, passing @fd, and close it. */
-static void
-req_reply_attach(struct eshmd *d, struct srv_conn *c, uint32_t id, struct reg_segment *seg,
-                 int index, int fd)
-{
-	struct proto_attach_reply r;
-
-	memset(&r, 0, sizeof(r));
-	r.status = ESHM_SUCCESS;
-	r.role = index == SEG_MASTER ? ESHM_ROLE_MASTER : ESHM_ROLE_SLAVE;
-	r.capacity = seg->map.capacity;
-	r.generation = seg->generation;
-	r.total_size = seg_total_size(seg->map.capacity);
-	srv_reply(d, c, PROTO_REP_ATTACH, id, &r, fd);
-	close(fd);
-}
-
-/* Checks shared by ATTACH and REATTACH; replies and returns -1 on error. */
+/*
+ * The answer to an accepted ATTACH or REATTACH of endpoint @index with
+ * @threshold_ms; r->fd is the segment.
+ */
 static int
-req_check_attach(struct eshmd *d, struct srv_conn *c, uint32_t id, const struct proto_attach *a)
+req_attach_reply(const struct reg_segment *seg, int index, uint32_t threshold_ms,
+                 struct reply *r)
 {
-	int rc = proto_name_valid(a->name);
+	struct proto_attach_reply *a = &reply_body(r, PROTO_REP_ATTACH)->attach;
 
-	if (rc != ESHM_SUCCESS) {
-		srv_reply_status(d, c, id, rc, "invalid segment name");
-		return -1;
-	}
-	if (c->seg != NULL) {
-		srv_reply_status(d, c, id, ESHM_ERROR_INVALID_PARAM,
-		                 "this connection already holds an endpoint");
-		return -1;
-	}
-	if (a->role > ESHM_ROLE_SLAVE) {
-		srv_reply_status(d, c, id, ESHM_ERROR_INVALID_PARAM, "role %u is not a role",
-		                 a->role);
-		return -1;
-	}
-	if (a->stale_threshold_ms == 0 || a->stale_threshold_ms > REQ_THRESHOLD_MAX) {
-		srv_reply_status(d, c, id, ESHM_ERROR_INVALID_PARAM,
-		                 "stale threshold %u ms outside 1..%u", a->stale_threshold_ms,
-		                 REQ_THRESHOLD_MAX);
-		return -1;
-	}
-	if (a->disconnect_behavior > ESHM_DISCONNECT_NEVER ||
-	    (a->flags & ~PROTO_ATTACH_AUTO_CLEANUP) != 0) {
-		srv_reply_status(d, c, id, ESHM_ERROR_INVALID_PARAM,
-		                 "unknown disconnect behaviour or flags");
-		return -1;
-	}
-	return 0;
+	a->role = seg_role(index);
+	a->capacity = seg->map.capacity;
+	a->generation = seg->generation;
+	a->total_size = seg_total_size(seg->map.capacity);
+	a->stale_threshold_ms = threshold_ms;
+	return ESHM_SUCCESS;
 }
 
-static void
-req_attach(struct eshmd *d, struct srv_conn *c, uint32_t id, const struct proto_attach *a)
+static int
+req_attach(struct eshmd *d, struct srv_conn *c, const void *body, struct reply *r)
 {
+	const struct proto_attach *a = body;
 	struct reg_segment *seg;
-	int index, fd;
+	uint32_t threshold;
+	int index, rc;
 
-	if (req_check_attach(d, c, id, a) < 0)
-		return;
-	if (a->capacity == 0) {
-		srv_reply_status(d, c, id, ESHM_ERROR_INVALID_PARAM, "capacity 0");
-		return;
-	}
-	if (a->capacity > d->set.max_capacity) {
-		srv_reply_status(d, c, id, ESHM_ERROR_LIMIT,
-		                 "capacity %llu above max_capacity = %llu",
-		                 (unsigned long long)a->capacity,
-		                 (unsigned long long)d->set.max_capacity);
-		return;
-	}
-	if (reg_held_endpoints(&d->reg) >= d->set.max_endpoints) {
-		srv_reply_status(d, c, id, ESHM_ERROR_LIMIT,
-		                 "too many endpoints (max_endpoints = %u)", d->set.max_endpoints);
-		return;
-	}
+	if (reg_held_endpoints(&d->reg) >= d->set.max_endpoints)
+		return reply_status(r, ESHM_ERROR_LIMIT, "too many endpoints (max_endpoints = %u)",
+		                    d->set.max_endpoints);
 	seg = reg_find(&d->reg, a->name);
 	if (seg == NULL) {
-		seg = req_create_segment(d, c, id, a->name, a->capacity, d->set.default_stale_ms,
-		                         a->flags, false);
-		if (seg == NULL)
-			return;
+		rc = req_create_segment(d, c, a->name, a->capacity, d->set.default_stale_ms,
+		                        a->flags, false, &seg, r);
+		if (rc != ESHM_SUCCESS)
+			return rc;
 	}
-	if (acc_check(d, c, seg->map.header) != ESHM_SUCCESS) {
-		srv_reply_status(d, c, id, ESHM_ERROR_PERMISSION,
-		                 "uid %u may not use segment %s", (unsigned)c->uid, a->name);
-		return;
-	}
-	switch (a->role) {
-	case ESHM_ROLE_MASTER:
-		index = reg_ep_held(seg, SEG_MASTER) ? -1 : SEG_MASTER;
-		break;
-	case ESHM_ROLE_SLAVE:
-		index = reg_ep_held(seg, SEG_SLAVE) ? -1 : SEG_SLAVE;
-		break;
-	default:
+	if (acc_check(d, c, seg->map.header) != ESHM_SUCCESS)
+		return reply_status(r, ESHM_ERROR_PERMISSION, "uid %u may not use segment %s",
+		                    (unsigned)c->uid, a->name);
+	if (a->role == ESHM_ROLE_AUTO)
 		index = !reg_ep_held(seg, SEG_MASTER) ? SEG_MASTER
 		        : !reg_ep_held(seg, SEG_SLAVE) ? SEG_SLAVE
 		                                       : -1;
-		break;
+	else {
+		index = seg_role_index(a->role);
+		if (reg_ep_held(seg, index))
+			index = -1;
 	}
-	if (index < 0) {
-		srv_reply_status(d, c, id, ESHM_ERROR_ROLE_TAKEN, "%s of %s held by a live endpoint",
-		                 a->role == ESHM_ROLE_AUTO ? "both roles" : "the role", a->name);
-		return;
-	}
-	fd = req_open_for_attach(d, c, id, seg);
-	if (fd < 0)
-		return;
-	ep_attach(d, seg, index, c, a->stale_threshold_ms, a->heartbeat_period_us);
-	req_reply_attach(d, c, id, seg, index, fd);
+	if (index < 0)
+		return reply_status(r, ESHM_ERROR_ROLE_TAKEN, "%s of %s held by a live endpoint",
+		                    a->role == ESHM_ROLE_AUTO ? "both roles" : "the role", a->name);
+	rc = req_pass_segment(d, seg, false, r);
+	if (rc != ESHM_SUCCESS)
+		return rc;
+	threshold = req_threshold(d, seg, a);
+	ep_attach(d, seg, index, c, threshold, a->heartbeat_period_us);
+	return req_attach_reply(seg, index, threshold, r);
 }
 
-static void
-req_reattach(struct eshmd *d, struct srv_conn *c, uint32_t id, const struct proto_attach *a)
+static int
+req_reattach(struct eshmd *d, struct srv_conn *c, const void *body, struct reply *r)
 {
-	struct reg_segment *seg;
+	const struct proto_attach *a = body;
+	struct reg_segment *seg = reg_find(&d->reg, a->name);
+	int index = seg_role_index(a->role), rc;
 	struct seg_endpoint *e;
 	uint64_t start = 0;
-	int index, fd;
 
-	if (req_check_attach(d, c, id, a) < 0)
-		return;
-	if (a->role == ESHM_ROLE_AUTO) {
-		srv_reply_status(d, c, id, ESHM_ERROR_INVALID_PARAM,
-		                 "reattach names the role it held");
-		return;
-	}
-	seg = reg_find(&d->reg, a->name);
-	if (seg == NULL || seg->generation != a->generation) {
-		srv_reply_status(d, c, id, ESHM_ERROR_NOT_FOUND,
-		                 "segment %s of generation %llu is gone", a->name,
-		                 (unsigned long long)a->generation);
-		return;
-	}
-	index = a->role == ESHM_ROLE_MASTER ? SEG_MASTER : SEG_SLAVE;
+	if (seg == NULL || seg->generation != a->generation)
+		return reply_status(r, ESHM_ERROR_NOT_FOUND, "segment %s of generation %llu is gone",
+		                    a->name, (unsigned long long)a->generation);
 	e = seg->map.endpoint[index];
 	/* Only the very process recorded for the role gets it back. */
 	if (atomic_load_explicit(&e->pid, memory_order_relaxed) != (int32_t)c->pid ||
 	    proc_start_time(c->pid, &start) < 0 ||
-	    atomic_load_explicit(&e->start_time, memory_order_relaxed) != start) {
-		srv_reply_status(d, c, id, ESHM_ERROR_PERMISSION,
-		                 "the %s of %s is recorded for another process",
-		                 req_role_name(index), a->name);
-		return;
-	}
-	if (!reg_ep_held(seg, index)) {
-		srv_reply_status(d, c, id, ESHM_ERROR_NOT_FOUND, "the %s of %s was released",
-		                 req_role_name(index), a->name);
-		return;
-	}
-	if (seg->ep[index].conn != NULL) {
-		srv_reply_status(d, c, id, ESHM_ERROR_ROLE_TAKEN,
-		                 "the %s of %s is attached through another connection",
-		                 req_role_name(index), a->name);
-		return;
-	}
-	fd = req_open_for_attach(d, c, id, seg);
-	if (fd < 0)
-		return;
+	    atomic_load_explicit(&e->start_time, memory_order_relaxed) != start)
+		return reply_status(r, ESHM_ERROR_PERMISSION,
+		                    "the %s of %s is recorded for another process",
+		                    seg_role_name(index), a->name);
+	if (!reg_ep_held(seg, index))
+		return reply_status(r, ESHM_ERROR_NOT_FOUND, "the %s of %s was released",
+		                    seg_role_name(index), a->name);
+	if (seg->ep[index].conn != NULL)
+		return reply_status(r, ESHM_ERROR_ROLE_TAKEN,
+		                    "the %s of %s is attached through another connection",
+		                    seg_role_name(index), a->name);
+	rc = req_pass_segment(d, seg, false, r);
+	if (rc != ESHM_SUCCESS)
+		return rc;
 	ep_reattach(d, seg, index, c);
-	req_reply_attach(d, c, id, seg, index, fd);
+	return req_attach_reply(seg, index,
+	                        atomic_load_explicit(&e->stale_threshold_ms, memory_order_relaxed),
+	                        r);
 }
 
-static void
-req_detach(struct eshmd *d, struct srv_conn *c, uint32_t id, const struct proto_name *n)
+static int
+req_detach(struct eshmd *d, struct srv_conn *c, const void *body, struct reply *r)
 {
-	int rc = proto_name_valid(n->name);
+	const struct proto_name *n = body;
+	struct reg_segment *seg = c->seg;
 
-	if (rc != ESHM_SUCCESS) {
-		srv_reply_status(d, c, id, rc, "invalid segment name");
-		return;
-	}
-	if (c->seg == NULL || strcmp(c->seg->name, n->name) != 0) {
-		srv_reply_status(d, c, id, ESHM_ERROR_NOT_FOUND,
-		                 "this connection holds no endpoint of %s", n->name);
-		return;
-	}
-	/* Answered only now, so the role is free when the client returns. */
-	ep_detach(d, c->seg, c->role_index);
-	srv_reply_status(d, c, id, ESHM_SUCCESS, "detached");
+	if (seg == NULL || strcmp(seg->name, n->name) != 0)
+		return reply_status(r, ESHM_ERROR_NOT_FOUND, "this connection holds no endpoint of %s",
+		                    n->name);
+	/* Answered only after, so the role is free when the client returns. */
+	ep_detach(d, seg, c->role_index);
+	cln_after_leave(d, seg);
+	return reply_status(r, ESHM_SUCCESS, "detached");
 }
 
-static void
-req_status(struct eshmd *d, struct srv_conn *c, uint32_t id)
+static int
+req_status(struct eshmd *d, struct srv_conn *c, const void *body, struct reply *r)
 {
-	struct proto_status_reply r;
+	struct proto_status_reply *st = &reply_body(r, PROTO_REP_DAEMON)->daemon;
 
-	memset(&r, 0, sizeof(r));
-	r.status = ESHM_SUCCESS;
-	r.pid = (int32_t)getpid();
-	r.uptime_ms = (clock_mono_ns() - d->start_mono_ns) / 1000000u;
-	r.segments = reg_counts(&d->reg, r.endpoints_by_state);
-	r.check_interval_ms = d->set.check_interval_ms;
-	snprintf(r.version, sizeof(r.version), "%s", PACKAGE_VERSION);
-	snprintf(r.socket_path, sizeof(r.socket_path), "%s", d->set.socket_path);
-	snprintf(r.shm_prefix, sizeof(r.shm_prefix), "%s", d->set.shm_prefix);
-	srv_reply(d, c, PROTO_REP_DAEMON, id, &r, -1);
+	st->pid = (int32_t)getpid();
+	st->uptime_ms = (clock_mono_ns() - d->start_mono_ns) / 1000000u;
+	st->segments = reg_counts(&d->reg, st->endpoints_by_state);
+	st->check_interval_ms = d->set.check_interval_ms;
+	snprintf(st->version, sizeof(st->version), "%s", PACKAGE_VERSION);
+	snprintf(st->socket_path, sizeof(st->socket_path), "%s", d->set.socket_path);
+	snprintf(st->shm_prefix, sizeof(st->shm_prefix), "%s", d->set.shm_prefix);
+	return ESHM_SUCCESS;
 }
 
 static void
@@ -355,143 +419,148 @@ req_fill_channel(const struct reg_segment *seg, int index, struct proto_channel_
 	out->last_size = atomic_load_explicit(&ch->size, memory_order_relaxed);
 }
 
+/* What SHOW and LIST tell of @seg. */
 static void
-req_send_info(struct eshmd *d, struct srv_conn *c, uint32_t id, const struct reg_segment *seg)
+req_fill_info(const struct reg_segment *seg, struct proto_segment_info *info)
 {
 	const struct seg_header *h = seg->map.header;
-	struct proto_segment_info info;
 	int i;
 
-	memset(&info, 0, sizeof(info));
-	info.status = ESHM_SUCCESS;
-	info.layout_version = h->version;
-	snprintf(info.name, sizeof(info.name), "%s", seg->name);
-	info.capacity = seg->map.capacity;
-	info.generation = seg->generation;
-	info.created_realtime_ns = h->created_realtime_ns;
-	info.stale_threshold_ms = h->stale_threshold_ms;
-	info.flags = atomic_load_explicit(&h->flags, memory_order_relaxed);
-	info.owner_uid = h->owner_uid;
-	info.check_interval_ms =
+	memset(info, 0, sizeof(*info));
+	info->status = ESHM_SUCCESS;
+	info->layout_version = h->version;
+	snprintf(info->name, sizeof(info->name), "%s", seg->name);
+	info->capacity = seg->map.capacity;
+	info->generation = seg->generation;
+	info->created_realtime_ns = h->created_realtime_ns;
+	info->stale_threshold_ms = h->stale_threshold_ms;
+	info->flags = atomic_load_explicit(&h->flags, memory_order_relaxed);
+	info->owner_uid = h->owner_uid;
+	info->check_interval_ms =
 		atomic_load_explicit(&seg->map.daemon->check_interval_ms, memory_order_relaxed);
 	for (i = 0; i < 2; i++) {
-		req_fill_endpoint(seg, i, &info.endpoint[i]);
-		req_fill_channel(seg, i, &info.channel[i]);
+		req_fill_endpoint(seg, i, &info->endpoint[i]);
+		req_fill_channel(seg, i, &info->channel[i]);
 	}
-	srv_reply(d, c, PROTO_REP_SEGMENT, id, &info, -1);
 }
 
-static void
-req_list(struct eshmd *d, struct srv_conn *c, uint32_t id)
+/* LIST's stream: the next segment the peer may see. */
+static bool
+req_list_next(const struct eshmd *d, const struct srv_conn *c, struct reply_stream *s,
+              union reply_body *item)
 {
-	const struct reg_segment *seg;
-	struct proto_status done;
+	const struct reg_segment *seg = s->cursor;
 
-	for (seg = d->reg.head; seg != NULL; seg = seg->next)
-		if (acc_check(d, c, seg->map.header) == ESHM_SUCCESS)
-			req_send_info(d, c, id, seg);
-	memset(&done, 0, sizeof(done));
-	done.status = ESHM_SUCCESS;
-	srv_reply(d, c, PROTO_REP_DONE, id, &done, -1);
+	while (seg != NULL && acc_check(d, c, seg->map.header) != ESHM_SUCCESS)
+		seg = seg->next;
+	if (seg == NULL)
+		return false;
+	req_fill_info(seg, &item->segment);
+	s->cursor = seg->next;
+	return true;
 }
 
-static void
-req_show(struct eshmd *d, struct srv_conn *c, uint32_t id, const struct proto_name *n)
+static int
+req_list(struct eshmd *d, struct srv_conn *c, const void *body, struct reply *r)
 {
-	struct reg_segment *seg = req_lookup(d, c, id, n->name);
-
-	if (seg != NULL)
-		req_send_info(d, c, id, seg);
+	reply_body(r, PROTO_REP_DONE);
+	r->stream.type = PROTO_REP_SEGMENT;
+	r->stream.next = req_list_next;
+	r->stream.cursor = d->reg.head;
+	return ESHM_SUCCESS;
 }
 
-static void
-req_create(struct eshmd *d, struct srv_conn *c, uint32_t id, const struct proto_create *r)
+static int
+req_show(struct eshmd *d, struct srv_conn *c, const void *body, struct reply *r)
 {
-	uint64_t capacity = r->capacity;
-	uint32_t threshold = r->stale_threshold_ms;
-	int rc = proto_name_valid(r->name);
+	struct reg_segment *seg;
+	int rc = req_lookup(d, c, ((const struct proto_name *)body)->name, &seg, r);
 
-	if (rc != ESHM_SUCCESS) {
-		srv_reply_status(d, c, id, rc, "invalid segment name");
-		return;
-	}
+	if (rc != ESHM_SUCCESS)
+		return rc;
+	req_fill_info(seg, &reply_body(r, PROTO_REP_SEGMENT)->segment);
+	return ESHM_SUCCESS;
+}
+
+static int
+req_create(struct eshmd *d, struct srv_conn *c, const void *body, struct reply *r)
+{
+	const struct proto_create *cr = body;
+	uint64_t capacity = cr->capacity;
+	uint32_t threshold = cr->stale_threshold_ms;
+	struct reg_segment *seg;
+	int rc;
+
 	if (capacity == 0)
 		capacity = SEG_CAPACITY_DEFAULT < d->set.max_capacity ? SEG_CAPACITY_DEFAULT
 		                                                      : d->set.max_capacity;
-	if (capacity > d->set.max_capacity) {
-		srv_reply_status(d, c, id, ESHM_ERROR_LIMIT,
-		                 "capacity %llu above max_capacity = %llu",
-		                 (unsigned long long)capacity,
-		                 (unsigned long long)d->set.max_capacity);
-		return;
-	}
 	if (threshold == 0)
 		threshold = d->set.default_stale_ms;
-	if (threshold > REQ_THRESHOLD_MAX || (r->flags & ~PROTO_ATTACH_AUTO_CLEANUP) != 0) {
-		srv_reply_status(d, c, id, ESHM_ERROR_INVALID_PARAM,
-		                 "stale threshold above %u ms or unknown flags", REQ_THRESHOLD_MAX);
-		return;
-	}
-	if (reg_find(&d->reg, r->name) != NULL) {
-		srv_reply_status(d, c, id, ESHM_ERROR_EXISTS, "segment %s exists", r->name);
-		return;
-	}
-	if (req_create_segment(d, c, id, r->name, capacity, threshold, r->flags, true) != NULL)
-		srv_reply_status(d, c, id, ESHM_SUCCESS, "created");
+	if (reg_find(&d->reg, cr->name) != NULL)
+		return reply_status(r, ESHM_ERROR_EXISTS, "segment %s exists", cr->name);
+	rc = req_create_segment(d, c, cr->name, capacity, threshold, cr->flags, true, &seg, r);
+	if (rc != ESHM_SUCCESS)
+		return rc;
+	return reply_status(r, ESHM_SUCCESS, "created");
 }
 
-static void
-req_remove(struct eshmd *d, struct srv_conn *c, uint32_t id, const struct proto_remove *r)
+static int
+req_remove(struct eshmd *d, struct srv_conn *c, const void *body, struct reply *r)
 {
-	struct reg_segment *seg = req_lookup(d, c, id, r->name);
+	const struct proto_remove *rm = body;
+	struct reg_segment *seg;
+	int rc = req_lookup(d, c, rm->name, &seg, r);
 
-	if (seg == NULL)
-		return;
-	if ((reg_ep_held(seg, SEG_MASTER) || reg_ep_held(seg, SEG_SLAVE)) && !r->force) {
-		srv_reply_status(d, c, id, ESHM_ERROR_BUSY,
-		                 "segment %s has attached endpoints (force to revoke them)",
-		                 r->name);
-		return;
-	}
+	if (rc != ESHM_SUCCESS)
+		return rc;
+	if ((reg_ep_held(seg, SEG_MASTER) || reg_ep_held(seg, SEG_SLAVE)) && !rm->force)
+		return reply_status(r, ESHM_ERROR_BUSY,
+		                    "segment %s has attached endpoints (force to revoke them)",
+		                    rm->name);
 	/* A holder removing its own segment keeps its connection. */
 	if (c->seg == seg) {
 		seg->ep[c->role_index].conn = NULL;
 		c->seg = NULL;
 	}
 	log_msg(LOG_NOTICE, "segment %s removed by uid %u%s", seg->name, (unsigned)c->uid,
-	        r->force ? " (forced)" : "");
+	        rm->force ? " (forced)" : "");
 	cln_remove(d, seg, true);
-	srv_reply_status(d, c, id, ESHM_SUCCESS, "removed");
+	return reply_status(r, ESHM_SUCCESS, "removed");
 }
 
-static void
-req_peek(struct eshmd *d, struct srv_conn *c, uint32_t id, const struct proto_name *n)
+static int
+req_peek(struct eshmd *d, struct srv_conn *c, const void *body, struct reply *r)
 {
-	struct reg_segment *seg = req_lookup(d, c, id, n->name);
-	struct proto_status st;
-	int fd;
+	struct reg_segment *seg;
+	int rc = req_lookup(d, c, ((const struct proto_name *)body)->name, &seg, r);
 
-	if (seg == NULL)
-		return;
-	fd = segobj_reopen(d->set.shm_prefix, seg, true);
-	if (fd < 0) {
-		srv_reply_status(d, c, id, fd, "cannot pass segment %s: %s (see eshmd's log)",
-		                 seg->name, eshm_error_string(fd));
-		return;
-	}
-	memset(&st, 0, sizeof(st));
-	st.status = ESHM_SUCCESS;
-	snprintf(st.message, sizeof(st.message), "read-only");
-	srv_reply(d, c, PROTO_REP_STATUS, id, &st, fd);
-	close(fd);
+	if (rc == ESHM_SUCCESS)
+		rc = req_pass_segment(d, seg, true, r);
+	if (rc != ESHM_SUCCESS)
+		return rc;
+	return reply_status(r, ESHM_SUCCESS, "read-only");
 }
+
+static const struct req_kind req_kinds[] = {
+	{PROTO_REQ_ATTACH, req_check_attach, req_attach},
+	{PROTO_REQ_REATTACH, req_check_reattach, req_reattach},
+	{PROTO_REQ_DETACH, req_check_named, req_detach},
+	{PROTO_REQ_STATUS, NULL, req_status},
+	{PROTO_REQ_LIST, NULL, req_list},
+	{PROTO_REQ_SHOW, req_check_named, req_show},
+	{PROTO_REQ_CREATE, req_check_create, req_create},
+	{PROTO_REQ_REMOVE, req_check_remove, req_remove},
+	{PROTO_REQ_PEEK, req_check_named, req_peek},
+};
 
 int
-req_handle(struct eshmd *d, struct srv_conn *c, const void *buf, size_t len)
+req_handle(struct eshmd *d, struct srv_conn *c, const void *buf, size_t len, struct reply *r)
 {
+	const struct req_kind *k = NULL;
 	const struct proto_hdr *hdr;
 	const void *body;
 	uint32_t id = 0;
+	size_t i;
 	int rc;
 
 	rc = proto_parse(buf, len, &hdr, &body);
@@ -500,46 +569,24 @@ req_handle(struct eshmd *d, struct srv_conn *c, const void *buf, size_t len)
 		if (len >= sizeof(struct proto_hdr))
 			memcpy(&id, (const unsigned char *)buf + offsetof(struct proto_hdr, id),
 			       sizeof(id));
-		srv_reply_status(d, c, id, rc, "malformed request: %s", eshm_error_string(rc));
+		reply_init(r, id);
+		reply_status(r, rc, "malformed request: %s", eshm_error_string(rc));
 		return -1;
 	}
-	id = hdr->id;
-	pthread_mutex_lock(&d->reg.lock);
-	switch (hdr->type) {
-	case PROTO_REQ_ATTACH:
-		req_attach(d, c, id, body);
-		break;
-	case PROTO_REQ_REATTACH:
-		req_reattach(d, c, id, body);
-		break;
-	case PROTO_REQ_DETACH:
-		req_detach(d, c, id, body);
-		break;
-	case PROTO_REQ_STATUS:
-		req_status(d, c, id);
-		break;
-	case PROTO_REQ_LIST:
-		req_list(d, c, id);
-		break;
-	case PROTO_REQ_SHOW:
-		req_show(d, c, id, body);
-		break;
-	case PROTO_REQ_CREATE:
-		req_create(d, c, id, body);
-		break;
-	case PROTO_REQ_REMOVE:
-		req_remove(d, c, id, body);
-		break;
-	case PROTO_REQ_PEEK:
-		req_peek(d, c, id, body);
-		break;
-	default:
+	reply_init(r, hdr->id);
+	for (i = 0; i < sizeof(req_kinds) / sizeof(req_kinds[0]); i++)
+		if (req_kinds[i].type == hdr->type)
+			k = &req_kinds[i];
+	if (k == NULL) {
 		/* A reply type sent as a request. */
-		pthread_mutex_unlock(&d->reg.lock);
-		srv_reply_status(d, c, id, ESHM_ERROR_PROTOCOL, "type %u is not a request",
-		                 hdr->type);
+		reply_status(r, ESHM_ERROR_PROTOCOL, "type %u is not a request", hdr->type);
 		return -1;
 	}
-	pthread_mutex_unlock(&d->reg.lock);
+	rc = k->check != NULL ? k->check(d, c, body, r) : ESHM_SUCCESS;
+	if (rc == ESHM_SUCCESS)
+		rc = k->act(d, c, body, r);
+	if (rc != ESHM_SUCCESS)
+		log_msg(LOG_DEBUG, "pid %d: request %u refused: %s", (int)c->pid, hdr->type,
+		        r->body.status.message);
 	return 0;
 }

@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,15 +23,35 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include "adopt.h"
+#include "cleanup.h"
 #include "clock.h"
-#include "daemon.h"
+#include "endpoint.h"
 #include "eshm.h"
+#include "events.h"
 #include "log.h"
+#include "notify.h"
+#include "reply.h"
+#include "request.h"
+#include "server.h"
 
+/* Connections that hold no endpoint are closed after this long silent. */
+#define SRV_IDLE_TIMEOUT_S 5
+/* Replies queued for a peer that does not read, before it is dropped. */
+#define SRV_QUEUE_MAX 8192
 #define SRV_EVENTS 64
 #define SRV_READS_PER_EVENT 16  /* datagrams per connection per round: fairness */
 #define SRV_BACKLOG 128
 #define SRV_OVER_LIMIT_EXTRA 16 /* connections kept just to say "limit" */
+
+/* A reply the peer's socket could not take yet. */
+struct srv_out {
+	struct srv_out *next;
+	uint16_t type;
+	uint32_t id;
+	int fd;                          /* passed descriptor (ours, dup'ed), or -1 */
+	unsigned char body[];
+};
 
 static struct ev_tag srv_listen_tag = {EV_LISTEN};
 static struct ev_tag srv_signal_tag = {EV_SIGNAL};
@@ -144,20 +163,6 @@ srv_listen(struct eshmd *d)
 	return 0;
 }
 
-static int
-srv_epoll_add(struct eshmd *d, int fd, uint32_t events, void *ptr)
-{
-	struct epoll_event ev = {.events = events, .data.ptr = ptr};
-
-	return epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev) == 0 ? 0 : -errno;
-}
-
-int
-srv_watch(struct eshmd *d, int fd, struct ev_tag *tag)
-{
-	return srv_epoll_add(d, fd, EPOLLIN, tag);
-}
-
 int
 srv_setup(struct eshmd *d)
 {
@@ -179,20 +184,18 @@ srv_setup(struct eshmd *d)
 		log_msg(LOG_ERR, "signalfd/timerfd: %s", strerror(errno));
 		return -1;
 	}
-	if (srv_epoll_add(d, d->signal_fd, EPOLLIN, &srv_signal_tag) < 0 ||
-	    srv_epoll_add(d, d->timer_fd, EPOLLIN, &srv_timer_tag) < 0) {
+	if (ev_watch(d->epfd, d->signal_fd, EPOLLIN, &srv_signal_tag) < 0 ||
+	    ev_watch(d->epfd, d->timer_fd, EPOLLIN, &srv_timer_tag) < 0) {
 		log_msg(LOG_ERR, "epoll_ctl: %s", strerror(errno));
 		return -1;
 	}
 	return 0;
 }
 
-/* Start serving the listening socket (after adoption, so nobody attaches
- * to a segment before its recorded endpoints were judged). */
-static int
-srv_listen_start(struct eshmd *d)
+int
+srv_start(struct eshmd *d)
 {
-	if (srv_epoll_add(d, d->listen_fd, EPOLLIN, &srv_listen_tag) < 0) {
+	if (ev_watch(d->epfd, d->listen_fd, EPOLLIN, &srv_listen_tag) < 0) {
 		log_msg(LOG_ERR, "epoll_ctl: %s", strerror(errno));
 		return -1;
 	}
@@ -202,11 +205,9 @@ srv_listen_start(struct eshmd *d)
 static void
 srv_set_events(struct eshmd *d, struct srv_conn *c)
 {
-	struct epoll_event ev = {.data.ptr = &c->tag};
-
 	/* While replies wait, stop reading: the peer must catch up first. */
-	ev.events = c->out_head != NULL ? EPOLLOUT | EPOLLRDHUP : EPOLLIN | EPOLLRDHUP;
-	epoll_ctl(d->epfd, EPOLL_CTL_MOD, c->fd, &ev);
+	ev_change(d->epfd, c->fd, c->out_head != NULL ? EPOLLOUT | EPOLLRDHUP : EPOLLIN | EPOLLRDHUP,
+	          &c->tag);
 }
 
 static void
@@ -224,7 +225,11 @@ srv_free_out(struct srv_conn *c)
 	c->out_count = 0;
 }
 
-void
+/*
+ * Close @c (without touching any endpoint it held: the caller decided its
+ * fate).  Safe while events for it are pending in this round.
+ */
+static void
 srv_close(struct eshmd *d, struct srv_conn *c)
 {
 	if (c->closed)
@@ -234,7 +239,7 @@ srv_close(struct eshmd *d, struct srv_conn *c)
 		c->seg->ep[c->role_index].conn = NULL;
 		c->seg = NULL;
 	}
-	epoll_ctl(d->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	ev_forget(d->epfd, c->fd);
 	close(c->fd);
 	c->fd = -1;
 	srv_free_out(c);
@@ -250,13 +255,21 @@ srv_close(struct eshmd *d, struct srv_conn *c)
 	d->closed_conns = c;
 }
 
+/* Endpoint @index of @seg died with its process.  registry.lock held. */
+static void
+srv_endpoint_died(struct eshmd *d, struct reg_segment *seg, int index)
+{
+	ep_dead(d, seg, index);
+	cln_after_leave(d, seg);
+}
+
 /* The peer went away: an endpoint it still held died with it. */
 static void
 srv_hangup(struct eshmd *d, struct srv_conn *c)
 {
 	pthread_mutex_lock(&d->reg.lock);
 	if (c->seg != NULL && reg_ep_held(c->seg, c->role_index))
-		ep_dead(d, c->seg, c->role_index);
+		srv_endpoint_died(d, c->seg, c->role_index);
 	srv_close(d, c);
 	pthread_mutex_unlock(&d->reg.lock);
 }
@@ -293,14 +306,19 @@ srv_queue(struct srv_conn *c, uint16_t type, uint32_t id, const void *body, int 
 	return 0;
 }
 
-void
-srv_reply(struct eshmd *d, struct srv_conn *c, uint16_t type, uint32_t id, const void *body,
-          int fd)
+/*
+ * Send a datagram to @c, queueing it if the socket is full.  @fd (if >= 0)
+ * is passed with it and stays the caller's.  A broken peer is closed by
+ * the caller.
+ */
+static void
+srv_send(struct eshmd *d, struct srv_conn *c, uint16_t type, uint32_t id, const void *body,
+         int fd)
 {
 	bool was_empty = c->out_head == NULL;
 	int rc;
 
-	if (c->closed)
+	if (c->closed || c->broken)
 		return;
 	if (was_empty) {
 		rc = proto_send(c->fd, type, id, body, fd);
@@ -321,19 +339,22 @@ srv_reply(struct eshmd *d, struct srv_conn *c, uint16_t type, uint32_t id, const
 		srv_set_events(d, c);
 }
 
-void
-srv_reply_status(struct eshmd *d, struct srv_conn *c, uint32_t id, int status, const char *fmt,
-                 ...)
+/*
+ * Answer @c with @r, the one place replies leave: the stream's items, then
+ * the final reply; the descriptor @r passes is closed once sent.
+ * registry.lock held when @r has a stream (it reads the registry).
+ */
+static void
+srv_answer(struct eshmd *d, struct srv_conn *c, struct reply *r)
 {
-	struct proto_status st;
-	va_list ap;
+	union reply_body item;
 
-	memset(&st, 0, sizeof(st));
-	st.status = status;
-	va_start(ap, fmt);
-	vsnprintf(st.message, sizeof(st.message), fmt, ap);
-	va_end(ap);
-	srv_reply(d, c, PROTO_REP_STATUS, id, &st, -1);
+	if (r->stream.next != NULL)
+		while (!c->broken && r->stream.next(d, c, &r->stream, &item))
+			srv_send(d, c, r->stream.type, r->id, &item, -1);
+	srv_send(d, c, r->type, r->id, &r->body, r->fd);
+	if (r->fd >= 0)
+		close(r->fd);
 }
 
 static void
@@ -394,10 +415,9 @@ srv_accept(struct eshmd *d)
 		c->uid = cred.uid;
 		c->gid = cred.gid;
 		c->last_active_ns = clock_mono_ns();
-		/* Over the limit: kept only to answer its first request with
-		 * ESHM_ERROR_LIMIT, which tells the client more than a reset. */
+		/* Over the limit: see srv_refuse(). */
 		c->over_limit = d->nconns >= d->set.max_clients;
-		if (srv_epoll_add(d, fd, EPOLLIN | EPOLLRDHUP, &c->tag) < 0) {
+		if (ev_watch(d->epfd, fd, EPOLLIN | EPOLLRDHUP, &c->tag) < 0) {
 			close(fd);
 			free(c);
 			continue;
@@ -409,6 +429,46 @@ srv_accept(struct eshmd *d)
 		d->nconns++;
 		log_msg(LOG_DEBUG, "connection from pid %d uid %u", (int)c->pid, (unsigned)c->uid);
 	}
+}
+
+/*
+ * Serve the datagram of @n bytes at @buf from @c (-EMSGSIZE: it was too
+ * large): accept -> parse -> validate -> act in req_handle(), then reply
+ * here.  Returns false when @c must be hung up.
+ */
+static bool
+srv_serve(struct eshmd *d, struct srv_conn *c, const void *buf, ssize_t n)
+{
+	struct reply r;
+	bool wellformed;
+
+	pthread_mutex_lock(&d->reg.lock);
+	if (n < 0) {
+		reply_init(&r, 0);
+		reply_status(&r, ESHM_ERROR_PROTOCOL, "datagram too large");
+		wellformed = false;
+	} else
+		wellformed = req_handle(d, c, buf, (size_t)n, &r) == 0;
+	srv_answer(d, c, &r);
+	pthread_mutex_unlock(&d->reg.lock);
+	if (!wellformed)
+		log_msg(LOG_NOTICE, "pid %d sent a malformed request; closing its connection",
+		        (int)c->pid);
+	return wellformed && !c->broken;
+}
+
+/* Beyond max_connections: kept only to answer its first request with
+ * ESHM_ERROR_LIMIT, which tells the client more than a reset. */
+static void
+srv_refuse(struct eshmd *d, struct srv_conn *c)
+{
+	struct reply r;
+
+	reply_init(&r, 0);
+	reply_status(&r, ESHM_ERROR_LIMIT, "too many connections (max_connections = %u)",
+	             d->set.max_clients);
+	srv_answer(d, c, &r);
+	srv_close(d, c);
 }
 
 static void
@@ -432,21 +492,10 @@ srv_read(struct eshmd *d, struct srv_conn *c)
 		}
 		c->last_active_ns = clock_mono_ns();
 		if (c->over_limit) {
-			srv_reply_status(d, c, 0, ESHM_ERROR_LIMIT,
-			                 "too many connections (max_connections = %u)",
-			                 d->set.max_clients);
-			srv_close(d, c);
+			srv_refuse(d, c);
 			return;
 		}
-		if (n < 0 || req_handle(d, c, buf, (size_t)n) < 0) {
-			if (n < 0)
-				srv_reply_status(d, c, 0, ESHM_ERROR_PROTOCOL, "datagram too large");
-			log_msg(LOG_NOTICE, "pid %d sent a malformed request; closing its connection",
-			        (int)c->pid);
-			srv_hangup(d, c);
-			return;
-		}
-		if (c->broken) {
+		if (!srv_serve(d, c, buf, n)) {
 			srv_hangup(d, c);
 			return;
 		}
@@ -480,7 +529,7 @@ srv_signal(struct eshmd *d)
 	while (read(d->signal_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		switch (si.ssi_signo) {
 		case SIGHUP:
-			eshmd_reload(d);
+			d->reload_pending = true;
 			break;
 		case SIGTERM:
 		case SIGINT:
@@ -528,9 +577,23 @@ srv_pidfd_event(struct eshmd *d, struct reg_endpoint *ep)
 		close(ep->pidfd);
 		ep->pidfd = -1;
 		if (reg_ep_held(ep->seg, ep->index))
-			ep_dead(d, ep->seg, ep->index);
+			srv_endpoint_died(d, ep->seg, ep->index);
 	}
 	pthread_mutex_unlock(&d->reg.lock);
+}
+
+/* Close the connections whose segment a removal took away. */
+static void
+srv_close_pending(struct eshmd *d)
+{
+	struct srv_conn *c, *next;
+
+	d->close_pending = false;
+	for (c = d->conns; c != NULL; c = next) {
+		next = c->next;
+		if (c->close_pending)
+			srv_close(d, c);
+	}
 }
 
 /* Free what this round closed or removed. */
@@ -548,21 +611,20 @@ srv_reap(struct eshmd *d)
 	}
 }
 
-int
+enum srv_end
 srv_run(struct eshmd *d)
 {
 	struct epoll_event evs[SRV_EVENTS];
 
-	if (srv_listen_start(d) < 0)
-		return -1;
-	while (!d->stopping) {
+	d->reload_pending = false;
+	while (!d->stopping && !d->reload_pending) {
 		int n = epoll_wait(d->epfd, evs, SRV_EVENTS, -1), i;
 
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			log_msg(LOG_ERR, "epoll_wait: %s", strerror(errno));
-			return -1;
+			return SRV_FAIL;
 		}
 		for (i = 0; i < n; i++) {
 			struct ev_tag *tag = evs[i].data.ptr;
@@ -588,10 +650,12 @@ srv_run(struct eshmd *d)
 				srv_pidfd_event(d, (struct reg_endpoint *)tag);
 				break;
 			}
+			if (d->close_pending)
+				srv_close_pending(d);
 		}
 		srv_reap(d);
 	}
-	return 0;
+	return d->stopping ? SRV_STOP : SRV_RELOAD;
 }
 
 void

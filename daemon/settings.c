@@ -13,11 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "eshm.h"
 #include "layout.h"
 #include "settings.h"
 
 #define SETTINGS_PREFIX_MAX 50      /* prefix + 200-byte name stays under NAME_MAX */
-#define SETTINGS_STALE_MAX 600000u  /* as the client library's threshold */
 #define SETTINGS_INTERVAL_MAX 1000u
 #define SETTINGS_COUNT_MAX 1000000u
 #define SETTINGS_IDLE_MAX (30u * 86400u)
@@ -185,8 +185,8 @@ settings_set_monitor(struct eshmd_settings *s, const char *key, const char *valu
                      size_t errlen)
 {
 	if (strcmp(key, "default_stale_threshold_ms") == 0)
-		return settings_u32(key, value, 1, SETTINGS_STALE_MAX, &s->default_stale_ms, err,
-		                    errlen);
+		return settings_u32(key, value, ESHM_STALE_THRESHOLD_MS_MIN,
+		                    ESHM_STALE_THRESHOLD_MS_MAX, &s->default_stale_ms, err, errlen);
 	if (strcmp(key, "check_interval_ms") == 0)
 		return settings_u32(key, value, 1, SETTINGS_INTERVAL_MAX, &s->check_interval_ms, err,
 		                    errlen);

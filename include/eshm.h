@@ -36,7 +36,7 @@ typedef enum {
 	ESHM_ERROR_TIMEOUT = -3,          /* eshm_read_timeout() ran out */
 	ESHM_ERROR_BUFFER_TOO_SMALL = -4, /* message larger than the buffer */
 	ESHM_ERROR_DATA_TOO_LARGE = -5,   /* write larger than the capacity */
-	ESHM_ERROR_NAME_INVALID = -6,     /* empty, too long, '/', '..', control chars */
+	ESHM_ERROR_NAME_INVALID = -6,     /* not a segment name (see ESHMConfig.shm_name) */
 	ESHM_ERROR_ROLE_TAKEN = -7,       /* the requested role is held by a live endpoint */
 	ESHM_ERROR_DAEMON_UNAVAILABLE = -8, /* eshmd cannot be reached */
 	ESHM_ERROR_PERMISSION = -9,       /* eshmd's policy refuses this user */
@@ -82,15 +82,29 @@ typedef enum {
 } ESHMDisconnectBehavior;
 
 /**
+ * Bounds of a stale threshold, in ms: ESHMConfig.stale_threshold_ms,
+ * eshmd's default_stale_threshold_ms and eshmctl create --stale-ms.
+ */
+#define ESHM_STALE_THRESHOLD_MS_MIN 1u
+#define ESHM_STALE_THRESHOLD_MS_MAX 600000u
+
+/**
  * Configuration for eshm_init().  These six fields are the whole struct, so
  * a struct declared without an initialiser and given all six is complete.
  * Further options go through ESHMOptions.
  */
 typedef struct {
-	const char *shm_name;      /* segment name: 1..200 of [A-Za-z0-9._-], not "." or ".." */
+	/* The segment name: 1 to 200 bytes of [A-Za-z0-9._-], not starting
+	 * with '.' or '-' (so never "." or "..", a hidden file or an option). */
+	const char *shm_name;
 	ESHMRole role;
 	bool use_threads;          /* run the heartbeat thread (one per process) */
-	uint32_t stale_threshold_ms; /* remote judged stale after this long silent (1..600000) */
+	/* The remote is judged stale after this long silent, in ms:
+	 * ESHM_STALE_THRESHOLD_MS_MIN to ESHM_STALE_THRESHOLD_MS_MAX, or 0
+	 * for the segment's default threshold: the one it was created with
+	 * (eshmctl create --stale-ms, else eshmd's default_stale_threshold_ms
+	 * at creation), which eshm_init() learns from eshmd. */
+	uint32_t stale_threshold_ms;
 	ESHMDisconnectBehavior disconnect_behavior;
 	bool auto_cleanup;         /* eshmd unlinks the segment once both endpoints are gone */
 } ESHMConfig;
@@ -124,7 +138,8 @@ typedef struct {
 
 /**
  * Default configuration for the segment @name: role AUTO, threads on,
- * 100 ms stale threshold, ESHM_DISCONNECT_ON_TIMEOUT, auto_cleanup on.
+ * 100 ms stale threshold (0 would take the segment's default instead),
+ * ESHM_DISCONNECT_ON_TIMEOUT, auto_cleanup on.
  * @name is stored, not copied: it must outlive eshm_init().
  * Thread-safe.
  */

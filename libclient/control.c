@@ -17,13 +17,17 @@ ctrl_attach(const struct ESHMHandle *h, int sock, bool reattach,
 	memset(&req, 0, sizeof(req));
 	memcpy(req.name, h->name, sizeof(req.name));
 	if (reattach) {
-		req.role = h->role == SEG_MASTER ? ESHM_ROLE_MASTER : ESHM_ROLE_SLAVE;
+		req.role = seg_role(h->role);
 		req.generation = h->generation;
 	} else
 		req.role = (uint32_t)h->config.role;
+	/* After the first attach the threshold is the one eshmd recorded,
+	 * never 0. */
 	req.stale_threshold_ms = h->config.stale_threshold_ms;
 	req.disconnect_behavior = (uint32_t)h->config.disconnect_behavior;
 	req.flags = h->config.auto_cleanup ? PROTO_ATTACH_AUTO_CLEANUP : 0;
+	if (req.stale_threshold_ms == 0)
+		req.flags |= PROTO_ATTACH_SEGMENT_THRESHOLD;
 	req.capacity = h->options.capacity;
 	req.heartbeat_period_us = h->config.use_threads ? h->options.heartbeat_period_us : 0;
 	return proto_call(sock, reattach ? PROTO_REQ_REATTACH : PROTO_REQ_ATTACH, &req,

@@ -27,7 +27,6 @@
 #define ESHM_HEARTBEAT_US_MAX 1000000u
 #define ESHM_CONNECT_MS_DEFAULT 5000u
 #define ESHM_CONNECT_MS_MAX 60000u
-#define ESHM_THRESHOLD_MS_MAX 600000u
 /* eshmd's monitor counts as running while its last pass is this recent. */
 #define ESHM_DAEMON_FRESH_NS (100u * 1000000u)
 /* Local stale check period (the seed's counter-based check). */
@@ -43,7 +42,9 @@ struct ESHMOptions {
 struct ESHMHandle {
 	struct seg_map map;
 	int role;                  /* SEG_MASTER or SEG_SLAVE */
-	ESHMConfig config;         /* config.shm_name points to name */
+	ESHMConfig config;         /* config.shm_name points to name; once attached,
+	                            * config.stale_threshold_ms is the one eshmd
+	                            * recorded (never 0) */
 	char name[PROTO_NAME_SIZE];
 	struct ESHMOptions options;
 	uint64_t generation;

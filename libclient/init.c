@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include "clock.h"
-#include "config.h"
 #include "handle.h"
 
 static _Thread_local int init_last_error;
@@ -51,7 +50,8 @@ init_check_config(const ESHMConfig *c)
 		return ESHM_ERROR_INVALID_PARAM;
 	if ((unsigned)c->disconnect_behavior > ESHM_DISCONNECT_NEVER)
 		return ESHM_ERROR_INVALID_PARAM;
-	if (c->stale_threshold_ms == 0 || c->stale_threshold_ms > ESHM_THRESHOLD_MS_MAX)
+	/* 0 asks for the segment's default, which eshmd resolves. */
+	if (c->stale_threshold_ms > ESHM_STALE_THRESHOLD_MS_MAX)
 		return ESHM_ERROR_INVALID_PARAM;
 	return ESHM_SUCCESS;
 }
@@ -60,16 +60,14 @@ init_check_config(const ESHMConfig *c)
 static int
 init_socket_path(struct ESHMOptions *o)
 {
-	const char *env;
+	const char *path;
 
 	if (o->socket_path[0] != '\0')
 		return ESHM_SUCCESS;
-	env = getenv("ESHM_SOCKET");
-	if (env == NULL || env[0] == '\0')
-		env = ESHM_DEFAULT_SOCKET;
-	if (strlen(env) >= sizeof(o->socket_path))
+	path = proto_socket_path(NULL);
+	if (strlen(path) >= sizeof(o->socket_path))
 		return ESHM_ERROR_DAEMON_UNAVAILABLE;
-	strcpy(o->socket_path, env);
+	strcpy(o->socket_path, path);
 	return ESHM_SUCCESS;
 }
 
@@ -87,7 +85,11 @@ init_fail(ESHMHandle *h, int code)
 	return NULL;
 }
 
-/* Map the descriptor eshmd passed and check it is the segment it described. */
+/*
+ * Map the descriptor eshmd passed and check it is the segment it described;
+ * take the stale threshold eshmd recorded (the segment's default when the
+ * configuration asked for it with 0).
+ */
 static int
 init_map(ESHMHandle *h, const struct proto_attach_reply *reply, int fd)
 {
@@ -95,7 +97,9 @@ init_map(ESHMHandle *h, const struct proto_attach_reply *reply, int fd)
 
 	if (fd < 0)
 		return ESHM_ERROR_PROTOCOL;
-	if (reply->role != ESHM_ROLE_MASTER && reply->role != ESHM_ROLE_SLAVE) {
+	if (seg_role_index(reply->role) < 0 ||
+	    reply->stale_threshold_ms < ESHM_STALE_THRESHOLD_MS_MIN ||
+	    reply->stale_threshold_ms > ESHM_STALE_THRESHOLD_MS_MAX) {
 		close(fd);
 		return ESHM_ERROR_PROTOCOL;
 	}
@@ -105,8 +109,9 @@ init_map(ESHMHandle *h, const struct proto_attach_reply *reply, int fd)
 		return rc;
 	if (h->map.capacity != reply->capacity || h->map.header->generation != reply->generation)
 		return ESHM_ERROR_PROTOCOL;
-	h->role = reply->role == ESHM_ROLE_MASTER ? SEG_MASTER : SEG_SLAVE;
+	h->role = seg_role_index(reply->role);
 	h->generation = reply->generation;
+	h->config.stale_threshold_ms = reply->stale_threshold_ms;
 	/* before this handle's first write: its writes may then use the
 	 * light fence (common/channel.h) */
 	chan_membarrier_setup();
@@ -212,5 +217,5 @@ eshm_get_role(const ESHMHandle *handle)
 {
 	if (handle == NULL)
 		return (ESHMRole)-1;
-	return handle->role == SEG_MASTER ? ESHM_ROLE_MASTER : ESHM_ROLE_SLAVE;
+	return seg_role(handle->role);
 }

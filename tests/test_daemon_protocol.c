@@ -172,8 +172,8 @@ malformed_datagrams_get_protocol_error_while_others_are_served(void **state)
 }
 
 static int
-attach(int fd, const char *name, uint32_t role, uint32_t threshold, uint64_t capacity,
-       struct proto_attach_reply *r, int *segfd)
+attach_flags(int fd, const char *name, uint32_t role, uint32_t threshold, uint32_t flags,
+             uint64_t capacity, struct proto_attach_reply *r, int *segfd)
 {
 	struct proto_attach a;
 
@@ -181,9 +181,17 @@ attach(int fd, const char *name, uint32_t role, uint32_t threshold, uint64_t cap
 	snprintf(a.name, sizeof(a.name), "%s", name);
 	a.role = role;
 	a.stale_threshold_ms = threshold;
+	a.flags = flags;
 	a.capacity = capacity;
 	a.heartbeat_period_us = 1000;
 	return proto_call(fd, PROTO_REQ_ATTACH, &a, PROTO_REP_ATTACH, r, segfd, TIMEOUT_MS);
+}
+
+static int
+attach(int fd, const char *name, uint32_t role, uint32_t threshold, uint64_t capacity,
+       struct proto_attach_reply *r, int *segfd)
+{
+	return attach_flags(fd, name, role, threshold, 0, capacity, r, segfd);
 }
 
 static void
@@ -557,6 +565,60 @@ invalid_objects_not_adopted_valid_ones_are(void **state)
 	bystander_is_served();
 }
 
+static void
+segment_threshold_is_the_one_the_segment_was_created_with(void **state)
+{
+	struct proto_attach_reply r;
+	struct proto_segment_info info;
+	struct proto_create c;
+	struct proto_status st;
+	int a = connect_daemon(), b = connect_daemon(), e = connect_daemon(), x = connect_daemon();
+	int fa, fb, fe, fx;
+
+	/* created with its own default, as by eshmctl create --stale-ms 250 */
+	memset(&c, 0, sizeof(c));
+	snprintf(c.name, sizeof(c.name), "own_default");
+	c.stale_threshold_ms = 250;
+	assert_int_equal(proto_call(bystander, PROTO_REQ_CREATE, &c, PROTO_REP_STATUS, &st, NULL,
+	                            TIMEOUT_MS),
+	                 ESHM_SUCCESS);
+	assert_int_equal(attach_flags(a, "own_default", ESHM_ROLE_AUTO, 0,
+	                              PROTO_ATTACH_SEGMENT_THRESHOLD, 64, &r, &fa),
+	                 ESHM_SUCCESS);
+	assert_int_equal(r.stale_threshold_ms, 250);
+	/* a threshold of its own is kept, and said back */
+	assert_int_equal(attach(b, "own_default", ESHM_ROLE_AUTO, 1234, 64, &r, &fb), ESHM_SUCCESS);
+	assert_int_equal(r.stale_threshold_ms, 1234);
+	assert_int_equal(show("own_default", &info), ESHM_SUCCESS);
+	assert_int_equal(info.stale_threshold_ms, 250);
+	assert_int_equal(info.endpoint[SEG_MASTER].stale_threshold_ms, 250);
+	assert_int_equal(info.endpoint[SEG_SLAVE].stale_threshold_ms, 1234);
+
+	/* created by the attach itself: eshmd's default_stale_threshold_ms */
+	assert_int_equal(attach_flags(e, "eshmd_default", ESHM_ROLE_AUTO, 0,
+	                              PROTO_ATTACH_SEGMENT_THRESHOLD, 64, &r, &fe),
+	                 ESHM_SUCCESS);
+	assert_int_equal(r.stale_threshold_ms, 100);
+
+	/* both a threshold and the segment's: refused, nothing attached */
+	assert_int_equal(attach_flags(x, "eshmd_default", ESHM_ROLE_AUTO, 50,
+	                              PROTO_ATTACH_SEGMENT_THRESHOLD, 64, &r, &fx),
+	                 ESHM_ERROR_INVALID_PARAM);
+	assert_int_equal(fx, -1);
+	/* the same connection attaches once it asks for one or the other */
+	assert_int_equal(attach(x, "eshmd_default", ESHM_ROLE_AUTO, 50, 64, &r, &fx), ESHM_SUCCESS);
+	assert_int_equal(r.stale_threshold_ms, 50);
+	close(fa);
+	close(fb);
+	close(fe);
+	close(fx);
+	close(a);
+	close(b);
+	close(e);
+	close(x);
+	bystander_is_served();
+}
+
 /* Force-remove every segment left by the tests (holders included). */
 static void
 remove_everything(void)
@@ -608,6 +670,7 @@ main(void)
 		cmocka_unit_test(peek_passes_a_read_only_descriptor),
 		cmocka_unit_test(silent_client_blocks_nobody_and_is_dropped),
 		cmocka_unit_test(invalid_objects_not_adopted_valid_ones_are),
+		cmocka_unit_test(segment_threshold_is_the_one_the_segment_was_created_with),
 	};
 
 	return cmocka_run_group_tests_name("daemon_protocol", tests, setup, teardown);

@@ -193,6 +193,20 @@ state_names_cover_every_state(void **state)
 	assert_string_equal(seg_state_name(42), "unknown");
 }
 
+static void
+roles_map_to_endpoint_indexes_and_back(void **state)
+{
+	assert_int_equal(seg_role_index(ESHM_ROLE_MASTER), SEG_MASTER);
+	assert_int_equal(seg_role_index(ESHM_ROLE_SLAVE), SEG_SLAVE);
+	assert_int_equal(seg_role_index(ESHM_ROLE_AUTO), -1);
+	assert_int_equal(seg_role_index(3), -1);
+	assert_int_equal(seg_role_index(UINT32_MAX), -1);
+	assert_int_equal(seg_role(SEG_MASTER), ESHM_ROLE_MASTER);
+	assert_int_equal(seg_role(SEG_SLAVE), ESHM_ROLE_SLAVE);
+	assert_string_equal(seg_role_name(SEG_MASTER), "master");
+	assert_string_equal(seg_role_name(SEG_SLAVE), "slave");
+}
+
 int
 main(void)
 {
@@ -204,6 +218,7 @@ main(void)
 		cmocka_unit_test(map_fd_maps_valid_object_read_write_and_read_only),
 		cmocka_unit_test(map_fd_rejects_truncated_object_without_faulting),
 		cmocka_unit_test(state_names_cover_every_state),
+		cmocka_unit_test(roles_map_to_endpoint_indexes_and_back),
 	};
 
 	return cmocka_run_group_tests_name("layout", tests, NULL, NULL);

@@ -16,10 +16,13 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "client_util.h"
 #include "harness.h"
+#include "layout.h"
+#include "proto.h"
 
 #define CHECK_MS 10
 #define OBSERVER_SLACK_MS 5
@@ -212,6 +215,67 @@ on_timeout_behaviour_tolerates_stale_fails_on_dead(void **state)
 	eshm_destroy(m);
 }
 
+/* Ask eshmd for the threshold it recorded for endpoint @index of @name. */
+static uint32_t
+recorded_threshold(const char *name, int index)
+{
+	struct proto_segment_info info;
+	struct proto_name n;
+	int fd = proto_connect(th_group_daemon.sock);
+
+	assert_true(fd >= 0);
+	memset(&n, 0, sizeof(n));
+	snprintf(n.name, sizeof(n.name), "%s", name);
+	assert_int_equal(proto_call(fd, PROTO_REQ_SHOW, &n, PROTO_REP_SEGMENT, &info, NULL, 5000),
+	                 ESHM_SUCCESS);
+	close(fd);
+	return info.endpoint[index].stale_threshold_ms;
+}
+
+static void
+zero_threshold_takes_the_segment_default_and_is_judged_by_it(void **state)
+{
+	const uint32_t segment_default_ms = 300;
+	struct child_args args = { "live_default", 100 };
+	struct proto_create cr;
+	struct proto_status st;
+	long long t0, stale_ms;
+	ESHMHandle *m;
+	pid_t pid;
+	int fd = proto_connect(th_group_daemon.sock);
+
+	/* what "eshmctl create live_default --stale-ms 300 --auto-cleanup" sends */
+	assert_true(fd >= 0);
+	memset(&cr, 0, sizeof(cr));
+	snprintf(cr.name, sizeof(cr.name), "%s", args.name);
+	cr.stale_threshold_ms = segment_default_ms;
+	cr.flags = PROTO_ATTACH_AUTO_CLEANUP;
+	assert_int_equal(proto_call(fd, PROTO_REQ_CREATE, &cr, PROTO_REP_STATUS, &st, NULL, 5000),
+	                 ESHM_SUCCESS);
+	close(fd);
+
+	m = tc_attach(args.name, ESHM_ROLE_MASTER, 0, ESHM_DISCONNECT_NEVER);
+	assert_non_null(m);
+	pid = th_spawn(idle_slave, &args);
+	assert_true(th_wait_until(remote_alive, m, 5000));
+	assert_int_equal(recorded_threshold(args.name, SEG_MASTER), segment_default_ms);
+	/* an endpoint that sets its own keeps it */
+	assert_int_equal(recorded_threshold(args.name, SEG_SLAVE), args.threshold_ms);
+
+	tc_sleep_ms(50);
+	t0 = th_now_ns();
+	kill(pid, SIGSTOP);
+	assert_true(th_wait_until(remote_not_alive, m, 5000));
+	stale_ms = (th_now_ns() - t0) / 1000000;
+	print_message("stale after %lld ms by the segment's default of %u ms\n", stale_ms,
+	              segment_default_ms);
+	assert_true(stale_ms >= segment_default_ms);
+	assert_true(stale_ms <= segment_default_ms + 2 * CHECK_MS + OBSERVER_SLACK_MS);
+	kill(pid, SIGKILL);
+	th_wait_child(pid);
+	eshm_destroy(m);
+}
+
 int
 main(void)
 {
@@ -221,6 +285,7 @@ main(void)
 		cmocka_unit_test(dead_reported_at_once_even_with_long_threshold),
 		cmocka_unit_test(immediately_behaviour_fails_io_while_remote_stale),
 		cmocka_unit_test(on_timeout_behaviour_tolerates_stale_fails_on_dead),
+		cmocka_unit_test(zero_threshold_takes_the_segment_default_and_is_judged_by_it),
 	};
 
 	return cmocka_run_group_tests_name("liveness", tests, th_group_setup, th_group_teardown);

@@ -2,12 +2,15 @@
  * test_proto.c - the control protocol: datagram validation, descriptor
  * passing, timeouts and hang-ups over a real SOCK_SEQPACKET pair, names.
  */
+#include "config.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdalign.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -282,6 +285,24 @@ connect_fails_cleanly_for_missing_or_overlong_path(void **state)
 }
 
 static void
+socket_path_from_environment_else_default(void **state)
+{
+	bool from_env = true;
+
+	assert_int_equal(unsetenv("ESHM_SOCKET"), 0);
+	assert_string_equal(proto_socket_path(&from_env), ESHM_DEFAULT_SOCKET);
+	assert_false(from_env);
+	assert_int_equal(setenv("ESHM_SOCKET", "", 1), 0);
+	assert_string_equal(proto_socket_path(&from_env), ESHM_DEFAULT_SOCKET);
+	assert_false(from_env);
+	assert_int_equal(setenv("ESHM_SOCKET", "/tmp/other.sock", 1), 0);
+	assert_string_equal(proto_socket_path(&from_env), "/tmp/other.sock");
+	assert_true(from_env);
+	assert_string_equal(proto_socket_path(NULL), "/tmp/other.sock");
+	assert_int_equal(unsetenv("ESHM_SOCKET"), 0);
+}
+
+static void
 names_follow_the_segment_alphabet(void **state)
 {
 	char name[PROTO_NAME_MAX + 2];
@@ -303,6 +324,61 @@ names_follow_the_segment_alphabet(void **state)
 	name[PROTO_NAME_MAX] = '\0';
 	assert_int_equal(proto_name_valid(name), 0);
 	name[PROTO_NAME_MAX] = 'n';
+	name[PROTO_NAME_MAX + 1] = '\0';
+	assert_int_equal(proto_name_valid(name), ESHM_ERROR_NAME_INVALID);
+}
+
+/* The rule of eshm.h, byte by byte: [A-Za-z0-9._-] anywhere but '.' and
+ * '-' first, 1 to 200 bytes. */
+static bool
+in_name_alphabet(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '.' || c == '_' || c == '-';
+}
+
+static void
+name_rule_is_1_to_200_of_the_alphabet_not_starting_with_dot_or_dash(void **state)
+{
+	char name[PROTO_NAME_MAX + 2];
+	int c;
+
+	/* every byte value, inside a name and first */
+	for (c = 1; c < 256; c++) {
+		char inside[4] = {'a', (char)c, 'b', '\0'};
+		char first[3] = {(char)c, 'b', '\0'};
+
+		assert_int_equal(proto_name_valid(inside),
+		                 in_name_alphabet(c) ? 0 : ESHM_ERROR_NAME_INVALID);
+		assert_int_equal(proto_name_valid(first),
+		                 in_name_alphabet(c) && c != '.' && c != '-' ? 0
+		                                                          : ESHM_ERROR_NAME_INVALID);
+	}
+	/* every allowed punctuation inside and last, runs of it included */
+	assert_int_equal(proto_name_valid("a.b"), 0);
+	assert_int_equal(proto_name_valid("a_b"), 0);
+	assert_int_equal(proto_name_valid("a-b"), 0);
+	assert_int_equal(proto_name_valid("a..b"), 0);
+	assert_int_equal(proto_name_valid("a-._-b"), 0);
+	assert_int_equal(proto_name_valid("a-"), 0);
+	assert_int_equal(proto_name_valid("a_"), 0);
+	assert_int_equal(proto_name_valid("_"), 0);
+	assert_int_equal(proto_name_valid("_.-"), 0);
+	assert_int_equal(proto_name_valid("7"), 0);
+	/* a leading '.' or '-', whatever follows */
+	assert_int_equal(proto_name_valid("-"), ESHM_ERROR_NAME_INVALID);
+	assert_int_equal(proto_name_valid("--help"), ESHM_ERROR_NAME_INVALID);
+	assert_int_equal(proto_name_valid("-a.b"), ESHM_ERROR_NAME_INVALID);
+	assert_int_equal(proto_name_valid("..."), ESHM_ERROR_NAME_INVALID);
+	assert_int_equal(proto_name_valid(".a_b"), ESHM_ERROR_NAME_INVALID);
+	/* 200 bytes, punctuation included, is a name; 201 is not */
+	memset(name, 'x', PROTO_NAME_MAX);
+	memcpy(name, "a.b_c-", 6);
+	name[PROTO_NAME_MAX - 1] = '-';
+	name[PROTO_NAME_MAX] = '\0';
+	assert_int_equal(strlen(name), 200);
+	assert_int_equal(proto_name_valid(name), 0);
+	name[PROTO_NAME_MAX] = '_';
 	name[PROTO_NAME_MAX + 1] = '\0';
 	assert_int_equal(proto_name_valid(name), ESHM_ERROR_NAME_INVALID);
 }
@@ -337,7 +413,9 @@ main(void)
 		cmocka_unit_test(call_returns_matching_reply_and_its_status),
 		cmocka_unit_test(call_reports_unavailable_on_silence_and_hang_up),
 		cmocka_unit_test(connect_fails_cleanly_for_missing_or_overlong_path),
+		cmocka_unit_test(socket_path_from_environment_else_default),
 		cmocka_unit_test(names_follow_the_segment_alphabet),
+		cmocka_unit_test(name_rule_is_1_to_200_of_the_alphabet_not_starting_with_dot_or_dash),
 		cmocka_unit_test(every_error_code_has_its_own_sentence),
 	};
 

@@ -2,8 +2,8 @@
  * log.h - eshmd's logging: one line per message on stderr, prefixed with
  * its syslog priority as "<N>" so journald files it at the right level.
  */
-#ifndef ESHM_COMMON_LOG_H
-#define ESHM_COMMON_LOG_H
+#ifndef ESHMD_LOG_H
+#define ESHMD_LOG_H
 
 #include <stdbool.h>
 #include <syslog.h>
@@ -18,4 +18,4 @@ void log_msg(int priority, const char *fmt, ...) __attribute__((format(printf, 2
 /* Show LOG_DEBUG lines from now on (@verbose) or hide them. */
 void log_set_verbose(bool verbose);
 
-#endif /* ESHM_COMMON_LOG_H */
+#endif /* ESHMD_LOG_H */

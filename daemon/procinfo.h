@@ -2,8 +2,8 @@
  * procinfo.h - identity of a process from /proc, to tell a live endpoint
  * from a reused pid.
  */
-#ifndef ESHM_COMMON_PROCINFO_H
-#define ESHM_COMMON_PROCINFO_H
+#ifndef ESHMD_PROCINFO_H
+#define ESHMD_PROCINFO_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -25,4 +25,4 @@ int proc_start_time(pid_t pid, uint64_t *start);
  */
 int proc_comm(pid_t pid, char *buf, size_t len);
 
-#endif /* ESHM_COMMON_PROCINFO_H */
+#endif /* ESHMD_PROCINFO_H */
