@@ -56,6 +56,10 @@ eshm_error_string(int code)
 		return "A segment of that name already exists.";
 	case ESHM_ERROR_SYSTEM:
 		return "An unexpected system error occurred (see errno).";
+	case ESHM_ERROR_QUEUE_FULL:
+		return "The queue holds as many unread messages as its depth; the reader must catch up.";
+	case ESHM_ERROR_CONTENDED:
+		return "The read gave up: the writer overwrote the message during every copy.";
 	}
 	return "Unknown error code.";
 }

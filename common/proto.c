@@ -20,15 +20,20 @@
 
 PROTO_PINNED(proto_hdr, 16);
 PROTO_PINNED(proto_name, 256);
-PROTO_PINNED(proto_attach, 296);
-PROTO_PINNED(proto_attach_reply, 40);
-PROTO_PINNED(proto_create, 272);
+PROTO_PINNED(proto_hello, 40);
+PROTO_PINNED(proto_hello_reply, 64);
+PROTO_PINNED(proto_attach, 320);
+PROTO_PINNED(proto_attach_reply, 48);
+PROTO_PINNED(proto_peer, 32);
+PROTO_PINNED(proto_create, 280);
 PROTO_PINNED(proto_remove, 264);
+PROTO_PINNED(proto_peek_reply, 24);
 PROTO_PINNED(proto_status, 264);
-PROTO_PINNED(proto_status_reply, 392);
-PROTO_PINNED(proto_endpoint_info, 88);
-PROTO_PINNED(proto_channel_info, 56);
-PROTO_PINNED(proto_segment_info, 592);
+PROTO_PINNED(proto_usage, 32);
+PROTO_PINNED(proto_status_reply, 464);
+PROTO_PINNED(proto_endpoint_info, 96);
+PROTO_PINNED(proto_channel_info, 64);
+PROTO_PINNED(proto_segment_info, 656);
 
 /* A body read in place after the header is aligned in an 8-aligned buffer. */
 _Static_assert(sizeof(struct proto_hdr) % 8 == 0, "bodies start 8-aligned");
@@ -39,6 +44,10 @@ _Static_assert(offsetof(struct proto_status, status) == 0, "status first");
 _Static_assert(offsetof(struct proto_attach_reply, status) == 0, "status first");
 _Static_assert(offsetof(struct proto_status_reply, status) == 0, "status first");
 _Static_assert(offsetof(struct proto_segment_info, status) == 0, "status first");
+_Static_assert(offsetof(struct proto_hello_reply, status) == 0, "status first");
+_Static_assert(offsetof(struct proto_peek_reply, status) == 0, "status first");
+/* A version-1 peer reads a version-2 status reply: both framings agree. */
+_Static_assert(sizeof(struct proto_status) == 264, "proto_status as in version 1");
 /* Every datagram fits the receive buffer, and a name fits its field. */
 _Static_assert(sizeof(struct proto_hdr) + sizeof(struct proto_segment_info) <= PROTO_MSG_MAX,
                "the largest body fits a datagram");
@@ -62,6 +71,8 @@ proto_body_size(uint16_t type)
 		return sizeof(struct proto_create);
 	case PROTO_REQ_REMOVE:
 		return sizeof(struct proto_remove);
+	case PROTO_REQ_HELLO:
+		return sizeof(struct proto_hello);
 	case PROTO_REP_STATUS:
 	case PROTO_REP_DONE:
 		return sizeof(struct proto_status);
@@ -71,6 +82,12 @@ proto_body_size(uint16_t type)
 		return sizeof(struct proto_status_reply);
 	case PROTO_REP_SEGMENT:
 		return sizeof(struct proto_segment_info);
+	case PROTO_REP_HELLO:
+		return sizeof(struct proto_hello_reply);
+	case PROTO_REP_PEEK:
+		return sizeof(struct proto_peek_reply);
+	case PROTO_NTF_PEER:
+		return sizeof(struct proto_peer);
 	default:
 		return -1;
 	}
@@ -100,6 +117,10 @@ proto_strings_ok(uint16_t type, const void *body)
 		return PROTO_STR_OK(((const struct proto_create *)body)->name);
 	case PROTO_REQ_REMOVE:
 		return PROTO_STR_OK(((const struct proto_remove *)body)->name);
+	case PROTO_REQ_HELLO:
+		return PROTO_STR_OK(((const struct proto_hello *)body)->software);
+	case PROTO_REP_HELLO:
+		return PROTO_STR_OK(((const struct proto_hello_reply *)body)->version);
 	case PROTO_REP_STATUS:
 	case PROTO_REP_DONE:
 		return PROTO_STR_OK(((const struct proto_status *)body)->message);
@@ -130,6 +151,8 @@ proto_parse(const void *buf, size_t len, const struct proto_hdr **hdr, const voi
 		return ESHM_ERROR_PROTOCOL;
 	if (h->magic != PROTO_MAGIC)
 		return ESHM_ERROR_PROTOCOL;
+	if (hdr != NULL)
+		*hdr = h;
 	if (h->version != PROTO_VERSION)
 		return ESHM_ERROR_VERSION_MISMATCH;
 	want = proto_body_size(h->type);
@@ -137,8 +160,6 @@ proto_parse(const void *buf, size_t len, const struct proto_hdr **hdr, const voi
 		return ESHM_ERROR_PROTOCOL;
 	if (!proto_strings_ok(h->type, h + 1))
 		return ESHM_ERROR_PROTOCOL;
-	if (hdr != NULL)
-		*hdr = h;
 	if (body != NULL)
 		*body = h + 1;
 	return ESHM_SUCCESS;

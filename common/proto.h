@@ -1,6 +1,8 @@
 /*
  * proto.h - the control protocol between eshmd and its clients
- * (libeshm-client, eshmctl), defined once.  Bump PROTO_VERSION on any change.
+ * (libeshm-client, eshmctl), defined once.  Bump PROTO_VERSION only for a
+ * change old peers cannot ignore; new features add request types and
+ * capability bits (PROTO_CAP_*, exchanged by HELLO) instead.
  *
  * Transport: a SOCK_SEQPACKET Unix socket, so each request and each reply
  * is one datagram.  Every datagram starts with struct proto_hdr; the body
@@ -9,9 +11,19 @@
  * NUL-terminated fields; a field without its NUL is malformed.
  *
  * A request is answered by exactly one reply with the same id, except LIST,
- * answered by one PROTO_REP_SEGMENT per segment then a PROTO_REP_DONE.
- * A reply's status is 0 or a negative ESHM_ERROR_* code.  ATTACH and PEEK
- * replies carry the segment's file descriptor as SCM_RIGHTS.
+ * answered by one PROTO_REP_SEGMENT per segment, then a PROTO_REP_DONE.  A
+ * reply's status is 0 or a negative ESHM_ERROR_* code; an error always
+ * comes as PROTO_REP_STATUS with a human message.  A PROTO_REP_STATUS with
+ * id 0 is eshmd refusing the connection itself (a limit): it answers
+ * whatever the client waits for, and eshmd closes the connection after it.
+ *
+ * eshmd also sends notifications (PROTO_NTF_*, id 0) unasked, to a
+ * connection that holds an endpoint or observer: a client must expect one
+ * between any request and its reply, and skip what it does not know.
+ *
+ * Descriptors travel as SCM_RIGHTS, at most PROTO_FDS_MAX per datagram, in
+ * the order of their PROTO_FD_* bit (lowest first); the body's "fds" field
+ * says which are there.
  */
 #ifndef ESHM_COMMON_PROTO_H
 #define ESHM_COMMON_PROTO_H
@@ -27,62 +39,134 @@
 #define PROTO_NAME_SIZE 256     /* field size, NUL included */
 #define PROTO_TEXT_SIZE 256     /* field size for paths and messages */
 #define PROTO_MSG_MAX 4096      /* largest datagram either side sends */
+#define PROTO_FDS_MAX 4         /* descriptors one datagram carries at most */
 
 enum proto_type {
 	/* requests */
-	PROTO_REQ_ATTACH = 1,   /* struct proto_attach -> proto_attach_reply + fd */
-	PROTO_REQ_REATTACH = 2, /* struct proto_attach (after an eshmd restart) -> same */
-	PROTO_REQ_DETACH = 3,   /* struct proto_name -> proto_status */
+	PROTO_REQ_ATTACH = 1,   /* proto_attach -> proto_attach_reply + descriptors */
+	PROTO_REQ_REATTACH = 2, /* proto_attach + the blocks handed back -> same as ATTACH */
+	PROTO_REQ_DETACH = 3,   /* proto_name -> proto_status */
 	PROTO_REQ_STATUS = 4,   /* no body -> proto_status_reply */
 	PROTO_REQ_LIST = 5,     /* no body -> proto_segment_info..., proto_status (DONE) */
-	PROTO_REQ_SHOW = 6,     /* struct proto_name -> proto_segment_info */
-	PROTO_REQ_CREATE = 7,   /* struct proto_create -> proto_status */
-	PROTO_REQ_REMOVE = 8,   /* struct proto_remove -> proto_status */
-	PROTO_REQ_PEEK = 9,     /* struct proto_name -> proto_status + read-only fd */
+	PROTO_REQ_SHOW = 6,     /* proto_name -> proto_segment_info */
+	PROTO_REQ_CREATE = 7,   /* proto_create -> proto_status */
+	PROTO_REQ_REMOVE = 8,   /* proto_remove -> proto_status */
+	PROTO_REQ_PEEK = 9,     /* proto_name -> proto_peek_reply + read-only blocks */
+	PROTO_REQ_HELLO = 10,   /* proto_hello -> proto_hello_reply */
 	/* replies */
-	PROTO_REP_STATUS = 100, /* struct proto_status (generic answer, errors) */
-	PROTO_REP_ATTACH = 101,
-	PROTO_REP_DAEMON = 102, /* struct proto_status_reply */
-	PROTO_REP_SEGMENT = 103,/* struct proto_segment_info */
-	PROTO_REP_DONE = 104,   /* struct proto_status: end of a LIST */
+	PROTO_REP_STATUS = 100, /* proto_status (generic answer, errors) */
+	PROTO_REP_ATTACH = 101, /* proto_attach_reply */
+	PROTO_REP_DAEMON = 102, /* proto_status_reply */
+	PROTO_REP_SEGMENT = 103,/* proto_segment_info */
+	PROTO_REP_DONE = 104,   /* proto_status: end of a LIST */
+	PROTO_REP_HELLO = 105,  /* proto_hello_reply */
+	PROTO_REP_PEEK = 106,   /* proto_peek_reply */
+	/* notifications, eshmd to client, id 0 */
+	PROTO_NTF_PEER = 200,   /* proto_peer + the new block, read-only, and a pidfd */
 };
+
+/* Capability bits (proto_hello.caps): what each side implements. */
+#define PROTO_CAP_PEER_PIDFD 0x1u   /* ATTACH and PEER pass a pidfd of the peer */
+#define PROTO_CAP_TAKEOVER 0x2u     /* proto_attach.takeover_ms */
+#define PROTO_CAP_QUEUE 0x4u        /* SEG_MODE_QUEUE segments */
+#define PROTO_CAP_OBSERVER 0x8u     /* ESHM_ROLE_OBSERVER attaches */
+#define PROTO_CAP_TIMESTAMPS 0x10u  /* PROTO_ATTACH_TIMESTAMPS */
+
+/* Which descriptors a datagram carries ("fds" fields), in this order. */
+#define PROTO_FD_STATUS 0x1u  /* the segment's status block, read-only */
+#define PROTO_FD_OWN 0x2u     /* the caller's own endpoint or observer block, read-write */
+#define PROTO_FD_PEER 0x4u    /* the peer's (an observer's: the observed writer's) block, read-only */
+#define PROTO_FD_PIDFD 0x8u   /* a pidfd of the peer's process */
+#define PROTO_FD_MASTER 0x10u /* PEEK: the master's block, read-only */
+#define PROTO_FD_SLAVE 0x20u  /* PEEK: the slave's block, read-only */
 
 struct proto_hdr {
 	uint32_t magic;   /* PROTO_MAGIC */
 	uint16_t version; /* PROTO_VERSION */
 	uint16_t type;    /* enum proto_type */
 	uint32_t length;  /* bytes of body after this header */
-	uint32_t id;      /* chosen by the requester, echoed in the reply */
+	uint32_t id;      /* chosen by the requester, echoed in the reply; 0: unasked */
 };
 
 struct proto_name {
 	char name[PROTO_NAME_SIZE];
 };
 
-/* ATTACH / REATTACH */
+struct proto_hello {
+	uint64_t caps;              /* PROTO_CAP_* the client understands */
+	char software[32];          /* e.g. "libeshm-client 0.2.0", for the log */
+};
+
+struct proto_hello_reply {
+	int32_t status;
+	uint32_t layout_version;    /* SEG_LAYOUT_VERSION */
+	uint64_t caps;              /* PROTO_CAP_* eshmd offers */
+	uint64_t max_capacity;      /* its limits, so a client can say why before asking */
+	uint32_t max_queue_depth;
+	uint32_t max_observers;
+	char version[32];           /* eshmd's version */
+};
+
+/*
+ * ATTACH / REATTACH.  ATTACH creates the segment if it does not exist
+ * (capacity, mode, queue_depth and the creation flags apply then only).
+ * REATTACH, after an eshmd restart, names the role, generation and
+ * incarnation the endpoint held and hands its descriptors back (fds):
+ * eshmd accepts only the very memfds it recorded.
+ */
 struct proto_attach {
 	char name[PROTO_NAME_SIZE];
-	uint32_t role;             /* ESHMRole; REATTACH: MASTER or SLAVE */
+	uint32_t role;             /* ESHMRole; REATTACH: the role held */
 	uint32_t stale_threshold_ms; /* 1..ESHM_STALE_THRESHOLD_MS_MAX, or 0 with
 	                              * PROTO_ATTACH_SEGMENT_THRESHOLD */
 	uint32_t disconnect_behavior;
 	uint32_t flags;            /* PROTO_ATTACH_* */
-	uint64_t capacity;         /* used only if the segment is created */
-	uint64_t generation;       /* REATTACH: the generation attached to */
-	uint64_t heartbeat_period_us;
+	uint64_t capacity;         /* creation: bytes per message */
+	uint32_t mode;             /* creation: SEG_MODE_* */
+	uint32_t queue_depth;      /* creation, queue mode: messages */
+	uint32_t observed;         /* observers: ESHMRole of the writer observed */
+	uint32_t takeover_ms;      /* take the role over from a holder stale this long; 0: never */
+	uint32_t heartbeat_period_us; /* 0: no heartbeat thread */
+	uint32_t fds;              /* REATTACH: PROTO_FD_STATUS | PROTO_FD_OWN [| PROTO_FD_PEER] */
+	uint64_t generation;       /* REATTACH: of the segment */
+	uint64_t incarnation;      /* REATTACH: of the endpoint's own block */
 };
 #define PROTO_ATTACH_AUTO_CLEANUP 0x1u
-/* The endpoint takes the segment's default stale threshold (struct
- * seg_header), set at its creation; stale_threshold_ms is then 0. */
+/* The endpoint takes the segment's default stale threshold, set at its
+ * creation; stale_threshold_ms is then 0. */
 #define PROTO_ATTACH_SEGMENT_THRESHOLD 0x2u
+/* Creation: slots carry the write time (SEG_FLAG_TIMESTAMPS). */
+#define PROTO_ATTACH_TIMESTAMPS 0x4u
 
+/*
+ * The answer to ATTACH and REATTACH.  Descriptors, per fds: the status
+ * block (read-only), the caller's own block (read-write; observers: their
+ * observer block), the peer's current block (read-only; observers: the
+ * observed writer's), a pidfd of the peer's process.
+ */
 struct proto_attach_reply {
 	int32_t status;
 	uint32_t role;             /* assigned ESHMRole */
-	uint64_t capacity;
 	uint64_t generation;
-	uint64_t total_size;
+	uint64_t incarnation;      /* of the caller's own block */
+	uint64_t peer_incarnation; /* of the peer block passed; 0: none */
 	uint32_t stale_threshold_ms; /* the endpoint's, as eshmd recorded it */
+	uint32_t fds;              /* PROTO_FD_* */
+	int32_t peer_pid;          /* the pidfd's process; 0: none passed */
+	uint32_t reserved;
+};
+
+/*
+ * Notification: the holder of a role changed.  Sent to the other role's
+ * holder and to the observers of that role's channel.  Descriptors, per
+ * fds: the new block (read-only), a pidfd of the new holder.
+ */
+struct proto_peer {
+	uint32_t role;             /* ESHMRole whose block this is */
+	uint32_t fds;              /* PROTO_FD_PEER [| PROTO_FD_PIDFD] */
+	uint64_t generation;
+	uint64_t incarnation;      /* of the block passed */
+	int32_t pid;               /* the pidfd's process; 0: none passed */
 	uint32_t reserved;
 };
 
@@ -90,7 +174,9 @@ struct proto_create {
 	char name[PROTO_NAME_SIZE];
 	uint64_t capacity;         /* 0: eshmd's default */
 	uint32_t stale_threshold_ms; /* 0: eshmd's default */
-	uint32_t flags;            /* PROTO_ATTACH_AUTO_CLEANUP */
+	uint32_t flags;            /* PROTO_ATTACH_AUTO_CLEANUP, PROTO_ATTACH_TIMESTAMPS */
+	uint32_t mode;             /* SEG_MODE_* */
+	uint32_t queue_depth;      /* queue mode: messages; 0: eshmd's default */
 };
 
 struct proto_remove {
@@ -99,10 +185,27 @@ struct proto_remove {
 	uint32_t reserved;
 };
 
+/* The answer to PEEK; descriptors per fds: status, master's and slave's blocks. */
+struct proto_peek_reply {
+	int32_t status;
+	uint32_t fds;              /* PROTO_FD_STATUS [| PROTO_FD_MASTER] [| PROTO_FD_SLAVE] */
+	uint64_t incarnation[2];   /* of the blocks passed, per role index */
+};
+
 struct proto_status {
 	int32_t status;
 	uint32_t reserved;
 	char message[PROTO_TEXT_SIZE]; /* human detail, may be empty */
+};
+
+/* Counts against limits: eshmd's totals, or one user's. */
+struct proto_usage {
+	uint32_t segments;
+	uint32_t connections;
+	uint64_t bytes;            /* of the memfds eshmd holds */
+	uint32_t max_segments;
+	uint32_t max_connections;
+	uint64_t max_bytes;
 };
 
 struct proto_status_reply {
@@ -112,31 +215,37 @@ struct proto_status_reply {
 	uint32_t segments;
 	uint32_t endpoints_by_state[4]; /* indexed by enum seg_endpoint_state */
 	uint32_t check_interval_ms;
+	uint32_t observers;
+	uint32_t reserved;
 	char version[32];
 	char socket_path[PROTO_TEXT_SIZE];
 	char shm_prefix[64];
+	struct proto_usage total;  /* the whole daemon */
+	struct proto_usage user;   /* the caller's uid */
 };
 
 struct proto_endpoint_info {
 	int32_t pid;
 	uint32_t state;            /* enum seg_endpoint_state */
 	uint32_t uid;
-	uint32_t stale_threshold_ms;
+	uint32_t stale_threshold_ms; /* how long it tolerates its peer's silence */
+	uint32_t judged_ms;        /* the threshold its own state is judged by */
 	uint32_t silent_ms;
-	uint32_t reserved;
 	uint64_t heartbeat;
 	uint64_t heartbeat_rate;   /* per second, over eshmd's last second */
 	uint64_t start_time;
 	uint64_t attach_realtime_ns;
+	uint64_t incarnation;      /* attaches to this role so far */
 	char comm[32];             /* process name */
 };
 
 struct proto_channel_info {
-	uint64_t seq;
-	uint64_t write_count;
+	uint64_t head;             /* messages published by the current block's writer */
+	uint64_t position;         /* last message the reader consumed */
 	uint64_t read_count;
 	uint64_t missed;
 	uint64_t retries;
+	uint64_t contended;
 	uint64_t last_write_realtime_ns;
 	uint32_t last_size;
 	uint32_t reserved;
@@ -149,12 +258,25 @@ struct proto_segment_info {
 	uint64_t capacity;
 	uint64_t generation;
 	uint64_t created_realtime_ns;
-	uint32_t stale_threshold_ms;
+	uint64_t bytes;            /* of its memfds, charged to its owner */
+	uint32_t stale_threshold_ms; /* the segment's default */
 	uint32_t flags;            /* SEG_FLAG_* */
+	uint32_t verdict_flags;    /* SEG_VERDICT_* */
 	uint32_t owner_uid;
+	uint32_t owner_gid;
 	uint32_t check_interval_ms;
+	uint32_t mode;             /* SEG_MODE_* */
+	uint32_t queue_depth;
+	uint32_t slots;
+	uint32_t observers;
 	struct proto_endpoint_info endpoint[2]; /* SEG_MASTER, SEG_SLAVE */
-	struct proto_channel_info channel[2];   /* SEG_M2S, SEG_S2M */
+	struct proto_channel_info channel[2];   /* written by SEG_MASTER, SEG_SLAVE */
+};
+
+/* Descriptors that travel with one datagram. */
+struct proto_fds {
+	int fd[PROTO_FDS_MAX];
+	unsigned n;
 };
 
 /* Bytes of the body for request/reply @type, or -1 for an unknown type. */
@@ -164,37 +286,76 @@ ssize_t proto_body_size(uint16_t type);
  * Check a received datagram of @len bytes at @buf: header magic, version,
  * known type, length equal to the type's body size, every string field
  * NUL-terminated.  On success *@hdr points into @buf and *@body at the body.
+ * Once the magic matched, *@hdr is set even on error, so the caller can
+ * answer the request's id (and, for ESHM_ERROR_VERSION_MISMATCH, in the
+ * sender's version; for an unknown type, without closing).
  * Returns 0, ESHM_ERROR_PROTOCOL or ESHM_ERROR_VERSION_MISMATCH.
  */
 int proto_parse(const void *buf, size_t len, const struct proto_hdr **hdr, const void **body);
 
+/* An empty set: no descriptor, every slot -1. */
+void proto_fds_init(struct proto_fds *f);
+
+/* Close every descriptor of @f and empty it. */
+void proto_fds_close(struct proto_fds *f);
+
+/*
+ * Take descriptor @i out of @f (-1 if there is none): the caller owns it,
+ * closing @f no longer closes it.
+ */
+int proto_fds_take(struct proto_fds *f, unsigned i);
+
+/*
+ * The descriptor that bit @bit (PROTO_FD_*) stands for, in a datagram
+ * whose fds field is @mask and which came with @f, or -1 if it is not
+ * there.  Does not take it.
+ */
+int proto_fds_get(const struct proto_fds *f, uint32_t mask, uint32_t bit);
+
 /*
  * Send one datagram of @type with @body (its size from proto_body_size),
- * and @fd as SCM_RIGHTS if @fd >= 0.  Retries EINTR; MSG_NOSIGNAL.
- * Returns 0 or -errno.
+ * in protocol @version (PROTO_VERSION, or 1 only for answering a version-1
+ * peer with ESHM_ERROR_VERSION_MISMATCH), with the descriptors of @fds (may
+ * be NULL) as SCM_RIGHTS; they stay the caller's.  Never blocks
+ * (MSG_DONTWAIT, MSG_NOSIGNAL); retries EINTR.
+ * Returns 0 or -errno (-EAGAIN: the socket is full).
  */
-int proto_send(int sock, uint16_t type, uint32_t id, const void *body, int fd);
+int proto_send(int sock, uint16_t version, uint16_t type, uint32_t id, const void *body,
+               const struct proto_fds *fds);
 
 /*
- * Receive one datagram into @buf (PROTO_MSG_MAX bytes), with at most one
- * passed fd in *@fd (-1 if none; extra fds are closed).  @timeout_ms < 0
- * waits forever.  Returns the length, 0 on hang-up, or -errno
- * (-ETIMEDOUT on timeout).
+ * Receive one datagram into @buf (PROTO_MSG_MAX bytes) with the passed
+ * descriptors in @fds (CLOEXEC; beyond PROTO_FDS_MAX, or when @fds is
+ * NULL, they are closed).  @timeout_ms < 0 waits forever, 0 does not wait.
+ * Returns the length, 0 on hang-up, or -errno (-ETIMEDOUT on timeout,
+ * -EMSGSIZE for a truncated datagram, whose descriptors are closed).
  */
-ssize_t proto_recv(int sock, void *buf, int *fd, int timeout_ms);
+ssize_t proto_recv(int sock, void *buf, struct proto_fds *fds, int timeout_ms);
 
 /*
- * Send a request and wait for the reply of @expect_type (or a
- * PROTO_REP_STATUS error) with the same id; copy its body into @reply
- * (proto_body_size(@expect_type) bytes).  *@fd receives a passed fd or -1.
+ * Send a request of @type with @body and the descriptors @send (may be
+ * NULL), and wait up to @timeout_ms for the reply of @expect_type (or a
+ * PROTO_REP_STATUS error) with the same id; notifications and late
+ * answers met meanwhile are dropped with their descriptors.  Copies the
+ * reply body into @reply (proto_body_size(@expect_type) bytes) and its
+ * descriptors into @recv (may be NULL: closed).  An error's message goes
+ * to @message (PROTO_TEXT_SIZE bytes, may be NULL).
  * Returns the reply's status, or ESHM_ERROR_DAEMON_UNAVAILABLE /
- * ESHM_ERROR_PROTOCOL on transport failure.
+ * ESHM_ERROR_PROTOCOL / ESHM_ERROR_VERSION_MISMATCH on transport failure.
  */
-int proto_call(int sock, uint16_t type, const void *body, uint16_t expect_type, void *reply,
-               int *fd, int timeout_ms);
+int proto_call(int sock, uint16_t type, const void *body, const struct proto_fds *send,
+               uint16_t expect_type, void *reply, struct proto_fds *recv, char *message,
+               int timeout_ms);
 
 /* Connect a SOCK_SEQPACKET socket to @path (CLOEXEC).  Returns fd or -errno. */
 int proto_connect(const char *path);
+
+/*
+ * As proto_connect(), giving up after @timeout_ms: a listener that does not
+ * accept (a restarting eshmd behind a socket unit) never holds the caller
+ * longer.  The socket is left blocking.  Returns fd or -errno (-ETIMEDOUT).
+ */
+int proto_connect_timeout(const char *path, int timeout_ms);
 
 /*
  * eshmd's socket when the caller was given none: $ESHM_SOCKET if set and

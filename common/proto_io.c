@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdalign.h>
 #include <stdatomic.h>
@@ -18,26 +19,71 @@
 #include "eshm.h"
 #include "proto.h"
 
-/* Room for a few descriptors, so a peer passing too many cannot make the
- * extra ones leak unseen (the kernel would close what does not fit). */
-#define PROTO_MAX_FDS 8
+/* Room for more descriptors than a datagram may carry, so a peer passing
+ * too many cannot make the extra ones leak unseen (the kernel would close
+ * what does not fit, and say so only with MSG_CTRUNC). */
+#define PROTO_RECV_FDS (2 * PROTO_FDS_MAX)
+
+void
+proto_fds_init(struct proto_fds *f)
+{
+	unsigned i;
+
+	for (i = 0; i < PROTO_FDS_MAX; i++)
+		f->fd[i] = -1;
+	f->n = 0;
+}
+
+void
+proto_fds_close(struct proto_fds *f)
+{
+	unsigned i;
+
+	for (i = 0; i < PROTO_FDS_MAX; i++)
+		if (f->fd[i] >= 0)
+			close(f->fd[i]);
+	proto_fds_init(f);
+}
 
 int
-proto_send(int sock, uint16_t type, uint32_t id, const void *body, int fd)
+proto_fds_take(struct proto_fds *f, unsigned i)
+{
+	int fd;
+
+	if (i >= PROTO_FDS_MAX)
+		return -1;
+	fd = f->fd[i];
+	f->fd[i] = -1;
+	return fd;
+}
+
+int
+proto_fds_get(const struct proto_fds *f, uint32_t mask, uint32_t bit)
+{
+	unsigned i = (unsigned)__builtin_popcount(mask & (bit - 1));
+
+	if (!(mask & bit) || i >= f->n)
+		return -1;
+	return f->fd[i];
+}
+
+int
+proto_send(int sock, uint16_t version, uint16_t type, uint32_t id, const void *body,
+           const struct proto_fds *fds)
 {
 	struct proto_hdr hdr;
 	struct iovec iov[2];
 	struct msghdr msg;
 	union {
 		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int))];
+		char buf[CMSG_SPACE(PROTO_FDS_MAX * sizeof(int))];
 	} ctl;
 	ssize_t size = proto_body_size(type);
 
-	if (size < 0 || (size > 0 && body == NULL))
+	if (size < 0 || (size > 0 && body == NULL) || (fds != NULL && fds->n > PROTO_FDS_MAX))
 		return -EINVAL;
 	hdr.magic = PROTO_MAGIC;
-	hdr.version = PROTO_VERSION;
+	hdr.version = version;
 	hdr.type = type;
 	hdr.length = (uint32_t)size;
 	hdr.id = id;
@@ -48,29 +94,30 @@ proto_send(int sock, uint16_t type, uint32_t id, const void *body, int fd)
 	memset(&msg, 0, sizeof(msg));
 	msg.msg_iov = iov;
 	msg.msg_iovlen = size > 0 ? 2 : 1;
-	if (fd >= 0) {
+	if (fds != NULL && fds->n > 0) {
 		struct cmsghdr *c;
 
 		memset(&ctl, 0, sizeof(ctl));
 		msg.msg_control = ctl.buf;
-		msg.msg_controllen = sizeof(ctl.buf);
+		msg.msg_controllen = CMSG_SPACE(fds->n * sizeof(int));
 		c = CMSG_FIRSTHDR(&msg);
 		c->cmsg_level = SOL_SOCKET;
 		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+		c->cmsg_len = CMSG_LEN(fds->n * sizeof(int));
+		memcpy(CMSG_DATA(c), fds->fd, fds->n * sizeof(int));
 	}
 	for (;;) {
-		if (sendmsg(sock, &msg, MSG_NOSIGNAL) >= 0)
+		if (sendmsg(sock, &msg, MSG_NOSIGNAL | MSG_DONTWAIT) >= 0)
 			return 0;
 		if (errno != EINTR)
 			return -errno;
 	}
 }
 
-/* Keep the first descriptor passed with @msg in *@fd, close the others. */
+/* Keep the descriptors passed with @msg in @fds (when there is room), close
+ * the others. */
 static void
-proto_take_fds(struct msghdr *msg, int *fd)
+proto_take_fds(struct msghdr *msg, struct proto_fds *fds)
 {
 	struct cmsghdr *c;
 
@@ -84,8 +131,8 @@ proto_take_fds(struct msghdr *msg, int *fd)
 			int one;
 
 			memcpy(&one, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-			if (fd != NULL && *fd < 0)
-				*fd = one;
+			if (fds != NULL && fds->n < PROTO_FDS_MAX)
+				fds->fd[fds->n++] = one;
 			else
 				close(one);
 		}
@@ -93,19 +140,19 @@ proto_take_fds(struct msghdr *msg, int *fd)
 }
 
 ssize_t
-proto_recv(int sock, void *buf, int *fd, int timeout_ms)
+proto_recv(int sock, void *buf, struct proto_fds *fds, int timeout_ms)
 {
 	uint64_t deadline = timeout_ms < 0 ? 0 : clock_mono_ns() + (uint64_t)timeout_ms * 1000000u;
 	struct iovec iov;
 	struct msghdr msg;
 	union {
 		struct cmsghdr align;
-		char buf[CMSG_SPACE(PROTO_MAX_FDS * sizeof(int))];
+		char buf[CMSG_SPACE(PROTO_RECV_FDS * sizeof(int))];
 	} ctl;
 	ssize_t n;
 
-	if (fd != NULL)
-		*fd = -1;
+	if (fds != NULL)
+		proto_fds_init(fds);
 	for (;;) {
 		struct pollfd pfd = {.fd = sock, .events = POLLIN};
 		int wait = -1;
@@ -130,16 +177,19 @@ proto_recv(int sock, void *buf, int *fd, int timeout_ms)
 		msg.msg_control = ctl.buf;
 		msg.msg_controllen = sizeof(ctl.buf);
 		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && errno == EAGAIN) {
+			if (timeout_ms == 0)
+				return -ETIMEDOUT;
+			continue;
+		}
 		if (n < 0)
 			return -errno;
-		proto_take_fds(&msg, fd);
+		proto_take_fds(&msg, fds);
 		if (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
-			if (fd != NULL && *fd >= 0) {
-				close(*fd);
-				*fd = -1;
-			}
+			if (fds != NULL)
+				proto_fds_close(fds);
 			return -EMSGSIZE;
 		}
 		return n;
@@ -147,25 +197,33 @@ proto_recv(int sock, void *buf, int *fd, int timeout_ms)
 }
 
 int
-proto_call(int sock, uint16_t type, const void *body, uint16_t expect_type, void *reply,
-           int *fd, int timeout_ms)
+proto_call(int sock, uint16_t type, const void *body, const struct proto_fds *send,
+           uint16_t expect_type, void *reply, struct proto_fds *recv, char *message,
+           int timeout_ms)
 {
 	static _Atomic uint32_t next_id = 1;
 	alignas(8) unsigned char buf[PROTO_MSG_MAX];
-	uint32_t id = atomic_fetch_add_explicit(&next_id, 1, memory_order_relaxed);
+	uint32_t id;
 	uint64_t deadline = clock_mono_ns() + (uint64_t)(timeout_ms < 0 ? 0 : timeout_ms) * 1000000u;
 	ssize_t want = proto_body_size(expect_type);
 
-	if (fd != NULL)
-		*fd = -1;
+	if (recv != NULL)
+		proto_fds_init(recv);
+	if (message != NULL)
+		message[0] = '\0';
 	if (want <= 0 || reply == NULL)
 		return ESHM_ERROR_INVALID_PARAM;
-	if (proto_send(sock, type, id, body, -1) < 0)
+	/* Id 0 is eshmd's own refusal and its notifications: never ours. */
+	do
+		id = atomic_fetch_add_explicit(&next_id, 1, memory_order_relaxed);
+	while (id == 0);
+	if (proto_send(sock, PROTO_VERSION, type, id, body, send) < 0)
 		return ESHM_ERROR_DAEMON_UNAVAILABLE;
 	for (;;) {
-		const struct proto_hdr *hdr;
+		const struct proto_hdr *hdr = NULL;
+		struct proto_fds got;
 		const void *rbody;
-		int left = -1, got = -1, rc;
+		int left = -1, rc;
 		int32_t status;
 		ssize_t n;
 
@@ -178,31 +236,40 @@ proto_call(int sock, uint16_t type, const void *body, uint16_t expect_type, void
 		if (n <= 0)
 			return ESHM_ERROR_DAEMON_UNAVAILABLE;
 		rc = proto_parse(buf, (size_t)n, &hdr, &rbody);
-		if (rc == ESHM_SUCCESS && hdr->id != id) {
-			/* A late answer to an earlier, abandoned request. */
-			if (got >= 0)
-				close(got);
+		/* eshmd answers a request of another version with a status in
+		 * that request's framing: read its status all the same. */
+		if (rc == ESHM_ERROR_VERSION_MISMATCH && hdr->type == PROTO_REP_STATUS &&
+		    (size_t)n == sizeof(*hdr) + sizeof(struct proto_status))
+			rc = ESHM_SUCCESS;
+		if (rc == ESHM_SUCCESS && hdr->id != id &&
+		    !(hdr->id == 0 && hdr->type == PROTO_REP_STATUS)) {
+			/* A notification, or a late answer to an abandoned request. */
+			proto_fds_close(&got);
 			continue;
 		}
 		if (rc == ESHM_SUCCESS && hdr->type != expect_type && hdr->type != PROTO_REP_STATUS)
 			rc = ESHM_ERROR_PROTOCOL;
 		if (rc != ESHM_SUCCESS) {
-			if (got >= 0)
-				close(got);
+			proto_fds_close(&got);
 			return rc;
 		}
 		/* Every reply body starts with its int32 status. */
 		memcpy(&status, rbody, sizeof(status));
 		if (hdr->type != expect_type) {
-			if (got >= 0)
-				close(got);
+			proto_fds_close(&got);
+			if (message != NULL) {
+				const struct proto_status *st = rbody;
+
+				memcpy(message, st->message, PROTO_TEXT_SIZE);
+				message[PROTO_TEXT_SIZE - 1] = '\0';
+			}
 			return status < 0 ? status : ESHM_ERROR_PROTOCOL;
 		}
 		memcpy(reply, rbody, (size_t)want);
-		if (fd != NULL)
-			*fd = got;
-		else if (got >= 0)
-			close(got);
+		if (recv != NULL)
+			*recv = got;
+		else
+			proto_fds_close(&got);
 		return status;
 	}
 }
@@ -237,6 +304,50 @@ proto_connect(const char *path)
 	if (connect(sock, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		int err = errno;
 
+		close(sock);
+		return -err;
+	}
+	return sock;
+}
+
+int
+proto_connect_timeout(const char *path, int timeout_ms)
+{
+	uint64_t deadline = clock_mono_ns() + (uint64_t)(timeout_ms < 0 ? 0 : timeout_ms) * 1000000u;
+	struct sockaddr_un sa;
+	int sock, err = 0;
+
+	if (path == NULL || path[0] == '\0')
+		return -EINVAL;
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	strcpy(sa.sun_path, path);
+	sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (sock < 0)
+		return -errno;
+	/* A Unix connect() is queued at once while the listener's backlog has
+	 * room; a full backlog (a listener that does not accept) says EAGAIN:
+	 * try again every few milliseconds until the deadline. */
+	while (connect(sock, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		uint64_t now = clock_mono_ns();
+
+		err = errno;
+		if (err == EINTR)
+			continue;
+		if (err != EAGAIN)
+			break;
+		if (now >= deadline) {
+			err = ETIMEDOUT;
+			break;
+		}
+		poll(NULL, 0, deadline - now < 5000000u ? 1 : 5);
+		err = 0;
+	}
+	if (err == 0 && fcntl(sock, F_SETFL, fcntl(sock, F_GETFL) & ~O_NONBLOCK) < 0)
+		err = errno;
+	if (err != 0) {
 		close(sock);
 		return -err;
 	}

@@ -53,6 +53,8 @@ typedef enum {
 	ESHM_ERROR_BUSY = -20,            /* segment has attached endpoints */
 	ESHM_ERROR_EXISTS = -21,          /* segment already exists */
 	ESHM_ERROR_SYSTEM = -22,          /* unexpected system error (see errno) */
+	ESHM_ERROR_QUEUE_FULL = -23,      /* a queue channel holds depth unread messages */
+	ESHM_ERROR_CONTENDED = -24,       /* a read gave up: writes overlapped every copy */
 } ESHMError;
 
 /** Which side of the segment a handle is. */
