@@ -75,6 +75,19 @@ struct chan_msg {
 	uint64_t write_mono_ns;       /* 0 unless the segment carries timestamps */
 };
 
+/* A spin-wait hint to the CPU. */
+static inline void
+chan_pause(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield" ::: "memory");
+#else
+	atomic_signal_fence(memory_order_seq_cst);
+#endif
+}
+
 /* Register this process for membarrier's global expedited command, once
  * (again after fork()), before its first chan_write().  Thread-safe. */
 void chan_membarrier_setup(void);

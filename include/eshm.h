@@ -2,20 +2,32 @@
  * eshm.h - public API of libeshm-client.
  *
  * Two processes, a master and a slave, exchange messages through a named
- * POSIX shared-memory segment supervised by the eshmd broker.  eshm_write()
- * and eshm_read() touch only shared memory: no system call, no lock, no
- * daemon on the data path.  Each direction is a "latest value" channel
- * guarded by a sequence lock: a writer never waits, and a reader gets the
- * newest complete message it has not read yet.
+ * shared-memory segment supervised by the eshmd broker.  Each endpoint
+ * writes only memory of its own (a sealed memfd eshmd created for it) and
+ * maps its peer's read-only.  eshm_write() and eshm_read() touch only that
+ * memory: no system call, no lock, no daemon on the data path.  Each
+ * direction is a "latest value" channel: a ring of slots, each guarded by
+ * a sequence lock, so a writer never waits and a reader gets the newest
+ * complete message it has not read yet.
  *
  * Every function returning int returns ESHM_SUCCESS (0) or a negative
  * ESHM_ERROR_* code; eshm_error_string() explains each one.
  *
  * Thread-safety, unless a function says otherwise: different handles may be
  * used from different threads freely.  On one handle, one thread may write
- * while another reads; two threads must not write (or read) through the same
- * handle at the same time.  Handles do not cross fork(): a child process
- * calls eshm_init() for a handle of its own.
+ * while another reads, and any number of threads may call eshm_get_stats()
+ * and eshm_check_remote_alive() at the same time as those; two threads must
+ * not write (or read) through the same handle at the same time.
+ *
+ * Threads: the library runs one control thread per process while any
+ * handle exists (eshmd's notifications, reconnecting after an eshmd
+ * restart, judging remotes while eshmd is away) and, for handles with
+ * use_threads, one heartbeat thread.  Neither takes signals.
+ *
+ * Handles do not cross fork(): the child's copy of a parent's handle holds
+ * no memory of the segment; every call on it returns ESHM_ERROR_DETACHED
+ * and eshm_destroy() only frees it.  A child calls eshm_init() for a handle
+ * of its own.
  */
 #ifndef ESHM_H
 #define ESHM_H
@@ -169,45 +181,71 @@ ESHMHandle *eshm_init_with_options(const ESHMConfig *config, const ESHMOptions *
 int eshm_last_error(void);
 
 /**
- * Detach synchronously and free @handle: when it returns, eshmd has
- * released the role.  NULL is accepted and ignored.  Returns ESHM_SUCCESS,
- * or an error if eshmd could not confirm (the handle is freed all the same).
- * No other thread may use @handle during or after the call.
+ * A sentence on the calling thread's last failed eshm_init*(): which field
+ * of the configuration is wrong, or eshmd's own explanation (for
+ * ESHM_ERROR_ROLE_TAKEN: the holder's pid and state).  Never NULL; valid
+ * until the thread's next eshm_init*().  Thread-safe (thread-local).
+ */
+const char *eshm_last_error_message(void);
+
+/**
+ * Detach synchronously and free @handle: when it returns ESHM_SUCCESS,
+ * eshmd has released the role.  It waits at most 100 ms for eshmd: an error
+ * says eshmd could not confirm in time (it frees the role when it reads
+ * the request, or when this process exits); the handle is freed all the
+ * same.  NULL is accepted and ignored.  No other thread may use @handle
+ * during or after the call.
  */
 int eshm_destroy(ESHMHandle *handle);
 
 /**
  * Publish @size bytes (1..capacity) from @data on this side's channel,
- * replacing the previous message.  Never blocks.
- * Returns ESHM_SUCCESS, ESHM_ERROR_INVALID_PARAM, ESHM_ERROR_DATA_TOO_LARGE,
- * ESHM_ERROR_DETACHED, or REMOTE_STALE/REMOTE_DEAD per the disconnect
- * behaviour.
+ * replacing the previous message.  Never blocks, and always publishes,
+ * whatever the remote's state: the last message written is what the
+ * remote, or the next process to take its role, reads.  The return code
+ * then reports the remote's state per the disconnect behaviour.
+ * Returns ESHM_SUCCESS; ESHM_ERROR_REMOTE_STALE or ESHM_ERROR_REMOTE_DEAD
+ * (the message was published); or, publishing nothing,
+ * ESHM_ERROR_INVALID_PARAM, ESHM_ERROR_DATA_TOO_LARGE, ESHM_ERROR_DETACHED.
  */
 int eshm_write(ESHMHandle *handle, const void *data, size_t size);
 
 /**
  * Copy the newest message this handle has not read yet into @buffer
- * (@buffer_size bytes) and its length into *@bytes_read.  Never blocks and
- * never returns one message twice.
- * Returns ESHM_SUCCESS, ESHM_ERROR_NO_DATA, ESHM_ERROR_BUFFER_TOO_SMALL
- * (*@bytes_read then holds the size needed; the message stays unread),
- * ESHM_ERROR_INVALID_PARAM, ESHM_ERROR_DETACHED, or REMOTE_STALE/REMOTE_DEAD
- * per the disconnect behaviour.
+ * (@buffer_size bytes) and its length into *@bytes_read.  Never blocks
+ * (at most 4 copies of a message: a read overlapped by writes every time
+ * gives up) and never returns one message twice.
+ * Under ESHM_DISCONNECT_ON_TIMEOUT and _NEVER a message the remote wrote
+ * before it died is still delivered; ESHM_ERROR_REMOTE_DEAD comes once
+ * nothing is left.  ESHM_DISCONNECT_IMMEDIATELY reports a stale or dead
+ * remote before looking.
+ * Returns ESHM_SUCCESS; ESHM_ERROR_NO_DATA (nothing new; @buffer is
+ * untouched, except after a read that gave up under contention, which the
+ * statistics count); ESHM_ERROR_BUFFER_TOO_SMALL (*@bytes_read then holds
+ * the size needed; the message stays unread); ESHM_ERROR_SEGMENT_CORRUPT
+ * (the remote stored a size above the capacity; the message is skipped);
+ * ESHM_ERROR_INVALID_PARAM, ESHM_ERROR_DETACHED, or
+ * ESHM_ERROR_REMOTE_STALE/REMOTE_DEAD per the disconnect behaviour.
  */
 int eshm_read(ESHMHandle *handle, void *buffer, size_t buffer_size, size_t *bytes_read);
 
 /**
  * As eshm_read(), waiting up to @timeout_ms for a new message: it spins
  * briefly, then sleeps on a futex the writer wakes.  0 means do not wait.
- * Returns as eshm_read(), or ESHM_ERROR_TIMEOUT.
+ * It returns at most one copy's time after @timeout_ms.
+ * Returns as eshm_read(), or ESHM_ERROR_TIMEOUT (@buffer untouched).
  */
 int eshm_read_timeout(ESHMHandle *handle, void *buffer, size_t buffer_size, size_t *bytes_read,
                       uint32_t timeout_ms);
 
 /**
  * Set *@alive to whether the remote endpoint is attached and neither stale
- * (by this handle's threshold) nor dead.  Uses eshmd's verdict while its
- * monitor runs, and judges the remote's heartbeat itself while it does not.
+ * nor dead.  Stale is judged by this handle's threshold (how long it
+ * tolerates the remote's silence): eshmd judges every endpoint by its
+ * peer's threshold, and this is eshmd's verdict while its monitor runs
+ * (what eshmctl shows); while it does not, the library judges the remote's
+ * heartbeat itself by the same rule, and learns a death from a pidfd of the
+ * remote's process.
  * Returns ESHM_SUCCESS or ESHM_ERROR_INVALID_PARAM.
  */
 int eshm_check_remote_alive(ESHMHandle *handle, bool *alive);
@@ -241,6 +279,11 @@ int eshm_options_set_heartbeat_period_us(ESHMOptions *options, uint32_t period_u
 int eshm_options_set_socket_path(ESHMOptions *options, const char *path);
 /* How long eshm_init() waits for eshmd to answer, 1..60000 ms, default 5000. */
 int eshm_options_set_connect_timeout_ms(ESHMOptions *options, uint32_t timeout_ms);
+/* Take the role over from a holder that has been stale for at least
+ * @stale_ms (1..600000); 0, the default, never does.  The old holder's
+ * calls then return ESHM_ERROR_DETACHED.  For a service replacing a hung
+ * instance of itself: without it, a stale holder keeps its role. */
+int eshm_options_set_takeover_stale_ms(ESHMOptions *options, uint32_t stale_ms);
 
 #ifdef __cplusplus
 }

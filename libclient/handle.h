@@ -2,24 +2,35 @@
  * handle.h - what libeshm-client keeps per attached endpoint, and the
  * internal entry points its files share.
  *
- * Who touches what: the caller's threads use the mapped segment, the
- * cursor and the write count (eshm.h's one-writer/one-reader rule); the
- * heartbeat thread owns the control socket after eshm_init() and the
- * fields marked "thread", published with atomics, so the data path never
- * takes a lock.
+ * Who touches what:
+ * - the caller's threads: the data path (eshm_write on the write side,
+ *   eshm_read* on the read side: one thread each at a time, eshm.h's rule)
+ *   uses the mapped blocks, the writer state, the cursor, and switches its
+ *   side's peer pointer; eshm_get_stats and eshm_check_remote_alive may run
+ *   in any thread at the same time (they take the handle's lock);
+ * - the control thread (control.c): owns the control socket after
+ *   eshm_init(), maps new peer blocks and publishes them, retires old
+ *   ones, watches the peer's pidfd, reconnects after an eshmd restart;
+ * - the heartbeat thread (heartbeat.c): increments the own heartbeat and
+ *   judges the remote locally while eshmd's monitor is away.
+ * Fields shared between them are atomics or under the handle's lock; the
+ * data path never takes a lock.
  */
 #ifndef ESHM_LIBCLIENT_HANDLE_H
 #define ESHM_LIBCLIENT_HANDLE_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <sys/un.h>
 
 #include "channel.h"
 #include "eshm.h"
 #include "export.h"
 #include "layout.h"
+#include "liveness.h"
 #include "proto.h"
 
 #define ESHM_HEARTBEAT_US_DEFAULT 1000u
@@ -27,73 +38,189 @@
 #define ESHM_HEARTBEAT_US_MAX 1000000u
 #define ESHM_CONNECT_MS_DEFAULT 5000u
 #define ESHM_CONNECT_MS_MAX 60000u
-/* eshmd's monitor counts as running while its last pass is this recent. */
-#define ESHM_DAEMON_FRESH_NS (100u * 1000000u)
-/* Local stale check period (the seed's counter-based check). */
+/* How long eshm_destroy() waits for eshmd to confirm a detach: every call
+ * but eshm_init() returns within 100 ms whatever eshmd does. */
+#define ESHM_DETACH_WAIT_MS 100
+/* While eshmd's monitor is away the control thread judges each remote's
+ * heartbeat itself, this often; otherwise it looks whether the monitor
+ * still runs this often. */
 #define ESHM_LOCAL_CHECK_MS 10u
+#define ESHM_DAEMON_CHECK_MS 100u
 
 struct ESHMOptions {
 	uint64_t capacity;
 	uint32_t heartbeat_period_us;
 	uint32_t connect_timeout_ms;
+	uint32_t takeover_ms;      /* 0: never take a role over */
 	char socket_path[sizeof(((struct sockaddr_un *)0)->sun_path)]; /* "" = not set */
 };
 
-struct ESHMHandle {
-	struct seg_map map;
-	int role;                  /* SEG_MASTER or SEG_SLAVE */
-	ESHMConfig config;         /* config.shm_name points to name; once attached,
-	                            * config.stale_threshold_ms is the one eshmd
-	                            * recorded (never 0) */
-	char name[PROTO_NAME_SIZE];
-	struct ESHMOptions options;
-	uint64_t generation;
-
-	/* data path (the caller's threads) */
-	struct chan_cursor cursor; /* on the remote's channel */
-	_Atomic uint64_t writes;
-
-	/* control connection: the heartbeat thread's once registered */
-	int sock;                  /* -1 while eshmd is away */
-	_Atomic bool detached;     /* revoked, or gone from eshmd after its restart */
-
-	/* local judgement of the remote's heartbeat (thread, or calls) */
-	_Atomic uint64_t local_last_hb;
-	_Atomic uint64_t local_change_ns; /* without threads: when it last moved */
-	_Atomic uint32_t local_silent_ms;
-	_Atomic bool remote_stale;        /* by this handle's threshold, both sources */
-
-	/* heartbeat rates, per second (thread, or computed between calls) */
-	_Atomic uint64_t rate[2];
-	uint64_t rate_hb[2];
-	uint64_t rate_ns;
-
-	/* heartbeat thread's list, under its mutex */
-	struct ESHMHandle *next;
+/* One mapping of the peer's endpoint block. */
+struct lib_peer {
+	struct seg_mapping map;
+	struct seg_block *block;
+	uint64_t incarnation;
+	int fd;                    /* kept to hand back after an eshmd restart */
+	struct lib_peer *next;     /* the handle's list of mappings not yet unmapped */
 };
 
-/* control.c */
+/* Where the control thread is with a handle's connection. */
+enum lib_link {
+	LIB_LINK_UP = 0,           /* connected, nothing pending */
+	LIB_LINK_DOWN,             /* eshmd gone: reconnect at link_retry_ns */
+	LIB_LINK_REATTACHING,      /* REATTACH sent, reply due by link_deadline_ns */
+	LIB_LINK_GONE,             /* eshmd no longer knows the endpoint: detached */
+};
+
+struct ESHMHandle {
+	ESHMConfig config;         /* config.shm_name points to name */
+	char name[PROTO_NAME_SIZE];
+	struct ESHMOptions options;
+	int role;                  /* SEG_MASTER or SEG_SLAVE */
+	uint64_t generation;
+	uint64_t incarnation;      /* of the own block */
+	struct seg_geometry g;
+
+	/* the status block (read-only) and the own block (read-write) */
+	int status_fd;
+	struct seg_mapping status_map;
+	const struct seg_status *st;
+	int own_fd;
+	struct seg_mapping own_map;
+	struct seg_block *own;
+
+	/* write side */
+	struct chan_writer writer;
+	_Atomic uint64_t writes;
+	_Atomic(struct lib_peer *) peer_wr; /* the write side's peer mapping */
+
+	/* read side */
+	struct chan_cursor cursor;
+	uint64_t cursor_incarnation; /* of the peer block the cursor is on */
+	_Atomic(struct lib_peer *) peer_rd; /* the read side's peer mapping */
+	/* bumped (and futex-woken) when a new peer block is published, so a
+	 * reader asleep with no peer block wakes to look */
+	_Atomic uint32_t peer_seq;
+
+	/* published by the control thread */
+	_Atomic(struct lib_peer *) peer_latest;
+	_Atomic bool detached;     /* eshmd forgot the endpoint */
+	_Atomic bool daemon_away;  /* eshmd's monitor is not running: use local_state */
+	_Atomic uint32_t local_state; /* the remote's state as judged here */
+	bool forked;               /* this is a forked child's copy: nothing is mapped */
+
+	/* under lock: the control thread's and the statistics' view of the peer */
+	pthread_mutex_t lock;
+	struct lib_peer *peers;    /* every mapping still mapped, latest first */
+	struct live_counts local;  /* local judgement of the remote's heartbeat */
+	bool peer_exited;          /* the peer's pidfd fired */
+	uint64_t rate_hb[2];       /* heartbeat rates measured here, while eshmd is away */
+	uint64_t rate_ns;
+	uint64_t rate[2];
+
+	/* the control thread's */
+	int sock;                  /* -1 while eshmd is away */
+	enum lib_link link;
+	uint64_t link_retry_ns;
+	uint64_t link_deadline_ns;
+	uint32_t link_id;          /* id of the REATTACH in flight */
+	int peer_pidfd;
+	pid_t peer_pid;
+
+	struct ESHMHandle *hb_next;  /* heartbeat thread's list */
+	struct ESHMHandle *ctl_next; /* control thread's list */
+};
+
+/* init.c */
+
+/* Record @code and a printf-style message as the calling thread's last
+ * error (eshm_last_error(), eshm_last_error_message()); returns @code. */
+int lib_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* attach.c: requests to eshmd and the descriptors they bring */
 
 /*
- * Send ATTACH (or REATTACH when @reattach) for @h over @sock and wait for
- * the reply with the segment's descriptor in *@fd.  Returns the status.
+ * Send ATTACH for @h over @sock and, on success, map what the reply brings
+ * (status block, own block, the peer's block and pidfd) into @h.  On error
+ * the reason is in the calling thread's last error and @h holds nothing.
  */
-int ctrl_attach(const struct ESHMHandle *h, int sock, bool reattach,
-                struct proto_attach_reply *reply, int *fd);
-
-/* DETACH @h over @sock, synchronously.  Returns the status. */
-int ctrl_detach(const struct ESHMHandle *h, int sock);
+int att_attach(struct ESHMHandle *h, int sock);
 
 /*
- * Reconnect @h to eshmd after it went away: connect, REATTACH, and on
- * success install the new socket in h->sock.  Marks the handle detached
- * when eshmd no longer knows the segment.  Returns the status.
- * Called by the heartbeat thread, or by eshm_destroy() for its own handle.
+ * Build the REATTACH request for @h (which hands its blocks back) in
+ * @req and @fds.  Used by the control thread, which sends it without
+ * waiting.
  */
-int ctrl_reconnect(struct ESHMHandle *h);
+void att_reattach_request(const struct ESHMHandle *h, struct proto_attach *req,
+                          struct proto_fds *fds);
+
+/*
+ * Take the answer to REATTACH, @reply with @fds (consumed): the peer's
+ * current block and pidfd, if they changed.  Returns the status.
+ */
+int att_reattached(struct ESHMHandle *h, const struct proto_attach_reply *reply,
+                   struct proto_fds *fds);
+
+/*
+ * Reconnect @h and REATTACH synchronously, within ESHM_DETACH_WAIT_MS (for
+ * eshm_destroy() after an eshmd restart, once the control thread let go
+ * of @h).  Returns the status.
+ */
+int att_reattach_now(struct ESHMHandle *h);
+
+/* DETACH @h over @sock, waiting at most ESHM_DETACH_WAIT_MS.  Returns the status. */
+int att_detach(const struct ESHMHandle *h, int sock);
 
 /* Map an ESHM_ERROR_* code to the errno eshm_init() leaves behind. */
-int ctrl_errno(int code);
+int att_errno(int code);
+
+/* peer.c: the peer's block, switched without locks on the data path */
+
+/*
+ * Map @fd (taken) as the peer block of @incarnation and publish it; the
+ * previous one is retired.  Control thread or eshm_init().  Returns 0 or
+ * an ESHM_ERROR_* (the fd is closed).
+ */
+int peer_publish(struct ESHMHandle *h, int fd, uint64_t incarnation);
+
+/*
+ * The peer block for the data path's side @side (&h->peer_rd or
+ * &h->peer_wr), switching that side to the latest one.  NULL while no
+ * peer ever attached.  Data path: lock-free, no system call.
+ */
+static inline struct lib_peer *
+peer_enter(struct ESHMHandle *h, _Atomic(struct lib_peer *) *side)
+{
+	struct lib_peer *p = atomic_load_explicit(&h->peer_latest, memory_order_acquire);
+
+	/* The release store tells the control thread this side is done with
+	 * the mapping it used before (peer_reap). */
+	if (atomic_load_explicit(side, memory_order_relaxed) != p)
+		atomic_store_explicit(side, p, memory_order_release);
+	return p;
+}
+
+/* Unmap the retired mappings neither data-path side uses.  h->lock held. */
+void peer_reap(struct ESHMHandle *h);
+
+/* Unmap every mapping (eshm_destroy, nothing else uses the handle). */
+void peer_release_all(struct ESHMHandle *h);
+
+/* control.c: the control thread */
+
+/* Hand @h's control socket to the control thread, starting it if needed.
+ * Returns ESHM_SUCCESS or ESHM_ERROR_SYSTEM.  Thread-safe. */
+int ctl_register(struct ESHMHandle *h);
+
+/* Take @h back: once it returns the thread no longer touches @h and its
+ * socket is the caller's again.  Thread-safe. */
+void ctl_unregister(struct ESHMHandle *h);
+
+/* thread.c */
+
+/* Start a detached thread running @main_fn(NULL) with every signal blocked.
+ * Returns ESHM_SUCCESS or ESHM_ERROR_SYSTEM. */
+int lib_thread_start(void *(*main_fn)(void *));
 
 /* heartbeat.c */
 
@@ -106,27 +233,40 @@ void hb_unregister(struct ESHMHandle *h);
 
 /* liveness.c */
 
-/* Whether eshmd's monitor passed within ESHM_DAEMON_FRESH_NS. */
-bool live_daemon_fresh(const struct ESHMHandle *h, uint64_t now_ns);
+/*
+ * The remote's state as the data path sees it (enum seg_endpoint_state):
+ * eshmd's verdict, or while eshmd's monitor is away the control thread's
+ * local one.  No clock, no lock.
+ */
+static inline uint32_t
+live_remote_state(const struct ESHMHandle *h)
+{
+	if (atomic_load_explicit(&h->daemon_away, memory_order_acquire))
+		return atomic_load_explicit(&h->local_state, memory_order_relaxed);
+	return seg_state_load(&h->st->verdict.state[1 - h->role]);
+}
 
 /*
- * Update the local judgement of the remote's heartbeat.  @elapsed_ms > 0:
- * one counter-based check of that period (heartbeat thread); 0: judge by
- * the time between calls (handles without the thread).
+ * Whether @h may still be used: not revoked by an operator, not taken
+ * over by another process, not forgotten by eshmd.  Data path.
  */
-void live_local_check(struct ESHMHandle *h, uint32_t elapsed_ms);
-
-/* Recompute h->remote_stale from eshmd's verdict or the local one. */
-bool live_update_stale(struct ESHMHandle *h, uint64_t now_ns);
-
-/* Recompute the heartbeat rates over the time since the last call. */
-void live_update_rates(struct ESHMHandle *h, uint64_t now_ns);
-
-/* The remote's endpoint. */
-static inline struct seg_endpoint *
-live_remote(const struct ESHMHandle *h)
+static inline bool
+live_attached(const struct ESHMHandle *h)
 {
-	return h->map.endpoint[1 - h->role];
+	const struct seg_status_verdict *v = &h->st->verdict;
+
+	return !(atomic_load_explicit(&v->flags, memory_order_relaxed) & SEG_VERDICT_REVOKED) &&
+	       atomic_load_explicit(&v->incarnation[h->role], memory_order_relaxed) ==
+	               h->incarnation &&
+	       !atomic_load_explicit(&h->detached, memory_order_relaxed);
 }
+
+/*
+ * Look whether eshmd's monitor still runs for @h at @now_ns, and while it
+ * does not, judge the remote's heartbeat here (one counting check of
+ * @interval_ms) and publish the verdict for the data path.  Returns
+ * whether eshmd is away.  Control thread; takes h->lock.
+ */
+bool live_watch(struct ESHMHandle *h, uint64_t now_ns, uint32_t interval_ms);
 
 #endif /* ESHM_LIBCLIENT_HANDLE_H */

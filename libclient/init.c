@@ -1,17 +1,20 @@
 /*
  * init.c - creating and destroying handles: validate the configuration,
- * attach through eshmd, map the segment it passes, start the heartbeat;
- * and the synchronous detach.
+ * attach through eshmd, map what it passes, hand the connection to the
+ * control thread and start the heartbeat; the synchronous detach; the
+ * calling thread's last error.
  */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "clock.h"
 #include "handle.h"
 
 static _Thread_local int init_last_error;
+static _Thread_local char init_last_message[PROTO_TEXT_SIZE];
 
 ESHM_EXPORT ESHMConfig
 eshm_default_config(const char *name)
@@ -34,25 +37,48 @@ eshm_last_error(void)
 	return init_last_error;
 }
 
+ESHM_EXPORT const char *
+eshm_last_error_message(void)
+{
+	if (init_last_error == ESHM_SUCCESS)
+		return eshm_error_string(ESHM_SUCCESS);
+	return init_last_message;
+}
+
+int
+lib_fail(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	init_last_error = code;
+	va_start(ap, fmt);
+	vsnprintf(init_last_message, sizeof(init_last_message), fmt, ap);
+	va_end(ap);
+	return code;
+}
+
 /* Every field is checked, so a struct filled field by field works and a
- * garbage enum never reaches eshmd. */
+ * garbage enum never reaches eshmd; the message names the field. */
 static int
 init_check_config(const ESHMConfig *c)
 {
-	int rc;
-
 	if (c == NULL)
-		return ESHM_ERROR_INVALID_PARAM;
-	rc = proto_name_valid(c->shm_name);
-	if (rc != ESHM_SUCCESS)
-		return rc;
+		return lib_fail(ESHM_ERROR_INVALID_PARAM, "config is NULL");
+	if (proto_name_valid(c->shm_name) != ESHM_SUCCESS)
+		return lib_fail(ESHM_ERROR_NAME_INVALID, "shm_name: %s",
+		                eshm_error_string(ESHM_ERROR_NAME_INVALID));
 	if ((unsigned)c->role > ESHM_ROLE_SLAVE)
-		return ESHM_ERROR_INVALID_PARAM;
+		return lib_fail(ESHM_ERROR_INVALID_PARAM,
+		                "role: %d is not ESHM_ROLE_AUTO, _MASTER or _SLAVE", (int)c->role);
 	if ((unsigned)c->disconnect_behavior > ESHM_DISCONNECT_NEVER)
-		return ESHM_ERROR_INVALID_PARAM;
+		return lib_fail(ESHM_ERROR_INVALID_PARAM,
+		                "disconnect_behavior: %d is not an ESHMDisconnectBehavior",
+		                (int)c->disconnect_behavior);
 	/* 0 asks for the segment's default, which eshmd resolves. */
 	if (c->stale_threshold_ms > ESHM_STALE_THRESHOLD_MS_MAX)
-		return ESHM_ERROR_INVALID_PARAM;
+		return lib_fail(ESHM_ERROR_INVALID_PARAM,
+		                "stale_threshold_ms: %u is above %u (0 takes the segment's default)",
+		                c->stale_threshold_ms, ESHM_STALE_THRESHOLD_MS_MAX);
 	return ESHM_SUCCESS;
 }
 
@@ -66,72 +92,56 @@ init_socket_path(struct ESHMOptions *o)
 		return ESHM_SUCCESS;
 	path = proto_socket_path(NULL);
 	if (strlen(path) >= sizeof(o->socket_path))
-		return ESHM_ERROR_DAEMON_UNAVAILABLE;
+		return lib_fail(ESHM_ERROR_DAEMON_UNAVAILABLE, "the socket path %s is too long",
+		                path);
 	strcpy(o->socket_path, path);
 	return ESHM_SUCCESS;
+}
+
+/* Free what @h holds; in a forked child only the memory and descriptors
+ * are its own (the mappings were not inherited). */
+static void
+init_release(ESHMHandle *h)
+{
+	peer_release_all(h);
+	if (!h->forked) {
+		seg_unmap(&h->own_map);
+		seg_unmap(&h->status_map);
+	}
+	if (h->own_fd >= 0)
+		close(h->own_fd);
+	if (h->status_fd >= 0)
+		close(h->status_fd);
+	if (h->peer_pidfd >= 0)
+		close(h->peer_pidfd);
+	if (h->sock >= 0)
+		close(h->sock);
+	pthread_mutex_destroy(&h->lock);
+	free(h);
 }
 
 static ESHMHandle *
 init_fail(ESHMHandle *h, int code)
 {
-	if (h != NULL) {
-		seg_unmap(&h->map);
-		if (h->sock >= 0)
-			close(h->sock);
-		free(h);
-	}
+	if (h != NULL)
+		init_release(h);
 	init_last_error = code;
-	errno = ctrl_errno(code);
+	errno = att_errno(code);
 	return NULL;
 }
 
-/*
- * Map the descriptor eshmd passed and check it is the segment it described;
- * take the stale threshold eshmd recorded (the segment's default when the
- * configuration asked for it with 0).
- */
-static int
-init_map(ESHMHandle *h, const struct proto_attach_reply *reply, int fd)
+static ESHMHandle *
+init_new(const ESHMConfig *config, const ESHMOptions *options)
 {
-	int rc;
+	ESHMHandle *h = calloc(1, sizeof(*h));
 
-	if (fd < 0)
-		return ESHM_ERROR_PROTOCOL;
-	if (seg_role_index(reply->role) < 0 ||
-	    reply->stale_threshold_ms < ESHM_STALE_THRESHOLD_MS_MIN ||
-	    reply->stale_threshold_ms > ESHM_STALE_THRESHOLD_MS_MAX) {
-		close(fd);
-		return ESHM_ERROR_PROTOCOL;
-	}
-	rc = seg_map_fd(fd, 0, &h->map);
-	close(fd);
-	if (rc != ESHM_SUCCESS)
-		return rc;
-	if (h->map.capacity != reply->capacity || h->map.header->generation != reply->generation)
-		return ESHM_ERROR_PROTOCOL;
-	h->role = seg_role_index(reply->role);
-	h->generation = reply->generation;
-	h->config.stale_threshold_ms = reply->stale_threshold_ms;
-	/* before this handle's first write: its writes may then use the
-	 * light fence (common/channel.h) */
-	chan_membarrier_setup();
-	return ESHM_SUCCESS;
-}
-
-ESHM_EXPORT ESHMHandle *
-eshm_init_with_options(const ESHMConfig *config, const ESHMOptions *options)
-{
-	struct proto_attach_reply reply;
-	ESHMHandle *h;
-	int rc, fd;
-
-	rc = init_check_config(config);
-	if (rc != ESHM_SUCCESS)
-		return init_fail(NULL, rc);
-	h = calloc(1, sizeof(*h));
 	if (h == NULL)
-		return init_fail(NULL, ESHM_ERROR_NO_MEMORY);
+		return NULL;
 	h->sock = -1;
+	h->status_fd = -1;
+	h->own_fd = -1;
+	h->peer_pidfd = -1;
+	pthread_mutex_init(&h->lock, NULL);
 	if (options != NULL)
 		h->options = *options;
 	else {
@@ -139,39 +149,46 @@ eshm_init_with_options(const ESHMConfig *config, const ESHMOptions *options)
 		h->options.heartbeat_period_us = ESHM_HEARTBEAT_US_DEFAULT;
 		h->options.connect_timeout_ms = ESHM_CONNECT_MS_DEFAULT;
 	}
-	rc = init_socket_path(&h->options);
-	if (rc != ESHM_SUCCESS)
-		return init_fail(h, rc);
 	h->config = *config;
 	strcpy(h->name, config->shm_name);
 	h->config.shm_name = h->name;
+	return h;
+}
 
-	h->sock = proto_connect(h->options.socket_path);
+ESHM_EXPORT ESHMHandle *
+eshm_init_with_options(const ESHMConfig *config, const ESHMOptions *options)
+{
+	ESHMHandle *h;
+	int rc;
+
+	rc = init_check_config(config);
+	if (rc != ESHM_SUCCESS)
+		return init_fail(NULL, rc);
+	h = init_new(config, options);
+	if (h == NULL)
+		return init_fail(NULL, lib_fail(ESHM_ERROR_NO_MEMORY, "out of memory"));
+	rc = init_socket_path(&h->options);
+	if (rc != ESHM_SUCCESS)
+		return init_fail(h, rc);
+	h->sock = proto_connect_timeout(h->options.socket_path, (int)h->options.connect_timeout_ms);
 	if (h->sock < 0)
-		return init_fail(h, ESHM_ERROR_DAEMON_UNAVAILABLE);
-	rc = ctrl_attach(h, h->sock, false, &reply, &fd);
-	if (rc != ESHM_SUCCESS) {
-		if (fd >= 0)
-			close(fd);
-		return init_fail(h, rc);
-	}
-	rc = init_map(h, &reply, fd);
-	if (rc != ESHM_SUCCESS) {
-		/* eshmd gave us the role: hand it back before failing. */
-		ctrl_detach(h, h->sock);
-		return init_fail(h, rc);
-	}
-
-	chan_cursor_init(&h->cursor, h->map.channel[1 - h->role]);
-	h->local_last_hb = atomic_load_explicit(&live_remote(h)->heartbeat, memory_order_relaxed);
-	h->local_change_ns = clock_mono_ns();
-	live_update_rates(h, clock_mono_ns());
-	if (config->use_threads) {
+		return init_fail(h, lib_fail(ESHM_ERROR_DAEMON_UNAVAILABLE, "cannot reach eshmd at %s: %s",
+		                             h->options.socket_path, strerror(-h->sock)));
+	rc = att_attach(h, h->sock);
+	if (rc == ESHM_SUCCESS)
+		rc = ctl_register(h);
+	if (rc == ESHM_SUCCESS && config->use_threads) {
 		rc = hb_register(h);
-		if (rc != ESHM_SUCCESS) {
-			ctrl_detach(h, h->sock);
-			return init_fail(h, rc);
-		}
+		if (rc != ESHM_SUCCESS)
+			ctl_unregister(h);
+	}
+	if (rc != ESHM_SUCCESS) {
+		/* eshmd may have given us the role: hand it back before failing. */
+		if (h->own != NULL)
+			att_detach(h, h->sock);
+		if (rc == ESHM_ERROR_SYSTEM)
+			lib_fail(rc, "cannot start the library's threads");
+		return init_fail(h, rc);
 	}
 	init_last_error = ESHM_SUCCESS;
 	return h;
@@ -190,25 +207,28 @@ eshm_destroy(ESHMHandle *handle)
 
 	if (handle == NULL)
 		return ESHM_SUCCESS;
+	if (handle->forked) {
+		/* The parent's endpoint: nothing of it is this process's to end. */
+		init_release(handle);
+		return ESHM_SUCCESS;
+	}
 	if (handle->config.use_threads)
 		hb_unregister(handle);
-	/* From here on the socket is ours alone. */
-	if (atomic_load_explicit(&handle->detached, memory_order_relaxed))
-		rc = ESHM_SUCCESS;
-	else {
-		rc = handle->sock >= 0 ? ctrl_detach(handle, handle->sock)
-		                       : ESHM_ERROR_DAEMON_UNAVAILABLE;
-		/* eshmd restarted since the last look: say goodbye on a fresh
-		 * connection so the role is free when we return. */
-		if (rc == ESHM_ERROR_DAEMON_UNAVAILABLE && ctrl_reconnect(handle) == ESHM_SUCCESS)
-			rc = ctrl_detach(handle, handle->sock);
+	ctl_unregister(handle);
+	/* From here on the socket is ours alone.  eshmd away or hung: the
+	 * answer is not awaited longer than ESHM_DETACH_WAIT_MS; eshmd frees
+	 * the role when it reads the request, or when this process exits. */
+	if (!atomic_load_explicit(&handle->detached, memory_order_relaxed)) {
+		/* eshmd restarted and the control thread has not reattached yet:
+		 * reattach here, so the role is free when we return. */
+		if (handle->sock < 0 || handle->link != LIB_LINK_UP)
+			rc = att_reattach_now(handle);
+		if (rc == ESHM_SUCCESS)
+			rc = att_detach(handle, handle->sock);
 		if (rc == ESHM_ERROR_DETACHED || rc == ESHM_ERROR_NOT_FOUND)
 			rc = ESHM_SUCCESS;
 	}
-	if (handle->sock >= 0)
-		close(handle->sock);
-	seg_unmap(&handle->map);
-	free(handle);
+	init_release(handle);
 	return rc;
 }
 

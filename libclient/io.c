@@ -1,8 +1,15 @@
 /*
  * io.c - the data path: eshm_write(), eshm_read(), eshm_read_timeout().
- * Only the mapped segment is touched: no system call (but the futex when a
- * reader sleeps), no lock.
+ *
+ * Only mapped memory is touched: the own block, the peer's block and the
+ * status block.  No lock, no clock, no system call, except the futex wake
+ * when the peer announced it sleeps, and the futex wait of
+ * eshm_read_timeout() itself.
  */
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include "clock.h"
 #include "handle.h"
 
@@ -12,99 +19,164 @@
 /* A sleeping reader looks at the remote's state at least this often. */
 #define IO_SLICE_NS (50u * 1000000u)
 
-/*
- * What the remote's state and the disconnect behaviour allow: ESHM_SUCCESS,
- * ESHM_ERROR_DETACHED, ESHM_ERROR_REMOTE_STALE or ESHM_ERROR_REMOTE_DEAD.
- */
-static inline int
-io_gate(ESHMHandle *h)
-{
-	uint32_t state;
-	bool stale;
-
-	if (atomic_load_explicit(&h->detached, memory_order_relaxed) ||
-	    (atomic_load_explicit(&h->map.header->flags, memory_order_relaxed) & SEG_FLAG_REVOKED))
-		return ESHM_ERROR_DETACHED;
-	if (h->config.disconnect_behavior == ESHM_DISCONNECT_NEVER)
-		return ESHM_SUCCESS;
-	state = atomic_load_explicit(&live_remote(h)->state, memory_order_relaxed);
-	if (state == SEG_EP_DEAD)
-		return ESHM_ERROR_REMOTE_DEAD;
-	if (state == SEG_EP_DETACHED ||
-	    h->config.disconnect_behavior != ESHM_DISCONNECT_IMMEDIATELY)
-		return ESHM_SUCCESS;
-	if (h->config.use_threads)
-		stale = atomic_load_explicit(&h->remote_stale, memory_order_relaxed);
-	else {
-		live_local_check(h, 0);
-		stale = live_update_stale(h, clock_mono_ns());
-	}
-	return stale ? ESHM_ERROR_REMOTE_STALE : ESHM_SUCCESS;
-}
-
 /* Without the heartbeat thread, each call is this endpoint's sign of life. */
 static inline void
 io_beat(ESHMHandle *h)
 {
-	_Atomic uint64_t *hb = &h->map.endpoint[h->role]->heartbeat;
-
 	if (!h->config.use_threads)
-		atomic_store_explicit(hb, atomic_load_explicit(hb, memory_order_relaxed) + 1,
+		atomic_store_explicit(&h->own->heartbeat,
+		                      atomic_load_explicit(&h->own->heartbeat, memory_order_relaxed) + 1,
 		                      memory_order_relaxed);
+}
+
+/* What the disconnect behaviour makes of the remote's @state. */
+static inline int
+io_verdict(const ESHMHandle *h, uint32_t state)
+{
+	switch (h->config.disconnect_behavior) {
+	case ESHM_DISCONNECT_NEVER:
+		return ESHM_SUCCESS;
+	case ESHM_DISCONNECT_ON_TIMEOUT:
+		return state == SEG_EP_DEAD ? ESHM_ERROR_REMOTE_DEAD : ESHM_SUCCESS;
+	default:
+		return state == SEG_EP_DEAD    ? ESHM_ERROR_REMOTE_DEAD
+		       : state == SEG_EP_STALE ? ESHM_ERROR_REMOTE_STALE
+		                               : ESHM_SUCCESS;
+	}
+}
+
+/* The queue's consumer reads in order; everyone else gets the newest. */
+static inline bool
+io_consumer(const ESHMHandle *h)
+{
+	return h->g.mode == SEG_MODE_QUEUE;
 }
 
 ESHM_EXPORT int
 eshm_write(ESHMHandle *handle, const void *data, size_t size)
 {
+	struct lib_peer *p;
+	uint32_t state;
 	int rc;
 
 	if (handle == NULL || data == NULL || size == 0)
 		return ESHM_ERROR_INVALID_PARAM;
-	if (size > handle->map.capacity)
+	if (handle->forked)
+		return ESHM_ERROR_DETACHED;
+	if (size > handle->g.capacity)
 		return ESHM_ERROR_DATA_TOO_LARGE;
 	io_beat(handle);
-	rc = io_gate(handle);
+	if (!live_attached(handle))
+		return ESHM_ERROR_DETACHED;
+	p = peer_enter(handle, &handle->peer_wr);
+	/* Always published, whatever the remote's state: what a writer last
+	 * asked for is what the next peer reads.  The return code then says
+	 * the remote's state, per the disconnect behaviour. */
+	rc = chan_write(&handle->writer,
+	                io_consumer(handle) && p != NULL ? &p->block->reader : NULL, data,
+	                (uint32_t)size);
 	if (rc != ESHM_SUCCESS)
 		return rc;
-	chan_write(handle->map.channel[handle->role], handle->map.reader[handle->role], data,
-	           (uint32_t)size);
 	atomic_store_explicit(&handle->writes,
 	                      atomic_load_explicit(&handle->writes, memory_order_relaxed) + 1,
 	                      memory_order_relaxed);
-	return ESHM_SUCCESS;
+	state = live_remote_state(handle);
+	/* A reader that died asleep leaves its wait word set: only a reader
+	 * eshmd says is attached is worth a system call. */
+	if (p != NULL && (state == SEG_EP_ALIVE || state == SEG_EP_STALE) &&
+	    chan_reader_waits(&p->block->reader))
+		chan_wake(handle->own);
+	return io_verdict(handle, state);
+}
+
+/* Read the next message from the peer's current block, if there is one. */
+static int
+io_read(ESHMHandle *h, void *buffer, size_t buffer_size, size_t *bytes_read)
+{
+	struct lib_peer *p = peer_enter(h, &h->peer_rd);
+	struct chan_msg info;
+	int rc;
+
+	if (p == NULL)
+		return ESHM_ERROR_NO_DATA;
+	if (h->cursor_incarnation != p->incarnation) {
+		/* A new holder of the peer's role writes a fresh block: all of
+		 * it is new to this reader. */
+		h->cursor.last = 0;
+		h->cursor_incarnation = p->incarnation;
+	}
+	rc = chan_read(p->block, &h->g, &h->cursor, io_consumer(h), &h->own->reader, buffer,
+	               buffer_size, &info);
+	if (rc == ESHM_SUCCESS || rc == ESHM_ERROR_BUFFER_TOO_SMALL)
+		*bytes_read = info.size;
+	/* eshm_read() reports a read that gave up under contention as "no
+	 * data" (the only case where the buffer may have changed). */
+	return rc == ESHM_ERROR_CONTENDED ? ESHM_ERROR_NO_DATA : rc;
 }
 
 ESHM_EXPORT int
 eshm_read(ESHMHandle *handle, void *buffer, size_t buffer_size, size_t *bytes_read)
 {
+	uint32_t state;
 	int rc;
 
 	if (handle == NULL || buffer == NULL || buffer_size == 0 || bytes_read == NULL)
 		return ESHM_ERROR_INVALID_PARAM;
+	if (handle->forked)
+		return ESHM_ERROR_DETACHED;
 	io_beat(handle);
-	rc = io_gate(handle);
-	if (rc != ESHM_SUCCESS)
-		return rc;
-	return chan_read(handle->map.channel[1 - handle->role], handle->map.reader[1 - handle->role],
-	                 handle->map.capacity, &handle->cursor, buffer, buffer_size, bytes_read);
+	if (!live_attached(handle))
+		return ESHM_ERROR_DETACHED;
+	state = live_remote_state(handle);
+	/* IMMEDIATELY reports the remote's state before looking; the other
+	 * behaviours deliver what the remote wrote before it went. */
+	if (handle->config.disconnect_behavior == ESHM_DISCONNECT_IMMEDIATELY) {
+		rc = io_verdict(handle, state);
+		if (rc != ESHM_SUCCESS)
+			return rc;
+	}
+	rc = io_read(handle, buffer, buffer_size, bytes_read);
+	if (rc == ESHM_ERROR_NO_DATA && io_verdict(handle, state) != ESHM_SUCCESS)
+		return io_verdict(handle, state);
+	return rc;
+}
+
+/* Sleep until the peer's block changes or someone publishes, or @until. */
+static void
+io_sleep(ESHMHandle *h, uint64_t until)
+{
+	uint32_t seq = atomic_load_explicit(&h->peer_seq, memory_order_acquire);
+	struct lib_peer *p = peer_enter(h, &h->peer_rd);
+	struct timespec deadline = {(time_t)(until / 1000000000u), (long)(until % 1000000000u)};
+
+	if (p != NULL) {
+		chan_wait(p->block, &h->g, &h->own->reader, &h->cursor, io_consumer(h), &deadline);
+		return;
+	}
+	/* No peer block yet: the control thread bumps peer_seq and wakes us
+	 * when one arrives. */
+	syscall(SYS_futex, &h->peer_seq, FUTEX_WAIT_BITSET_PRIVATE, seq, &deadline, NULL,
+	        FUTEX_BITSET_MATCH_ANY);
 }
 
 ESHM_EXPORT int
 eshm_read_timeout(ESHMHandle *handle, void *buffer, size_t buffer_size, size_t *bytes_read,
                   uint32_t timeout_ms)
 {
-	struct seg_channel *ch;
 	uint64_t start, end, now;
+	struct lib_peer *p;
 	int rc;
 
 	rc = eshm_read(handle, buffer, buffer_size, bytes_read);
 	if (rc != ESHM_ERROR_NO_DATA || timeout_ms == 0)
 		return rc;
-	ch = handle->map.channel[1 - handle->role];
 	start = clock_mono_ns();
 	end = start + (uint64_t)timeout_ms * 1000000u;
 	for (now = start; now - start < IO_SPIN_NS && now < end; now = clock_mono_ns()) {
-		if (chan_has_new(ch, &handle->cursor)) {
+		p = peer_enter(handle, &handle->peer_rd);
+		if (p != NULL && (handle->cursor_incarnation != p->incarnation ||
+		                  chan_has_new(p->block, &handle->g, &handle->cursor,
+		                               io_consumer(handle)))) {
 			rc = eshm_read(handle, buffer, buffer_size, bytes_read);
 			if (rc != ESHM_ERROR_NO_DATA)
 				return rc;
@@ -112,17 +184,11 @@ eshm_read_timeout(ESHMHandle *handle, void *buffer, size_t buffer_size, size_t *
 		chan_pause();
 	}
 	for (;;) {
-		struct timespec deadline;
-		uint64_t until;
-
 		now = clock_mono_ns();
 		if (now >= end)
 			return ESHM_ERROR_TIMEOUT;
 		/* Sleep in slices so a remote dying meanwhile is noticed. */
-		until = end - now > IO_SLICE_NS ? now + IO_SLICE_NS : end;
-		deadline.tv_sec = (time_t)(until / 1000000000u);
-		deadline.tv_nsec = (long)(until % 1000000000u);
-		chan_wait(ch, handle->map.reader[1 - handle->role], &handle->cursor, &deadline);
+		io_sleep(handle, end - now > IO_SLICE_NS ? now + IO_SLICE_NS : end);
 		rc = eshm_read(handle, buffer, buffer_size, bytes_read);
 		if (rc != ESHM_ERROR_NO_DATA)
 			return rc;

@@ -6,7 +6,10 @@ libclient_libeshm_client_la_SOURCES = \
 	libclient/handle.h \
 	libclient/init.c \
 	libclient/options.c \
+	libclient/attach.c \
+	libclient/peer.c \
 	libclient/io.c \
+	libclient/thread.c \
 	libclient/heartbeat.c \
 	libclient/control.c \
 	libclient/liveness.c

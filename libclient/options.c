@@ -66,3 +66,12 @@ eshm_options_set_connect_timeout_ms(ESHMOptions *options, uint32_t timeout_ms)
 	options->connect_timeout_ms = timeout_ms;
 	return ESHM_SUCCESS;
 }
+
+ESHM_EXPORT int
+eshm_options_set_takeover_stale_ms(ESHMOptions *options, uint32_t stale_ms)
+{
+	if (options == NULL || stale_ms > ESHM_STALE_THRESHOLD_MS_MAX)
+		return ESHM_ERROR_INVALID_PARAM;
+	options->takeover_ms = stale_ms;
+	return ESHM_SUCCESS;
+}
