@@ -51,6 +51,9 @@
 /* Role index: also the writer of channel [index]. */
 enum seg_role_index { SEG_MASTER = 0, SEG_SLAVE = 1 };
 
+/* Channel index: master_to_slave is written by the master. */
+enum seg_channel_index { SEG_M2S = SEG_MASTER, SEG_S2M = SEG_SLAVE };
+
 enum seg_mode { SEG_MODE_LATEST = 0, SEG_MODE_QUEUE = 1 };
 
 /* Endpoint (and observer) state, written by eshmd only. */

@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include "channel.h"
-#include "clock.h"
 #include "ctl_commands.h"
 #include "ctl_conn.h"
 #include "eshm.h"
@@ -29,58 +28,62 @@ static const struct option ctl_peek_longopts[] = {
 
 static const char *const ctl_peek_dir_name[2] = { "master->slave", "slave->master" };
 
-/* Why a read found no message, from what the channel shows now. */
-static const char *
-ctl_peek_why_empty(struct seg_channel *ch)
-{
-	uint64_t seq = atomic_load_explicit(&ch->seq, memory_order_acquire);
+/* The blocks a PEEK brought, mapped read-only. */
+struct ctl_peek {
+	struct seg_mapping status;
+	struct seg_geometry g;
+	struct seg_mapping block;    /* of the chosen direction's writer; unmapped if none */
+	uint64_t incarnation;
+};
 
-	if (seq == 0)
+/* Why a read found no message, from what the block shows now. */
+static const char *
+ctl_peek_why_empty(const struct ctl_peek *pk)
+{
+	const struct seg_block *b = seg_block_of(&pk->block);
+
+	if (pk->block.base == NULL)
+		return "no endpoint ever held the writing role";
+	if (atomic_load_explicit(&b->head, memory_order_acquire) == 0)
 		return "no message has been written yet";
-	if (seq & 1)
-		return "its writer is in the middle of a write (or died in one)";
-	return "the last write was cut short by its writer's death; nothing to show";
+	return "its last write was cut short (its writer is in the middle of one, or died "
+	       "in one); nothing to show";
 }
 
 /*
- * Copy the latest message of channel @dir of @map into @buf.
+ * Copy the newest message of the chosen channel into @buf.
  *
- * chan_read() is the one seqlock read side; it updates the reader's shared
- * counters and a cursor.  Handing it a reader block and a cursor of our own
- * keeps every store out of the segment (which is mapped read-only anyway),
- * so the endpoints' counters and positions are left exactly as they were.
- * A zero cursor makes the newest complete message count as unread.
+ * chan_read() is the one read side; given a cursor of our own and no
+ * reader part it writes nothing anywhere (the blocks are mapped read-only
+ * anyway), so the endpoints' counters and positions stay exactly as they
+ * were.  A fresh cursor makes the newest complete message count as unread.
  */
 static int
-ctl_peek_read(struct seg_map *map, int dir, unsigned char *buf, size_t *len, uint64_t *seq)
+ctl_peek_read(const struct ctl_peek *pk, unsigned char *buf, struct chan_msg *msg)
 {
-	struct seg_reader scratch;
 	struct chan_cursor cur;
-	int rc;
 
-	memset(&scratch, 0, sizeof(scratch));
 	memset(&cur, 0, sizeof(cur));
-	rc = chan_read(map->channel[dir], &scratch, map->capacity, &cur, buf, map->capacity, len);
-	*seq = cur.last_seq;
-	return rc;
+	if (pk->block.base == NULL)
+		return ESHM_ERROR_NO_DATA;
+	return chan_read(seg_block_of(&pk->block), &pk->g, &cur, false, NULL, buf,
+	                 (size_t)pk->g.capacity, msg);
 }
 
 static int
-ctl_peek_show(const char *name, struct seg_map *map, int dir)
+ctl_peek_show(const char *name, const struct ctl_peek *pk, int dir)
 {
-	struct seg_channel *ch = map->channel[dir];
-	char ago[CTL_FMT_SIZE];
+	struct chan_msg msg;
 	unsigned char *buf;
-	size_t len = 0, text_len;
-	uint64_t seq;
+	size_t text_len;
 	int rc;
 
-	buf = malloc(map->capacity);
+	buf = malloc(pk->g.capacity);
 	if (buf == NULL)
-		return ctl_error("out of memory for a %" PRIu64 "-byte message", map->capacity);
-	rc = ctl_peek_read(map, dir, buf, &len, &seq);
+		return ctl_error("out of memory for a %" PRIu64 "-byte message", pk->g.capacity);
+	rc = ctl_peek_read(pk, buf, &msg);
 	if (rc == ESHM_ERROR_NO_DATA) {
-		printf("%s %s: %s\n", name, ctl_peek_dir_name[dir], ctl_peek_why_empty(ch));
+		printf("%s %s: %s\n", name, ctl_peek_dir_name[dir], ctl_peek_why_empty(pk));
 		rc = CTL_EXIT_OK;
 		goto out;
 	}
@@ -89,17 +92,14 @@ ctl_peek_show(const char *name, struct seg_map *map, int dir)
 		               eshm_error_string(rc));
 		goto out;
 	}
-	printf("%s %s: message %" PRIu64 ", %zu bytes, written %s ago\n", name,
-	       ctl_peek_dir_name[dir], seq / 2, len,
-	       ctl_fmt_since(atomic_load_explicit(&map->reader[dir]->last_write_realtime_ns,
-	                                          memory_order_relaxed),
-	                     clock_real_ns(), ago));
-	if (ctl_is_text(buf, len, &text_len)) {
+	printf("%s %s: message %" PRIu64 " of writer %" PRIu64 ", %zu bytes\n", name,
+	       ctl_peek_dir_name[dir], msg.number, pk->incarnation, msg.size);
+	if (msg.size > 0 && ctl_is_text(buf, msg.size, &text_len)) {
 		fwrite(buf, 1, text_len, stdout);
 		if (buf[text_len - 1] != '\n')
 			putchar('\n');
 	} else {
-		ctl_hexdump(stdout, buf, len);
+		ctl_hexdump(stdout, buf, msg.size);
 	}
 	rc = fflush(stdout) == 0 && !ferror(stdout) ? CTL_EXIT_OK
 	                                             : ctl_error("cannot write the message");
@@ -108,13 +108,34 @@ out:
 	return rc;
 }
 
+/* Map what a PEEK reply @rep brought in @fds for direction @dir. */
+static int
+ctl_peek_map(const struct proto_peek_reply *rep, const struct proto_fds *fds, int dir,
+             struct ctl_peek *pk)
+{
+	uint32_t bit = dir == SEG_MASTER ? PROTO_FD_MASTER : PROTO_FD_SLAVE;
+	int status_fd = proto_fds_get(fds, rep->fds, PROTO_FD_STATUS);
+	int block_fd = proto_fds_get(fds, rep->fds, bit);
+	int rc;
+
+	memset(pk, 0, sizeof(*pk));
+	if (status_fd < 0)
+		return ESHM_ERROR_PROTOCOL;
+	rc = seg_map_status(status_fd, false, &pk->status, &pk->g);
+	if (rc != ESHM_SUCCESS || block_fd < 0)
+		return rc;
+	pk->incarnation = rep->incarnation[dir];
+	return seg_map_block(block_fd, &pk->g, false, false, &pk->block);
+}
+
 static int
 ctl_peek_run(struct ctl_ctx *ctx, int argc, char **argv)
 {
+	struct proto_peek_reply rep;
 	struct proto_name req;
-	struct proto_status rep;
-	struct seg_map map;
-	int opt, rc, fd, dir = SEG_M2S;
+	struct proto_fds fds;
+	struct ctl_peek pk;
+	int opt, rc, dir = SEG_M2S;
 
 	while ((opt = ctl_getopt(ctx, argc, argv, "d:", ctl_peek_longopts)) != -1) {
 		if (opt != CTL_OPT_DIRECTION)
@@ -127,20 +148,18 @@ ctl_peek_run(struct ctl_ctx *ctx, int argc, char **argv)
 			return ctl_usage_error(ctx, "--direction must be m2s or s2m, not '%s'", optarg);
 	}
 	memset(&req, 0, sizeof(req));
-	rc = ctl_segment_request(ctx, argc, argv, req.name, PROTO_REQ_PEEK, &req, PROTO_REP_STATUS,
-	                         &rep, &fd);
+	rc = ctl_segment_request(ctx, argc, argv, req.name, PROTO_REQ_PEEK, &req, PROTO_REP_PEEK,
+	                         &rep, &fds);
 	if (rc != CTL_EXIT_OK)
 		return rc;
-	if (fd < 0)
-		return ctl_error("eshmd answered PEEK for '%s' without the segment's descriptor; "
-		                 "use matching versions of eshmctl and eshmd",
-		                 req.name);
-	rc = seg_map_fd(fd, 1, &map);
-	close(fd);
-	if (rc != 0)
-		return ctl_report(ctx, rc, req.name, NULL);
-	rc = ctl_peek_show(req.name, &map, dir);
-	seg_unmap(&map);
+	rc = ctl_peek_map(&rep, &fds, dir, &pk);
+	proto_fds_close(&fds);
+	if (rc == ESHM_SUCCESS)
+		rc = ctl_peek_show(req.name, &pk, dir);
+	else
+		rc = ctl_report(ctx, rc, req.name, NULL);
+	seg_unmap(&pk.block);
+	seg_unmap(&pk.status);
 	return rc;
 }
 

@@ -31,14 +31,14 @@ ctl_remove_explain_busy(const struct ctl_ctx *ctx, const char *name)
 {
 	struct proto_segment_info seg;
 	struct proto_name req;
-	int sock, fd = -1, i;
+	int sock, i;
 
 	memset(&req, 0, sizeof(req));
 	snprintf(req.name, sizeof(req.name), "%s", name);
 	sock = proto_connect(ctx->socket_path);
 	if (sock < 0)
 		return;
-	if (proto_call(sock, PROTO_REQ_SHOW, &req, PROTO_REP_SEGMENT, &seg, &fd,
+	if (proto_call(sock, PROTO_REQ_SHOW, &req, NULL, PROTO_REP_SEGMENT, &seg, NULL, NULL,
 	               CTL_REPLY_TIMEOUT_MS) == 0) {
 		for (i = 0; i < 2; i++)
 			if (seg.endpoint[i].state == SEG_EP_ALIVE ||
@@ -47,8 +47,6 @@ ctl_remove_explain_busy(const struct ctl_ctx *ctx, const char *name)
 				        seg.endpoint[i].pid, seg.endpoint[i].comm,
 				        seg_state_name(seg.endpoint[i].state));
 	}
-	if (fd >= 0)
-		close(fd);
 	close(sock);
 }
 

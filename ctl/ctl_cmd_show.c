@@ -61,7 +61,10 @@ ctl_show_endpoints(const struct proto_segment_info *seg, uint64_t now, bool colo
 	                   NULL);
 	for (i = 0; i < 2; i++)
 		snprintf(v[i], sizeof(v[i]), "%" PRIu32 " ms", ep[i].stale_threshold_ms);
-	rc |= ctl_show_row(t, "stale threshold", v[0], v[1], NULL, NULL);
+	rc |= ctl_show_row(t, "tolerates peer", v[0], v[1], NULL, NULL);
+	for (i = 0; i < 2; i++)
+		snprintf(v[i], sizeof(v[i]), "%" PRIu32 " ms", ep[i].judged_ms);
+	rc |= ctl_show_row(t, "judged stale at", v[0], v[1], NULL, NULL);
 	for (i = 0; i < 2; i++)
 		snprintf(v[i], sizeof(v[i]), "%" PRIu32 " ms", ep[i].silent_ms);
 	rc |= ctl_show_row(t, "silent", v[0], v[1], NULL, NULL);
@@ -77,6 +80,9 @@ ctl_show_endpoints(const struct proto_segment_info *seg, uint64_t now, bool colo
 			snprintf(v[i], sizeof(v[i]), "never");
 	}
 	rc |= ctl_show_row(t, "attached", v[0], v[1], NULL, NULL);
+	for (i = 0; i < 2; i++)
+		snprintf(v[i], sizeof(v[i]), "%" PRIu64, ep[i].incarnation);
+	rc |= ctl_show_row(t, "attaches", v[0], v[1], NULL, NULL);
 	if (rc == 0)
 		rc = ctl_table_print(t, stdout, "\n");
 	ctl_table_free(t);
@@ -100,17 +106,15 @@ ctl_show_channels(const struct proto_segment_info *seg, uint64_t now)
 			snprintf(v[i], sizeof(v[i]), "%" PRIu64, ch[i].field); \
 		rc |= ctl_show_row(t, label, v[0], v[1], NULL, NULL); \
 	} while (0)
-	CTL_SHOW_U64("sequence", seq);
-	CTL_SHOW_U64("messages", write_count);
+	CTL_SHOW_U64("messages", head);
 	CTL_SHOW_U64("read", read_count);
 	CTL_SHOW_U64("missed", missed);
 	CTL_SHOW_U64("retries", retries);
+	CTL_SHOW_U64("gave up", contended);
 #undef CTL_SHOW_U64
 	for (i = 0; i < 2; i++) {
 		if (ch[i].last_write_realtime_ns == 0)
 			snprintf(v[i], sizeof(v[i]), "-");
-		else if (ch[i].last_size == SEG_SIZE_VOID)
-			snprintf(v[i], sizeof(v[i]), "void (writer died mid-write)");
 		else
 			snprintf(v[i], sizeof(v[i]), "%" PRIu32 " bytes", ch[i].last_size);
 	}
@@ -138,7 +142,9 @@ ctl_show_print(const struct proto_segment_info *seg, bool color)
 
 	if (seg->flags & SEG_FLAG_AUTO_CLEANUP)
 		strcat(flags, "auto-cleanup ");
-	if (seg->flags & SEG_FLAG_REVOKED)
+	if (seg->flags & SEG_FLAG_TIMESTAMPS)
+		strcat(flags, "timestamps ");
+	if (seg->verdict_flags & SEG_VERDICT_REVOKED)
 		strcat(flags, "revoked ");
 	if (flags[0] == '\0')
 		strcpy(flags, "none ");
@@ -149,9 +155,17 @@ ctl_show_print(const struct proto_segment_info *seg, bool color)
 	printf("generation       %" PRIu64 "\n", seg->generation);
 	printf("capacity         %" PRIu64 " bytes (%s)\n", seg->capacity,
 	       ctl_fmt_bytes(seg->capacity, a));
+	if (seg->mode == SEG_MODE_QUEUE)
+		printf("channels         queue of %" PRIu32 " messages (%" PRIu32 " slots)\n",
+		       seg->queue_depth, seg->slots);
+	else
+		printf("channels         latest value (%" PRIu32 " slots)\n", seg->slots);
+	printf("memory           %s\n", ctl_fmt_bytes(seg->bytes, a));
+	printf("observers        %" PRIu32 "\n", seg->observers);
 	printf("created          %s (%s ago)\n", ctl_fmt_time(seg->created_realtime_ns, a),
 	       ctl_fmt_since(seg->created_realtime_ns, now, b));
-	printf("owner uid        %" PRIu32 "\n", seg->owner_uid);
+	printf("owner            uid %" PRIu32 ", gid %" PRIu32 "\n", seg->owner_uid,
+	       seg->owner_gid);
 	printf("flags            %s\n", flags);
 	printf("stale threshold  %" PRIu32 " ms (segment default)\n", seg->stale_threshold_ms);
 	printf("check interval   %" PRIu32 " ms\n\n", seg->check_interval_ms);

@@ -18,6 +18,18 @@ static const struct option ctl_status_longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* "used of max" for one line of usage; max 0 means no limit. */
+static void
+ctl_status_usage(const char *label, const struct proto_usage *u)
+{
+	char a[CTL_FMT_SIZE], b[CTL_FMT_SIZE];
+
+	printf("%-11s %" PRIu32 " of %" PRIu32 " segments, %s of %s, %" PRIu32 " of %" PRIu32
+	       " connections\n",
+	       label, u->segments, u->max_segments, ctl_fmt_bytes(u->bytes, a),
+	       ctl_fmt_bytes(u->max_bytes, b), u->connections, u->max_connections);
+}
+
 static void
 ctl_status_print(const struct proto_status_reply *st)
 {
@@ -27,13 +39,16 @@ ctl_status_print(const struct proto_status_reply *st)
 	printf("pid         %" PRId32 "\n", st->pid);
 	printf("uptime      %s\n", ctl_fmt_duration(st->uptime_ms, buf));
 	printf("socket      %s\n", st->socket_path);
-	printf("shm prefix  %s (/dev/shm/%s*)\n", st->shm_prefix, st->shm_prefix);
+	printf("memfd names %s<segment>.*\n", st->shm_prefix);
 	printf("check       every %" PRIu32 " ms\n", st->check_interval_ms);
 	printf("segments    %" PRIu32 "\n", st->segments);
 	printf("endpoints   %" PRIu32 " alive, %" PRIu32 " stale, %" PRIu32 " dead, %" PRIu32
 	       " detached\n",
 	       st->endpoints_by_state[SEG_EP_ALIVE], st->endpoints_by_state[SEG_EP_STALE],
 	       st->endpoints_by_state[SEG_EP_DEAD], st->endpoints_by_state[SEG_EP_DETACHED]);
+	printf("observers   %" PRIu32 "\n", st->observers);
+	ctl_status_usage("usage", &st->total);
+	ctl_status_usage("your usage", &st->user);
 }
 
 static int

@@ -70,7 +70,7 @@ static int
 ctl_watch_fetch(struct ctl_watch *w)
 {
 	struct proto_name req;
-	int rc, fd = -1;
+	int rc;
 
 	free(w->segs);
 	w->segs = NULL;
@@ -84,8 +84,8 @@ ctl_watch_fetch(struct ctl_watch *w)
 			return -1;
 		}
 	}
-	rc = proto_call(w->sock, PROTO_REQ_STATUS, NULL, PROTO_REP_DAEMON, &w->daemon, NULL,
-	                CTL_REPLY_TIMEOUT_MS);
+	rc = proto_call(w->sock, PROTO_REQ_STATUS, NULL, NULL, PROTO_REP_DAEMON, &w->daemon, NULL,
+	                NULL, CTL_REPLY_TIMEOUT_MS);
 	if (rc == 0 && w->name != NULL) {
 		memset(&req, 0, sizeof(req));
 		snprintf(req.name, sizeof(req.name), "%s", w->name);
@@ -93,10 +93,8 @@ ctl_watch_fetch(struct ctl_watch *w)
 		if (w->segs == NULL)
 			rc = ESHM_ERROR_NO_MEMORY;
 		else
-			rc = proto_call(w->sock, PROTO_REQ_SHOW, &req, PROTO_REP_SEGMENT, w->segs,
-			                &fd, CTL_REPLY_TIMEOUT_MS);
-		if (fd >= 0)
-			close(fd);
+			rc = proto_call(w->sock, PROTO_REQ_SHOW, &req, NULL, PROTO_REP_SEGMENT,
+			                w->segs, NULL, NULL, CTL_REPLY_TIMEOUT_MS);
 		w->nsegs = rc == 0 ? 1 : 0;
 	} else if (rc == 0) {
 		rc = ctl_list(w->sock, &w->segs, &w->nsegs);
@@ -128,8 +126,8 @@ ctl_watch_rates(const struct ctl_watch *w, const struct proto_segment_info *s, u
 		if (w->seen[i].generation != s->generation || strcmp(w->seen[i].name, s->name) != 0)
 			continue;
 		for (c = 0; c < 2; c++)
-			if (s->channel[c].write_count >= w->seen[i].writes[c])
-				rates[c] = (double)(s->channel[c].write_count - w->seen[i].writes[c]) / dt;
+			if (s->channel[c].head >= w->seen[i].writes[c])
+				rates[c] = (double)(s->channel[c].head - w->seen[i].writes[c]) / dt;
 		return;
 	}
 }
@@ -150,8 +148,8 @@ ctl_watch_remember(struct ctl_watch *w, uint64_t now_mono)
 	for (i = 0; i < w->nsegs; i++) {
 		memcpy(seen[i].name, w->segs[i].name, sizeof(seen[i].name));
 		seen[i].generation = w->segs[i].generation;
-		seen[i].writes[0] = w->segs[i].channel[0].write_count;
-		seen[i].writes[1] = w->segs[i].channel[1].write_count;
+		seen[i].writes[0] = w->segs[i].channel[0].head;
+		seen[i].writes[1] = w->segs[i].channel[1].head;
 	}
 	w->nseen = w->nsegs;
 	w->seen_mono_ns = now_mono;

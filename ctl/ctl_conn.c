@@ -76,47 +76,46 @@ ctl_connect(const struct ctl_ctx *ctx)
 
 int
 ctl_request(const struct ctl_ctx *ctx, const char *name, uint16_t type, const void *body,
-            uint16_t expect_type, void *reply, int *fd)
+            uint16_t expect_type, void *reply, struct proto_fds *fds)
 {
-	int sock, rc, passed = -1;
+	char message[PROTO_TEXT_SIZE];
+	struct proto_fds passed;
+	int sock, rc;
 
 	/* A failed call leaves no stale message to report. */
 	memset(reply, 0, (size_t)proto_body_size(expect_type));
+	if (fds != NULL)
+		proto_fds_init(fds);
 	sock = ctl_connect(ctx);
 	if (sock < 0)
 		return ESHM_ERROR_DAEMON_UNAVAILABLE;
-	rc = proto_call(sock, type, body, expect_type, reply, &passed, CTL_REPLY_TIMEOUT_MS);
+	rc = proto_call(sock, type, body, NULL, expect_type, reply, &passed, message,
+	                CTL_REPLY_TIMEOUT_MS);
 	close(sock);
-	if (rc != 0 && passed >= 0) {
-		close(passed);
-		passed = -1;
-	}
-	if (fd != NULL)
-		*fd = passed;
-	else if (passed >= 0)
-		close(passed);
+	if (rc != 0 || fds == NULL)
+		proto_fds_close(&passed);
+	else
+		*fds = passed;
 	if (rc != 0)
-		ctl_report(ctx, rc, name,
-		           expect_type == PROTO_REP_STATUS ? ((const struct proto_status *)reply)->message
-		                                           : NULL);
+		ctl_report(ctx, rc, name, message);
 	return rc;
 }
 
 int
 ctl_segment_request(struct ctl_ctx *ctx, int argc, char **argv, char *name, uint16_t type,
-                    const void *body, uint16_t expect_type, void *reply, int *fd)
+                    const void *body, uint16_t expect_type, void *reply, struct proto_fds *fds)
 {
 	int rc;
 
-	if (fd != NULL)
-		*fd = -1;
+	if (fds != NULL)
+		proto_fds_init(fds);
 	rc = ctl_operands(ctx, argc, argv, 1, 1);
 	if (rc == 0)
 		rc = ctl_check_name(ctx, argv[optind]);
 	if (rc != 0)
 		return rc;
 	snprintf(name, PROTO_NAME_SIZE, "%s", argv[optind]);
-	if (ctl_request(ctx, name, type, body, expect_type, reply, fd) != 0)
+	if (ctl_request(ctx, name, type, body, expect_type, reply, fds) != 0)
 		return CTL_EXIT_FAIL;
 	return CTL_EXIT_OK;
 }
@@ -140,12 +139,10 @@ ctl_list_recv(int sock, uint32_t id, struct proto_segment_info **segs, size_t *n
 	struct proto_status st;
 	size_t cap = 0;
 	ssize_t len;
-	int fd, rc;
+	int rc;
 
 	for (;;) {
-		len = proto_recv(sock, buf, &fd, CTL_REPLY_TIMEOUT_MS);
-		if (fd >= 0)
-			close(fd);
+		len = proto_recv(sock, buf, NULL, CTL_REPLY_TIMEOUT_MS);
 		if (len <= 0)
 			return ESHM_ERROR_DAEMON_UNAVAILABLE;
 		rc = proto_parse(buf, (size_t)len, &hdr, &body);
@@ -185,7 +182,7 @@ ctl_list(int sock, struct proto_segment_info **segs, size_t *n)
 
 	*segs = NULL;
 	*n = 0;
-	if (proto_send(sock, PROTO_REQ_LIST, id, NULL, -1) < 0)
+	if (proto_send(sock, PROTO_VERSION, PROTO_REQ_LIST, id, NULL, NULL) < 0)
 		return ESHM_ERROR_DAEMON_UNAVAILABLE;
 	rc = ctl_list_recv(sock, id, segs, n);
 	if (rc != 0) {
@@ -238,13 +235,15 @@ ctl_explain(const struct ctl_ctx *ctx, int status, const char *name, const char 
 		break;
 	case ESHM_ERROR_LIMIT:
 		snprintf(what, sizeof(what),
-		         "eshmd refused: one of its [limits] (segments, endpoints, capacity) is "
-		         "reached; raise it in eshmd.conf or remove unused segments");
+		         "eshmd refused: one of its [limits] (segments, bytes or connections, "
+		         "in all or for this user; capacity) is reached; 'eshmctl status' shows "
+		         "the usage; raise the limit in eshmd.conf or remove unused segments");
 		break;
 	case ESHM_ERROR_NO_SPACE:
+	case ESHM_ERROR_NO_MEMORY:
 		snprintf(what, sizeof(what),
-		         "/dev/shm has no room for the segment; free space there or ask for a "
-		         "smaller --capacity");
+		         "not enough memory for the segment; free memory or ask for a smaller "
+		         "--capacity");
 		break;
 	case ESHM_ERROR_NAME_INVALID:
 		snprintf(what, sizeof(what), "eshmd refused the segment name '%s' as invalid", seg);

@@ -22,26 +22,27 @@ int ctl_connect(const struct ctl_ctx *ctx);
 
 /*
  * Connect, send request @type with @body, wait for its reply of
- * @expect_type into @reply (and a passed fd into *@fd, -1 if none; @fd may
- * be NULL when none is expected), and close the connection.  Every failure
+ * @expect_type into @reply (and the descriptors passed with it into @fds;
+ * @fds may be NULL when none is expected), and close the connection.  Every failure
  * is explained on stderr (about segment @name, NULL if none).  Returns 0,
  * the reply's ESHM_ERROR_* status, or ESHM_ERROR_DAEMON_UNAVAILABLE when
  * eshmd could not be reached.
  */
 int ctl_request(const struct ctl_ctx *ctx, const char *name, uint16_t type, const void *body,
-                uint16_t expect_type, void *reply, int *fd);
+                uint16_t expect_type, void *reply, struct proto_fds *fds);
 
 /*
  * The request of a command about one segment, named by its only operand:
  * check that exactly one operand follows the options and that it is a
  * valid name (a usage error otherwise), copy it into @name (the name field
  * of @body, PROTO_NAME_SIZE bytes), then ctl_request() @type with @body,
- * its reply of @expect_type into @reply and a passed fd into *@fd (-1 if
- * none; @fd may be NULL).  Returns CTL_EXIT_OK, CTL_EXIT_USAGE, or
+ * its reply of @expect_type into @reply and the descriptors passed with it
+ * into @fds (may be NULL).  Returns CTL_EXIT_OK, CTL_EXIT_USAGE, or
  * CTL_EXIT_FAIL once the failure was explained on stderr.
  */
 int ctl_segment_request(struct ctl_ctx *ctx, int argc, char **argv, char *name, uint16_t type,
-                        const void *body, uint16_t expect_type, void *reply, int *fd);
+                        const void *body, uint16_t expect_type, void *reply,
+                        struct proto_fds *fds);
 
 /*
  * Write into @buf (@len bytes) the sentence for connection failure @err

@@ -24,6 +24,22 @@ ctl_json_str(json_object *o, const char *key, const char *v)
 	json_object_object_add(o, key, json_object_new_string(v));
 }
 
+static json_object *
+ctl_json_usage(const struct proto_usage *u)
+{
+	json_object *o = json_object_new_object();
+
+	if (o == NULL)
+		return NULL;
+	ctl_json_u64(o, "segments", u->segments);
+	ctl_json_u64(o, "max_segments", u->max_segments);
+	ctl_json_u64(o, "bytes", u->bytes);
+	ctl_json_u64(o, "max_bytes", u->max_bytes);
+	ctl_json_u64(o, "connections", u->connections);
+	ctl_json_u64(o, "max_connections", u->max_connections);
+	return o;
+}
+
 json_object *
 ctl_json_status(const struct proto_status_reply *st)
 {
@@ -46,6 +62,9 @@ ctl_json_status(const struct proto_status_reply *st)
 	for (i = 0; i < 4; i++)
 		ctl_json_u64(eps, seg_state_name(i), st->endpoints_by_state[i]);
 	json_object_object_add(o, "endpoints", eps);
+	ctl_json_u64(o, "observers", st->observers);
+	json_object_object_add(o, "usage", ctl_json_usage(&st->total));
+	json_object_object_add(o, "your_usage", ctl_json_usage(&st->user));
 	return o;
 }
 
@@ -61,7 +80,9 @@ ctl_json_endpoint(const struct proto_endpoint_info *ep)
 	ctl_json_str(o, "process", ep->comm);
 	ctl_json_u64(o, "uid", ep->uid);
 	ctl_json_u64(o, "stale_threshold_ms", ep->stale_threshold_ms);
+	ctl_json_u64(o, "judged_by_ms", ep->judged_ms);
 	ctl_json_u64(o, "silent_ms", ep->silent_ms);
+	ctl_json_u64(o, "incarnation", ep->incarnation);
 	ctl_json_u64(o, "heartbeat", ep->heartbeat);
 	ctl_json_u64(o, "heartbeat_rate", ep->heartbeat_rate);
 	ctl_json_u64(o, "start_time", ep->start_time);
@@ -76,12 +97,15 @@ ctl_json_channel(const struct proto_channel_info *ch, uint64_t now_ns)
 
 	if (o == NULL)
 		return NULL;
-	ctl_json_u64(o, "sequence", ch->seq);
-	ctl_json_u64(o, "messages", ch->write_count);
+	/* The sequence of layout 1 rose by 2 per message: kept for scripts. */
+	ctl_json_u64(o, "sequence", 2 * ch->head);
+	ctl_json_u64(o, "messages", ch->head);
+	ctl_json_u64(o, "position", ch->position);
 	ctl_json_u64(o, "read", ch->read_count);
 	ctl_json_u64(o, "missed", ch->missed);
 	ctl_json_u64(o, "retries", ch->retries);
-	ctl_json_u64(o, "last_size", ch->last_size == SEG_SIZE_VOID ? 0 : ch->last_size);
+	ctl_json_u64(o, "contended", ch->contended);
+	ctl_json_u64(o, "last_size", ch->last_size);
 	ctl_json_u64(o, "last_write_realtime_ns", ch->last_write_realtime_ns);
 	if (ch->last_write_realtime_ns != 0)
 		ctl_json_u64(o, "since_last_write_ms",
@@ -107,10 +131,18 @@ ctl_json_segment(const struct proto_segment_info *s, uint64_t now_ns)
 	ctl_json_u64(o, "stale_threshold_ms", s->stale_threshold_ms);
 	ctl_json_u64(o, "check_interval_ms", s->check_interval_ms);
 	ctl_json_u64(o, "owner_uid", s->owner_uid);
+	ctl_json_u64(o, "owner_gid", s->owner_gid);
+	ctl_json_u64(o, "bytes", s->bytes);
+	ctl_json_str(o, "mode", s->mode == SEG_MODE_QUEUE ? "queue" : "latest");
+	ctl_json_u64(o, "queue_depth", s->queue_depth);
+	ctl_json_u64(o, "slots", s->slots);
+	ctl_json_u64(o, "observers", s->observers);
 	json_object_object_add(o, "auto_cleanup",
 	                       json_object_new_boolean((s->flags & SEG_FLAG_AUTO_CLEANUP) != 0));
-	json_object_object_add(o, "revoked",
-	                       json_object_new_boolean((s->flags & SEG_FLAG_REVOKED) != 0));
+	json_object_object_add(o, "timestamps",
+	                       json_object_new_boolean((s->flags & SEG_FLAG_TIMESTAMPS) != 0));
+	json_object_object_add(o, "revoked", json_object_new_boolean(
+	                                             (s->verdict_flags & SEG_VERDICT_REVOKED) != 0));
 	json_object_object_add(o, seg_role_name(SEG_MASTER),
 	                       ctl_json_endpoint(&s->endpoint[SEG_MASTER]));
 	json_object_object_add(o, seg_role_name(SEG_SLAVE),

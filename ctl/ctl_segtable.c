@@ -75,8 +75,8 @@ ctl_segtable_add(struct ctl_table *t, const struct proto_segment_info *s,
 	rc |= ctl_table_cell(t, ctl_fmt_bytes(s->capacity, buf), NULL);
 	rc |= ctl_segtable_endpoint(t, &s->endpoint[SEG_MASTER], color);
 	rc |= ctl_segtable_endpoint(t, &s->endpoint[SEG_SLAVE], color);
-	rc |= ctl_segtable_u64(t, s->channel[SEG_M2S].write_count);
-	rc |= ctl_segtable_u64(t, s->channel[SEG_S2M].write_count);
+	rc |= ctl_segtable_u64(t, s->channel[SEG_M2S].head);
+	rc |= ctl_segtable_u64(t, s->channel[SEG_S2M].head);
 	if (rates != NULL) {
 		rc |= ctl_segtable_rate(t, rates[SEG_M2S]);
 		rc |= ctl_segtable_rate(t, rates[SEG_S2M]);
