@@ -84,20 +84,18 @@ tf_rand(uint64_t *state)
 
 int
 tf_request(const struct th_daemon *d, uint16_t type, const void *body, uint16_t expect,
-           void *reply, int *fd)
+           void *reply, struct proto_fds *fds)
 {
 	unsigned char scratch[PROTO_MSG_MAX];
-	int sock, rc, got = -1;
+	int sock, rc;
 
+	if (fds != NULL)
+		proto_fds_init(fds);
 	sock = proto_connect(d->sock);
 	if (sock < 0)
 		return ESHM_ERROR_DAEMON_UNAVAILABLE;
-	rc = proto_call(sock, type, body, expect, reply ? reply : scratch, &got, 5000);
+	rc = proto_call(sock, type, body, NULL, expect, reply ? reply : scratch, fds, NULL, 5000);
 	close(sock);
-	if (fd != NULL)
-		*fd = got;
-	else if (got >= 0)
-		close(got);
 	return rc;
 }
 
@@ -109,18 +107,39 @@ tf_status(const struct th_daemon *d, struct proto_status_reply *r)
 }
 
 int
-tf_map_segment(const struct th_daemon *d, const char *name, struct seg_map *map)
+tf_view_segment(const struct th_daemon *d, const char *name, struct tf_view *v)
 {
-	char obj[512];
-	int fd, rc;
+	struct proto_peek_reply rep;
+	struct proto_name req;
+	struct proto_fds fds;
+	int rc, i, fd;
 
-	snprintf(obj, sizeof(obj), "/%s%s", d->prefix, name);
-	fd = shm_open(obj, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0);
-	if (fd < 0)
-		return ESHM_ERROR_NOT_FOUND;
-	rc = seg_map_fd(fd, 1, map);
-	close(fd);
+	memset(v, 0, sizeof(*v));
+	memset(&req, 0, sizeof(req));
+	snprintf(req.name, sizeof(req.name), "%s", name);
+	rc = tf_request(d, PROTO_REQ_PEEK, &req, PROTO_REP_PEEK, &rep, &fds);
+	if (rc != ESHM_SUCCESS)
+		return rc;
+	fd = proto_fds_get(&fds, rep.fds, PROTO_FD_STATUS);
+	rc = fd < 0 ? ESHM_ERROR_PROTOCOL : seg_map_status(fd, false, &v->status, &v->g);
+	for (i = 0; i < 2 && rc == ESHM_SUCCESS; i++) {
+		fd = proto_fds_get(&fds, rep.fds, i == SEG_MASTER ? PROTO_FD_MASTER : PROTO_FD_SLAVE);
+		v->incarnation[i] = rep.incarnation[i];
+		if (fd >= 0)
+			rc = seg_map_block(fd, &v->g, false, false, &v->block[i]);
+	}
+	proto_fds_close(&fds);
+	if (rc != ESHM_SUCCESS)
+		tf_view_release(v);
 	return rc;
+}
+
+void
+tf_view_release(struct tf_view *v)
+{
+	seg_unmap(&v->block[0]);
+	seg_unmap(&v->block[1]);
+	seg_unmap(&v->status);
 }
 
 int

@@ -33,21 +33,47 @@ uint64_t tf_rand(uint64_t *state);
 /*
  * One raw request of @type with @body (its full fixed size) on a fresh
  * connection to @d's socket; the reply's body goes to @reply (of
- * proto_body_size(@expect) bytes, may be NULL for a status).  A passed fd is
- * stored in *@fd if @fd is not NULL, else closed.
+ * proto_body_size(@expect) bytes, may be NULL for a status).  Descriptors
+ * passed with it go to @fds if not NULL, else are closed.
  * Returns the reply's status or a transport ESHM_ERROR_*.
  */
 int tf_request(const struct th_daemon *d, uint16_t type, const void *body, uint16_t expect,
-               void *reply, int *fd);
+               void *reply, struct proto_fds *fds);
 
 /* eshmd's STATUS reply.  Returns 0 or an ESHM_ERROR_*. */
 int tf_status(const struct th_daemon *d, struct proto_status_reply *r);
 
+/* A segment seen from outside through PEEK: its blocks mapped read-only. */
+struct tf_view {
+	struct seg_mapping status;
+	struct seg_geometry g;
+	struct seg_mapping block[2];   /* per role index; unmapped when none */
+	uint64_t incarnation[2];
+};
+
+/* The status block of @v. */
+static inline const struct seg_status *
+tf_view_status(const struct tf_view *v)
+{
+	return seg_status_of(&v->status);
+}
+
+/* The endpoint block of role @index in @v, or NULL when it has none. */
+static inline const struct seg_block *
+tf_view_block(const struct tf_view *v, int index)
+{
+	return v->block[index].base == NULL ? NULL : seg_block_of(&v->block[index]);
+}
+
 /*
- * Map the object of segment @name read-only straight from /dev/shm (the
- * tests run as eshmd's user) and validate it.  Returns 0 or ESHM_ERROR_*.
+ * Map segment @name of @d as eshmctl peek does (PEEK: the status block and
+ * both endpoint blocks, read-only) and validate it.  Returns 0 or
+ * ESHM_ERROR_*; release with tf_view_release().
  */
-int tf_map_segment(const struct th_daemon *d, const char *name, struct seg_map *map);
+int tf_view_segment(const struct th_daemon *d, const char *name, struct tf_view *v);
+
+/* Unmap what tf_view_segment() mapped. */
+void tf_view_release(struct tf_view *v);
 
 /* Lines of eshmd's log of @d that contain @needle. */
 int tf_log_count(const struct th_daemon *d, const char *needle);

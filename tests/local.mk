@@ -62,7 +62,9 @@ ESHM_RELIABILITY_TESTS = tests/test_security \
 	tests/test_fault_churn \
 	tests/test_fault_stale_load \
 	tests/test_fault_daemon_restart \
-	tests/test_fault_writer_kill
+	tests/test_fault_writer_kill \
+	tests/test_vandal \
+	tests/test_container
 check_PROGRAMS += $(ESHM_RELIABILITY_TESTS)
 TESTS += $(ESHM_RELIABILITY_TESTS)
 ESHM_RELIABILITY_LDADD = tests/libeshm-faultutil.la $(ESHM_CORE_TEST_LDADD)
@@ -80,6 +82,10 @@ tests_test_fault_stale_load_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_fault_stale_load_LDADD = $(ESHM_RELIABILITY_LDADD)
 tests_test_fault_daemon_restart_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_fault_daemon_restart_LDADD = $(ESHM_RELIABILITY_LDADD)
+tests_test_vandal_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_vandal_LDADD = $(ESHM_RELIABILITY_LDADD)
+tests_test_container_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_container_LDADD = $(ESHM_RELIABILITY_LDADD)
 
 # tests: common (unit tests of libeshm-common, no eshmd)
 ESHM_COMMON_TESTS = tests/test_layout tests/test_proto tests/test_channel \
