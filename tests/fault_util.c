@@ -106,6 +106,17 @@ tf_status(const struct th_daemon *d, struct proto_status_reply *r)
 	return tf_request(d, PROTO_REQ_STATUS, NULL, PROTO_REP_DAEMON, r, NULL);
 }
 
+bool
+tf_segment_exists(const struct th_daemon *d, const char *name)
+{
+	struct proto_segment_info info;
+	struct proto_name req;
+
+	memset(&req, 0, sizeof(req));
+	snprintf(req.name, sizeof(req.name), "%s", name);
+	return tf_request(d, PROTO_REQ_SHOW, &req, PROTO_REP_SEGMENT, &info, NULL) == ESHM_SUCCESS;
+}
+
 int
 tf_view_segment(const struct th_daemon *d, const char *name, struct tf_view *v)
 {
@@ -132,6 +143,20 @@ tf_view_segment(const struct th_daemon *d, const char *name, struct tf_view *v)
 	if (rc != ESHM_SUCCESS)
 		tf_view_release(v);
 	return rc;
+}
+
+unsigned
+tf_view_odd_slots(const struct tf_view *v, int index)
+{
+	const struct seg_block *b = tf_view_block(v, index);
+	unsigned i, odd = 0;
+
+	for (i = 0; b != NULL && i < v->g.slots; i++) {
+		const struct seg_slot *slot = seg_slot_at((struct seg_block *)b, &v->g, i);
+
+		odd += (atomic_load_explicit(&slot->seq, memory_order_acquire) & 1) != 0;
+	}
+	return odd;
 }
 
 void

@@ -43,6 +43,9 @@ int tf_request(const struct th_daemon *d, uint16_t type, const void *body, uint1
 /* eshmd's STATUS reply.  Returns 0 or an ESHM_ERROR_*. */
 int tf_status(const struct th_daemon *d, struct proto_status_reply *r);
 
+/* Whether eshmd at @d knows segment @name (SHOW succeeds). */
+bool tf_segment_exists(const struct th_daemon *d, const char *name);
+
 /* A segment seen from outside through PEEK: its blocks mapped read-only. */
 struct tf_view {
 	struct seg_mapping status;
@@ -71,6 +74,10 @@ tf_view_block(const struct tf_view *v, int index)
  * ESHM_ERROR_*; release with tf_view_release().
  */
 int tf_view_segment(const struct th_daemon *d, const char *name, struct tf_view *v);
+
+/* Slots of role @index's block in @v that a write left odd (in progress,
+ * or cut short by the writer's death and not repaired yet). */
+unsigned tf_view_odd_slots(const struct tf_view *v, int index);
 
 /* Unmap what tf_view_segment() mapped. */
 void tf_view_release(struct tf_view *v);

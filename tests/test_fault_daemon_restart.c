@@ -143,7 +143,7 @@ eshmd_killed_and_restarted_under_traffic_loses_nothing(void **state)
 	long long back_max_ns = 0, t0 = th_now_ns();
 	unsigned stalled = 0, not_back = 0;
 	struct dr_shared *sh;
-	struct seg_map map;
+	struct tf_view view;
 	char name[16];
 	int i;
 
@@ -160,9 +160,9 @@ eshmd_killed_and_restarted_under_traffic_loses_nothing(void **state)
 	assert_true(th_wait_until(dr_all_back, NULL, 5000));
 	for (i = 0; i < DR_SEGMENTS; i++) {
 		snprintf(name, sizeof(name), "dr%d", i);
-		assert_int_equal(tf_map_segment(&th_group_daemon, name, &map), 0);
-		generation[i] = map.header->generation;
-		seg_unmap(&map);
+		assert_int_equal(tf_view_segment(&th_group_daemon, name, &view), 0);
+		generation[i] = tf_view_status(&view)->ident.generation;
+		tf_view_release(&view);
 	}
 
 	for (r = 0; r < restarts; r++) {
@@ -209,14 +209,19 @@ eshmd_killed_and_restarted_under_traffic_loses_nothing(void **state)
 	}
 	assert_int_equal(stalled, 0);
 	assert_int_equal(not_back, 0);
-	/* Every segment is still the one created first: re-adopted, never
+	/* Every segment is still the one created first: restored, never
 	 * re-created, never doubled. */
-	assert_int_equal(th_shm_count(th_group_daemon.prefix), DR_SEGMENTS);
+	{
+		struct proto_status_reply st;
+
+		assert_int_equal(tf_status(&th_group_daemon, &st), 0);
+		assert_int_equal(st.segments, DR_SEGMENTS);
+	}
 	for (i = 0; i < DR_SEGMENTS; i++) {
 		snprintf(name, sizeof(name), "dr%d", i);
-		assert_int_equal(tf_map_segment(&th_group_daemon, name, &map), 0);
-		assert_int_equal(map.header->generation, generation[i]);
-		seg_unmap(&map);
+		assert_int_equal(tf_view_segment(&th_group_daemon, name, &view), 0);
+		assert_int_equal(tf_view_status(&view)->ident.generation, generation[i]);
+		tf_view_release(&view);
 	}
 	munmap(sh, sizeof(*sh));
 }

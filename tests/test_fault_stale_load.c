@@ -96,7 +96,7 @@ no_false_stale_verdict_under_full_cpu_load(void **state)
 	bool report_only = getenv("ESHM_FAULT_REPORT_ONLY") != NULL;
 	struct sl_arg args[SL_ENDPOINTS];
 	pid_t ep[SL_ENDPOINTS], hog[SL_HOGS_MAX];
-	struct seg_map map[SL_PAIRS];
+	struct tf_view view[SL_PAIRS];
 	unsigned long long polls = 0, daemon_verdicts = 0;
 	uint32_t max_silent = 0;
 	struct sl_shared *sh;
@@ -120,7 +120,7 @@ no_false_stale_verdict_under_full_cpu_load(void **state)
 	assert_true(th_wait_until(sl_all_ready, sh, 10000));
 	for (j = 0; j < SL_PAIRS; j++) {
 		snprintf(name, sizeof(name), "sl%d", j);
-		assert_int_equal(tf_map_segment(&th_group_daemon, name, &map[j]), 0);
+		assert_int_equal(tf_view_segment(&th_group_daemon, name, &view[j]), 0);
 	}
 	for (i = 0; i < hogs; i++) {
 		hog[i] = th_spawn(sl_hog, NULL);
@@ -134,9 +134,9 @@ no_false_stale_verdict_under_full_cpu_load(void **state)
 			int e;
 
 			for (e = 0; e < 2; e++) {
-				struct seg_endpoint *p = map[j].endpoint[e];
-				uint32_t st = atomic_load(&p->state);
-				uint32_t silent = atomic_load(&p->silent_ms);
+				const struct seg_status *status = tf_view_status(&view[j]);
+				uint32_t st = atomic_load(&status->verdict.state[e]);
+				uint32_t silent = atomic_load(&status->endpoint[e].silent_ms);
 
 				if (st != SEG_EP_ALIVE)
 					daemon_verdicts++;
@@ -156,7 +156,7 @@ no_false_stale_verdict_under_full_cpu_load(void **state)
 	for (j = 0; j < SL_ENDPOINTS; j++)
 		assert_int_equal(th_wait_child(ep[j]), 0);
 	for (j = 0; j < SL_PAIRS; j++)
-		seg_unmap(&map[j]);
+		tf_view_release(&view[j]);
 
 	printf("# %u s under %u busy processes on %ld cores, threshold %u ms: "
 	       "%llu library checks with %llu false verdicts; %llu polls of eshmd's "

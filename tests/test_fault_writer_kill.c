@@ -111,10 +111,17 @@ wk_writer(int ready, uint64_t seed)
 		eshm_write(h, buf[i % WK_VARIANTS], len[i % WK_VARIANTS]);
 }
 
-static uint64_t
-wk_seq(const struct seg_map *m)
+/* Slots the last writer left odd, seen through a fresh PEEK. */
+static unsigned
+wk_odd(void)
 {
-	return atomic_load_explicit(&m->channel[SEG_M2S]->seq, memory_order_acquire);
+	struct tf_view v;
+	unsigned odd;
+
+	assert_int_equal(tf_view_segment(&th_group_daemon, WK_NAME, &v), 0);
+	odd = tf_view_odd_slots(&v, SEG_MASTER);
+	tf_view_release(&v);
+	return odd;
 }
 
 static void
@@ -125,14 +132,12 @@ writer_killed_at_random_never_hangs_or_tears_reader(void **state)
 	long long repair_max_ns = 0, t0 = th_now_ns();
 	uint64_t rnd = (uint64_t)t0 | 1;
 	struct wk_reader r = { 0 };
-	struct seg_map map;
 	unsigned char msg[64];
 	pthread_t thr;
 	size_t n;
 
 	r.h = wk_attach(ESHM_ROLE_SLAVE);
 	assert_non_null(r.h);
-	assert_int_equal(tf_map_segment(&th_group_daemon, WK_NAME, &map), 0);
 	assert_int_equal(pthread_create(&thr, NULL, wk_read_loop, &r), 0);
 
 	for (i = 0; i < kills; i++) {
@@ -165,13 +170,13 @@ writer_killed_at_random_never_hangs_or_tears_reader(void **state)
 		th_wait_child(pid);
 		c = 0;
 
-		if (wk_seq(&map) & 1) {
+		if (wk_odd() != 0) {
 			long long k0 = th_now_ns();
 
 			mid_write++;
-			while ((wk_seq(&map) & 1) && th_now_ns() - k0 < 5000LL * 1000000LL)
+			while (wk_odd() != 0 && th_now_ns() - k0 < 5000LL * 1000000LL)
 				tc_sleep_ms(1);
-			if (wk_seq(&map) & 1)
+			if (wk_odd() != 0)
 				unrepaired++;
 			else if (th_now_ns() - k0 > repair_max_ns)
 				repair_max_ns = th_now_ns() - k0;
@@ -208,7 +213,6 @@ writer_killed_at_random_never_hangs_or_tears_reader(void **state)
 		assert_int_equal(tc_seed(msg), 77);
 		eshm_destroy(w);
 	}
-	seg_unmap(&map);
 	eshm_destroy(r.h);
 }
 

@@ -226,7 +226,8 @@ recorded_threshold(const char *name, int index)
 	assert_true(fd >= 0);
 	memset(&n, 0, sizeof(n));
 	snprintf(n.name, sizeof(n.name), "%s", name);
-	assert_int_equal(proto_call(fd, PROTO_REQ_SHOW, &n, PROTO_REP_SEGMENT, &info, NULL, 5000),
+	assert_int_equal(proto_call(fd, PROTO_REQ_SHOW, &n, NULL, PROTO_REP_SEGMENT, &info, NULL, NULL,
+	                            5000),
 	                 ESHM_SUCCESS);
 	close(fd);
 	return info.endpoint[index].stale_threshold_ms;
@@ -250,7 +251,8 @@ zero_threshold_takes_the_segment_default_and_is_judged_by_it(void **state)
 	snprintf(cr.name, sizeof(cr.name), "%s", args.name);
 	cr.stale_threshold_ms = segment_default_ms;
 	cr.flags = PROTO_ATTACH_AUTO_CLEANUP;
-	assert_int_equal(proto_call(fd, PROTO_REQ_CREATE, &cr, PROTO_REP_STATUS, &st, NULL, 5000),
+	assert_int_equal(proto_call(fd, PROTO_REQ_CREATE, &cr, NULL, PROTO_REP_STATUS, &st, NULL, NULL,
+	                            5000),
 	                 ESHM_SUCCESS);
 	close(fd);
 
