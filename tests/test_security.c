@@ -3,13 +3,14 @@
  * unprivileged users (made here with useradd, removed afterwards) whose
  * clients run in children that drop to them, as setpriv(1) does:
  *
- * - a segment object is 0600 and owned by eshmd: no user opens it directly;
+ * - a segment's memfds are 0600, owned by eshmd and sealed: a client cannot
+ *   resize any of them, and cannot re-open the read-only ones writable;
  * - a user cannot attach to, peek at or remove another user's segment,
  *   unless the access policy (anyone, group) allows it;
  * - names cannot escape the prefix ("../", "/", control characters,
  *   over-long), even sent raw, bypassing the library's own checks;
- * - a symlink or an object another user planted under the prefix is never
- *   followed or adopted.
+ * - a symlink or a file another user planted in /dev/shm under eshmd's
+ *   prefix is never followed, touched or adopted, and squats no name.
  *
  * Needs root (to add users); skipped with a TAP SKIP otherwise.
  */
@@ -175,18 +176,19 @@ sec_attach(const char *name)
 static int
 sec_peek(const char *name)
 {
+	struct proto_peek_reply rep;
 	struct proto_name n;
-	int fd = -1, rc;
+	struct proto_fds fds;
+	int rc;
 
 	memset(&n, 0, sizeof(n));
 	snprintf(n.name, sizeof(n.name), "%s", name);
-	rc = tf_request(&daemon_, PROTO_REQ_PEEK, &n, PROTO_REP_STATUS, NULL, &fd);
-	if (rc == ESHM_SUCCESS && fd < 0)
-		return 150;
-	if (rc != ESHM_SUCCESS && fd >= 0)
-		return 151;
-	if (fd >= 0)
-		close(fd);
+	rc = tf_request(&daemon_, PROTO_REQ_PEEK, &n, PROTO_REP_PEEK, &rep, &fds);
+	if (rc == ESHM_SUCCESS && proto_fds_get(&fds, rep.fds, PROTO_FD_STATUS) < 0)
+		rc = -150;
+	else if (rc != ESHM_SUCCESS && fds.n > 0)
+		rc = -151;
+	proto_fds_close(&fds);
 	return -rc;
 }
 
@@ -201,60 +203,103 @@ sec_remove(const char *name)
 	return -tf_request(&daemon_, PROTO_REQ_REMOVE, &r, PROTO_REP_STATUS, NULL, NULL);
 }
 
-/* Open the object straight from /dev/shm: 0 if it opened, else errno
- * (which sec_do hands back negated). */
+/* One memfd eshmd passed: owned by eshmd, 0600, sealed, its size fixed
+ * for this holder; @writable says whether it came read-write. */
 static int
-sec_open_direct(const char *path)
+sec_memfd_private(int fd, bool writable)
 {
-	int fd = open(path, O_RDONLY);
+	char path[64];
+	struct stat st;
+	int seals, again;
 
-	if (fd < 0)
-		return errno > 120 ? 120 : errno;
-	close(fd);
+	if (fstat(fd, &st) < 0)
+		return 120;
+	if (st.st_uid != 0 || (st.st_mode & 07777) != 0600)
+		return 121;
+	seals = fcntl(fd, F_GET_SEALS);
+	if (seals < 0 || (seals & (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)) !=
+	                         (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL))
+		return 122;
+	if (ftruncate(fd, 0) == 0 || ftruncate(fd, st.st_size * 2) == 0)
+		return 123;
+	if (((fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDWR) != writable)
+		return 124;
+	/* A read-only one cannot be made writable by opening it again. */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	again = open(path, O_RDWR | O_CLOEXEC);
+	if (again >= 0) {
+		close(again);
+		if (!writable)
+			return 125;
+	} else if (!writable && errno != EACCES) {
+		return 126;
+	}
 	return 0;
 }
 
-static void
-sec_obj_path(char *buf, size_t len, const char *name)
+/* As a user: attach raw, then check every descriptor the reply brought. */
+static int
+sec_check_memfds(const char *name)
 {
-	snprintf(buf, len, "/dev/shm/%s%s", daemon_.prefix, name);
+	struct proto_attach_reply rep;
+	struct proto_attach a;
+	struct proto_fds fds;
+	int rc, status_fd, own_fd;
+
+	memset(&a, 0, sizeof(a));
+	snprintf(a.name, sizeof(a.name), "%s", name);
+	a.role = ESHM_ROLE_AUTO;
+	a.stale_threshold_ms = 100;
+	a.capacity = 64;
+	rc = tf_request(&daemon_, PROTO_REQ_ATTACH, &a, PROTO_REP_ATTACH, &rep, &fds);
+	if (rc != ESHM_SUCCESS)
+		return -rc;
+	status_fd = proto_fds_get(&fds, rep.fds, PROTO_FD_STATUS);
+	own_fd = proto_fds_get(&fds, rep.fds, PROTO_FD_OWN);
+	if (status_fd < 0 || own_fd < 0)
+		rc = 127;
+	if (rc == 0)
+		rc = sec_memfd_private(status_fd, false);
+	if (rc == 0)
+		rc = sec_memfd_private(own_fd, true);
+	if (rc == 0 && proto_fds_get(&fds, rep.fds, PROTO_FD_PEER) >= 0)
+		rc = sec_memfd_private(proto_fds_get(&fds, rep.fds, PROTO_FD_PEER), false);
+	proto_fds_close(&fds);
+	return rc;
 }
 
 static void
-segment_object_is_private_to_eshmd(void **state)
+segment_memfds_are_private_to_eshmd_and_sealed(void **state)
 {
-	char path[256];
-	struct stat st;
+	ESHMHandle *m;
 
 	sec_start(NULL);
 	assert_int_equal(sec_do(USER_A, sec_attach, "a-private"), 0);
-	sec_obj_path(path, sizeof(path), "a-private");
-	assert_int_equal(lstat(path, &st), 0);
-	assert_int_equal(st.st_mode & 07777, 0600);
-	assert_int_equal(st.st_uid, geteuid());
-	/* Neither another user nor the creator opens it by name. */
-	assert_int_equal(sec_do(USER_B, sec_open_direct, path), -EACCES);
-	assert_int_equal(sec_do(USER_A, sec_open_direct, path), -EACCES);
+	/* The creator, holding the master's block: nothing to resize, nothing
+	 * to reopen writable. */
+	assert_int_equal(sec_do(USER_A, sec_check_memfds, "a-private"), 0);
+	/* Then as the slave, with the master's block (root's) as its peer. */
+	m = tc_attach("a-private", ESHM_ROLE_MASTER, 100, ESHM_DISCONNECT_NEVER);
+	assert_non_null(m);
+	assert_int_equal(sec_do(USER_A, sec_check_memfds, "a-private"), 0);
+	eshm_destroy(m);
+	assert_int_equal(th_shm_count(daemon_.prefix), 0);
 }
 
 static void
 other_user_cannot_attach_peek_or_remove(void **state)
 {
-	char path[256];
-	struct stat st;
-
 	sec_start(NULL);
 	assert_int_equal(sec_do(USER_A, sec_attach, "a-owned"), 0);
 	assert_int_equal(sec_do(USER_B, sec_attach, "a-owned"), ESHM_ERROR_PERMISSION);
 	assert_int_equal(sec_do(USER_B, sec_peek, "a-owned"), ESHM_ERROR_PERMISSION);
 	assert_int_equal(sec_do(USER_B, sec_remove, "a-owned"), ESHM_ERROR_PERMISSION);
-	sec_obj_path(path, sizeof(path), "a-owned");
-	assert_int_equal(lstat(path, &st), 0);
+	assert_true(tf_segment_exists(&daemon_, "a-owned"));
 	/* The owner may do all three. */
 	assert_int_equal(sec_do(USER_A, sec_attach, "a-owned"), 0);
 	assert_int_equal(sec_do(USER_A, sec_peek, "a-owned"), 0);
 	assert_int_equal(sec_do(USER_A, sec_remove, "a-owned"), 0);
-	assert_int_not_equal(lstat(path, &st), 0);
+	assert_false(tf_segment_exists(&daemon_, "a-owned"));
 }
 
 static void
@@ -299,7 +344,7 @@ sec_raw_names(const char *name)
 		return 101;
 	memset(&n, 0, sizeof(n));
 	memcpy(n.name, name, strlen(name));
-	if (tf_request(&daemon_, PROTO_REQ_PEEK, &n, PROTO_REP_STATUS, NULL, NULL) !=
+	if (tf_request(&daemon_, PROTO_REQ_PEEK, &n, PROTO_REP_PEEK, NULL, NULL) !=
 	    ESHM_ERROR_NAME_INVALID)
 		return 102;
 	if (sec_remove(name) != -ESHM_ERROR_NAME_INVALID)
@@ -315,12 +360,12 @@ names_cannot_escape_the_prefix(void **state)
 		"tab\there", "nl\nx", "\x01", "del\x7f", "sp ace", "",
 	};
 	char longname[PROTO_NAME_MAX + 2];
+	struct proto_status_reply st0, st1;
 	struct stat st;
 	unsigned i;
-	int before;
 
 	sec_start("anyone");
-	before = th_shm_count(daemon_.prefix);
+	assert_int_equal(tf_status(&daemon_, &st0), 0);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		if (sec_do(USER_A, sec_raw_names, bad[i]) != 0)
 			fail_msg("name \"%s\" was not refused as invalid", bad[i]);
@@ -330,19 +375,20 @@ names_cannot_escape_the_prefix(void **state)
 	/* The longest valid name still works. */
 	longname[PROTO_NAME_MAX] = '\0';
 	assert_int_equal(sec_do(USER_A, sec_attach, longname), 0);
-	assert_int_equal(th_shm_count(daemon_.prefix), before + 1);
+	assert_int_equal(tf_status(&daemon_, &st1), 0);
+	assert_int_equal(st1.segments, st0.segments + 1);
+	assert_int_equal(th_shm_count(daemon_.prefix), 0);
 	assert_int_not_equal(lstat("/dev/escape", &st), 0);
 	assert_int_not_equal(stat("/escape", &st), 0);
 	assert_true(tf_running(daemon_.pid));
 }
 
-/* As the planting user: a symlink and a well-formed object of our own. */
+/* As the planting user: a symlink and a file of our own, where eshmd of
+ * layout 1 kept its segments. */
 static int
 sec_plant(const char *dir)
 {
 	char path[256];
-	size_t size = seg_total_size(64);
-	void *buf = aligned_alloc(SEG_CACHE_LINE, size);
 	int fd;
 
 	snprintf(path, sizeof(path), "/dev/shm/%ssquat-link", daemon_.prefix);
@@ -350,18 +396,16 @@ sec_plant(const char *dir)
 		return 110;
 	snprintf(path, sizeof(path), "/dev/shm/%ssquat", daemon_.prefix);
 	fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0666);
-	if (fd < 0 || buf == NULL)
+	if (fd < 0)
 		return 111;
-	seg_format(buf, 64, 1, 100, 0, getuid(), getgid());
-	if (write(fd, buf, size) != (ssize_t)size)
+	if (write(fd, "squatted", 8) != 8)
 		return 112;
 	close(fd);
-	free(buf);
 	return 0;
 }
 
 static void
-planted_symlink_or_foreign_object_is_never_followed_or_adopted(void **state)
+planted_symlink_or_foreign_file_is_never_followed_and_squats_no_name(void **state)
 {
 	char target[256], path[256];
 	struct stat st;
@@ -370,15 +414,20 @@ planted_symlink_or_foreign_object_is_never_followed_or_adopted(void **state)
 	snprintf(target, sizeof(target), "%s/target", daemon_.dir);
 	assert_int_equal(tf_write_file(target, "precious\n"), 0);
 	assert_int_equal(sec_do(USER_A, sec_plant, target), 0);
-	assert_int_not_equal(sec_do(USER_B, sec_attach, "squat-link"), 0);
-	assert_int_not_equal(sec_do(USER_B, sec_attach, "squat"), 0);
-	assert_int_not_equal(sec_do(USER_B, sec_peek, "squat"), 0);
+	/* The names are B's to use as any other: eshmd never looks there. */
+	assert_int_equal(sec_do(USER_B, sec_attach, "squat-link"), 0);
+	assert_int_equal(sec_do(USER_B, sec_attach, "squat"), 0);
+	assert_int_equal(sec_do(USER_B, sec_peek, "squat"), 0);
 	assert_int_equal(stat(target, &st), 0);
 	assert_int_equal(st.st_size, 9);
 	assert_int_equal(st.st_uid, 0);
-	sec_obj_path(path, sizeof(path), "squat");
+	snprintf(path, sizeof(path), "/dev/shm/%ssquat", daemon_.prefix);
 	assert_int_equal(lstat(path, &st), 0);
 	assert_int_equal(st.st_uid, sec_uid[USER_A]);
+	assert_int_equal(st.st_size, 8);
+	unlink(path);
+	snprintf(path, sizeof(path), "/dev/shm/%ssquat-link", daemon_.prefix);
+	unlink(path);
 	unlink(target);
 	assert_true(tf_running(daemon_.pid));
 }
@@ -387,13 +436,13 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(segment_object_is_private_to_eshmd, teardown),
+		cmocka_unit_test_teardown(segment_memfds_are_private_to_eshmd_and_sealed, teardown),
 		cmocka_unit_test_teardown(other_user_cannot_attach_peek_or_remove, teardown),
 		cmocka_unit_test_teardown(policy_anyone_lets_other_users_attach, teardown),
 		cmocka_unit_test_teardown(policy_group_admits_members_only, teardown),
 		cmocka_unit_test_teardown(names_cannot_escape_the_prefix, teardown),
-		cmocka_unit_test_teardown(planted_symlink_or_foreign_object_is_never_followed_or_adopted,
-		                          teardown),
+		cmocka_unit_test_teardown(
+			planted_symlink_or_foreign_file_is_never_followed_and_squats_no_name, teardown),
 	};
 
 	return cmocka_run_group_tests_name("security", tests, group_setup, group_teardown);
