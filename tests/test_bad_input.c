@@ -147,46 +147,6 @@ every_error_code_has_its_own_sentence(void **state)
 	assert_non_null(eshm_error_string(12345));
 }
 
-/* Put @len bytes of @data in /dev/shm as segment @name behind eshmd's back. */
-static void
-plant_object(const char *name, const void *data, size_t len)
-{
-	char obj[256];
-	int fd;
-
-	snprintf(obj, sizeof(obj), "/%s%s", th_group_daemon.prefix, name);
-	fd = shm_open(obj, O_RDWR | O_CREAT | O_TRUNC, 0600);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, data, len), (ssize_t)len);
-	close(fd);
-}
-
-static void
-corrupted_or_truncated_segment_is_a_named_error(void **state)
-{
-	size_t total = seg_total_size(4096);
-	unsigned char *seg = calloc(1, total);
-	ESHMHandle *h;
-
-	memset(seg, 0x5a, 4096);
-	plant_object("bad_garbage", seg, 4096);
-	h = tc_attach("bad_garbage", ESHM_ROLE_AUTO, 100, ESHM_DISCONNECT_NEVER);
-	assert_null(h);
-	assert_int_equal(eshm_last_error(), ESHM_ERROR_SEGMENT_CORRUPT);
-
-	seg_format(seg, 4096, 1, 100, 0, 0, 0);
-	plant_object("bad_truncated", seg, total / 2);
-	h = tc_attach("bad_truncated", ESHM_ROLE_AUTO, 100, ESHM_DISCONNECT_NEVER);
-	assert_null(h);
-	assert_int_equal(eshm_last_error(), ESHM_ERROR_SEGMENT_CORRUPT);
-
-	/* eshmd still serves everyone else */
-	h = tc_attach("bad_neighbour", ESHM_ROLE_AUTO, 100, ESHM_DISCONNECT_NEVER);
-	assert_non_null(h);
-	eshm_destroy(h);
-	free(seg);
-}
-
 int
 main(void)
 {
@@ -196,7 +156,6 @@ main(void)
 		cmocka_unit_test(null_and_zero_arguments_refused),
 		cmocka_unit_test(options_setters_validate_values),
 		cmocka_unit_test(every_error_code_has_its_own_sentence),
-		cmocka_unit_test(corrupted_or_truncated_segment_is_a_named_error),
 	};
 
 	return cmocka_run_group_tests_name("bad_input", tests, th_group_setup, th_group_teardown);

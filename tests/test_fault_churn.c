@@ -1,8 +1,8 @@
 /*
  * test_fault_churn.c - attach/detach churn with random kills: eshmd keeps
  * the same descriptors, about the same resident memory and no extra
- * /dev/shm objects afterwards (counted from /proc/PID/fd, VmRSS and
- * /dev/shm before and after).
+ * segments afterwards (counted from /proc/PID/fd, VmRSS and eshmd's
+ * STATUS before and after).
  *
  * $ESHM_FAULT_CHURN        cycles (300 in `make check`, 10000 in faults.sh)
  * $ESHM_FAULT_RSS_SLACK_KB allowed VmRSS growth (4096; allocator noise)
@@ -95,19 +95,28 @@ struct ch_expect {
 	int objects;
 };
 
+/* Segments eshmd holds, or -1. */
+static int
+ch_segments(void)
+{
+	struct proto_status_reply r;
+
+	return tf_status(&th_group_daemon, &r) == 0 ? (int)r.segments : -1;
+}
+
 static bool
 ch_settled(void *arg)
 {
 	const struct ch_expect *e = arg;
 
-	return tf_proc_fds(th_group_daemon.pid) == e->fds && th_shm_count(th_group_daemon.prefix) == e->objects;
+	return tf_proc_fds(th_group_daemon.pid) == e->fds && ch_segments() == e->objects;
 }
 
 static bool
 ch_no_objects(void *arg)
 {
 	(void)arg;
-	return th_shm_count(th_group_daemon.prefix) == 0;
+	return ch_segments() == 0;
 }
 
 static void
@@ -129,7 +138,7 @@ attach_detach_churn_with_kills_leaks_nothing_in_eshmd(void **state)
 	assert_true(th_wait_until(ch_no_objects, NULL, 5000));
 	tc_sleep_ms(100);
 	before.fds = tf_proc_fds(th_group_daemon.pid);
-	before.objects = th_shm_count(th_group_daemon.prefix);
+	before.objects = ch_segments();
 	rss0 = tf_proc_rss_kb(th_group_daemon.pid);
 	assert_true(before.fds > 0);
 	assert_true(rss0 > 0);
@@ -140,10 +149,10 @@ attach_detach_churn_with_kills_leaks_nothing_in_eshmd(void **state)
 			failed++;
 	settled = th_wait_until(ch_settled, &before, 5000);
 	fds1 = tf_proc_fds(th_group_daemon.pid);
-	objs1 = th_shm_count(th_group_daemon.prefix);
+	objs1 = ch_segments();
 	rss1 = tf_proc_rss_kb(th_group_daemon.pid);
 	printf("# %u cycles (1 in 8 killed) in %.1f s: eshmd fds %d -> %d, VmRSS %ld -> %ld kB, "
-	       "/dev/shm objects %d -> %d, %u failed attaches\n",
+	       "segments %d -> %d, %u failed attaches\n",
 	       cycles, (double)(th_now_ns() - t0) / 1e9, before.fds, fds1, rss0, rss1,
 	       before.objects, objs1, failed);
 	assert_true(tf_running(th_group_daemon.pid));
