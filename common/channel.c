@@ -1,6 +1,8 @@
 /*
- * channel.c - the slow parts of the channel seqlock: sleeping and waking
- * on the futex, and the repair of a channel whose writer died.
+ * channel.c - the slow parts of channel protocol 2: starting a writer or
+ * a reader on a block, sleeping and waking on the futex, the membarrier
+ * registration, and the repair of slots a dead writer left half-written.
+ * The data path itself (chan_write, chan_read) is inline in channel.h.
  */
 #include <errno.h>
 #include <linux/futex.h>
@@ -12,25 +14,40 @@
 #include "channel.h"
 
 /* A reader that cannot force the writer's barrier sleeps no longer than this. */
-#define CHAN_SLICE_NS 1000000L
+#define CHAN_SLICE_NS 1000000u
 
-/* 0: not tried in this process; 1: registered; -1: unavailable. */
 _Atomic int chan_membarrier_ready;
 
 static pthread_mutex_t chan_membarrier_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t chan_atfork_once = PTHREAD_ONCE_INIT;
 
+/* fork() while another thread registers: the child must not inherit the
+ * lock held, so fork waits for it. */
 static void
-chan_membarrier_forget(void)
+chan_atfork_prepare(void)
 {
-	/* a child is a new mm: it registers again on its first attach */
-	atomic_store_explicit(&chan_membarrier_ready, 0, memory_order_relaxed);
+	pthread_mutex_lock(&chan_membarrier_lock);
 }
 
 static void
-chan_membarrier_install_atfork(void)
+chan_atfork_parent(void)
 {
-	pthread_atfork(NULL, NULL, chan_membarrier_forget);
+	pthread_mutex_unlock(&chan_membarrier_lock);
+}
+
+static void
+chan_atfork_child(void)
+{
+	/* A child is a new mm, unregistered: it registers again before it
+	 * writes, and meanwhile its writers use the full fence. */
+	atomic_store_explicit(&chan_membarrier_ready, 0, memory_order_relaxed);
+	pthread_mutex_unlock(&chan_membarrier_lock);
+}
+
+static void
+chan_atfork_install(void)
+{
+	pthread_atfork(chan_atfork_prepare, chan_atfork_parent, chan_atfork_child);
 }
 
 void
@@ -39,7 +56,7 @@ chan_membarrier_setup(void)
 	long cmds;
 	int ready = -1;
 
-	pthread_once(&chan_atfork_once, chan_membarrier_install_atfork);
+	pthread_once(&chan_atfork_once, chan_atfork_install);
 	if (atomic_load_explicit(&chan_membarrier_ready, memory_order_acquire) != 0)
 		return;
 	pthread_mutex_lock(&chan_membarrier_lock);
@@ -53,19 +70,46 @@ chan_membarrier_setup(void)
 	pthread_mutex_unlock(&chan_membarrier_lock);
 }
 
-/* The reader's half of the asymmetric fence; false if it could not run. */
-static bool
-chan_heavy_fence(void)
+void
+chan_writer_init(struct chan_writer *w, struct seg_block *block, const struct seg_geometry *g)
 {
-	atomic_thread_fence(memory_order_seq_cst);
-	return syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0, 0) == 0;
+	uint64_t head = atomic_load_explicit(&block->head, memory_order_relaxed);
+	uint64_t next = atomic_load_explicit(&chan_slot(block, g, head + 1)->seq,
+	                                     memory_order_relaxed);
+
+	memset(w, 0, sizeof(*w));
+	w->block = block;
+	w->g = g;
+	w->last = head;
+	/* A writer stopped between its slot and its head stores used one
+	 * more number: never publish a second message under it. */
+	if (chan_seq_number(next) == head + 1)
+		w->last = head + 1;
 }
 
-/* The futex word is the low 32-bit half of the 64-bit sequence. */
-static uint32_t *
-chan_futex_word(struct seg_channel *ch)
+void
+chan_cursor_init(struct chan_cursor *cur, const struct seg_block *block,
+                 const struct seg_geometry *g, bool consumer, uint64_t position)
 {
-	char *p = (char *)&ch->seq;
+	uint64_t head;
+
+	(void)g;
+	memset(cur, 0, sizeof(*cur));
+	if (consumer) {
+		cur->last = position;
+		return;
+	}
+	/* head is published after its slot: message head is complete, or
+	 * the writer has moved on and the probe finds a newer one. */
+	head = atomic_load_explicit(&block->head, memory_order_acquire);
+	cur->last = head > 0 ? head - 1 : 0;
+}
+
+/* The futex word: the low 32-bit half of the 64-bit head. */
+static uint32_t *
+chan_futex_word(const struct seg_block *block)
+{
+	char *p = (char *)&block->head;
 
 #if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
 	p += sizeof(uint32_t);
@@ -74,63 +118,84 @@ chan_futex_word(struct seg_channel *ch)
 }
 
 void
-chan_wake(struct seg_channel *ch)
+chan_wake(const struct seg_block *block)
 {
 	/* Not FUTEX_PRIVATE_FLAG: the readers are other processes. */
-	syscall(SYS_futex, chan_futex_word(ch), FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
+	syscall(SYS_futex, chan_futex_word(block), FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
+}
+
+/* The reader's half of the asymmetric fence; false if it could not run. */
+static bool
+chan_heavy_fence(void)
+{
+	atomic_thread_fence(memory_order_seq_cst);
+	return syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0, 0) == 0;
+}
+
+static bool
+chan_ts_before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
 }
 
 int
-chan_wait(struct seg_channel *ch, struct seg_reader *rd, const struct chan_cursor *cur,
-          const struct timespec *deadline)
+chan_wait(const struct seg_block *block, const struct seg_geometry *g, struct seg_reader *rd,
+          const struct chan_cursor *cur, bool consumer, const struct timespec *deadline)
 {
-	struct timespec now;
-	uint64_t s;
-	long rc;
+	const struct timespec *until = deadline;
+	struct timespec now, slice;
+	uint64_t head;
+	int rc = 0;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (now.tv_sec > deadline->tv_sec ||
-	    (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec))
+	if (!chan_ts_before(&now, deadline))
 		return ESHM_ERROR_TIMEOUT;
-	atomic_fetch_add_explicit(&rd->waiters, 1, memory_order_seq_cst);
+	atomic_store_explicit(&rd->wait, 1, memory_order_relaxed);
 	if (!chan_heavy_fence()) {
-		/* the writer may have missed us: wake up soon to look again */
-		struct timespec slice = now;
-
-		slice.tv_nsec += CHAN_SLICE_NS;
-		if (slice.tv_nsec >= 1000000000L) {
-			slice.tv_sec++;
-			slice.tv_nsec -= 1000000000L;
-		}
-		if (slice.tv_sec < deadline->tv_sec ||
-		    (slice.tv_sec == deadline->tv_sec && slice.tv_nsec < deadline->tv_nsec))
-			deadline = &slice;
+		/* The writer may have missed us: look again soon. */
+		slice = now;
+		clock_ts_add_ns(&slice, CHAN_SLICE_NS);
+		if (chan_ts_before(&slice, deadline))
+			until = &slice;
 	}
-	s = atomic_load_explicit(&ch->seq, memory_order_seq_cst);
-	rc = 0;
-	if ((s & 1) || s <= cur->last_seq) {
+	/* head before the slots (acquire): a message published after this
+	 * load changes head, and the futex then refuses to sleep. */
+	head = atomic_load_explicit(&block->head, memory_order_acquire);
+	if (!chan_has_new(block, g, cur, consumer)) {
 		/* FUTEX_WAIT_BITSET takes an absolute CLOCK_MONOTONIC time; the
-		 * kernel returns at once if the word is no longer (uint32_t)s. */
-		rc = syscall(SYS_futex, chan_futex_word(ch), FUTEX_WAIT_BITSET, (uint32_t)s,
-		             deadline, NULL, FUTEX_BITSET_MATCH_ANY);
-		if (rc < 0 && errno == ETIMEDOUT)
-			rc = ESHM_ERROR_TIMEOUT;
-		else
-			rc = 0;
+		 * kernel returns at once if head is no longer what we saw. */
+		if (syscall(SYS_futex, chan_futex_word(block), FUTEX_WAIT_BITSET, (uint32_t)head,
+		            until, NULL, FUTEX_BITSET_MATCH_ANY) < 0 &&
+		    errno == ETIMEDOUT) {
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			if (!chan_ts_before(&now, deadline))
+				rc = ESHM_ERROR_TIMEOUT;
+		}
 	}
-	atomic_fetch_sub_explicit(&rd->waiters, 1, memory_order_seq_cst);
-	return (int)rc;
+	atomic_store_explicit(&rd->wait, 0, memory_order_relaxed);
+	return rc;
 }
 
-int
-chan_repair(struct seg_channel *ch)
+unsigned
+chan_repair(struct seg_block *block, const struct seg_geometry *g)
 {
-	uint64_t s = atomic_load_explicit(&ch->seq, memory_order_acquire);
+	unsigned repaired = 0;
+	uint32_t i;
 
-	if (!(s & 1))
-		return 0;
-	atomic_store_explicit(&ch->size, SEG_SIZE_VOID, memory_order_relaxed);
-	atomic_store_explicit(&ch->seq, s + 1, memory_order_release);
-	chan_wake(ch);
-	return 1;
+	for (i = 0; i < g->slots; i++) {
+		struct seg_slot *s = seg_slot_at(block, g, i);
+		uint64_t seen = atomic_load_explicit(&s->seq, memory_order_acquire);
+
+		/* Only the exact odd value seen: if the writer completes its
+		 * message meanwhile, the swap fails (see channel.h). */
+		if ((seen & 1) &&
+		    atomic_compare_exchange_strong_explicit(&s->seq, &seen,
+		                                            (seen + 1) | SEG_SEQ_VOID,
+		                                            memory_order_release,
+		                                            memory_order_relaxed))
+			repaired++;
+	}
+	if (repaired != 0)
+		chan_wake(block);
+	return repaired;
 }

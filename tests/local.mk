@@ -87,20 +87,26 @@ tests_test_vandal_LDADD = $(ESHM_RELIABILITY_LDADD)
 tests_test_container_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_container_LDADD = $(ESHM_RELIABILITY_LDADD)
 
-# tests: common (unit tests of libeshm-common, no eshmd)
+# tests: common (unit tests of libeshm-common, no eshmd; the channel's
+# blocks are sealed memfds as eshmd makes them, tests/memfd_util.h)
+check_LTLIBRARIES += tests/libeshm-chantest.la
+tests_libeshm_chantest_la_SOURCES = tests/memfd_util.h tests/memfd_util.c \
+	tests/message_util.h tests/message_util.c
 ESHM_COMMON_TESTS = tests/test_layout tests/test_proto tests/test_channel \
 	tests/test_seqlock_stress
 check_PROGRAMS += $(ESHM_COMMON_TESTS)
 TESTS += $(ESHM_COMMON_TESTS)
 ESHM_COMMON_TEST_LDADD = common/libeshm-common.la $(CMOCKA_LIBS) $(PTHREAD_LIBS)
+ESHM_CHAN_TEST_LDADD = tests/libeshm-chantest.la tests/libeshm-harness.la \
+	$(ESHM_COMMON_TEST_LDADD)
 tests_test_layout_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_test_layout_LDADD = $(ESHM_COMMON_TEST_LDADD)
+tests_test_layout_LDADD = $(ESHM_CHAN_TEST_LDADD)
 tests_test_proto_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_proto_LDADD = $(ESHM_COMMON_TEST_LDADD)
 tests_test_channel_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_test_channel_LDADD = $(ESHM_COMMON_TEST_LDADD)
+tests_test_channel_LDADD = $(ESHM_CHAN_TEST_LDADD)
 tests_test_seqlock_stress_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_test_seqlock_stress_LDADD = $(ESHM_COMMON_TEST_LDADD)
+tests_test_seqlock_stress_LDADD = $(ESHM_CHAN_TEST_LDADD)
 
 # tests: core (integration against a private eshmd; tests/harness.h)
 check_LTLIBRARIES += tests/libeshm-testutil.la
