@@ -8,5 +8,6 @@ common_libeshm_common_la_SOURCES = \
 	common/channel.h common/channel.c \
 	common/proto.h common/proto.c common/proto_io.c common/names.c \
 	common/errors.c common/export.h \
+	common/liveness.h common/liveness.c \
 	common/clock.h
 common_libeshm_common_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden

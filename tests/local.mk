@@ -83,7 +83,7 @@ tests_test_fault_daemon_restart_LDADD = $(ESHM_RELIABILITY_LDADD)
 
 # tests: common (unit tests of libeshm-common, no eshmd)
 ESHM_COMMON_TESTS = tests/test_layout tests/test_proto tests/test_channel \
-	tests/test_seqlock_stress
+	tests/test_seqlock_stress tests/test_liveness_rule
 check_PROGRAMS += $(ESHM_COMMON_TESTS)
 TESTS += $(ESHM_COMMON_TESTS)
 ESHM_COMMON_TEST_LDADD = common/libeshm-common.la $(CMOCKA_LIBS) $(PTHREAD_LIBS)
@@ -95,6 +95,8 @@ tests_test_channel_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_channel_LDADD = $(ESHM_COMMON_TEST_LDADD)
 tests_test_seqlock_stress_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_seqlock_stress_LDADD = $(ESHM_COMMON_TEST_LDADD)
+tests_test_liveness_rule_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_liveness_rule_LDADD = $(ESHM_COMMON_TEST_LDADD)
 
 # tests: core (integration against a private eshmd; tests/harness.h)
 check_LTLIBRARIES += tests/libeshm-testutil.la
