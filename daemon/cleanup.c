@@ -1,15 +1,17 @@
 /*
- * cleanup.c - when a segment goes away: on operator removal, once its
- * endpoints left (on-empty), after a quiet time (idle), or never (keep).
+ * cleanup.c - when a segment goes away (see cleanup.h).
  */
 #include <string.h>
+#include <unistd.h>
 
+#include "budget.h"
 #include "cleanup.h"
 #include "clock.h"
-#include "endpoint.h"
+#include "fdstore.h"
 #include "log.h"
 #include "notify.h"
-#include "segment.h"
+#include "records.h"
+#include "statusblock.h"
 
 static bool
 cln_empty(const struct reg_segment *seg)
@@ -20,13 +22,10 @@ cln_empty(const struct reg_segment *seg)
 void
 cln_after_leave(struct eshmd *d, struct reg_segment *seg)
 {
-	uint32_t flags;
-
 	if (!cln_empty(seg))
 		return;
 	seg->empty_since_ns = clock_mono_ns();
-	flags = atomic_load_explicit(&seg->map.header->flags, memory_order_relaxed);
-	if (d->set.cleanup == ESHMD_CLEANUP_ON_EMPTY && (flags & SEG_FLAG_AUTO_CLEANUP)) {
+	if (d->set.cleanup == ESHMD_CLEANUP_ON_EMPTY && (seg->g.seg_flags & SEG_FLAG_AUTO_CLEANUP)) {
 		log_msg(LOG_INFO, "segment %s: no endpoint left, removing it (auto-cleanup)",
 		        seg->name);
 		cln_remove(d, seg, false);
@@ -44,7 +43,7 @@ cln_idle_sweep(struct eshmd *d)
 		return;
 	for (seg = d->reg.head; seg != NULL; seg = next) {
 		next = seg->next;
-		if (!cln_empty(seg))
+		if (!cln_empty(seg) || seg->restore_deadline_ns != 0)
 			continue;
 		if (seg->empty_since_ns == 0)
 			seg->empty_since_ns = now;
@@ -59,28 +58,35 @@ cln_idle_sweep(struct eshmd *d)
 void
 cln_remove(struct eshmd *d, struct reg_segment *seg, bool revoke)
 {
-	int i, rc;
+	int i;
 
 	if (revoke)
-		atomic_fetch_or_explicit(&seg->map.header->flags, SEG_FLAG_REVOKED,
-		                         memory_order_release);
+		seg->verdict_flags |= SEG_VERDICT_REVOKED;
 	for (i = 0; i < 2; i++) {
 		struct reg_endpoint *ep = &seg->ep[i];
 
 		if (reg_ep_held(seg, i))
-			atomic_store_explicit(&seg->map.endpoint[i]->state, SEG_EP_DETACHED,
-			                      memory_order_release);
+			ep->state = SEG_EP_DETACHED;
 		/* The hang-up tells the holder at once; the server closes the
 		 * connection once the request or event at hand is done. */
 		if (ep->conn != NULL) {
 			ep->conn->close_pending = true;
+			ep->conn->seg = NULL;
+			ep->conn = NULL;
 			d->close_pending = true;
 		}
-		ep_unlink_watchers(ep);
+		if (ep->pidfd >= 0) {
+			close(ep->pidfd);
+			ep->pidfd = -1;
+		}
+		ep->polled = false;
+		fds_drop_block(seg->generation, i, ep->incarnation);
 	}
-	rc = segobj_unlink(d->set.shm_prefix, seg->name);
-	if (rc < 0)
-		log_msg(LOG_WARNING, "segment %s: cannot unlink: %s", seg->name, strerror(-rc));
+	stb_verdict(seg);
+	fds_drop_status(seg->generation);
+	rec_remove(d, seg->name);
+	if (seg->bytes != 0)
+		bud_segment(d, seg->owner_uid, seg->bytes, -1);
 	reg_drop(&d->reg, seg);
 	ntf_status(d);
 }

@@ -24,6 +24,7 @@
 #include "settings.h"
 
 struct srv_out;
+struct srv_stream;
 
 /* One client connection. */
 struct srv_conn {
@@ -32,37 +33,55 @@ struct srv_conn {
 	pid_t pid;                       /* SO_PEERCRED at accept */
 	uid_t uid;
 	gid_t gid;
+	uint64_t accept_boot_ns;         /* CLOCK_BOOTTIME at accept */
 	uint64_t last_active_ns;         /* CLOCK_MONOTONIC of its last request */
+	uint64_t caps;                   /* PROTO_CAP_* its HELLO named */
+	bool hello;                      /* it sent HELLO */
 	struct reg_segment *seg;         /* endpoint it holds, or NULL */
 	int role_index;                  /* SEG_MASTER / SEG_SLAVE when seg != NULL */
 	bool closed;                     /* closed in this round; freed after it */
 	bool broken;                     /* a reply failed: treat as hung up */
-	bool over_limit;                 /* beyond max_connections: refuse, close */
-	bool close_pending;              /* its segment was removed: the server closes it */
-	struct srv_out *out_head, *out_tail; /* replies the socket could not take yet */
+	bool close_pending;              /* its endpoint was revoked: the server closes it */
+	bool peer_pending;               /* a PEER notification is due */
+	struct srv_stream *stream;       /* a LIST being sent, or NULL */
+	struct srv_out *out_head, *out_tail; /* datagrams the socket could not take yet */
 	uint32_t out_count;
 	struct srv_conn *prev, *next;
 };
 
+/* Group ids resolved from the settings' names at load and on SIGHUP. */
+struct eshmd_groups {
+	bool access_ok;                  /* access_group exists */
+	gid_t access;
+	bool admin_ok;                   /* admin_group set and exists */
+	gid_t admin;
+	gid_t socket;                    /* the group given to a socket eshmd binds */
+};
+
 struct eshmd {
 	struct eshmd_settings set;       /* written under registry.lock */
+	struct eshmd_groups groups;      /* written under registry.lock, with set */
 	struct cmdline cmd;
 	struct registry reg;
+	char records_dir[256];           /* resolved at start */
 	int epfd;
 	int listen_fd;
 	bool own_socket;                 /* bound here (not from systemd): unlink at exit */
 	int signal_fd;
 	int timer_fd;
+	int spare_fd;                    /* closed to accept and refuse when out of descriptors */
 	struct srv_conn *conns;
 	uint32_t nconns;
 	struct srv_conn *closed_conns;   /* freed at the end of the event round */
 	bool close_pending;              /* some connection has close_pending set */
+	bool peer_pending;               /* some connection has peer_pending set */
 	uint64_t start_mono_ns;
 	bool stopping;                   /* SIGTERM or SIGINT seen */
 	bool reload_pending;             /* SIGHUP seen: srv_run() returns for the reload */
 	pthread_t monitor;
 	bool monitor_running;
 	atomic_bool monitor_stop;
+	uint64_t monitor_pass;           /* passes so far, under registry.lock */
 	char status_text[160];           /* last STATUS= sent, under registry.lock */
 };
 

@@ -10,11 +10,15 @@ daemon_eshmd_SOURCES = \
 	daemon/request.h daemon/request.c \
 	daemon/reply.h daemon/reply.c \
 	daemon/access.h daemon/access.c \
+	daemon/budget.h daemon/budget.c \
 	daemon/registry.h daemon/registry.c \
-	daemon/segment.h daemon/segment.c \
+	daemon/memfd.h daemon/memfd.c \
+	daemon/statusblock.h daemon/statusblock.c \
 	daemon/endpoint.h daemon/endpoint.c \
 	daemon/cleanup.h daemon/cleanup.c \
-	daemon/adopt.h daemon/adopt.c \
+	daemon/records.h daemon/records.c \
+	daemon/fdstore.h daemon/fdstore.c \
+	daemon/restore.h daemon/restore.c \
 	daemon/monitor.h daemon/monitor.c \
 	daemon/notify.h daemon/notify.c \
 	daemon/log.h daemon/log.c \

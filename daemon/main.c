@@ -1,6 +1,7 @@
 /*
- * main.c - eshmd's start and end: settings, socket, adoption of existing
- * segments, monitor, event loop; and the reload on SIGHUP.
+ * main.c - eshmd's start and end: settings, descriptors passed by
+ * systemd, socket, restore of the recorded segments, monitor, event loop;
+ * and the reload on SIGHUP.
  */
 #include "config.h"
 
@@ -12,11 +13,14 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "adopt.h"
+#include "access.h"
 #include "clock.h"
 #include "log.h"
 #include "monitor.h"
+#include "fdstore.h"
 #include "notify.h"
+#include "records.h"
+#include "restore.h"
 #include "server.h"
 
 static void
@@ -24,13 +28,17 @@ eshmd_log_settings(const struct eshmd_settings *s)
 {
 	log_msg(LOG_INFO,
 	        "settings: prefix %s, stale threshold %u ms, check interval %u ms, "
-	        "max %u segments / %u endpoints / %u connections / %llu bytes, "
-	        "cleanup %s, access %s%s%s",
+	        "max %u segments (%u per user) / %u endpoints / %u connections (%u per user) / "
+	        "%llu bytes (%llu per user) / capacity %llu / %u observers, "
+	        "cleanup %s, access %s%s%s, admin group %s",
 	        s->shm_prefix, s->default_stale_ms, s->check_interval_ms, s->max_segments,
-	        s->max_endpoints, s->max_clients, (unsigned long long)s->max_capacity,
+	        s->max_segments_user, s->max_endpoints, s->max_clients, s->max_clients_user,
+	        (unsigned long long)s->max_bytes, (unsigned long long)s->max_bytes_user,
+	        (unsigned long long)s->max_capacity, s->max_observers,
 	        settings_cleanup_name(s->cleanup), settings_access_name(s->access),
 	        s->access == ESHMD_ACCESS_GROUP ? " " : "",
-	        s->access == ESHMD_ACCESS_GROUP ? s->access_group : "");
+	        s->access == ESHMD_ACCESS_GROUP ? s->access_group : "",
+	        s->admin_group[0] != '\0' ? s->admin_group : "(none: root only)");
 }
 
 /*
@@ -41,6 +49,7 @@ static void
 eshmd_reload(struct eshmd *d)
 {
 	struct eshmd_settings s;
+	struct eshmd_groups groups;
 	char err[512];
 
 	ntf_reloading();
@@ -60,15 +69,26 @@ eshmd_reload(struct eshmd *d)
 		        s.shm_prefix, d->set.shm_prefix);
 		snprintf(s.shm_prefix, sizeof(s.shm_prefix), "%s", d->set.shm_prefix);
 	}
+	if (strcmp(s.records_dir, d->set.records_dir) != 0) {
+		log_msg(LOG_NOTICE, "records_directory takes effect only at restart; still %s",
+		        d->records_dir);
+		snprintf(s.records_dir, sizeof(s.records_dir), "%s", d->set.records_dir);
+	}
+	acc_resolve_groups(&s, &groups);
 	pthread_mutex_lock(&d->reg.lock);
 	d->set = s;
+	d->groups = groups;
 	pthread_mutex_unlock(&d->reg.lock);
 	log_set_verbose(s.verbose);
 	eshmd_log_settings(&s);
 	ntf_ready();
 }
 
-/* Each segment keeps a descriptor open: let the soft limit reach the hard one. */
+/*
+ * Each segment holds three memfds and each holder a pidfd (10,000
+ * segments: some 50,000 descriptors): let the soft limit reach the hard
+ * one.
+ */
 static void
 eshmd_raise_nofile(void)
 {
@@ -80,14 +100,29 @@ eshmd_raise_nofile(void)
 	}
 }
 
+/* The records directory: the setting, or "records" beside the socket. */
+static void
+eshmd_records_dir(struct eshmd *d)
+{
+	const char *slash = strrchr(d->set.socket_path, '/');
+
+	if (d->set.records_dir[0] != '\0')
+		snprintf(d->records_dir, sizeof(d->records_dir), "%s", d->set.records_dir);
+	else
+		snprintf(d->records_dir, sizeof(d->records_dir), "%.*s/records",
+		         (int)(slash != NULL ? slash - d->set.socket_path : 0), d->set.socket_path);
+}
+
 int
 main(int argc, char **argv)
 {
 	static struct eshmd d;
+	struct fds_entry *stored = NULL;
+	size_t nstored = 0;
 	char err[512];
 	enum srv_end end;
 	sigset_t set;
-	int rc = 0;
+	int rc = 0, passed = -1;
 
 	if (cmd_parse(argc, argv, &d.cmd) < 0)
 		return 1;
@@ -108,7 +143,7 @@ main(int argc, char **argv)
 		return 0;
 	}
 	log_set_verbose(d.set.verbose);
-	d.listen_fd = d.epfd = d.signal_fd = d.timer_fd = -1;
+	d.listen_fd = d.epfd = d.signal_fd = d.timer_fd = d.spare_fd = -1;
 	d.start_mono_ns = clock_mono_ns();
 	if (reg_init(&d.reg) < 0) {
 		log_msg(LOG_ERR, "cannot initialise the registry");
@@ -124,11 +159,15 @@ main(int argc, char **argv)
 	eshmd_raise_nofile();
 	log_msg(LOG_INFO, "eshmd %s starting (pid %d)", PACKAGE_VERSION, (int)getpid());
 	eshmd_log_settings(&d.set);
-	if (srv_setup(&d) < 0 || srv_listen(&d) < 0) {
+	acc_resolve_groups(&d.set, &d.groups);
+	eshmd_records_dir(&d);
+	if (srv_setup(&d) < 0 || fds_take(&passed, &stored, &nstored) < 0 ||
+	    srv_listen(&d, passed) < 0 || rec_open_dir(d.records_dir) < 0) {
 		rc = 1;
 		goto out;
 	}
-	log_msg(LOG_INFO, "%d segment(s) adopted from /dev/shm", adopt_scan(&d));
+	log_msg(LOG_INFO, "%d segment(s) restored from %s%s", rst_restore(&d, stored, nstored),
+	        d.records_dir, fds_enabled() ? " and the descriptor store" : "");
 	if (mon_start(&d) < 0 || srv_start(&d) < 0) {
 		rc = 1;
 		goto out;
@@ -141,6 +180,7 @@ main(int argc, char **argv)
 		rc = 1;
 	}
 out:
+	free(stored);
 	mon_stop(&d);
 	srv_shutdown(&d);
 	reg_destroy(&d.reg);

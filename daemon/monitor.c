@@ -1,14 +1,16 @@
 /*
  * monitor.c - the thread that judges heartbeats.  Every check interval,
- * on absolute deadlines, it looks at each held endpoint's counter: moved
- * means alive, unchanged adds one interval to its silence, and silence up
- * to its own threshold means stale.  It counts passes rather than reading
- * the clock, so a pass delayed by load never turns into a false verdict.
- * It also stamps each segment's daemon block, which is how clients know
- * the verdicts are current.
+ * on absolute deadlines, it loads each held endpoint's counter from its
+ * block and applies live_judge() (common/liveness.h), the rule the library
+ * also applies while eshmd is away, with the threshold the endpoint's
+ * peer registered.  It also stamps each segment's daemon line, which is
+ * how clients know the verdicts are current.
  *
- * Cost: a pass touches two lines per endpoint and one per segment, and
- * writes only what changed apart from the daemon block.
+ * What it loads from a block is an untrusted number: it only ever moves a
+ * verdict between alive and stale.  Death is the kernel's word (pidfd).
+ *
+ * Cost: a pass loads one line per endpoint block, and writes the daemon
+ * line and only what changed of the rest.
  */
 #include <errno.h>
 #include <string.h>
@@ -16,70 +18,78 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "liveness.h"
 #include "log.h"
 #include "monitor.h"
 #include "notify.h"
+#include "statusblock.h"
 
-#define MON_RATE_WINDOW_NS UINT64_C(1000000000)
+#define MON_SEC_NS UINT64_C(1000000000)
+
+/* A word of a block its holder writes: loaded once, used only as a number. */
+#define MON_LOAD(field) atomic_load_explicit(&(field), memory_order_relaxed)
 
 /*
- * Judge endpoint @index of @seg at @now.  A counting pass (@counting)
- * adds @interval to the silence of an unchanged heartbeat; an extra pass
- * only re-evaluates.  Stale needs both the counted silence and, as a
- * floor, that long plus one heartbeat period since the pass that last saw
- * the counter move: the process may have stopped just after that beat,
- * and no verdict may come before the threshold.  When only the floor is
- * missing, *@due is lowered to when it will be met.
- * Returns true if the state changed.
+ * Heartbeats per second of @ep, now at @hb: over the span from a reference
+ * sample, which moves on every second, so a rate is there from the second
+ * pass on and always covers one to two seconds after the first.
+ */
+static void
+mon_rate(struct reg_endpoint *ep, uint64_t hb, uint64_t now)
+{
+	if (ep->rate_ref_ns == 0 || hb < ep->rate_ref_hb) {
+		ep->rate_ref_ns = now;
+		ep->rate_ref_hb = hb;
+		ep->rate_mid_ns = 0;
+		ep->rate = 0;
+		return;
+	}
+	if (now > ep->rate_ref_ns)
+		ep->rate = (hb - ep->rate_ref_hb) * MON_SEC_NS / (now - ep->rate_ref_ns);
+	if (ep->rate_mid_ns == 0 && now - ep->rate_ref_ns >= MON_SEC_NS) {
+		ep->rate_mid_ns = now;
+		ep->rate_mid_hb = hb;
+	} else if (ep->rate_mid_ns != 0 && now - ep->rate_ref_ns >= 2 * MON_SEC_NS) {
+		ep->rate_ref_ns = ep->rate_mid_ns;
+		ep->rate_ref_hb = ep->rate_mid_hb;
+		ep->rate_mid_ns = 0;
+	}
+}
+
+/*
+ * Judge role @index of @seg at @now by the one rule of liveness.h, with
+ * the threshold its peer registered (its own without a peer).  A counting
+ * pass (@counting) adds @interval to the silence of an unchanged
+ * heartbeat; an extra pass only re-evaluates.  *@due is lowered to when
+ * a verdict held back only by the floor is due.  Returns true if the
+ * state changed.
  */
 static bool
 mon_judge(struct reg_segment *seg, int index, uint32_t interval, uint64_t now, bool counting,
           uint64_t *due)
 {
-	struct seg_endpoint *e = seg->map.endpoint[index];
 	struct reg_endpoint *ep = &seg->ep[index];
-	uint32_t state = atomic_load_explicit(&e->state, memory_order_relaxed);
+	const struct seg_block *b = seg_block_of(&ep->block.map);
 	uint32_t threshold, next;
-	uint64_t hb, floor_at;
+	uint64_t hb;
 
-	if (state != SEG_EP_ALIVE && state != SEG_EP_STALE)
+	if (!reg_ep_held(seg, index) || b == NULL)
 		return false;
-	hb = atomic_load_explicit(&e->heartbeat, memory_order_relaxed);
-	if (now - ep->rate_mono_ns >= MON_RATE_WINDOW_NS) {
-		ep->rate = (hb - ep->rate_heartbeat) * MON_RATE_WINDOW_NS / (now - ep->rate_mono_ns);
-		ep->rate_mono_ns = now;
-		ep->rate_heartbeat = hb;
-	}
-	threshold = atomic_load_explicit(&e->stale_threshold_ms, memory_order_relaxed);
-	if (hb != ep->last_heartbeat) {
-		ep->last_heartbeat = hb;
-		ep->silent_ms = 0;
-		ep->change_mono_ns = now;
-		next = SEG_EP_ALIVE;
-	} else {
-		if (counting && ep->silent_ms <= UINT32_MAX - interval)
-			ep->silent_ms += interval;
-		next = state;
-		if (ep->silent_ms >= threshold && state == SEG_EP_ALIVE) {
-			floor_at = ep->change_mono_ns +
-			           ((uint64_t)threshold + ep->period_ms) * 1000000u;
-			if (now >= floor_at)
-				next = SEG_EP_STALE;
-			else if (floor_at < *due)
-				*due = floor_at;
-		}
-	}
-	/* Write only what changed: the line is read by the clients. */
-	if (atomic_load_explicit(&e->silent_ms, memory_order_relaxed) != ep->silent_ms)
-		atomic_store_explicit(&e->silent_ms, ep->silent_ms, memory_order_relaxed);
-	if (next == state)
+	hb = MON_LOAD(b->heartbeat);
+	if (counting)
+		mon_rate(ep, hb, now);
+	threshold = reg_ep_held(seg, !index) ? seg->ep[!index].threshold_ms : ep->threshold_ms;
+	ep->judged_ms = threshold;
+	next = live_judge(&ep->live, hb, now, counting ? interval : 0, threshold, due);
+	stb_endpoint(seg, index);
+	if (next == ep->state)
 		return false;
-	atomic_store_explicit(&e->state, next, memory_order_release);
+	ep->state = next;
+	ep->stale_since_ns = next == SEG_EP_STALE ? now : 0;
 	log_msg(next == SEG_EP_STALE ? LOG_NOTICE : LOG_INFO,
-	        "segment %s: %s (pid %d) is %s (silent %u ms, threshold %u ms)", seg->name,
-	        seg_role_name(index),
-	        (int)atomic_load_explicit(&e->pid, memory_order_relaxed), seg_state_name(next),
-	        ep->silent_ms, threshold);
+	        "segment %s: %s (pid %d) is %s (silent %u ms, judged by %u ms)", seg->name,
+	        seg_role_name(index), (int)ep->pid, seg_state_name(next), ep->live.silent_ms,
+	        threshold);
 	return true;
 }
 
@@ -93,19 +103,17 @@ mon_stamp_traffic(struct reg_segment *seg, uint64_t now_real)
 	int i;
 
 	for (i = 0; i < 2; i++) {
-		struct seg_reader *rd = seg->map.reader[i];
-		uint64_t seq = atomic_load_explicit(&seg->map.channel[i]->seq, memory_order_relaxed);
-		uint64_t reads = atomic_load_explicit(&rd->read_count, memory_order_relaxed);
+		const struct seg_block *w = seg_block_of(&seg->ep[i].block.map);
+		const struct seg_block *rd = seg_block_of(&seg->ep[!i].block.map);
+		uint64_t v;
 
-		if (seq != seg->seen_seq[i]) {
-			seg->seen_seq[i] = seq;
-			atomic_store_explicit(&rd->last_write_realtime_ns, now_real,
-			                      memory_order_relaxed);
+		if (w != NULL && (v = MON_LOAD(w->head)) != seg->seen_head[i]) {
+			seg->seen_head[i] = v;
+			seg->write_realtime_ns[i] = now_real;
 		}
-		if (reads != seg->seen_reads[i]) {
-			seg->seen_reads[i] = reads;
-			atomic_store_explicit(&rd->last_read_realtime_ns, now_real,
-			                      memory_order_relaxed);
+		if (rd != NULL && (v = MON_LOAD(rd->reader.position)) != seg->seen_position[i]) {
+			seg->seen_position[i] = v;
+			seg->read_realtime_ns[i] = now_real;
 		}
 	}
 }
@@ -120,27 +128,24 @@ mon_pass(struct eshmd *d, bool counting, uint64_t *due)
 	struct reg_segment *seg;
 	uint32_t interval;
 	uint64_t now = clock_mono_ns(), now_real = clock_real_ns();
-	int32_t pid = (int32_t)getpid();
 	bool changed = false;
 
 	*due = UINT64_MAX;
 	pthread_mutex_lock(&d->reg.lock);
 	interval = d->set.check_interval_ms;
+	if (counting)
+		d->monitor_pass++;
 	for (seg = d->reg.head; seg != NULL; seg = seg->next) {
-		struct seg_daemon *sd = seg->map.daemon;
+		bool seg_changed = mon_judge(seg, SEG_MASTER, interval, now, counting, due);
 
-		changed |= mon_judge(seg, SEG_MASTER, interval, now, counting, due);
-		changed |= mon_judge(seg, SEG_SLAVE, interval, now, counting, due);
+		seg_changed |= mon_judge(seg, SEG_SLAVE, interval, now, counting, due);
+		if (seg_changed)
+			stb_verdict(seg);
+		changed |= seg_changed;
 		if (!counting)
 			continue;
 		mon_stamp_traffic(seg, now_real);
-		if (atomic_load_explicit(&sd->check_interval_ms, memory_order_relaxed) != interval)
-			atomic_store_explicit(&sd->check_interval_ms, interval,
-			                      memory_order_relaxed);
-		if (atomic_load_explicit(&sd->pid, memory_order_relaxed) != pid)
-			atomic_store_explicit(&sd->pid, pid, memory_order_relaxed);
-		atomic_store_explicit(&sd->pass_mono_ns, now, memory_order_relaxed);
-		atomic_fetch_add_explicit(&sd->heartbeat, 1, memory_order_release);
+		stb_daemon(seg, d->monitor_pass, now, interval);
 	}
 	if (changed)
 		ntf_status(d);

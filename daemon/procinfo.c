@@ -3,12 +3,19 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "procinfo.h"
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
 
 /* Read /proc/@pid/@what into @buf (NUL-terminated); returns bytes or -errno. */
 static ssize_t
@@ -80,4 +87,63 @@ proc_comm(pid_t pid, char *buf, size_t len)
 	tmp[strcspn(tmp, "\n")] = '\0';
 	snprintf(buf, len, "%s", tmp);
 	return 0;
+}
+
+uint64_t
+proc_boot_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+int
+proc_pidfd(pid_t pid, uint64_t connected_boot_ns, uint64_t *start)
+{
+	struct pollfd pfd;
+	long tick_ns = 1000000000L / sysconf(_SC_CLK_TCK);
+	int fd, err, rc;
+
+	fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	err = fd < 0 ? errno : 0;
+	if (fd < 0 && err != ENOSYS && err != EINVAL)
+		return err == ESRCH ? -ESRCH : -err;
+	rc = proc_start_time(pid, start);
+	if (rc < 0) {
+		if (fd >= 0)
+			close(fd);
+		return rc == -ENOENT ? -ESRCH : rc;
+	}
+	/* The start time was read while the pidfd's process had not exited,
+	 * so it is that process's: a pid is not reused before its reaping. */
+	if (fd >= 0) {
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, 0) != 0) {
+			close(fd);
+			return -ESRCH;
+		}
+	}
+	/* Started after the connection was accepted: not the process that
+	 * connected, but one that got its pid later (one tick of rounding). */
+	if (*start * (uint64_t)tick_ns > connected_boot_ns + (uint64_t)tick_ns) {
+		if (fd >= 0)
+			close(fd);
+		return -ESRCH;
+	}
+	return fd >= 0 ? fd : -ENOSYS;
+}
+
+int
+proc_alive(pid_t pid, uint64_t start)
+{
+	uint64_t now = 0;
+	int rc = proc_start_time(pid, &now);
+
+	if (rc == -ENOENT || rc == -ESRCH)
+		return 0;
+	if (rc < 0)
+		return -1;
+	return now == start ? 1 : 0;
 }

@@ -25,4 +25,25 @@ int proc_start_time(pid_t pid, uint64_t *start);
  */
 int proc_comm(pid_t pid, char *buf, size_t len);
 
+/*
+ * A pidfd of @pid, confirmed to be the process that connected: it has not
+ * exited, and it started no later than @connected_boot_ns (CLOCK_BOOTTIME
+ * when its connection was accepted), so its pid was not reused since.
+ * *@start receives its start time.  Returns the pidfd (close-on-exec);
+ * -ENOSYS when the kernel gives no pidfds (before 5.3, valgrind): *@start
+ * is still set, the caller watches /proc instead; -ESRCH when the process
+ * is gone or is not the one that connected; another -errno.  Thread-safe.
+ */
+int proc_pidfd(pid_t pid, uint64_t connected_boot_ns, uint64_t *start);
+
+/*
+ * Whether the process recorded as @pid with start time @start still runs:
+ * 1 yes, 0 no (no such process, or another start time: the pid was
+ * reused), -1 unknown (/proc unreadable or unparsable: never a death).
+ */
+int proc_alive(pid_t pid, uint64_t start);
+
+/* CLOCK_BOOTTIME in ns. */
+uint64_t proc_boot_ns(void);
+
 #endif /* ESHMD_PROCINFO_H */

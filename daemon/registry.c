@@ -1,6 +1,7 @@
 /*
- * registry.c - the table of managed segments: a list for passes over all
- * of them and a hash for lookups by name.
+ * registry.c - the table of managed segments: a list in creation order
+ * for passes over all of them and LIST, a hash for lookups by name, and
+ * the usage counted per uid.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,8 +11,9 @@
 #include "clock.h"
 #include "registry.h"
 
-/* FNV-1a: names are short and chosen by users, not by an attacker who
- * could gain much from collisions (the table only gets slower). */
+#define REG_USER_BUCKETS (sizeof(((struct registry *)0)->users) / sizeof(struct reg_user *))
+
+/* FNV-1a: a user choosing colliding names only slows down its own lookups. */
 static unsigned
 reg_hash(const char *name)
 {
@@ -49,44 +51,69 @@ reg_insert(struct registry *reg, struct reg_segment *seg)
 
 	seg->hnext = reg->buckets[b];
 	reg->buckets[b] = seg;
-	seg->prev = NULL;
-	seg->next = reg->head;
-	if (reg->head != NULL)
-		reg->head->prev = seg;
-	reg->head = seg;
+	seg->next = NULL;
+	seg->prev = reg->tail;
+	if (reg->tail != NULL)
+		reg->tail->next = seg;
+	else
+		reg->head = seg;
+	reg->tail = seg;
 	reg->count++;
+	if (seg->generation > reg->last_generation)
+		reg->last_generation = seg->generation;
 }
 
 void
 reg_drop(struct registry *reg, struct reg_segment *seg)
 {
 	struct reg_segment **pp = &reg->buckets[reg_hash(seg->name)];
+	struct reg_cursor *cur;
 
 	while (*pp != NULL && *pp != seg)
 		pp = &(*pp)->hnext;
 	if (*pp == seg)
 		*pp = seg->hnext;
+	for (cur = reg->cursors; cur != NULL; cur = cur->next)
+		if (cur->at == seg)
+			cur->at = seg->next;
 	if (seg->prev != NULL)
 		seg->prev->next = seg->next;
 	else
 		reg->head = seg->next;
 	if (seg->next != NULL)
 		seg->next->prev = seg->prev;
+	else
+		reg->tail = seg->prev;
 	reg->count--;
 	seg->next = reg->removed;
 	seg->prev = NULL;
 	reg->removed = seg;
 }
 
+void
+reg_memfd_clear(struct reg_memfd *m)
+{
+	seg_unmap(&m->map);
+	if (m->fd >= 0)
+		close(m->fd);
+	memset(m, 0, sizeof(*m));
+	m->fd = -1;
+}
+
 static void
 reg_segment_free(struct reg_segment *seg)
 {
-	int i;
+	uint32_t i;
 
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < 2; i++) {
 		if (seg->ep[i].pidfd >= 0)
 			close(seg->ep[i].pidfd);
-	seg_unmap(&seg->map);
+		reg_memfd_clear(&seg->ep[i].block);
+	}
+	for (i = 0; seg->observers != NULL && i < seg->nobservers; i++)
+		reg_memfd_clear(&seg->observers[i].block);
+	free(seg->observers);
+	reg_memfd_clear(&seg->status);
 	free(seg);
 }
 
@@ -105,15 +132,22 @@ void
 reg_destroy(struct registry *reg)
 {
 	struct reg_segment *seg;
+	unsigned i;
 
 	reg_reap(reg);
 	while ((seg = reg->head) != NULL) {
 		reg->head = seg->next;
 		reg_segment_free(seg);
 	}
-	memset(reg->buckets, 0, sizeof(reg->buckets));
-	reg->count = 0;
+	for (i = 0; i < REG_USER_BUCKETS; i++)
+		while (reg->users[i] != NULL) {
+			struct reg_user *u = reg->users[i];
+
+			reg->users[i] = u->next;
+			free(u);
+		}
 	pthread_mutex_destroy(&reg->lock);
+	memset(reg, 0, sizeof(*reg));
 }
 
 uint64_t
@@ -136,25 +170,21 @@ reg_segment_new(const char *name)
 	if (seg == NULL)
 		return NULL;
 	snprintf(seg->name, sizeof(seg->name), "%s", name);
+	seg->status.fd = -1;
 	for (i = 0; i < 2; i++) {
 		seg->ep[i].tag.kind = EV_PIDFD;
 		seg->ep[i].seg = seg;
 		seg->ep[i].index = i;
 		seg->ep[i].pidfd = -1;
+		seg->ep[i].block.fd = -1;
 	}
 	return seg;
-}
-
-uint32_t
-reg_ep_state(const struct reg_segment *seg, int index)
-{
-	return atomic_load_explicit(&seg->map.endpoint[index]->state, memory_order_acquire);
 }
 
 bool
 reg_ep_held(const struct reg_segment *seg, int index)
 {
-	uint32_t st = reg_ep_state(seg, index);
+	uint32_t st = seg->ep[index].state;
 
 	return st == SEG_EP_ALIVE || st == SEG_EP_STALE;
 }
@@ -167,12 +197,9 @@ reg_counts(const struct registry *reg, uint32_t by_state[4])
 
 	memset(by_state, 0, 4 * sizeof(by_state[0]));
 	for (seg = reg->head; seg != NULL; seg = seg->next)
-		for (i = 0; i < 2; i++) {
-			uint32_t st = reg_ep_state(seg, i);
-
-			if (st != SEG_EP_DETACHED && st < 4)
-				by_state[st]++;
-		}
+		for (i = 0; i < 2; i++)
+			if (seg->ep[i].state != SEG_EP_DETACHED && seg->ep[i].state <= SEG_EP_DEAD)
+				by_state[seg->ep[i].state]++;
 	return reg->count;
 }
 
@@ -183,4 +210,57 @@ reg_held_endpoints(const struct registry *reg)
 
 	reg_counts(reg, by_state);
 	return by_state[SEG_EP_ALIVE] + by_state[SEG_EP_STALE];
+}
+
+void
+reg_cursor_open(struct registry *reg, struct reg_cursor *cur)
+{
+	cur->at = reg->head;
+	cur->prev = NULL;
+	cur->next = reg->cursors;
+	if (reg->cursors != NULL)
+		reg->cursors->prev = cur;
+	reg->cursors = cur;
+}
+
+void
+reg_cursor_close(struct registry *reg, struct reg_cursor *cur)
+{
+	if (cur->prev != NULL)
+		cur->prev->next = cur->next;
+	else if (reg->cursors == cur)
+		reg->cursors = cur->next;
+	if (cur->next != NULL)
+		cur->next->prev = cur->prev;
+	cur->prev = cur->next = NULL;
+	cur->at = NULL;
+}
+
+const struct reg_usage *
+reg_user_peek(const struct registry *reg, uid_t uid)
+{
+	const struct reg_user *u;
+
+	for (u = reg->users[(unsigned)uid % REG_USER_BUCKETS]; u != NULL; u = u->next)
+		if (u->uid == uid)
+			return &u->use;
+	return NULL;
+}
+
+struct reg_usage *
+reg_user_usage(struct registry *reg, uid_t uid)
+{
+	unsigned b = (unsigned)uid % REG_USER_BUCKETS;
+	struct reg_user *u;
+	const struct reg_usage *found = reg_user_peek(reg, uid);
+
+	if (found != NULL)
+		return (struct reg_usage *)found;
+	u = calloc(1, sizeof(*u));
+	if (u == NULL)
+		return NULL;
+	u->uid = uid;
+	u->next = reg->users[b];
+	reg->users[b] = u;
+	return &u->use;
 }

@@ -1,15 +1,18 @@
 /*
  * server.c - the listening socket, the epoll loop and the connections.
  *
- * One thread serves everyone: every socket is non-blocking, a peer that
- * does not read gets its replies queued (and stops being read until it
- * catches up), and one that says nothing is closed after a few seconds
- * unless it holds an endpoint.  Objects closed or removed during a round
- * of events are freed only after the round, so a later event of the same
- * round never points at freed memory.
+ * One thread serves everyone: every socket is non-blocking.  A peer that
+ * does not read stops being read until it catches up, and what eshmd
+ * keeps for it is bounded: a few queued datagrams, and for a LIST one item
+ * at a time, made only when the socket takes the previous one.  A peer
+ * that says nothing is closed after a few seconds unless it holds an
+ * endpoint.  Objects closed or removed during a round of events are freed
+ * only after the round, so a later event of the same round never points
+ * at freed memory.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,59 +23,100 @@
 #include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <sys/un.h>
-#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
-#include "adopt.h"
+#include "access.h"
+#include "budget.h"
 #include "cleanup.h"
 #include "clock.h"
 #include "endpoint.h"
 #include "eshm.h"
 #include "events.h"
 #include "log.h"
+#include "memfd.h"
 #include "notify.h"
+#include "procinfo.h"
 #include "reply.h"
 #include "request.h"
+#include "restore.h"
 #include "server.h"
 
 /* Connections that hold no endpoint are closed after this long silent. */
 #define SRV_IDLE_TIMEOUT_S 5
-/* Replies queued for a peer that does not read, before it is dropped. */
-#define SRV_QUEUE_MAX 8192
+/* Datagrams queued for a peer that does not read, before it is dropped:
+ * it is not read meanwhile, so only its last reply and notifications
+ * queue up. */
+#define SRV_QUEUE_MAX 64
 #define SRV_EVENTS 64
 #define SRV_READS_PER_EVENT 16  /* datagrams per connection per round: fairness */
 #define SRV_BACKLOG 128
-#define SRV_OVER_LIMIT_EXTRA 16 /* connections kept just to say "limit" */
 
-/* A reply the peer's socket could not take yet. */
+/* A datagram the peer's socket could not take yet. */
 struct srv_out {
 	struct srv_out *next;
+	uint16_t version;
 	uint16_t type;
 	uint32_t id;
-	int fd;                          /* passed descriptor (ours, dup'ed), or -1 */
+	struct proto_fds fds;            /* ours (duplicates), closed once sent */
 	unsigned char body[];
+};
+
+/* A LIST being sent: the next item is made only when the socket takes one. */
+struct srv_stream {
+	struct reg_cursor cursor;
+	struct reply_stream how;
+	uint32_t id;
+	bool have_item;                  /* item made, not yet taken by the socket */
+	union reply_body item;
+	uint16_t final_type;
+	struct proto_status final;
 };
 
 static struct ev_tag srv_listen_tag = {EV_LISTEN};
 static struct ev_tag srv_signal_tag = {EV_SIGNAL};
 static struct ev_tag srv_timer_tag = {EV_TIMER};
 
-/* Create the directory holding the socket if it is missing (one level). */
-static void
-srv_make_dir(const char *path)
+/*
+ * The directory of the socket: created if missing (one level), and
+ * refused unless root or eshmd's user owns it and nobody else may
+ * replace the socket in it.
+ */
+static int
+srv_check_dir(const char *path)
 {
 	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	struct stat st;
 	char *slash;
 
 	snprintf(dir, sizeof(dir), "%s", path);
 	slash = strrchr(dir, '/');
-	if (slash == NULL || slash == dir)
-		return;
-	*slash = '\0';
+	if (slash == NULL)
+		return 0;
+	if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
 	if (mkdir(dir, 0755) == 0)
 		log_msg(LOG_INFO, "created %s", dir);
 	else if (errno != EEXIST)
 		log_msg(LOG_WARNING, "cannot create %s: %s", dir, strerror(errno));
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		log_msg(LOG_ERR, "the socket's directory %s is not a directory", dir);
+		return -1;
+	}
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		log_msg(LOG_ERR, "the socket's directory %s belongs to uid %u: only root or "
+		                 "eshmd's user may own it",
+		        dir, (unsigned)st.st_uid);
+		return -1;
+	}
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0 && !(st.st_mode & S_ISVTX)) {
+		log_msg(LOG_ERR, "the socket's directory %s is writable by others (mode %03o): "
+		                 "anyone could replace the socket",
+		        dir, (unsigned)(st.st_mode & 0777));
+		return -1;
+	}
+	return 0;
 }
 
 /* A socket file left by a previous eshmd that nobody answers on goes. */
@@ -105,31 +149,17 @@ srv_clear_stale(const struct sockaddr_un *sa)
 }
 
 int
-srv_listen(struct eshmd *d)
+srv_listen(struct eshmd *d, int passed)
 {
 	struct sockaddr_un sa;
-	int n, fd;
+	int fd;
 
-	n = sd_listen_fds(1);
-	if (n < 0) {
-		log_msg(LOG_ERR, "cannot take systemd's sockets: %s", strerror(-n));
-		return -1;
-	}
-	if (n > 0) {
-		fd = SD_LISTEN_FDS_START;
-		if (n > 1)
-			log_msg(LOG_WARNING, "systemd passed %d sockets; using the first", n);
-		if (sd_is_socket(fd, AF_UNIX, SOCK_SEQPACKET, 1) <= 0) {
-			log_msg(LOG_ERR, "the socket from systemd is not a listening "
-			                 "AF_UNIX SOCK_SEQPACKET socket");
-			return -1;
-		}
-		if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0 ||
-		    fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
+	if (passed >= 0) {
+		if (fcntl(passed, F_SETFL, fcntl(passed, F_GETFL) | O_NONBLOCK) < 0) {
 			log_msg(LOG_ERR, "cannot configure systemd's socket: %s", strerror(errno));
 			return -1;
 		}
-		d->listen_fd = fd;
+		d->listen_fd = passed;
 		d->own_socket = false;
 		log_msg(LOG_INFO, "listening on the socket passed by systemd");
 		return 0;
@@ -137,8 +167,7 @@ srv_listen(struct eshmd *d)
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", d->set.socket_path);
-	srv_make_dir(sa.sun_path);
-	if (srv_clear_stale(&sa) < 0)
+	if (srv_check_dir(sa.sun_path) < 0 || srv_clear_stale(&sa) < 0)
 		return -1;
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
@@ -152,14 +181,19 @@ srv_listen(struct eshmd *d)
 	}
 	d->own_socket = true;
 	d->listen_fd = fd;
-	/* Everyone may connect; each request is judged by its credentials. */
-	if (chmod(sa.sun_path, 0666) < 0)
+	/* As eshmd.socket does: the mode and group decide who may connect,
+	 * the access policy what each may do. */
+	if (chown(sa.sun_path, (uid_t)-1, d->groups.socket) < 0 && errno != EPERM)
+		log_msg(LOG_WARNING, "cannot give %s to gid %u: %s", sa.sun_path,
+		        (unsigned)d->groups.socket, strerror(errno));
+	if (chmod(sa.sun_path, d->set.socket_mode) < 0)
 		log_msg(LOG_WARNING, "cannot chmod %s: %s", sa.sun_path, strerror(errno));
 	if (listen(fd, SRV_BACKLOG) < 0) {
 		log_msg(LOG_ERR, "cannot listen on %s: %s", sa.sun_path, strerror(errno));
 		return -1;
 	}
-	log_msg(LOG_INFO, "listening on %s", sa.sun_path);
+	log_msg(LOG_INFO, "listening on %s (mode %04o, gid %u)", sa.sun_path, d->set.socket_mode,
+	        (unsigned)d->groups.socket);
 	return 0;
 }
 
@@ -180,6 +214,7 @@ srv_setup(struct eshmd *d)
 	sigaddset(&set, SIGHUP);
 	d->signal_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	d->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	d->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (d->signal_fd < 0 || d->timer_fd < 0 || timerfd_settime(d->timer_fd, 0, &tick, NULL) < 0) {
 		log_msg(LOG_ERR, "signalfd/timerfd: %s", strerror(errno));
 		return -1;
@@ -205,9 +240,11 @@ srv_start(struct eshmd *d)
 static void
 srv_set_events(struct eshmd *d, struct srv_conn *c)
 {
-	/* While replies wait, stop reading: the peer must catch up first. */
-	ev_change(d->epfd, c->fd, c->out_head != NULL ? EPOLLOUT | EPOLLRDHUP : EPOLLIN | EPOLLRDHUP,
-	          &c->tag);
+	/* While anything waits for the socket, stop reading: the peer must
+	 * catch up first. */
+	bool busy = c->out_head != NULL || (c->stream != NULL && c->stream->have_item);
+
+	ev_change(d->epfd, c->fd, busy ? EPOLLOUT | EPOLLRDHUP : EPOLLIN | EPOLLRDHUP, &c->tag);
 }
 
 static void
@@ -217,17 +254,27 @@ srv_free_out(struct srv_conn *c)
 
 	while ((o = c->out_head) != NULL) {
 		c->out_head = o->next;
-		if (o->fd >= 0)
-			close(o->fd);
+		proto_fds_close(&o->fds);
 		free(o);
 	}
 	c->out_tail = NULL;
 	c->out_count = 0;
 }
 
+static void
+srv_end_stream(struct eshmd *d, struct srv_conn *c)
+{
+	if (c->stream == NULL)
+		return;
+	reg_cursor_close(&d->reg, &c->stream->cursor);
+	free(c->stream);
+	c->stream = NULL;
+}
+
 /*
  * Close @c (without touching any endpoint it held: the caller decided its
  * fate).  Safe while events for it are pending in this round.
+ * registry.lock held.
  */
 static void
 srv_close(struct eshmd *d, struct srv_conn *c)
@@ -239,10 +286,12 @@ srv_close(struct eshmd *d, struct srv_conn *c)
 		c->seg->ep[c->role_index].conn = NULL;
 		c->seg = NULL;
 	}
+	srv_end_stream(d, c);
 	ev_forget(d->epfd, c->fd);
 	close(c->fd);
 	c->fd = -1;
 	srv_free_out(c);
+	bud_connection(d, c->uid, -1);
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
@@ -255,30 +304,27 @@ srv_close(struct eshmd *d, struct srv_conn *c)
 	d->closed_conns = c;
 }
 
-/* Endpoint @index of @seg died with its process.  registry.lock held. */
-static void
-srv_endpoint_died(struct eshmd *d, struct reg_segment *seg, int index)
-{
-	ep_dead(d, seg, index);
-	cln_after_leave(d, seg);
-}
-
-/* The peer went away: an endpoint it still held died with it. */
+/*
+ * The peer went away (or must be dropped).  An endpoint it held stays
+ * held: only its process's exit (the pidfd) or a detach frees the role.
+ */
 static void
 srv_hangup(struct eshmd *d, struct srv_conn *c)
 {
 	pthread_mutex_lock(&d->reg.lock);
-	if (c->seg != NULL && reg_ep_held(c->seg, c->role_index))
-		srv_endpoint_died(d, c->seg, c->role_index);
+	if (c->seg != NULL)
+		ep_hangup(d, c->seg, c->role_index);
 	srv_close(d, c);
 	pthread_mutex_unlock(&d->reg.lock);
 }
 
 static int
-srv_queue(struct srv_conn *c, uint16_t type, uint32_t id, const void *body, int fd)
+srv_queue(struct srv_conn *c, uint16_t version, uint16_t type, uint32_t id, const void *body,
+          const struct proto_fds *fds)
 {
 	ssize_t size = proto_body_size(type);
 	struct srv_out *o;
+	unsigned i;
 
 	if (size < 0 || c->out_count >= SRV_QUEUE_MAX)
 		return -1;
@@ -286,12 +332,15 @@ srv_queue(struct srv_conn *c, uint16_t type, uint32_t id, const void *body, int 
 	if (o == NULL)
 		return -1;
 	o->next = NULL;
+	o->version = version;
 	o->type = type;
 	o->id = id;
-	o->fd = -1;
-	if (fd >= 0) {
-		o->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-		if (o->fd < 0) {
+	proto_fds_init(&o->fds);
+	for (i = 0; fds != NULL && i < fds->n; i++) {
+		o->fds.fd[i] = fcntl(fds->fd[i], F_DUPFD_CLOEXEC, 0);
+		o->fds.n++;
+		if (o->fds.fd[i] < 0) {
+			proto_fds_close(&o->fds);
 			free(o);
 			return -1;
 		}
@@ -307,13 +356,13 @@ srv_queue(struct srv_conn *c, uint16_t type, uint32_t id, const void *body, int 
 }
 
 /*
- * Send a datagram to @c, queueing it if the socket is full.  @fd (if >= 0)
- * is passed with it and stays the caller's.  A broken peer is closed by
+ * Send a datagram to @c, queueing it if the socket is full.  @fds (may be
+ * NULL) pass with it and stay the caller's.  A broken peer is closed by
  * the caller.
  */
 static void
-srv_send(struct eshmd *d, struct srv_conn *c, uint16_t type, uint32_t id, const void *body,
-         int fd)
+srv_send(struct eshmd *d, struct srv_conn *c, uint16_t version, uint16_t type, uint32_t id,
+         const void *body, const struct proto_fds *fds)
 {
 	bool was_empty = c->out_head == NULL;
 	int rc;
@@ -321,7 +370,7 @@ srv_send(struct eshmd *d, struct srv_conn *c, uint16_t type, uint32_t id, const 
 	if (c->closed || c->broken)
 		return;
 	if (was_empty) {
-		rc = proto_send(c->fd, type, id, body, fd);
+		rc = proto_send(c->fd, version, type, id, body, fds);
 		if (rc == 0)
 			return;
 		if (rc != -EAGAIN && rc != -ENOBUFS) {
@@ -330,7 +379,7 @@ srv_send(struct eshmd *d, struct srv_conn *c, uint16_t type, uint32_t id, const 
 			return;
 		}
 	}
-	if (srv_queue(c, type, id, body, fd) < 0) {
+	if (srv_queue(c, version, type, id, body, fds) < 0) {
 		log_msg(LOG_WARNING, "pid %d does not read its replies; dropping it", (int)c->pid);
 		c->broken = true;
 		return;
@@ -340,21 +389,67 @@ srv_send(struct eshmd *d, struct srv_conn *c, uint16_t type, uint32_t id, const 
 }
 
 /*
- * Answer @c with @r, the one place replies leave: the stream's items, then
- * the final reply; the descriptor @r passes is closed once sent.
- * registry.lock held when @r has a stream (it reads the registry).
+ * Move @c's stream on while its socket takes items; once the last went,
+ * send the final reply.  registry.lock held.
+ */
+static void
+srv_pump(struct eshmd *d, struct srv_conn *c)
+{
+	struct srv_stream *s = c->stream;
+
+	while (s != NULL && !c->broken && c->out_head == NULL) {
+		int rc;
+
+		if (!s->have_item) {
+			if (!s->how.next(d, c, &s->cursor, &s->item)) {
+				srv_send(d, c, PROTO_VERSION, s->final_type, s->id, &s->final, NULL);
+				srv_end_stream(d, c);
+				srv_set_events(d, c);
+				return;
+			}
+			s->have_item = true;
+		}
+		rc = proto_send(c->fd, PROTO_VERSION, s->how.type, s->id, &s->item, NULL);
+		if (rc == -EAGAIN || rc == -ENOBUFS) {
+			srv_set_events(d, c);
+			return;
+		}
+		if (rc < 0) {
+			c->broken = true;
+			return;
+		}
+		s->have_item = false;
+	}
+}
+
+/*
+ * Answer @c with @r, the one place replies leave: a stream starts and its
+ * items go as the socket takes them, then the final reply; the descriptors
+ * @r passes are closed once sent.  registry.lock held.
  */
 static void
 srv_answer(struct eshmd *d, struct srv_conn *c, struct reply *r)
 {
-	union reply_body item;
+	struct srv_stream *s;
 
-	if (r->stream.next != NULL)
-		while (!c->broken && r->stream.next(d, c, &r->stream, &item))
-			srv_send(d, c, r->stream.type, r->id, &item, -1);
-	srv_send(d, c, r->type, r->id, &r->body, r->fd);
-	if (r->fd >= 0)
-		close(r->fd);
+	if (r->stream.next != NULL) {
+		s = calloc(1, sizeof(*s));
+		if (s == NULL) {
+			reply_status(r, ESHM_ERROR_NO_MEMORY, "out of memory");
+		} else {
+			s->how = r->stream;
+			s->id = r->id;
+			s->final_type = r->type;
+			s->final = r->body.status;
+			reg_cursor_open(&d->reg, &s->cursor);
+			c->stream = s;
+			srv_pump(d, c);
+			reply_done(r);
+			return;
+		}
+	}
+	srv_send(d, c, r->version, r->type, r->id, &r->body, &r->fds);
+	reply_done(r);
 }
 
 static void
@@ -364,7 +459,7 @@ srv_flush(struct eshmd *d, struct srv_conn *c)
 	int rc;
 
 	while ((o = c->out_head) != NULL) {
-		rc = proto_send(c->fd, o->type, o->id, o->body, o->fd);
+		rc = proto_send(c->fd, o->version, o->type, o->id, o->body, &o->fds);
 		if (rc == -EAGAIN || rc == -ENOBUFS)
 			return;
 		if (rc < 0) {
@@ -375,11 +470,102 @@ srv_flush(struct eshmd *d, struct srv_conn *c)
 		if (c->out_head == NULL)
 			c->out_tail = NULL;
 		c->out_count--;
-		if (o->fd >= 0)
-			close(o->fd);
+		proto_fds_close(&o->fds);
 		free(o);
 	}
+	pthread_mutex_lock(&d->reg.lock);
+	srv_pump(d, c);
+	pthread_mutex_unlock(&d->reg.lock);
 	srv_set_events(d, c);
+}
+
+/*
+ * Tell @c (holding a role) that its peer role has a new block: the block
+ * read-only and a pidfd of its holder.  registry.lock held.
+ */
+static void
+srv_notify_peer(struct eshmd *d, struct srv_conn *c)
+{
+	struct proto_peer p;
+	struct proto_fds fds;
+	const struct reg_segment *seg = c->seg;
+	const struct reg_endpoint *peer;
+	int index;
+
+	c->peer_pending = false;
+	if (seg == NULL)
+		return;
+	index = !c->role_index;
+	peer = &seg->ep[index];
+	if (peer->block.fd < 0)
+		return;
+	memset(&p, 0, sizeof(p));
+	proto_fds_init(&fds);
+	p.role = seg_role(index);
+	p.generation = seg->generation;
+	p.incarnation = peer->incarnation;
+	fds.fd[0] = memfd_reopen(peer->block.fd, 0);
+	if (fds.fd[0] < 0)
+		return;
+	fds.n = 1;
+	p.fds = PROTO_FD_PEER;
+	if (peer->pidfd >= 0 && reg_ep_held(seg, index) &&
+	    (!c->hello || (c->caps & PROTO_CAP_PEER_PIDFD))) {
+		fds.fd[1] = fcntl(peer->pidfd, F_DUPFD_CLOEXEC, 0);
+		if (fds.fd[1] >= 0) {
+			fds.n = 2;
+			p.fds |= PROTO_FD_PIDFD;
+			p.pid = (int32_t)peer->pid;
+		}
+	}
+	srv_send(d, c, PROTO_VERSION, PROTO_NTF_PEER, 0, &p, &fds);
+	proto_fds_close(&fds);
+}
+
+static void
+srv_notify_pending(struct eshmd *d)
+{
+	struct srv_conn *c;
+
+	d->peer_pending = false;
+	pthread_mutex_lock(&d->reg.lock);
+	for (c = d->conns; c != NULL; c = c->next)
+		if (c->peer_pending && !c->closed)
+			srv_notify_peer(d, c);
+	pthread_mutex_unlock(&d->reg.lock);
+}
+
+/* Refuse the connection @fd at once: a status with id 0 naming the limit. */
+static void
+srv_refuse(int fd, pid_t pid, const char *why)
+{
+	struct proto_status st;
+
+	memset(&st, 0, sizeof(st));
+	st.status = ESHM_ERROR_LIMIT;
+	snprintf(st.message, sizeof(st.message), "%s", why);
+	/* A fresh socket has room for one datagram: this never blocks. */
+	proto_send(fd, PROTO_VERSION, PROTO_REP_STATUS, 0, &st, NULL);
+	close(fd);
+	log_msg(LOG_NOTICE, "refused a connection from pid %d: %s", (int)pid, why);
+}
+
+/*
+ * Out of descriptors, a connection would stay in the backlog and its
+ * client hang: take it with the spare descriptor, refuse it, keep going.
+ */
+static void
+srv_accept_emfile(struct eshmd *d)
+{
+	int fd;
+
+	if (d->spare_fd < 0)
+		return;
+	close(d->spare_fd);
+	fd = accept4(d->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd >= 0)
+		srv_refuse(fd, 0, "eshmd is out of descriptors (raise LimitNOFILE)");
+	d->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 }
 
 static void
@@ -389,24 +575,42 @@ srv_accept(struct eshmd *d)
 		struct ucred cred;
 		socklen_t len = sizeof(cred);
 		struct srv_conn *c;
-		int fd;
+		char why[PROTO_TEXT_SIZE];
+		bool privileged;
+		int fd, rc;
 
 		fd = accept4(d->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE) {
+				log_msg(LOG_WARNING, "out of descriptors: raise LimitNOFILE");
+				srv_accept_emfile(d);
+				continue;
+			}
 			if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
 				log_msg(LOG_WARNING, "accept: %s", strerror(errno));
-			if (errno == EMFILE || errno == ENFILE)
-				log_msg(LOG_WARNING, "out of descriptors: raise LimitNOFILE");
 			return;
 		}
-		if (d->nconns >= d->set.max_clients + SRV_OVER_LIMIT_EXTRA ||
-		    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
 			close(fd);
 			continue;
 		}
+		privileged = acc_privileged(d, fd, cred.uid, cred.gid);
+		pthread_mutex_lock(&d->reg.lock);
+		rc = bud_connection_allowed(d, cred.uid, privileged, why, sizeof(why));
+		if (rc == ESHM_SUCCESS)
+			bud_connection(d, cred.uid, +1);
+		pthread_mutex_unlock(&d->reg.lock);
+		if (rc != ESHM_SUCCESS) {
+			srv_refuse(fd, cred.pid, why);
+			continue;
+		}
 		c = calloc(1, sizeof(*c));
-		if (c == NULL) {
+		if (c == NULL || ev_watch(d->epfd, fd, EPOLLIN | EPOLLRDHUP, &c->tag) < 0) {
+			pthread_mutex_lock(&d->reg.lock);
+			bud_connection(d, cred.uid, -1);
+			pthread_mutex_unlock(&d->reg.lock);
 			close(fd);
+			free(c);
 			continue;
 		}
 		c->tag.kind = EV_CONN;
@@ -414,14 +618,8 @@ srv_accept(struct eshmd *d)
 		c->pid = cred.pid;
 		c->uid = cred.uid;
 		c->gid = cred.gid;
+		c->accept_boot_ns = proc_boot_ns();
 		c->last_active_ns = clock_mono_ns();
-		/* Over the limit: see srv_refuse(). */
-		c->over_limit = d->nconns >= d->set.max_clients;
-		if (ev_watch(d->epfd, fd, EPOLLIN | EPOLLRDHUP, &c->tag) < 0) {
-			close(fd);
-			free(c);
-			continue;
-		}
 		c->next = d->conns;
 		if (d->conns != NULL)
 			d->conns->prev = c;
@@ -432,43 +630,34 @@ srv_accept(struct eshmd *d)
 }
 
 /*
- * Serve the datagram of @n bytes at @buf from @c (-EMSGSIZE: it was too
- * large): accept -> parse -> validate -> act in req_handle(), then reply
- * here.  Returns false when @c must be hung up.
+ * Serve the datagram of @n bytes at @buf from @c with the descriptors @in
+ * (-EMSGSIZE: it was too large): parse, validate, act in req_handle(),
+ * then reply here.  Returns false when @c must be hung up.
  */
 static bool
-srv_serve(struct eshmd *d, struct srv_conn *c, const void *buf, ssize_t n)
+srv_serve(struct eshmd *d, struct srv_conn *c, const void *buf, ssize_t n,
+          struct proto_fds *in)
 {
 	struct reply r;
-	bool wellformed;
+	bool keep;
 
 	pthread_mutex_lock(&d->reg.lock);
 	if (n < 0) {
 		reply_init(&r, 0);
 		reply_status(&r, ESHM_ERROR_PROTOCOL, "datagram too large");
-		wellformed = false;
-	} else
-		wellformed = req_handle(d, c, buf, (size_t)n, &r) == 0;
+		r.close = true;
+	} else {
+		req_handle(d, c, buf, (size_t)n, in, &r);
+	}
+	proto_fds_close(in);
+	keep = !r.close;
 	srv_answer(d, c, &r);
 	pthread_mutex_unlock(&d->reg.lock);
-	if (!wellformed)
-		log_msg(LOG_NOTICE, "pid %d sent a malformed request; closing its connection",
+	if (!keep)
+		log_msg(LOG_NOTICE, "pid %d sent a malformed request or spoke another protocol "
+		                    "version; closing its connection",
 		        (int)c->pid);
-	return wellformed && !c->broken;
-}
-
-/* Beyond max_connections: kept only to answer its first request with
- * ESHM_ERROR_LIMIT, which tells the client more than a reset. */
-static void
-srv_refuse(struct eshmd *d, struct srv_conn *c)
-{
-	struct reply r;
-
-	reply_init(&r, 0);
-	reply_status(&r, ESHM_ERROR_LIMIT, "too many connections (max_connections = %u)",
-	             d->set.max_clients);
-	srv_answer(d, c, &r);
-	srv_close(d, c);
+	return keep && !c->broken;
 }
 
 static void
@@ -477,13 +666,12 @@ srv_read(struct eshmd *d, struct srv_conn *c)
 	_Alignas(8) unsigned char buf[PROTO_MSG_MAX];
 	int i;
 
-	for (i = 0; i < SRV_READS_PER_EVENT && !c->closed && c->out_head == NULL; i++) {
-		int passed = -1;
-		ssize_t n = proto_recv(c->fd, buf, &passed, 0);
+	for (i = 0; i < SRV_READS_PER_EVENT && !c->closed && c->out_head == NULL &&
+	            c->stream == NULL;
+	     i++) {
+		struct proto_fds in;
+		ssize_t n = proto_recv(c->fd, buf, &in, 0);
 
-		/* Nobody has a reason to pass eshmd a descriptor. */
-		if (passed >= 0)
-			close(passed);
 		if (n == -ETIMEDOUT)
 			return;
 		if (n == 0 || (n < 0 && n != -EMSGSIZE)) {
@@ -491,11 +679,7 @@ srv_read(struct eshmd *d, struct srv_conn *c)
 			return;
 		}
 		c->last_active_ns = clock_mono_ns();
-		if (c->over_limit) {
-			srv_refuse(d, c);
-			return;
-		}
-		if (!srv_serve(d, c, buf, n)) {
+		if (!srv_serve(d, c, buf, n, &in)) {
 			srv_hangup(d, c);
 			return;
 		}
@@ -543,8 +727,9 @@ srv_signal(struct eshmd *d)
 	}
 }
 
-/* Once a second: drop silent connections, check re-adopted endpoints that
- * have no pidfd, apply the idle cleanup. */
+/* Once a second: drop silent connections, check the holders watched
+ * without a pidfd, drop restored segments nobody came back for, apply the
+ * idle cleanup. */
 static void
 srv_tick(struct eshmd *d)
 {
@@ -563,7 +748,8 @@ srv_tick(struct eshmd *d)
 			srv_close(d, c);
 		}
 	}
-	adopt_poll(d);
+	ep_poll(d);
+	rst_sweep(d);
 	cln_idle_sweep(d);
 	pthread_mutex_unlock(&d->reg.lock);
 }
@@ -572,28 +758,28 @@ static void
 srv_pidfd_event(struct eshmd *d, struct reg_endpoint *ep)
 {
 	pthread_mutex_lock(&d->reg.lock);
-	/* -1: the slot was released earlier in this round. */
-	if (ep->pidfd >= 0) {
-		close(ep->pidfd);
-		ep->pidfd = -1;
-		if (reg_ep_held(ep->seg, ep->index))
-			srv_endpoint_died(d, ep->seg, ep->index);
+	/* -1: the role was released earlier in this round. */
+	if (ep->pidfd >= 0 && reg_ep_held(ep->seg, ep->index)) {
+		ep_dead(d, ep->seg, ep->index);
+		cln_after_leave(d, ep->seg);
 	}
 	pthread_mutex_unlock(&d->reg.lock);
 }
 
-/* Close the connections whose segment a removal took away. */
+/* Close the connections whose role a removal or takeover took away. */
 static void
 srv_close_pending(struct eshmd *d)
 {
 	struct srv_conn *c, *next;
 
 	d->close_pending = false;
+	pthread_mutex_lock(&d->reg.lock);
 	for (c = d->conns; c != NULL; c = next) {
 		next = c->next;
 		if (c->close_pending)
 			srv_close(d, c);
 	}
+	pthread_mutex_unlock(&d->reg.lock);
 }
 
 /* Free what this round closed or removed. */
@@ -650,6 +836,8 @@ srv_run(struct eshmd *d)
 				srv_pidfd_event(d, (struct reg_endpoint *)tag);
 				break;
 			}
+			if (d->peer_pending)
+				srv_notify_pending(d);
 			if (d->close_pending)
 				srv_close_pending(d);
 		}
@@ -675,4 +863,6 @@ srv_shutdown(struct eshmd *d)
 			log_msg(LOG_WARNING, "cannot remove %s: %s", d->set.socket_path,
 			        strerror(errno));
 	}
+	if (d->spare_fd >= 0)
+		close(d->spare_fd);
 }

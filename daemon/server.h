@@ -8,14 +8,19 @@
 
 #include "daemon.h"
 
-/* Adopt systemd's socket or bind our own.  Returns 0 or -1 (logged). */
-int srv_listen(struct eshmd *d);
+/*
+ * Use @passed, the listening socket systemd passed (-1: none), or bind
+ * our own at socket_path, in a directory that must belong to root or
+ * eshmd's user and not be writable by others (unless sticky), with
+ * socket_mode and the resolved socket group.  Returns 0 or -1 (logged).
+ */
+int srv_listen(struct eshmd *d, int passed);
 
 /* Create the epoll set, signalfd and timer.  Returns 0 or -1 (logged). */
 int srv_setup(struct eshmd *d);
 
 /*
- * Start accepting connections (after adoption, so nobody attaches to a
+ * Start accepting connections (after the restore, so nobody attaches to a
  * segment before its recorded endpoints were judged).  Returns 0 or -1
  * (logged).
  */

@@ -21,6 +21,8 @@
 #define SETTINGS_INTERVAL_MAX 1000u
 #define SETTINGS_COUNT_MAX 1000000u
 #define SETTINGS_IDLE_MAX (30u * 86400u)
+#define SETTINGS_BYTES_MAX (UINT64_C(1) << 50)
+#define SETTINGS_GIB (UINT64_C(1) << 30)
 
 static void __attribute__((format(printf, 3, 4)))
 settings_err(char *err, size_t errlen, const char *fmt, ...)
@@ -42,9 +44,15 @@ settings_defaults(struct eshmd_settings *s)
 	snprintf(s->shm_prefix, sizeof(s->shm_prefix), "eshm.");
 	s->default_stale_ms = 100;
 	s->check_interval_ms = 10;
-	s->max_segments = 4096;
-	s->max_endpoints = 8192;
+	s->socket_mode = 0660;
+	s->max_segments = 16384;
+	s->max_segments_user = 256;
+	s->max_endpoints = 32768;
 	s->max_clients = 1024;
+	s->max_clients_user = 64;
+	s->max_bytes = 4 * SETTINGS_GIB;
+	s->max_bytes_user = SETTINGS_GIB;
+	s->max_observers = 8;
 	s->max_capacity = SEG_CAPACITY_MAX;
 	s->cleanup = ESHMD_CLEANUP_ON_EMPTY;
 	s->cleanup_idle_s = 300;
@@ -99,34 +107,29 @@ settings_number(const char *value, uint64_t min, uint64_t max, uint64_t *out)
 }
 
 static int
+settings_u64(const char *key, const char *value, uint64_t min, uint64_t max, uint64_t *out,
+             char *err, size_t errlen)
+{
+	if (settings_number(value, min, max, out) < 0) {
+		settings_err(err, errlen, "bad value '%s' for %s: expected a number in %llu..%llu",
+		             value, key, (unsigned long long)min, (unsigned long long)max);
+		return -1;
+	}
+	return 0;
+}
+
+static int
 settings_u32(const char *key, const char *value, uint64_t min, uint64_t max, uint32_t *out,
              char *err, size_t errlen)
 {
 	uint64_t v;
 
-	if (settings_number(value, min, max, &v) < 0) {
-		settings_err(err, errlen, "bad value '%s' for %s: expected a number in %llu..%llu",
-		             value, key, (unsigned long long)min, (unsigned long long)max);
+	if (settings_u64(key, value, min, max, &v, err, errlen) < 0)
 		return -1;
-	}
 	*out = (uint32_t)v;
 	return 0;
 }
 
-static int
-settings_socket(struct eshmd_settings *s, const char *value, char *err, size_t errlen)
-{
-	if (value[0] != '/' || strlen(value) >= sizeof(s->socket_path)) {
-		settings_err(err, errlen,
-		             "bad value '%s' for socket: expected an absolute path under %zu bytes",
-		             value, sizeof(s->socket_path));
-		return -1;
-	}
-	snprintf(s->socket_path, sizeof(s->socket_path), "%s", value);
-	return 0;
-}
-
-/* The prefix becomes part of a file name in /dev/shm: same alphabet as names. */
 static int
 settings_prefix(struct eshmd_settings *s, const char *value, char *err, size_t errlen)
 {
@@ -166,12 +169,68 @@ settings_bool(const char *key, const char *value, bool *out, char *err, size_t e
 	return 0;
 }
 
+/* A group name (resolved at load and on SIGHUP, not here); "" when @empty_ok. */
+static int
+settings_group(const char *key, const char *value, bool empty_ok, char *out, size_t outlen,
+               char *err, size_t errlen)
+{
+	if ((value[0] == '\0' && !empty_ok) || strlen(value) >= outlen ||
+	    strpbrk(value, ": \t\n") != NULL) {
+		settings_err(err, errlen, "bad value '%s' for %s: expected a group name", value, key);
+		return -1;
+	}
+	snprintf(out, outlen, "%s", value);
+	return 0;
+}
+
+/* An absolute path that fits @outlen, or "" when @empty_ok. */
+static int
+settings_path(const char *key, const char *value, bool empty_ok, char *out, size_t outlen,
+              char *err, size_t errlen)
+{
+	if (!((value[0] == '\0' && empty_ok) || (value[0] == '/' && strlen(value) < outlen))) {
+		settings_err(err, errlen,
+		             "bad value '%s' for %s: expected an absolute path under %zu bytes",
+		             value, key, outlen);
+		return -1;
+	}
+	snprintf(out, outlen, "%s", value);
+	return 0;
+}
+
+/* A file mode in octal, at most 0777. */
+static int
+settings_mode(const char *key, const char *value, uint32_t *out, char *err, size_t errlen)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(value, &end, 8);
+	if (value[0] < '0' || value[0] > '7' || errno != 0 || *end != '\0' || v > 0777) {
+		settings_err(err, errlen, "bad value '%s' for %s: expected an octal mode such as 0660",
+		             value, key);
+		return -1;
+	}
+	*out = (uint32_t)v;
+	return 0;
+}
+
 static int
 settings_set_eshmd(struct eshmd_settings *s, const char *key, const char *value, char *err,
                    size_t errlen)
 {
 	if (strcmp(key, "socket") == 0)
-		return settings_socket(s, value, err, errlen);
+		return settings_path(key, value, false, s->socket_path, sizeof(s->socket_path), err,
+		                     errlen);
+	if (strcmp(key, "records_directory") == 0)
+		return settings_path(key, value, true, s->records_dir, sizeof(s->records_dir), err,
+		                     errlen);
+	if (strcmp(key, "socket_mode") == 0)
+		return settings_mode(key, value, &s->socket_mode, err, errlen);
+	if (strcmp(key, "socket_group") == 0)
+		return settings_group(key, value, true, s->socket_group, sizeof(s->socket_group),
+		                      err, errlen);
 	if (strcmp(key, "shm_prefix") == 0)
 		return settings_prefix(s, value, err, errlen);
 	if (strcmp(key, "verbose") == 0)
@@ -198,27 +257,32 @@ static int
 settings_set_limits(struct eshmd_settings *s, const char *key, const char *value, char *err,
                     size_t errlen)
 {
-	uint64_t v;
-
 	if (strcmp(key, "max_segments") == 0)
 		return settings_u32(key, value, 1, SETTINGS_COUNT_MAX, &s->max_segments, err,
 		                    errlen);
+	if (strcmp(key, "max_segments_per_user") == 0)
+		return settings_u32(key, value, 1, SETTINGS_COUNT_MAX, &s->max_segments_user, err,
+		                    errlen);
+	if (strcmp(key, "max_connections_per_user") == 0)
+		return settings_u32(key, value, 1, SETTINGS_COUNT_MAX, &s->max_clients_user, err,
+		                    errlen);
+	if (strcmp(key, "max_observers") == 0)
+		return settings_u32(key, value, 0, SEG_OBSERVERS_MAX, &s->max_observers, err,
+		                    errlen);
+	if (strcmp(key, "max_bytes") == 0)
+		return settings_u64(key, value, SEG_PAGE, SETTINGS_BYTES_MAX, &s->max_bytes, err,
+		                    errlen);
+	if (strcmp(key, "max_bytes_per_user") == 0)
+		return settings_u64(key, value, SEG_PAGE, SETTINGS_BYTES_MAX, &s->max_bytes_user,
+		                    err, errlen);
 	if (strcmp(key, "max_endpoints") == 0)
 		return settings_u32(key, value, 1, SETTINGS_COUNT_MAX, &s->max_endpoints, err,
 		                    errlen);
 	if (strcmp(key, "max_connections") == 0)
 		return settings_u32(key, value, 1, SETTINGS_COUNT_MAX, &s->max_clients, err,
 		                    errlen);
-	if (strcmp(key, "max_capacity") == 0) {
-		if (settings_number(value, 1, SEG_CAPACITY_MAX, &v) < 0) {
-			settings_err(err, errlen,
-			             "bad value '%s' for max_capacity: expected a number in 1..%u",
-			             value, SEG_CAPACITY_MAX);
-			return -1;
-		}
-		s->max_capacity = v;
-		return 0;
-	}
+	if (strcmp(key, "max_capacity") == 0)
+		return settings_u64(key, value, 1, SEG_CAPACITY_MAX, &s->max_capacity, err, errlen);
 	settings_err(err, errlen, "unknown key '%s' in [limits]", key);
 	return -1;
 }
@@ -268,16 +332,12 @@ settings_set_access(struct eshmd_settings *s, const char *key, const char *value
 		}
 		return 0;
 	}
-	if (strcmp(key, "group") == 0) {
-		if (value[0] == '\0' || strlen(value) >= sizeof(s->access_group) ||
-		    strpbrk(value, ": \t\n") != NULL) {
-			settings_err(err, errlen, "bad value '%s' for group: expected a group name",
-			             value);
-			return -1;
-		}
-		snprintf(s->access_group, sizeof(s->access_group), "%s", value);
-		return 0;
-	}
+	if (strcmp(key, "group") == 0)
+		return settings_group(key, value, false, s->access_group, sizeof(s->access_group),
+		                      err, errlen);
+	if (strcmp(key, "admin_group") == 0)
+		return settings_group(key, value, true, s->admin_group, sizeof(s->admin_group), err,
+		                      errlen);
 	settings_err(err, errlen, "unknown key '%s' in [access]", key);
 	return -1;
 }

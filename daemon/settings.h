@@ -27,16 +27,25 @@ enum eshmd_access {
 struct eshmd_settings {
 	char socket_path[108];       /* [eshmd] socket */
 	char shm_prefix[64];         /* [eshmd] shm_prefix, e.g. "eshm." */
+	char records_dir[108];       /* [eshmd] records_directory; "": "records" beside the socket */
+	uint32_t socket_mode;        /* [eshmd] socket_mode (octal) when eshmd binds its socket */
+	char socket_group[64];       /* [eshmd] socket_group; "": eshm if it exists, else eshmd's */
 	uint32_t default_stale_ms;   /* [monitor] default_stale_threshold_ms */
 	uint32_t check_interval_ms;  /* [monitor] check_interval_ms */
 	uint32_t max_segments;       /* [limits] max_segments */
+	uint32_t max_segments_user;  /* [limits] max_segments_per_user */
 	uint32_t max_endpoints;      /* [limits] max_endpoints (attached at once) */
 	uint32_t max_clients;        /* [limits] max_connections */
+	uint32_t max_clients_user;   /* [limits] max_connections_per_user */
+	uint64_t max_bytes;          /* [limits] max_bytes (of all segments' memfds) */
+	uint64_t max_bytes_user;     /* [limits] max_bytes_per_user */
+	uint32_t max_observers;      /* [limits] max_observers (per segment) */
 	uint64_t max_capacity;       /* [limits] max_capacity (bytes per channel) */
 	enum eshmd_cleanup cleanup;  /* [cleanup] policy = on-empty | keep | idle */
 	uint32_t cleanup_idle_s;     /* [cleanup] idle_seconds */
 	enum eshmd_access access;    /* [access] policy = owner | group | anyone */
 	char access_group[64];       /* [access] group */
+	char admin_group[64];        /* [access] admin_group; "": root only */
 	bool verbose;                /* [eshmd] verbose = yes | no: log debug lines */
 };
 
