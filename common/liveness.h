@@ -16,6 +16,18 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/*
+ * The silence that makes an endpoint beating every @period_us stale after
+ * @threshold_ms is counted from its first missed beat, one period after
+ * its last: callers judge by threshold + live_period_ms(period) (a period
+ * of 0, no heartbeat thread, counts as 1 ms).
+ */
+static inline uint32_t
+live_period_ms(uint32_t period_us)
+{
+	return period_us == 0 ? 1 : (period_us + 999) / 1000;
+}
+
 /* What a checker keeps per watched counter. */
 struct live_counts {
 	uint64_t last_heartbeat;      /* the counter at the last check */

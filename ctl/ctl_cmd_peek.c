@@ -92,8 +92,8 @@ ctl_peek_show(const char *name, const struct ctl_peek *pk, int dir)
 		               eshm_error_string(rc));
 		goto out;
 	}
-	printf("%s %s: message %" PRIu64 " of writer %" PRIu64 ", %zu bytes\n", name,
-	       ctl_peek_dir_name[dir], msg.number, pk->incarnation, msg.size);
+	printf("%s %s: message %" PRIu64 ", %zu bytes (writer's attach %" PRIu64 ")\n", name,
+	       ctl_peek_dir_name[dir], msg.number, msg.size, pk->incarnation);
 	if (msg.size > 0 && ctl_is_text(buf, msg.size, &text_len)) {
 		fwrite(buf, 1, text_len, stdout);
 		if (buf[text_len - 1] != '\n')

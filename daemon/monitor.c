@@ -80,7 +80,8 @@ mon_judge(struct reg_segment *seg, int index, uint32_t interval, uint64_t now, b
 		mon_rate(ep, hb, now);
 	threshold = reg_ep_held(seg, !index) ? seg->ep[!index].threshold_ms : ep->threshold_ms;
 	ep->judged_ms = threshold;
-	next = live_judge(&ep->live, hb, now, counting ? interval : 0, threshold, due);
+	next = live_judge(&ep->live, hb, now, counting ? interval : 0,
+	                  threshold + live_period_ms(ep->period_us), due);
 	stb_endpoint(seg, index);
 	if (next == ep->state)
 		return false;
