@@ -80,14 +80,18 @@ ep_prepare_undo(struct ep_new *n)
 
 /* Forget what ties role @ep to a process: its connection and its pidfd. */
 static void
-ep_unwatch(struct reg_endpoint *ep)
+ep_unwatch(struct eshmd *d, struct reg_endpoint *ep)
 {
 	if (ep->conn != NULL) {
 		ep->conn->seg = NULL;
 		ep->conn = NULL;
 	}
 	if (ep->pidfd >= 0) {
-		/* Closing the last reference also takes it out of epoll. */
+		/* Out of epoll first: closing does not remove it while another
+		 * reference to the same open file exists (the peer holds one,
+		 * passed with its attach reply), and a stale event would then
+		 * declare the role's next holder dead. */
+		ev_forget(d->epfd, ep->pidfd);
 		close(ep->pidfd);
 		ep->pidfd = -1;
 	}
@@ -154,7 +158,7 @@ ep_attach(struct eshmd *d, struct reg_segment *seg, int index, struct srv_conn *
 	struct reg_endpoint *ep = &seg->ep[index];
 	uint64_t now = clock_mono_ns();
 
-	ep_unwatch(ep);
+	ep_unwatch(d, ep);
 	fds_drop_block(seg->generation, index, ep->incarnation);
 	reg_memfd_clear(&ep->block);
 	ep->block.fd = n->block_fd;
@@ -204,7 +208,7 @@ ep_takeover(struct eshmd *d, struct reg_segment *seg, int index)
 		ep->conn->close_pending = true;
 		d->close_pending = true;
 	}
-	ep_unwatch(ep);
+	ep_unwatch(d, ep);
 	ep->state = SEG_EP_DETACHED;
 	ep->stale_since_ns = 0;
 	ep_publish(d, seg, index);
@@ -242,7 +246,7 @@ ep_leave(struct eshmd *d, struct reg_segment *seg, int index, uint32_t state)
 {
 	struct reg_endpoint *ep = &seg->ep[index];
 
-	ep_unwatch(ep);
+	ep_unwatch(d, ep);
 	ep->state = state;
 	ep->stale_since_ns = 0;
 	ep->live.silent_ms = 0;

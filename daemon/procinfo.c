@@ -147,3 +147,11 @@ proc_alive(pid_t pid, uint64_t start)
 		return -1;
 	return now == start ? 1 : 0;
 }
+
+bool
+proc_pidfd_exited(int pidfd)
+{
+	struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
+
+	return poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN);
+}

@@ -6,6 +6,7 @@
 #define ESHMD_PROCINFO_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -42,6 +43,9 @@ int proc_pidfd(pid_t pid, uint64_t connected_boot_ns, uint64_t *start);
  * reused), -1 unknown (/proc unreadable or unparsable: never a death).
  */
 int proc_alive(pid_t pid, uint64_t start);
+
+/* Whether the process of @pidfd has exited (its pidfd polls readable now). */
+bool proc_pidfd_exited(int pidfd);
 
 /* CLOCK_BOOTTIME in ns. */
 uint64_t proc_boot_ns(void);

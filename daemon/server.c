@@ -758,8 +758,9 @@ static void
 srv_pidfd_event(struct eshmd *d, struct reg_endpoint *ep)
 {
 	pthread_mutex_lock(&d->reg.lock);
-	/* -1: the role was released earlier in this round. */
-	if (ep->pidfd >= 0 && reg_ep_held(ep->seg, ep->index)) {
+	/* -1: the role was released earlier in this round; and only a pidfd
+	 * that really is readable now proves the death of the holder now. */
+	if (ep->pidfd >= 0 && reg_ep_held(ep->seg, ep->index) && proc_pidfd_exited(ep->pidfd)) {
 		ep_dead(d, ep->seg, ep->index);
 		cln_after_leave(d, ep->seg);
 	}
