@@ -176,6 +176,31 @@ hc_expect_refused(const void *buf, size_t len)
 	close(fd);
 }
 
+/* Send @len bytes as one datagram; expect a PROTOCOL error reply, then a
+ * STATUS request on the same connection still answered. */
+static void
+hc_expect_refused_kept(const void *buf, size_t len)
+{
+	struct proto_status_reply st;
+	unsigned char reply[PROTO_MSG_MAX];
+	const struct proto_hdr *hdr;
+	const void *body;
+	int fd = hc_connect();
+	ssize_t n;
+
+	assert_true(fd >= 0);
+	assert_int_equal(send(fd, buf, len, MSG_NOSIGNAL), (ssize_t)len);
+	n = recv(fd, reply, sizeof(reply), 0);
+	assert_true(n > 0);
+	assert_int_equal(proto_parse(reply, (size_t)n, &hdr, &body), 0);
+	assert_int_equal(hdr->type, PROTO_REP_STATUS);
+	assert_int_equal(((const struct proto_status *)body)->status, ESHM_ERROR_PROTOCOL);
+	assert_int_equal(proto_call(fd, PROTO_REQ_STATUS, NULL, NULL, PROTO_REP_DAEMON, &st, NULL,
+	                            NULL, 5000),
+	                 ESHM_SUCCESS);
+	close(fd);
+}
+
 static void
 garbage_datagrams_get_protocol_error_and_are_dropped(void **state)
 {
@@ -225,11 +250,12 @@ half_message_and_huge_length_are_refused(void **state)
 	memcpy(buf, &h, sizeof(h));
 	memset(buf + sizeof(h), 'A', sizeof(buf) - sizeof(h));
 	hc_expect_refused(buf, sizeof(buf));
-	/* Unknown type, wrong version. */
+	/* An unknown type is refused, but the connection stays: a newer client
+	 * may ask for something this eshmd does not offer and go on. */
 	h.length = 0;
 	h.type = 0x7777;
 	memcpy(buf, &h, sizeof(h));
-	hc_expect_refused(buf, sizeof(h));
+	hc_expect_refused_kept(buf, sizeof(h));
 	/* Nothing was created for the refused ATTACH. */
 	assert_int_equal(tf_log_count(&daemon_, "victim"), 0);
 	hc_assert_served(m);
