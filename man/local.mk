@@ -10,6 +10,7 @@ dist_man_MANS += \
 	man/eshm_init_with_options.3 \
 	man/eshm_default_config.3 \
 	man/eshm_last_error.3 \
+	man/eshm_last_error_message.3 \
 	man/eshm_destroy.3 \
 	man/eshm_get_role.3 \
 	man/eshm_write.3 \
@@ -23,4 +24,5 @@ dist_man_MANS += \
 	man/eshm_options_set_capacity.3 \
 	man/eshm_options_set_heartbeat_period_us.3 \
 	man/eshm_options_set_socket_path.3 \
-	man/eshm_options_set_connect_timeout_ms.3
+	man/eshm_options_set_connect_timeout_ms.3 \
+	man/eshm_options_set_takeover_stale_ms.3
