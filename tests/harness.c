@@ -224,10 +224,11 @@ th_shm_count(const char *prefix)
 	return th_shm_scan(prefix, false);
 }
 
-/* Remove @dir and the files in it: the socket, the log, and whatever
- * configuration or socket the caller put there. */
+/* Remove @dir and what is in it: the socket, the log, eshmd's records
+ * directory, and whatever configuration or socket the caller put there
+ * (one level of directories). */
 static void
-th_remove_dir(const char *dir)
+th_remove_dir(const char *dir, int depth)
 {
 	DIR *dp = opendir(dir);
 	struct dirent *de;
@@ -237,7 +238,8 @@ th_remove_dir(const char *dir)
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		unlink(path);
+		if (unlink(path) < 0 && errno == EISDIR && depth > 0)
+			th_remove_dir(path, depth - 1);
 	}
 	if (dp != NULL)
 		closedir(dp);
@@ -254,7 +256,7 @@ th_daemon_cleanup(struct th_daemon *d)
 		th_daemon_stop(d);
 	left = d->prefix[0] ? th_shm_scan(d->prefix, true) : 0;
 	if (d->dir[0])
-		th_remove_dir(d->dir);
+		th_remove_dir(d->dir, 1);
 	return left;
 }
 

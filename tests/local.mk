@@ -7,6 +7,12 @@
 noinst_LTLIBRARIES += tests/libeshm-harness.la
 tests_libeshm_harness_la_SOURCES = tests/harness.h tests/harness.c
 
+# eshmd's control protocol spoken raw, for the daemon's own tests.
+check_LTLIBRARIES += tests/libeshm-rawclient.la
+tests_libeshm_rawclient_la_SOURCES = tests/raw_client.h tests/raw_client.c
+ESHM_DAEMON_TEST_LDADD = tests/libeshm-rawclient.la tests/libeshm-harness.la \
+	common/libeshm-common.la $(CMOCKA_LIBS) $(PTHREAD_LIBS)
+
 # Every test prints TAP (cmocka with CMOCKA_MESSAGE_OUTPUT=TAP, or a shell
 # script), read by automake's tap-driver.
 LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
@@ -25,8 +31,7 @@ tests_test_settings_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/daemon
 tests_test_settings_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(INIH_CFLAGS)
 tests_test_settings_LDADD = $(CMOCKA_LIBS) $(INIH_LIBS)
 tests_test_daemon_protocol_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_test_daemon_protocol_LDADD = tests/libeshm-harness.la common/libeshm-common.la \
-	$(CMOCKA_LIBS) $(PTHREAD_LIBS) -lrt
+tests_test_daemon_protocol_LDADD = $(ESHM_DAEMON_TEST_LDADD)
 EXTRA_tests_test_daemon_protocol_DEPENDENCIES = daemon/eshmd
 
 # tests: ctl (eshmctl run as a process against a private eshmd)
