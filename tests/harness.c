@@ -219,6 +219,20 @@ th_shm_scan(const char *prefix, bool unlink_them)
 }
 
 int
+th_log_count(const struct th_daemon *d, const char *needle)
+{
+	FILE *f = fopen(d->log, "re");
+	char line[2048];
+	int n = 0;
+
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+		n += strstr(line, needle) != NULL;
+	if (f != NULL)
+		fclose(f);
+	return n;
+}
+
+int
 th_shm_count(const char *prefix)
 {
 	return th_shm_scan(prefix, false);

@@ -70,6 +70,9 @@ extern struct th_daemon th_group_daemon;
 int th_group_setup(void **state);
 int th_group_teardown(void **state);
 
+/* Lines of @d's log (eshmd's stderr) holding @needle. */
+int th_log_count(const struct th_daemon *d, const char *needle);
+
 /* Number of /dev/shm objects whose name starts with @prefix. */
 int th_shm_count(const char *prefix);
 

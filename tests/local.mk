@@ -9,7 +9,8 @@ tests_libeshm_harness_la_SOURCES = tests/harness.h tests/harness.c
 
 # eshmd's control protocol spoken raw, for the daemon's own tests.
 check_LTLIBRARIES += tests/libeshm-rawclient.la
-tests_libeshm_rawclient_la_SOURCES = tests/raw_client.h tests/raw_client.c
+tests_libeshm_rawclient_la_SOURCES = tests/raw_client.h tests/raw_client.c \
+	tests/user_util.h tests/user_util.c
 ESHM_DAEMON_TEST_LDADD = tests/libeshm-rawclient.la tests/libeshm-harness.la \
 	common/libeshm-common.la $(CMOCKA_LIBS) $(PTHREAD_LIBS)
 
@@ -24,8 +25,8 @@ AM_TESTS_ENVIRONMENT = \
 	ESHM_TEST_CFLAGS='$(CFLAGS)'; export ESHM_TEST_CFLAGS;
 
 # tests: daemon (settings parser; eshmd's protocol spoken raw)
-check_PROGRAMS += tests/test_settings tests/test_daemon_protocol
-TESTS += tests/test_settings tests/test_daemon_protocol
+check_PROGRAMS += tests/test_settings tests/test_daemon_protocol tests/test_daemon_memfd
+TESTS += tests/test_settings tests/test_daemon_protocol tests/test_daemon_memfd
 tests_test_settings_SOURCES = tests/test_settings.c daemon/settings.h daemon/settings.c
 tests_test_settings_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/daemon
 tests_test_settings_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(INIH_CFLAGS)
@@ -33,6 +34,9 @@ tests_test_settings_LDADD = $(CMOCKA_LIBS) $(INIH_LIBS)
 tests_test_daemon_protocol_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_daemon_protocol_LDADD = $(ESHM_DAEMON_TEST_LDADD)
 EXTRA_tests_test_daemon_protocol_DEPENDENCIES = daemon/eshmd
+tests_test_daemon_memfd_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_daemon_memfd_LDADD = $(ESHM_DAEMON_TEST_LDADD)
+EXTRA_tests_test_daemon_memfd_DEPENDENCIES = daemon/eshmd
 
 # tests: ctl (eshmctl run as a process against a private eshmd)
 check_PROGRAMS += tests/test_eshmctl
