@@ -25,8 +25,9 @@ AM_TESTS_ENVIRONMENT = \
 	ESHM_TEST_CFLAGS='$(CFLAGS)'; export ESHM_TEST_CFLAGS;
 
 # tests: daemon (settings parser; eshmd's protocol spoken raw)
-check_PROGRAMS += tests/test_settings tests/test_daemon_protocol tests/test_daemon_memfd
-TESTS += tests/test_settings tests/test_daemon_protocol tests/test_daemon_memfd
+ESHM_DAEMON_TESTS = tests/test_daemon_protocol tests/test_daemon_memfd tests/test_daemon_limits
+check_PROGRAMS += tests/test_settings $(ESHM_DAEMON_TESTS)
+TESTS += tests/test_settings $(ESHM_DAEMON_TESTS)
 tests_test_settings_SOURCES = tests/test_settings.c daemon/settings.h daemon/settings.c
 tests_test_settings_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/daemon
 tests_test_settings_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(INIH_CFLAGS)
@@ -37,6 +38,9 @@ EXTRA_tests_test_daemon_protocol_DEPENDENCIES = daemon/eshmd
 tests_test_daemon_memfd_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_daemon_memfd_LDADD = $(ESHM_DAEMON_TEST_LDADD)
 EXTRA_tests_test_daemon_memfd_DEPENDENCIES = daemon/eshmd
+tests_test_daemon_limits_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_daemon_limits_LDADD = $(ESHM_DAEMON_TEST_LDADD)
+EXTRA_tests_test_daemon_limits_DEPENDENCIES = daemon/eshmd
 
 # tests: ctl (eshmctl run as a process against a private eshmd)
 check_PROGRAMS += tests/test_eshmctl

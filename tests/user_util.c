@@ -67,11 +67,22 @@ tu_child(void *p)
 	return j->fn(j->arg);
 }
 
+pid_t
+tu_spawn_as(const struct tu_user *u, int (*fn)(void *), void *arg)
+{
+	/* The child reads the job from its copy of this memory at once. */
+	static struct tu_job j;
+
+	j.u = u;
+	j.fn = fn;
+	j.arg = arg;
+	return th_spawn(tu_child, &j);
+}
+
 int
 tu_run_as(const struct tu_user *u, int (*fn)(void *), void *arg)
 {
-	struct tu_job j = {u, fn, arg};
-	pid_t pid = th_spawn(tu_child, &j);
+	pid_t pid = tu_spawn_as(u, fn, arg);
 	int rc = pid > 0 ? th_wait_child(pid) : -1;
 
 	return rc == 250 ? -1 : rc;

@@ -25,6 +25,10 @@ void tu_del(const struct tu_user *u);
 /* In a child: become @u for good (groups, gid, uid).  Returns 0 or -1. */
 int tu_become(const struct tu_user *u);
 
+/* Start @fn(@arg) in a child as @u (exit code 250: it could not drop its
+ * privileges); th_wait_child() reaps it. */
+pid_t tu_spawn_as(const struct tu_user *u, int (*fn)(void *), void *arg);
+
 /*
  * Run @fn(@arg) in a child as @u and return its exit code (-1 if it could
  * not drop its privileges or died).
