@@ -25,7 +25,8 @@ AM_TESTS_ENVIRONMENT = \
 	ESHM_TEST_CFLAGS='$(CFLAGS)'; export ESHM_TEST_CFLAGS;
 
 # tests: daemon (settings parser; eshmd's protocol spoken raw)
-ESHM_DAEMON_TESTS = tests/test_daemon_protocol tests/test_daemon_memfd tests/test_daemon_limits
+ESHM_DAEMON_TESTS = tests/test_daemon_protocol tests/test_daemon_memfd tests/test_daemon_limits \
+	tests/test_daemon_restart
 check_PROGRAMS += tests/test_settings $(ESHM_DAEMON_TESTS)
 TESTS += tests/test_settings $(ESHM_DAEMON_TESTS)
 tests_test_settings_SOURCES = tests/test_settings.c daemon/settings.h daemon/settings.c
@@ -41,6 +42,9 @@ EXTRA_tests_test_daemon_memfd_DEPENDENCIES = daemon/eshmd
 tests_test_daemon_limits_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_daemon_limits_LDADD = $(ESHM_DAEMON_TEST_LDADD)
 EXTRA_tests_test_daemon_limits_DEPENDENCIES = daemon/eshmd
+tests_test_daemon_restart_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_daemon_restart_LDADD = $(ESHM_DAEMON_TEST_LDADD)
+EXTRA_tests_test_daemon_restart_DEPENDENCIES = daemon/eshmd
 
 # tests: ctl (eshmctl run as a process against a private eshmd)
 check_PROGRAMS += tests/test_eshmctl
