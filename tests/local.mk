@@ -60,7 +60,8 @@ check_PROGRAMS += tests/vm/eshm-pingpong tests/test_systemd_notify
 tests_vm_eshm_pingpong_SOURCES = tests/vm/eshm-pingpong.c
 tests_vm_eshm_pingpong_LDADD = libclient/libeshm-client.la
 tests_test_systemd_notify_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_test_systemd_notify_LDADD = $(ESHM_CORE_TEST_LDADD)
+tests_test_systemd_notify_LDADD = $(ESHM_DAEMON_TEST_LDADD)
+EXTRA_tests_test_systemd_notify_DEPENDENCIES = daemon/eshmd
 TESTS += tests/test_man_lint.sh tests/test_systemd_notify \
 	tests/test_systemd_socket_activation.sh tests/test_systemd_install.sh
 dist_noinst_SCRIPTS += tests/test_man_lint.sh tests/test_systemd_socket_activation.sh \
