@@ -313,6 +313,29 @@ list_to_clients_that_do_not_read_costs_bounded_memory(void **state)
 	close(root);
 }
 
+static void
+own_socket_0660_in_a_directory_nobody_else_may_write(void **state)
+{
+	struct stat st;
+	char dir[200];
+
+	assert_int_equal(th_daemon_start(&daemon_, NULL), 0);
+	assert_int_equal(stat(daemon_.sock, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0660);
+	th_daemon_cleanup(&daemon_);
+
+	/* a directory others may write (not sticky): eshmd refuses to start */
+	assert_int_equal(th_daemon_prepare(&daemon_), 0);
+	snprintf(dir, sizeof(dir), "%s", daemon_.dir);
+	assert_int_equal(chmod(dir, 0777), 0);
+	assert_int_equal(th_daemon_start(&daemon_, NULL), -1);
+	assert_int_equal(errno, ECHILD);
+	assert_int_equal(th_log_count(&daemon_, "writable by others"), 1);
+	/* sticky, as /tmp: accepted */
+	assert_int_equal(chmod(dir, 01777), 0);
+	assert_int_equal(th_daemon_start(&daemon_, NULL), 0);
+}
+
 int
 main(void)
 {
@@ -323,6 +346,8 @@ main(void)
 			connections_beyond_the_limit_refused_at_once_and_the_last_kept_for_root,
 			teardown),
 		cmocka_unit_test_teardown(list_to_clients_that_do_not_read_costs_bounded_memory,
+		                          teardown),
+		cmocka_unit_test_teardown(own_socket_0660_in_a_directory_nobody_else_may_write,
 		                          teardown),
 	};
 
