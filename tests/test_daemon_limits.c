@@ -36,6 +36,7 @@
 static struct th_daemon daemon_;
 static struct tu_user user_a = {"eshmt-lim-a", 0, 0};
 static struct tu_user user_b = {"eshmt-lim-b", 0, 0};
+#define ADMIN_GROUP "eshmt-lim-adm"
 
 static int
 group_setup(void **state)
@@ -46,7 +47,9 @@ group_setup(void **state)
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
-	if (geteuid() == 0 && (tu_add(&user_a) < 0 || tu_add(&user_b) < 0))
+	if (geteuid() == 0 && (tu_add(&user_a) < 0 || tu_add(&user_b) < 0 ||
+	                       system("groupadd -f " ADMIN_GROUP " && usermod -aG " ADMIN_GROUP
+	                              " eshmt-lim-a") != 0))
 		return -1;
 	return 0;
 }
@@ -57,6 +60,9 @@ group_teardown(void **state)
 	if (geteuid() == 0) {
 		tu_del(&user_a);
 		tu_del(&user_b);
+		if (system("groupdel " ADMIN_GROUP " 2>/dev/null") != 0) {
+			/* left for the next run's groupadd -f */
+		}
 	}
 	return 0;
 }
@@ -256,6 +262,33 @@ connections_beyond_the_limit_refused_at_once_and_the_last_kept_for_root(void **s
 	close(root);
 }
 
+static int
+admin_is_served(void *arg)
+{
+	return served(proto_connect(daemon_.sock)) ? 0 : 1;
+}
+
+static void
+the_reserved_connection_goes_to_members_of_admin_group(void **state)
+{
+	int n = 0;
+	pid_t b;
+
+	if (geteuid() != 0)
+		skip();
+	start("[limits]\nmax_connections = 4\n[access]\nadmin_group = " ADMIN_GROUP "\n");
+	assert_int_equal(pipe(ready_pipe), 0);
+	b = tu_spawn_as(&user_b, user_b_fills_the_connections, NULL);
+	assert_int_equal(read(ready_pipe[0], &n, sizeof(n)), sizeof(n));
+	assert_int_equal(n, 3);
+	/* user A is in admin_group: the last slot is its */
+	assert_int_equal(tu_run_as(&user_a, admin_is_served, NULL), 0);
+	kill(b, SIGKILL);
+	th_wait_child(b);
+	close(ready_pipe[0]);
+	close(ready_pipe[1]);
+}
+
 /* Wait until eshmd has sent something to every one of @fds[@n]. */
 static bool
 all_readable(const int *fds, int n, int timeout_ms)
@@ -345,6 +378,8 @@ main(void)
 		cmocka_unit_test_teardown(
 			connections_beyond_the_limit_refused_at_once_and_the_last_kept_for_root,
 			teardown),
+		cmocka_unit_test_teardown(the_reserved_connection_goes_to_members_of_admin_group,
+		                          teardown),
 		cmocka_unit_test_teardown(list_to_clients_that_do_not_read_costs_bounded_memory,
 		                          teardown),
 		cmocka_unit_test_teardown(own_socket_0660_in_a_directory_nobody_else_may_write,
