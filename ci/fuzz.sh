@@ -1,10 +1,11 @@
 #!/bin/sh
 # fuzz.sh SRCDIR WORKDIR - libFuzzer campaign (clang, AddressSanitizer and
-# UndefinedBehaviorSanitizer) on eshm's three parsers of untrusted input:
+# UndefinedBehaviorSanitizer) on eshm's four parsers of untrusted input:
 #
 #   proto_parse   a control datagram from any local process
 #   seg_validate  a segment someone else wrote, as mapped by client and eshmd
 #   settings      eshmd's configuration file
+#   records       eshmd's records of its segments, read back at restart
 #
 # Each target first replays the seed corpus in fuzz/corpus/, then fuzzes
 # for $FUZZ_SECONDS (default 60) from a working copy of it in WORKDIR.
@@ -15,7 +16,7 @@ set -u
 ci_init "$@"
 
 seconds=${FUZZ_SECONDS:-60}
-targets=${FUZZ_TARGETS:-"proto_parse seg_validate settings"}
+targets=${FUZZ_TARGETS:-"proto_parse seg_validate settings records"}
 cc=${CC:-clang}
 san="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 cflags="-g -O1 -fno-omit-frame-pointer $san"
@@ -29,6 +30,7 @@ common_a=$ci_build/common/.libs/libeshm-common.a
 for t in $targets; do
 	extra=""
 	[ "$t" = settings ] && extra="$ci_src/daemon/settings.c $(pkg-config --cflags --libs inih)"
+	[ "$t" = records ] && extra="$ci_src/daemon/records.c $ci_src/daemon/log.c"
 	ci_log "build fuzz_$t"
 	# shellcheck disable=SC2086
 	"$cc" -std=gnu11 $cflags -fsanitize=fuzzer $inc -o "$ci_work/fuzz_$t" \

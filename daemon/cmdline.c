@@ -17,7 +17,7 @@ cmd_usage(const char *prog)
 	       "The eshm broker: creates and supervises shared-memory segments.\n"
 	       "\n"
 	       "  -s, --socket PATH        listen on PATH (default %s)\n"
-	       "  -p, --shm-prefix PREFIX  name objects /dev/shm/PREFIXname (default eshm.)\n"
+	       "  -p, --shm-prefix PREFIX  name segment memfds PREFIXname.* (default eshm.)\n"
 	       "  -c, --config FILE        read FILE (default %s; missing is fine)\n"
 	       "  -t, --check-config       validate the configuration and exit\n"
 	       "  -v, --verbose            log debug lines\n"

@@ -1,6 +1,7 @@
 /*
- * fuzz_proto_parse.c - libFuzzer target: the control-protocol parser eshmd
- * runs on every datagram a client sends.
+ * fuzz_proto_parse.c - libFuzzer target: the control-protocol parser (version
+ * 2) eshmd runs on every datagram a client sends, and the library on every
+ * datagram eshmd sends.
  *
  * Whatever proto_parse() accepts must be safe to act on: the header and body
  * lie inside the datagram, the length is the type's body size, and every
@@ -62,6 +63,18 @@ fz_check_body(uint16_t type, const void *body)
 		(void)proto_name_valid(r->name);
 		break;
 	}
+	case PROTO_REQ_HELLO: {
+		const struct proto_hello *h = body;
+
+		fz_check_string(h->software, sizeof(h->software));
+		break;
+	}
+	case PROTO_REP_HELLO: {
+		const struct proto_hello_reply *h = body;
+
+		fz_check_string(h->version, sizeof(h->version));
+		break;
+	}
 	case PROTO_REP_STATUS:
 	case PROTO_REP_DONE: {
 		const struct proto_status *s = body;
@@ -106,6 +119,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(copy, data, size);
 	rc = proto_parse(copy, size, &hdr, &body);
+	/* A refusal that names the header (to echo its id, or to answer in the
+	 * sender's version) must name the datagram's own first bytes. */
+	if (rc != 0 && hdr != NULL && ((const void *)hdr != copy || size < sizeof(*hdr) ||
+	                               hdr->magic != PROTO_MAGIC))
+		abort();
+	if (rc == ESHM_ERROR_VERSION_MISMATCH && hdr->version == PROTO_VERSION)
+		abort();
 	if (rc == 0) {
 		if (hdr == NULL || (const void *)hdr != copy)
 			abort();

@@ -1,8 +1,10 @@
 /*
- * seedgen.c - writes the seed corpora of the proto_parse and seg_validate
- * targets from the real structures, so the seeds follow the contracts:
+ * seedgen.c - writes the seed corpora of the proto_parse, seg_validate and
+ * records targets from the real structures, so the seeds follow the
+ * contracts:
  *
- *	seedgen OUTDIR    writes OUTDIR/proto_parse/ and OUTDIR/seg_validate/
+ *	seedgen OUTDIR    writes OUTDIR/proto_parse/, OUTDIR/seg_validate/
+ *	                  and OUTDIR/records/
  *
  * fuzz/corpus/ in the tree holds its output; rerun it after a change to
  * common/proto.h or common/layout.h.
@@ -33,13 +35,14 @@ sg_write(const char *sub, const char *name, const void *buf, size_t len)
 	}
 }
 
-/* Write one datagram of @type with @body_len bytes of @body. */
+/* Write one datagram of protocol @version, @type, with @body_len bytes of @body. */
 static void
-sg_datagram(const char *name, uint16_t type, const void *body, size_t body_len)
+sg_datagram_v(const char *name, uint16_t version, uint16_t type, const void *body,
+              size_t body_len)
 {
 	unsigned char buf[PROTO_MSG_MAX];
 	struct proto_hdr h = {
-		.magic = PROTO_MAGIC, .version = PROTO_VERSION, .type = type,
+		.magic = PROTO_MAGIC, .version = version, .type = type,
 		.length = (uint32_t)body_len, .id = 7,
 	};
 
@@ -50,6 +53,12 @@ sg_datagram(const char *name, uint16_t type, const void *body, size_t body_len)
 }
 
 static void
+sg_datagram(const char *name, uint16_t type, const void *body, size_t body_len)
+{
+	sg_datagram_v(name, PROTO_VERSION, type, body, body_len);
+}
+
+static void
 sg_proto(void)
 {
 	struct proto_attach a;
@@ -57,6 +66,29 @@ sg_proto(void)
 	struct proto_create c;
 	struct proto_remove r;
 	struct proto_status st;
+	struct proto_hello hello;
+	struct proto_hello_reply hr;
+	struct proto_peer peer;
+	struct proto_peek_reply pk;
+
+	memset(&hello, 0, sizeof(hello));
+	hello.caps = PROTO_CAP_PEER_PIDFD | PROTO_CAP_TAKEOVER | PROTO_CAP_QUEUE;
+	snprintf(hello.software, sizeof(hello.software), "libeshm-client 0.2.0");
+	sg_datagram("hello", PROTO_REQ_HELLO, &hello, sizeof(hello));
+	memset(&hr, 0, sizeof(hr));
+	hr.layout_version = SEG_LAYOUT_VERSION;
+	hr.caps = hello.caps;
+	snprintf(hr.version, sizeof(hr.version), "0.2.0");
+	sg_datagram("reply-hello", PROTO_REP_HELLO, &hr, sizeof(hr));
+	memset(&peer, 0, sizeof(peer));
+	peer.role = ESHM_ROLE_SLAVE;
+	peer.fds = PROTO_FD_PEER | PROTO_FD_PIDFD;
+	peer.generation = 42;
+	peer.incarnation = 3;
+	sg_datagram("notify-peer", PROTO_NTF_PEER, &peer, sizeof(peer));
+	memset(&pk, 0, sizeof(pk));
+	pk.fds = PROTO_FD_STATUS | PROTO_FD_MASTER;
+	sg_datagram("reply-peek", PROTO_REP_PEEK, &pk, sizeof(pk));
 
 	memset(&a, 0, sizeof(a));
 	snprintf(a.name, sizeof(a.name), "sensor.0");
@@ -66,9 +98,21 @@ sg_proto(void)
 	a.heartbeat_period_us = 1000;
 	a.flags = PROTO_ATTACH_AUTO_CLEANUP;
 	sg_datagram("attach", PROTO_REQ_ATTACH, &a, sizeof(a));
+	/* An old library's attach: answered in version 1. */
+	sg_datagram_v("attach-version-1", 1, PROTO_REQ_ATTACH, &a, sizeof(a));
+	a.mode = SEG_MODE_QUEUE;
+	a.queue_depth = 100;
+	a.takeover_ms = 500;
+	a.flags |= PROTO_ATTACH_TIMESTAMPS;
+	sg_datagram("attach-queue", PROTO_REQ_ATTACH, &a, sizeof(a));
+	a.mode = SEG_MODE_LATEST;
+	a.queue_depth = 0;
 	a.role = ESHM_ROLE_SLAVE;
+	a.fds = PROTO_FD_STATUS | PROTO_FD_OWN | PROTO_FD_PEER;
 	a.generation = 42;
+	a.incarnation = 2;
 	sg_datagram("reattach", PROTO_REQ_REATTACH, &a, sizeof(a));
+	a.fds = 0;
 	/* Name without its NUL: must be refused. */
 	memset(a.name, 'A', sizeof(a.name));
 	sg_datagram("attach-unterminated", PROTO_REQ_ATTACH, &a, sizeof(a));
@@ -103,15 +147,18 @@ sg_proto(void)
 	sg_write("proto_parse", "short", "CHSE\1\0", 6);
 }
 
+/* A status block of capacity @capacity, spoiled by @spoil (may be NULL). */
 static void
 sg_segment(const char *name, uint64_t capacity, void (*spoil)(unsigned char *, size_t *))
 {
-	size_t size = seg_total_size(capacity);
-	unsigned char *buf = aligned_alloc(SEG_CACHE_LINE, size);
+	size_t size = SEG_STATUS_SIZE;
+	unsigned char *buf = aligned_alloc(SEG_PAGE, size);
+	struct seg_geometry g;
 
-	if (buf == NULL)
+	if (buf == NULL || seg_geometry(capacity, SEG_MODE_LATEST, 0, SEG_FLAG_AUTO_CLEANUP, &g) != 0)
 		exit(1);
-	seg_format(buf, capacity, 3, 100, SEG_FLAG_AUTO_CLEANUP, 1000, 1000);
+	memset(buf, 0, size);
+	seg_status_format((struct seg_status *)buf, &g, 3, 100, 1000, 1000);
 	if (spoil)
 		spoil(buf, &size);
 	sg_write("seg_validate", name, buf, size);
@@ -128,15 +175,37 @@ sg_truncate(unsigned char *b, size_t *size)
 static void
 sg_huge_capacity(unsigned char *b, size_t *size)
 {
-	((struct seg_header *)b)->capacity = UINT64_MAX / 2;
+	((struct seg_status *)b)->ident.capacity = UINT64_MAX / 2;
 	(void)size;
 }
 
 static void
 sg_version(unsigned char *b, size_t *size)
 {
-	((struct seg_header *)b)->version = SEG_LAYOUT_VERSION + 1;
+	((struct seg_status *)b)->ident.version = SEG_LAYOUT_VERSION + 1;
 	(void)size;
+}
+
+/* The records target's seeds: what eshmd writes, and near misses. */
+static void
+sg_records(void)
+{
+	static const char good[] =
+		"eshmd-record 1\nname sensor.0\ngeneration 1764621234000000000\n"
+		"owner 1000 1000\ngeometry 4096 0 0 1\nthreshold 100\n"
+		"created 1764621234000000000\nstatus 12 34567\n"
+		"master 1 3 12 34590 4242 1000 99812 100 1000 1764621235000000000\n"
+		"slave 0 0 0 0 0 0 0 0 0 0\n";
+	static const char queue[] =
+		"eshmd-record 1\nname q\ngeneration 7\nowner 0 0\ngeometry 64 1 100 2\n"
+		"threshold 600000\ncreated 0\nstatus 1 2\n"
+		"master 3 1 1 3 77 0 5 50 0 0\nslave 2 9 1 4 78 0 6 60 1000 9\n";
+
+	sg_write("records", "good", good, sizeof(good) - 1);
+	sg_write("records", "queue", queue, sizeof(queue) - 1);
+	sg_write("records", "no-newline", good, sizeof(good) - 2);
+	sg_write("records", "twice", "eshmd-record 1\nname a\nname b\n", 30);
+	sg_write("records", "bad-number", "eshmd-record 1\ngeneration 0123\n", 32);
 }
 
 int
@@ -155,7 +224,11 @@ main(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/seg_validate", sg_dir);
 	if (mkdir(path, 0755) < 0 && errno != EEXIST)
 		return 1;
+	snprintf(path, sizeof(path), "%s/records", sg_dir);
+	if (mkdir(path, 0755) < 0 && errno != EEXIST)
+		return 1;
 	sg_proto();
+	sg_records();
 	sg_segment("cap1", 1, NULL);
 	sg_segment("cap40", 40, NULL);
 	sg_segment("cap64", 64, NULL);

@@ -86,8 +86,43 @@ th_daemon_settled(void *arg)
 	return th_socket_answers(d);
 }
 
-int
-th_daemon_spawn(struct th_daemon *d, const char *eshmd, const char *const *extra)
+/* In the child: pass @m's descriptors as 3, 4, ... and its environment. */
+static void
+th_pass_manager(const struct th_manager *m)
+{
+	char names[4096] = "", num[32];
+	int high[64], i, n = m != NULL && m->nfds < 64 ? m->nfds : 0;
+
+	unsetenv("NOTIFY_SOCKET");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDNAMES");
+	if (m == NULL)
+		return;
+	if (m->notify_socket != NULL)
+		setenv("NOTIFY_SOCKET", m->notify_socket, 1);
+	if (n == 0)
+		return;
+	/* Out of the way first, so no source is overwritten by a target. */
+	for (i = 0; i < n; i++)
+		high[i] = fcntl(m->fds[i], F_DUPFD, 1000);
+	for (i = 0; i < n; i++) {
+		dup2(high[i], 3 + i);
+		close(high[i]);
+		if (i > 0)
+			strncat(names, ":", sizeof(names) - strlen(names) - 1);
+		strncat(names, m->names[i], sizeof(names) - strlen(names) - 1);
+	}
+	snprintf(num, sizeof(num), "%d", n);
+	setenv("LISTEN_FDS", num, 1);
+	snprintf(num, sizeof(num), "%ld", (long)getpid());
+	setenv("LISTEN_PID", num, 1);
+	setenv("LISTEN_FDNAMES", names, 1);
+}
+
+static int
+th_spawn_daemon(struct th_daemon *d, const char *eshmd, const char *const *extra,
+                const struct th_manager *m)
 {
 	const char *argv[32];
 	int argc = 0, i;
@@ -120,9 +155,7 @@ th_daemon_spawn(struct th_daemon *d, const char *eshmd, const char *const *extra
 			close(fd);
 		}
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		unsetenv("NOTIFY_SOCKET");
-		unsetenv("LISTEN_FDS");
-		unsetenv("LISTEN_PID");
+		th_pass_manager(m);
 		execv(argv[0], (char *const *)argv);
 		_exit(127);
 	}
@@ -137,6 +170,18 @@ th_daemon_spawn(struct th_daemon *d, const char *eshmd, const char *const *extra
 		return -1;
 	}
 	return 0;
+}
+
+int
+th_daemon_spawn(struct th_daemon *d, const char *eshmd, const char *const *extra)
+{
+	return th_spawn_daemon(d, eshmd, extra, NULL);
+}
+
+int
+th_daemon_start_managed(struct th_daemon *d, const char *const *extra, const struct th_manager *m)
+{
+	return th_spawn_daemon(d, th_build_path("daemon/eshmd"), extra, m);
 }
 
 int
@@ -219,15 +264,30 @@ th_shm_scan(const char *prefix, bool unlink_them)
 }
 
 int
+th_log_count(const struct th_daemon *d, const char *needle)
+{
+	FILE *f = fopen(d->log, "re");
+	char line[2048];
+	int n = 0;
+
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+		n += strstr(line, needle) != NULL;
+	if (f != NULL)
+		fclose(f);
+	return n;
+}
+
+int
 th_shm_count(const char *prefix)
 {
 	return th_shm_scan(prefix, false);
 }
 
-/* Remove @dir and the files in it: the socket, the log, and whatever
- * configuration or socket the caller put there. */
+/* Remove @dir and what is in it: the socket, the log, eshmd's records
+ * directory, and whatever configuration or socket the caller put there
+ * (one level of directories). */
 static void
-th_remove_dir(const char *dir)
+th_remove_dir(const char *dir, int depth)
 {
 	DIR *dp = opendir(dir);
 	struct dirent *de;
@@ -237,7 +297,8 @@ th_remove_dir(const char *dir)
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		unlink(path);
+		if (unlink(path) < 0 && errno == EISDIR && depth > 0)
+			th_remove_dir(path, depth - 1);
 	}
 	if (dp != NULL)
 		closedir(dp);
@@ -254,7 +315,7 @@ th_daemon_cleanup(struct th_daemon *d)
 		th_daemon_stop(d);
 	left = d->prefix[0] ? th_shm_scan(d->prefix, true) : 0;
 	if (d->dir[0])
-		th_remove_dir(d->dir);
+		th_remove_dir(d->dir, 1);
 	return left;
 }
 

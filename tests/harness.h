@@ -39,6 +39,25 @@ int th_daemon_prepare(struct th_daemon *d);
  */
 int th_daemon_spawn(struct th_daemon *d, const char *eshmd, const char *const *extra);
 
+/*
+ * What a service manager would pass eshmd: $NOTIFY_SOCKET, and
+ * descriptors as $LISTEN_FDS with $LISTEN_FDNAMES (the file-descriptor
+ * store, or a listening socket).
+ */
+struct th_manager {
+	const char *notify_socket;  /* NULL: none */
+	const int *fds;             /* passed as 3, 4, ... */
+	const char *const *names;   /* one per descriptor */
+	int nfds;
+};
+
+/*
+ * As th_daemon_spawn() of the built daemon/eshmd, with the environment of
+ * @m (may be NULL: none, as th_daemon_start()).
+ */
+int th_daemon_start_managed(struct th_daemon *d, const char *const *extra,
+                            const struct th_manager *m);
+
 /* th_daemon_spawn() of the built daemon/eshmd. */
 int th_daemon_start(struct th_daemon *d, const char *const *extra);
 
@@ -69,6 +88,9 @@ int th_daemon_cleanup(struct th_daemon *d);
 extern struct th_daemon th_group_daemon;
 int th_group_setup(void **state);
 int th_group_teardown(void **state);
+
+/* Lines of @d's log (eshmd's stderr) holding @needle. */
+int th_log_count(const struct th_daemon *d, const char *needle);
 
 /* Number of /dev/shm objects whose name starts with @prefix. */
 int th_shm_count(const char *prefix);

@@ -7,6 +7,13 @@
 noinst_LTLIBRARIES += tests/libeshm-harness.la
 tests_libeshm_harness_la_SOURCES = tests/harness.h tests/harness.c
 
+# eshmd's control protocol spoken raw, for the daemon's own tests.
+check_LTLIBRARIES += tests/libeshm-rawclient.la
+tests_libeshm_rawclient_la_SOURCES = tests/raw_client.h tests/raw_client.c \
+	tests/user_util.h tests/user_util.c
+ESHM_DAEMON_TEST_LDADD = tests/libeshm-rawclient.la tests/libeshm-harness.la \
+	common/libeshm-common.la $(CMOCKA_LIBS) $(PTHREAD_LIBS)
+
 # Every test prints TAP (cmocka with CMOCKA_MESSAGE_OUTPUT=TAP, or a shell
 # script), read by automake's tap-driver.
 LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
@@ -18,16 +25,26 @@ AM_TESTS_ENVIRONMENT = \
 	ESHM_TEST_CFLAGS='$(CFLAGS)'; export ESHM_TEST_CFLAGS;
 
 # tests: daemon (settings parser; eshmd's protocol spoken raw)
-check_PROGRAMS += tests/test_settings tests/test_daemon_protocol
-TESTS += tests/test_settings tests/test_daemon_protocol
+ESHM_DAEMON_TESTS = tests/test_daemon_protocol tests/test_daemon_memfd tests/test_daemon_limits \
+	tests/test_daemon_restart
+check_PROGRAMS += tests/test_settings $(ESHM_DAEMON_TESTS)
+TESTS += tests/test_settings $(ESHM_DAEMON_TESTS)
 tests_test_settings_SOURCES = tests/test_settings.c daemon/settings.h daemon/settings.c
 tests_test_settings_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/daemon
 tests_test_settings_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(INIH_CFLAGS)
 tests_test_settings_LDADD = $(CMOCKA_LIBS) $(INIH_LIBS)
 tests_test_daemon_protocol_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_test_daemon_protocol_LDADD = tests/libeshm-harness.la common/libeshm-common.la \
-	$(CMOCKA_LIBS) $(PTHREAD_LIBS) -lrt
+tests_test_daemon_protocol_LDADD = $(ESHM_DAEMON_TEST_LDADD)
 EXTRA_tests_test_daemon_protocol_DEPENDENCIES = daemon/eshmd
+tests_test_daemon_memfd_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_daemon_memfd_LDADD = $(ESHM_DAEMON_TEST_LDADD)
+EXTRA_tests_test_daemon_memfd_DEPENDENCIES = daemon/eshmd
+tests_test_daemon_limits_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_daemon_limits_LDADD = $(ESHM_DAEMON_TEST_LDADD)
+EXTRA_tests_test_daemon_limits_DEPENDENCIES = daemon/eshmd
+tests_test_daemon_restart_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_daemon_restart_LDADD = $(ESHM_DAEMON_TEST_LDADD)
+EXTRA_tests_test_daemon_restart_DEPENDENCIES = daemon/eshmd
 
 # tests: ctl (eshmctl run as a process against a private eshmd)
 check_PROGRAMS += tests/test_eshmctl
@@ -43,7 +60,8 @@ check_PROGRAMS += tests/vm/eshm-pingpong tests/test_systemd_notify
 tests_vm_eshm_pingpong_SOURCES = tests/vm/eshm-pingpong.c
 tests_vm_eshm_pingpong_LDADD = libclient/libeshm-client.la
 tests_test_systemd_notify_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_test_systemd_notify_LDADD = $(ESHM_CORE_TEST_LDADD)
+tests_test_systemd_notify_LDADD = $(ESHM_DAEMON_TEST_LDADD)
+EXTRA_tests_test_systemd_notify_DEPENDENCIES = daemon/eshmd
 TESTS += tests/test_man_lint.sh tests/test_systemd_notify \
 	tests/test_systemd_socket_activation.sh tests/test_systemd_install.sh
 dist_noinst_SCRIPTS += tests/test_man_lint.sh tests/test_systemd_socket_activation.sh \

@@ -66,6 +66,16 @@ defaults_match_the_documented_values(void **state)
 	assert_int_equal(s.cleanup, ESHMD_CLEANUP_ON_EMPTY);
 	assert_int_equal(s.access, ESHMD_ACCESS_OWNER);
 	assert_false(s.verbose);
+	assert_string_equal(s.records_dir, "");
+	assert_int_equal(s.socket_mode, 0660);
+	assert_string_equal(s.socket_group, "");
+	assert_int_equal(s.max_segments_user, 256);
+	assert_int_equal(s.max_clients_user, 64);
+	assert_int_equal(s.max_bytes, 4ull << 30);
+	assert_int_equal(s.max_bytes_user, 1ull << 30);
+	assert_int_equal(s.max_observers, 8);
+	assert_true(s.max_segments >= 10000);
+	assert_string_equal(s.admin_group, "");
 }
 
 static void
@@ -79,6 +89,9 @@ good_file_sets_every_key(void **state)
 	           "socket = /run/test/x.sock\n"
 	           "shm_prefix = abc-\n"
 	           "verbose = yes\n"
+	           "records_directory = /var/lib/x\n"
+	           "socket_mode = 0600\n"
+	           "socket_group = robots\n"
 	           "\n"
 	           "[monitor]\n"
 	           "default_stale_threshold_ms = 250\n"
@@ -88,12 +101,18 @@ good_file_sets_every_key(void **state)
 	           "max_endpoints = 24\n"
 	           "max_connections = 30\n"
 	           "max_capacity = 65536\n"
+	           "max_segments_per_user = 3\n"
+	           "max_connections_per_user = 4\n"
+	           "max_bytes = 1000000\n"
+	           "max_bytes_per_user = 500000\n"
+	           "max_observers = 2\n"
 	           "[cleanup]\n"
 	           "policy = idle\n"
 	           "idle_seconds = 7\n"
 	           "[access]\n"
 	           "policy = group\n"
-	           "group = eshmusers\n");
+	           "group = eshmusers\n"
+	           "admin_group = wheel\n");
 	settings_defaults(&s);
 	assert_int_equal(settings_load_file(&s, conf_path, false, err, sizeof(err)), 0);
 	assert_string_equal(s.socket_path, "/run/test/x.sock");
@@ -109,6 +128,15 @@ good_file_sets_every_key(void **state)
 	assert_int_equal(s.cleanup_idle_s, 7);
 	assert_int_equal(s.access, ESHMD_ACCESS_GROUP);
 	assert_string_equal(s.access_group, "eshmusers");
+	assert_string_equal(s.admin_group, "wheel");
+	assert_string_equal(s.records_dir, "/var/lib/x");
+	assert_int_equal(s.socket_mode, 0600);
+	assert_string_equal(s.socket_group, "robots");
+	assert_int_equal(s.max_segments_user, 3);
+	assert_int_equal(s.max_clients_user, 4);
+	assert_int_equal(s.max_bytes, 1000000);
+	assert_int_equal(s.max_bytes_user, 500000);
+	assert_int_equal(s.max_observers, 2);
 }
 
 /* Each bad line sits on line 3, after a valid first line. */
@@ -122,6 +150,14 @@ static const char *const bad_lines[][2] = {
 	{"limits", "max_segments = 0"},
 	{"limits", "max_connections = many"},
 	{"limits", "max_capacity = 16777217"},
+	{"limits", "max_observers = 33"},
+	{"limits", "max_bytes = 100"},
+	{"limits", "max_segments_per_user = 0"},
+	{"limits", "max_connections_per_user = -1"},
+	{"eshmd", "socket_mode = 0999"},
+	{"eshmd", "socket_mode = 01777"},
+	{"eshmd", "records_directory = relative"},
+	{"access", "admin_group = a b"},
 	{"eshmd", "socket = relative/path.sock"},
 	{"eshmd", "socket = /a/very/long/path/that/does/not/fit/into/sun_path/of/a/unix/socket/at/all/"
 	             "really/not/even/close/to/fitting.sock"},

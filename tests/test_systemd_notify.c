@@ -1,7 +1,8 @@
 /*
  * test_systemd_notify.c - eshmd speaks the sd_notify protocol as
  * eshmd.service (Type=notify, WatchdogSec=) expects: the test binds its
- * own NOTIFY_SOCKET, runs eshmd and reads what it says.
+ * own NOTIFY_SOCKET, runs eshmd and reads what it says; clients speak the
+ * control protocol raw.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,8 +21,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "client_util.h"
+#include "eshm.h"
 #include "harness.h"
+#include "raw_client.h"
 
 /* Who WATCHDOG_PID names, if anyone. */
 enum nt_wdpid { NT_WDPID_UNSET, NT_WDPID_ESHMD, NT_WDPID_OTHER };
@@ -230,14 +232,37 @@ nt_connects(const char *path)
 	return ok;
 }
 
-static ESHMHandle *
-nt_attach(const char *name, ESHMRole role)
+/*
+ * Attach @name as @role on a connection of its own, spoken raw; returns
+ * the connection (closing it after a detach ends the endpoint), or -1 with
+ * the error in *@err.
+ */
+static int
+nt_attach(struct nt *t, const char *name, ESHMRole role, int *err)
 {
-	ESHMConfig c = eshm_default_config(name);
+	struct proto_attach_reply r;
+	struct proto_fds f;
+	int fd = proto_connect(t->d.sock);
 
-	c.role = role;
-	c.auto_cleanup = false;
-	return eshm_init(&c);
+	*err = fd < 0 ? ESHM_ERROR_DAEMON_UNAVAILABLE
+	              : rc_attach_simple(fd, name, (uint32_t)role, &r, &f);
+	if (*err != ESHM_SUCCESS) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	proto_fds_close(&f);
+	return fd;
+}
+
+/* Detach what nt_attach() attached and close its connection. */
+static int
+nt_detach(int fd, const char *name)
+{
+	int rc = rc_detach(fd, name);
+
+	close(fd);
+	return rc;
 }
 
 /* ------------------------------------------------------------- readiness */
@@ -265,43 +290,43 @@ ready_sent_by_eshmd_once_its_socket_accepts(void **state)
 }
 
 static void
-ready_sent_after_existing_segments_are_adopted(void **state)
+ready_sent_after_recorded_segments_are_restored(void **state)
 {
 	struct nt *t = *state;
-	ESHMHandle *m;
+	int m, err;
 
 	/* A segment whose master stays attached across an eshmd restart. */
 	assert_int_equal(th_daemon_start(&t->d, NULL), 0);
-	m = nt_attach("adopted", ESHM_ROLE_MASTER);
-	assert_non_null(m);
+	m = nt_attach(t, "restored", ESHM_ROLE_MASTER, &err);
+	assert_true(m >= 0);
 	th_daemon_kill(&t->d);
 
 	nt_spawn(t, NULL, NT_WDPID_UNSET, false);
 	assert_true(nt_wait_line(t, "READY=1", 10000));
-	/* The STATUS= sent up to READY=1 already counts the re-adopted ones. */
+	/* The STATUS= sent up to READY=1 already counts the restored ones. */
 	print_message("status at READY=1: %s\n", t->status);
 	assert_non_null(strstr(t->status, "1 segments"));
 	assert_non_null(strstr(t->status, "1 alive"));
-	assert_int_equal(eshm_destroy(m), ESHM_SUCCESS);
+	close(m);
 }
 
 static void
 status_counts_endpoints_as_clients_attach_and_detach(void **state)
 {
 	struct nt *t = *state;
-	ESHMHandle *m, *s;
+	int m, s, err;
 
 	nt_spawn(t, NULL, NT_WDPID_UNSET, false);
 	assert_true(nt_wait_line(t, "READY=1", 10000));
-	m = nt_attach("counted", ESHM_ROLE_MASTER);
-	assert_non_null(m);
+	m = nt_attach(t, "counted", ESHM_ROLE_MASTER, &err);
+	assert_true(m >= 0);
 	assert_true(nt_wait_status(t, "1 segments", "1 alive", 5000));
-	s = nt_attach("counted", ESHM_ROLE_SLAVE);
-	assert_non_null(s);
+	s = nt_attach(t, "counted", ESHM_ROLE_SLAVE, &err);
+	assert_true(s >= 0);
 	assert_true(nt_wait_status(t, "1 segments", "2 alive", 5000));
-	assert_int_equal(eshm_destroy(s), ESHM_SUCCESS);
+	assert_int_equal(nt_detach(s, "counted"), ESHM_SUCCESS);
 	assert_true(nt_wait_status(t, "1 alive", NULL, 5000));
-	assert_int_equal(eshm_destroy(m), ESHM_SUCCESS);
+	assert_int_equal(nt_detach(m, "counted"), ESHM_SUCCESS);
 	assert_true(nt_wait_status(t, "0 alive", NULL, 5000));
 }
 
@@ -384,49 +409,49 @@ static void
 sighup_applies_a_changed_file(void **state)
 {
 	struct nt *t = *state;
-	ESHMHandle *a, *b;
+	int a, b, err;
 
 	nt_write_conf(t, "[limits]\nmax_segments = 2\n");
 	nt_spawn(t, NULL, NT_WDPID_UNSET, true);
 	assert_true(nt_wait_line(t, "READY=1", 10000));
-	a = nt_attach("first", ESHM_ROLE_MASTER);
-	assert_non_null(a);
+	a = nt_attach(t, "first", ESHM_ROLE_MASTER, &err);
+	assert_true(a >= 0);
 
 	nt_write_conf(t, "[limits]\nmax_segments = 1\n");
 	nt_reload(t);
-	b = nt_attach("second", ESHM_ROLE_MASTER);
-	assert_null(b);
-	assert_int_equal(eshm_last_error(), ESHM_ERROR_LIMIT);
-	assert_int_equal(eshm_destroy(a), ESHM_SUCCESS);
+	b = nt_attach(t, "second", ESHM_ROLE_MASTER, &err);
+	assert_int_equal(b, -1);
+	assert_int_equal(err, ESHM_ERROR_LIMIT);
+	assert_int_equal(nt_detach(a, "first"), ESHM_SUCCESS);
 }
 
 static void
 sighup_keeps_the_running_settings_when_the_file_is_bad(void **state)
 {
 	struct nt *t = *state;
-	ESHMHandle *a, *b;
+	int a, b, err;
 
 	nt_write_conf(t, "[limits]\nmax_segments = 1\n");
 	nt_spawn(t, NULL, NT_WDPID_UNSET, true);
 	assert_true(nt_wait_line(t, "READY=1", 10000));
-	a = nt_attach("first", ESHM_ROLE_MASTER);
-	assert_non_null(a);
+	a = nt_attach(t, "first", ESHM_ROLE_MASTER, &err);
+	assert_true(a >= 0);
 
 	/* A valid line before a bad one: none of the file may be applied. */
 	nt_write_conf(t, "[limits]\nmax_segments = 10\nno_such_key = 1\n");
 	nt_reload(t);
-	b = nt_attach("second", ESHM_ROLE_MASTER);
-	assert_null(b);
-	assert_int_equal(eshm_last_error(), ESHM_ERROR_LIMIT);
+	b = nt_attach(t, "second", ESHM_ROLE_MASTER, &err);
+	assert_int_equal(b, -1);
+	assert_int_equal(err, ESHM_ERROR_LIMIT);
 	assert_int_equal(kill(t->d.pid, 0), 0);
 
 	/* The same file, corrected, is applied by the next SIGHUP. */
 	nt_write_conf(t, "[limits]\nmax_segments = 10\n");
 	nt_reload(t);
-	b = nt_attach("second", ESHM_ROLE_MASTER);
-	assert_non_null(b);
-	assert_int_equal(eshm_destroy(b), ESHM_SUCCESS);
-	assert_int_equal(eshm_destroy(a), ESHM_SUCCESS);
+	b = nt_attach(t, "second", ESHM_ROLE_MASTER, &err);
+	assert_true(b >= 0);
+	assert_int_equal(nt_detach(b, "second"), ESHM_SUCCESS);
+	assert_int_equal(nt_detach(a, "first"), ESHM_SUCCESS);
 }
 
 int
@@ -435,7 +460,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(ready_sent_by_eshmd_once_its_socket_accepts,
 		                                nt_setup, nt_teardown),
-		cmocka_unit_test_setup_teardown(ready_sent_after_existing_segments_are_adopted,
+		cmocka_unit_test_setup_teardown(ready_sent_after_recorded_segments_are_restored,
 		                                nt_setup, nt_teardown),
 		cmocka_unit_test_setup_teardown(status_counts_endpoints_as_clients_attach_and_detach,
 		                                nt_setup, nt_teardown),
