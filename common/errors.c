@@ -33,9 +33,9 @@ eshm_error_string(int code)
 	case ESHM_ERROR_NO_MEMORY:
 		return "Out of memory: allocating or mapping failed.";
 	case ESHM_ERROR_NO_SPACE:
-		return "The shared-memory file system (/dev/shm) has no room for the segment.";
+		return "The system has no room left for the segment's shared memory.";
 	case ESHM_ERROR_SEGMENT_CORRUPT:
-		return "The segment's header is not valid; it was not written by eshm or is damaged.";
+		return "The segment's memory is not valid (not written by eshm, or damaged), or a message's size exceeds the capacity.";
 	case ESHM_ERROR_VERSION_MISMATCH:
 		return "The segment layout or control protocol version differs from this library's.";
 	case ESHM_ERROR_REMOTE_STALE:
@@ -43,7 +43,7 @@ eshm_error_string(int code)
 	case ESHM_ERROR_REMOTE_DEAD:
 		return "The remote endpoint's process died without detaching.";
 	case ESHM_ERROR_DETACHED:
-		return "The segment was removed by an operator; destroy this handle.";
+		return "The endpoint is detached (the segment was removed, the role taken over, or the handle belongs to a parent process); destroy this handle.";
 	case ESHM_ERROR_PROTOCOL:
 		return "A control message was malformed.";
 	case ESHM_ERROR_LIMIT:

@@ -53,7 +53,7 @@ typedef enum {
 	ESHM_ERROR_DAEMON_UNAVAILABLE = -8, /* eshmd cannot be reached */
 	ESHM_ERROR_PERMISSION = -9,       /* eshmd's policy refuses this user */
 	ESHM_ERROR_NO_MEMORY = -10,       /* malloc or mmap failed */
-	ESHM_ERROR_NO_SPACE = -11,        /* /dev/shm cannot hold the segment */
+	ESHM_ERROR_NO_SPACE = -11,        /* no room left for the segment's memory */
 	ESHM_ERROR_SEGMENT_CORRUPT = -12, /* the segment's header is not valid */
 	ESHM_ERROR_VERSION_MISMATCH = -13, /* layout or protocol version differs */
 	ESHM_ERROR_REMOTE_STALE = -14,    /* remote's heartbeat stopped (see disconnect behaviour) */
