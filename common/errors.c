@@ -35,7 +35,8 @@ eshm_error_string(int code)
 	case ESHM_ERROR_NO_SPACE:
 		return "The system has no room left for the segment's shared memory.";
 	case ESHM_ERROR_SEGMENT_CORRUPT:
-		return "The segment's memory is not valid (not written by eshm, or damaged), or a message's size exceeds the capacity.";
+		return "The segment's memory is not valid (not written by eshm, or damaged), "
+		       "or a message's size exceeds the capacity.";
 	case ESHM_ERROR_VERSION_MISMATCH:
 		return "The segment layout or control protocol version differs from this library's.";
 	case ESHM_ERROR_REMOTE_STALE:
@@ -43,7 +44,8 @@ eshm_error_string(int code)
 	case ESHM_ERROR_REMOTE_DEAD:
 		return "The remote endpoint's process died without detaching.";
 	case ESHM_ERROR_DETACHED:
-		return "The endpoint is detached (the segment was removed, the role taken over, or the handle belongs to a parent process); destroy this handle.";
+		return "The endpoint is detached (the segment was removed, the role taken over, "
+		       "or the handle belongs to a parent process); destroy this handle.";
 	case ESHM_ERROR_PROTOCOL:
 		return "A control message was malformed.";
 	case ESHM_ERROR_LIMIT:
