@@ -80,6 +80,28 @@ tc_seed(const unsigned char *buf)
 	return seed;
 }
 
+bool
+tc_remote_alive(void *h)
+{
+	bool alive = false;
+
+	return eshm_check_remote_alive(h, &alive) == ESHM_SUCCESS && alive;
+}
+
+bool
+tc_remote_not_alive(void *h)
+{
+	return !tc_remote_alive(h);
+}
+
+bool
+tc_remote_dead(void *h)
+{
+	ESHMStats st;
+
+	return eshm_get_stats(h, &st) == ESHM_SUCCESS && st.remote_is_dead;
+}
+
 void
 tc_sleep_ms(int ms)
 {

@@ -6,6 +6,7 @@
 #define ESHM_TESTS_CLIENT_UTIL_H
 
 #include <eshm.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Attach @name as @role with @threshold_ms and @behavior; NULL on failure. */
@@ -20,6 +21,14 @@ bool tc_intact(const unsigned char *buf, size_t len);
 
 /* The seed tc_fill stored in @buf (len >= 8). */
 uint64_t tc_seed(const unsigned char *buf);
+
+/*
+ * Conditions for th_wait_until() on the handle @h: its remote is alive
+ * (eshm_check_remote_alive), is not, or is dead (eshm_get_stats).
+ */
+bool tc_remote_alive(void *h);
+bool tc_remote_not_alive(void *h);
+bool tc_remote_dead(void *h);
 
 /* Sleep @ms milliseconds. */
 void tc_sleep_ms(int ms);
