@@ -246,12 +246,17 @@ int eshm_read_timeout(ESHMHandle *handle, void *buffer, size_t buffer_size, size
  * (what eshmctl shows); while it does not, the library judges the remote's
  * heartbeat itself by the same rule, and learns a death from a pidfd of the
  * remote's process.
- * Returns ESHM_SUCCESS or ESHM_ERROR_INVALID_PARAM.
+ * Returns ESHM_SUCCESS; ESHM_ERROR_INVALID_PARAM; or ESHM_ERROR_DETACHED
+ * (*@alive false) for a handle that is no endpoint any more: a forked
+ * child's copy, a role taken over, a segment removed by an operator.
  */
 int eshm_check_remote_alive(ESHMHandle *handle, bool *alive);
 
 /**
- * Fill *@stats.  Returns ESHM_SUCCESS or ESHM_ERROR_INVALID_PARAM.
+ * Fill *@stats.  Returns ESHM_SUCCESS; ESHM_ERROR_INVALID_PARAM; or
+ * ESHM_ERROR_DETACHED for a handle that is no endpoint any more (as for
+ * eshm_check_remote_alive()): the statistics are filled all the same,
+ * except in a forked child, where they are zero.
  */
 int eshm_get_stats(ESHMHandle *handle, ESHMStats *stats);
 
