@@ -264,7 +264,8 @@ live_attached(const struct ESHMHandle *h)
 /*
  * Look whether eshmd's monitor still runs for @h at @now_ns, and while it
  * does not, judge the remote's heartbeat here (one counting check of
- * @interval_ms) and publish the verdict for the data path.  Returns
+ * @interval_ms; 0: an extra check that counts no silence, as when the
+ * peer's pidfd fired) and publish the verdict for the data path.  Returns
  * whether eshmd is away.  Control thread; takes h->lock.
  */
 bool live_watch(struct ESHMHandle *h, uint64_t now_ns, uint32_t interval_ms);
