@@ -224,20 +224,25 @@ th_shm_count(const char *prefix)
 	return th_shm_scan(prefix, false);
 }
 
-/* Remove @dir and the files in it: the socket, the log, and whatever
- * configuration or socket the caller put there. */
+/* Remove @dir and what is in it: the socket, the log, eshmd's records
+ * directory, and whatever configuration or socket the caller put there. */
 static void
 th_remove_dir(const char *dir)
 {
 	DIR *dp = opendir(dir);
 	struct dirent *de;
+	struct stat st;
 	char path[512];
 
 	while (dp != NULL && (de = readdir(dp)) != NULL) {
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		unlink(path);
+		if (de->d_type == DT_DIR ||
+		    (de->d_type == DT_UNKNOWN && lstat(path, &st) == 0 && S_ISDIR(st.st_mode)))
+			th_remove_dir(path);
+		else
+			unlink(path);
 	}
 	if (dp != NULL)
 		closedir(dp);
