@@ -218,7 +218,10 @@ int eshm_write(ESHMHandle *handle, const void *data, size_t size);
  * Under ESHM_DISCONNECT_ON_TIMEOUT and _NEVER a message the remote wrote
  * before it died is still delivered; ESHM_ERROR_REMOTE_DEAD comes once
  * nothing is left.  ESHM_DISCONNECT_IMMEDIATELY reports a stale or dead
- * remote before looking.
+ * remote before looking.  A remote's memory is mapped by the control
+ * thread a moment after eshmd's verdict shows the remote: until then the
+ * read says ESHM_ERROR_NO_DATA (never REMOTE_DEAD), and
+ * eshm_read_timeout() waits for it.
  * Returns ESHM_SUCCESS; ESHM_ERROR_NO_DATA (nothing new; @buffer is
  * untouched, except after a read that gave up under contention, which the
  * statistics count); ESHM_ERROR_BUFFER_TOO_SMALL (*@bytes_read then holds
