@@ -771,24 +771,6 @@ peer_death_is_seen_while_eshmd_is_down(void **state)
 	eshm_destroy(m);
 }
 
-static int
-pl_setup(void **state)
-{
-	board = mmap(NULL, sizeof(*board), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1,
-	             0);
-	if (board == MAP_FAILED)
-		return -1;
-	return th_group_setup(state);
-}
-
-static int
-pl_teardown(void **state)
-{
-	th_group_teardown(state);
-	munmap(board, sizeof(*board));
-	return 0;
-}
-
 int
 main(void)
 {
@@ -808,5 +790,11 @@ main(void)
 		PL_TEST(peer_death_is_seen_while_eshmd_is_down),
 	};
 
-	return cmocka_run_group_tests_name("peer_lifecycle", tests, pl_setup, pl_teardown);
+	/* shared with the children the tests fork */
+	board = mmap(NULL, sizeof(*board), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1,
+	             0);
+	if (board == MAP_FAILED)
+		return 1;
+	return cmocka_run_group_tests_name("peer_lifecycle", tests, th_group_setup,
+	                                   th_group_teardown);
 }

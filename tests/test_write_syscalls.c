@@ -460,24 +460,6 @@ a_write_wakes_a_live_reader_asleep_with_a_system_call(void **state)
 	sys_done_with(&w, s);
 }
 
-static int
-sys_setup(void **state)
-{
-	board = mmap(NULL, sizeof(*board), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1,
-	             0);
-	if (board == MAP_FAILED)
-		return -1;
-	return th_group_setup(state);
-}
-
-static int
-sys_teardown(void **state)
-{
-	th_group_teardown(state);
-	munmap(board, sizeof(*board));
-	return 0;
-}
-
 int
 main(void)
 {
@@ -491,5 +473,11 @@ main(void)
 		SYS_TEST(a_write_wakes_a_live_reader_asleep_with_a_system_call),
 	};
 
-	return cmocka_run_group_tests_name("write_syscalls", tests, sys_setup, sys_teardown);
+	/* shared with the children the tests fork */
+	board = mmap(NULL, sizeof(*board), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1,
+	             0);
+	if (board == MAP_FAILED)
+		return 1;
+	return cmocka_run_group_tests_name("write_syscalls", tests, th_group_setup,
+	                                   th_group_teardown);
 }
