@@ -36,6 +36,7 @@ struct ts_side {
 
 struct ts_run {
 	struct ts_side side[2];
+	int monitored;                /* handles the monitor watches: side[0..monitored) */
 	atomic_bool stop;
 	unsigned long monitor_calls, monitor_errors, not_alive;
 };
@@ -103,7 +104,7 @@ ts_monitor(void *arg)
 	int i;
 
 	while (!atomic_load(&r->stop)) {
-		for (i = 0; i < 2; i++) {
+		for (i = 0; i < r->monitored; i++) {
 			r->monitor_errors += eshm_get_stats(r->side[i].h, &st) != ESHM_SUCCESS;
 			r->monitor_errors += eshm_check_remote_alive(r->side[i].h, &alive) != ESHM_SUCCESS;
 			r->not_alive += !alive;
@@ -114,9 +115,9 @@ ts_monitor(void *arg)
 }
 
 static ESHMHandle *
-ts_attach(ESHMRole role)
+ts_attach(const char *name, ESHMRole role)
 {
-	ESHMConfig c = eshm_default_config("ts_threads");
+	ESHMConfig c = eshm_default_config(name);
 	ESHMOptions *o = eshm_options_new();
 	ESHMHandle *h;
 
@@ -143,10 +144,11 @@ writers_readers_and_a_monitor_share_two_handles_without_a_torn_message(void **st
 	int i;
 
 	memset(&r, 0, sizeof(r));
-	r.side[0].h = ts_attach(ESHM_ROLE_MASTER);
-	r.side[1].h = ts_attach(ESHM_ROLE_SLAVE);
+	r.side[0].h = ts_attach("ts_threads", ESHM_ROLE_MASTER);
+	r.side[1].h = ts_attach("ts_threads", ESHM_ROLE_SLAVE);
 	r.side[0].seed = 1000000000000ull;
 	r.side[1].seed = 2000000000000ull;
+	r.monitored = 2;
 	assert_true(th_wait_until(tc_remote_alive, r.side[0].h, 10000));
 	assert_true(th_wait_until(tc_remote_alive, r.side[1].h, 10000));
 	for (i = 0; i < 2; i++) {
@@ -193,12 +195,68 @@ writers_readers_and_a_monitor_share_two_handles_without_a_torn_message(void **st
 	assert_int_equal(eshm_destroy(r.side[0].h), ESHM_SUCCESS);
 }
 
+static void
+new_peer_blocks_are_switched_to_under_a_writer_a_reader_and_a_monitor(void **state)
+{
+	struct ts_run r;
+	struct ts_thread t = { &r, 0 };
+	unsigned char buf[TS_CAPACITY];
+	pthread_t w, rd, mon;
+	unsigned long from_slaves = 0;
+	int round, i;
+
+	/* the master's threads run on while slave after slave attaches,
+	 * writes and detaches: each time the control thread maps a new peer
+	 * block and retires the old one under the data path */
+	memset(&r, 0, sizeof(r));
+	r.side[0].h = ts_attach("ts_switch", ESHM_ROLE_MASTER);
+	r.side[0].seed = 1000000000000ull;
+	r.monitored = 1;
+	assert_int_equal(pthread_create(&w, NULL, ts_writer, &t), 0);
+	assert_int_equal(pthread_create(&rd, NULL, ts_reader, &t), 0);
+	assert_int_equal(pthread_create(&mon, NULL, ts_monitor, &r), 0);
+	for (round = 0; round < 20; round++) {
+		ESHMHandle *s = ts_attach("ts_switch", ESHM_ROLE_SLAVE);
+		size_t n;
+
+		for (i = 1; i <= 50; i++) {
+			size_t len = 8 + (size_t)(i * 13 + round);
+
+			tc_fill(buf, len, 3000000000000ull + 100 * (uint64_t)round + (uint64_t)i);
+			assert_int_equal(eshm_write(s, buf, len), ESHM_SUCCESS);
+			if (eshm_read(s, buf, sizeof(buf), &n) == ESHM_SUCCESS) {
+				from_slaves++;
+				assert_true(tc_intact(buf, n));
+			}
+			usleep(200);
+		}
+		assert_int_equal(eshm_destroy(s), ESHM_SUCCESS);
+	}
+	atomic_store(&r.stop, true);
+	pthread_join(w, NULL);
+	pthread_join(rd, NULL);
+	pthread_join(mon, NULL);
+	printf("# master over 20 slaves: %lu writes, %lu reads, %lu torn, errors: %lu writing, "
+	       "%lu reading, %lu monitoring; the slaves read %lu of its messages\n",
+	       r.side[0].writes, r.side[0].reads, r.side[0].torn, r.side[0].write_errors,
+	       r.side[0].read_errors, r.monitor_errors, from_slaves);
+	assert_true(r.side[0].reads > 0);
+	assert_true(from_slaves > 0);
+	assert_int_equal(r.side[0].torn, 0);
+	assert_int_equal(r.side[0].write_errors, 0);
+	assert_int_equal(r.side[0].read_errors, 0);
+	assert_int_equal(r.monitor_errors, 0);
+	assert_int_equal(eshm_destroy(r.side[0].h), ESHM_SUCCESS);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(
 			writers_readers_and_a_monitor_share_two_handles_without_a_torn_message),
+		cmocka_unit_test(
+			new_peer_blocks_are_switched_to_under_a_writer_a_reader_and_a_monitor),
 	};
 
 	return cmocka_run_group_tests_name("thread_safety", tests, th_group_setup,
