@@ -19,7 +19,6 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -68,31 +67,6 @@ fk_mappings(const char *name)
 	return n;
 }
 
-/* Descriptors of this process that name segment @name. */
-static int
-fk_descriptors(const char *name)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *de;
-	char path[300], target[512];
-	int n = 0;
-
-	if (d == NULL)
-		return -1;
-	while ((de = readdir(d)) != NULL) {
-		ssize_t len;
-
-		snprintf(path, sizeof(path), "/proc/self/fd/%s", de->d_name);
-		len = readlink(path, target, sizeof(target) - 1);
-		if (len <= 0)
-			continue;
-		target[len] = '\0';
-		n += strstr(target, name) != NULL;
-	}
-	closedir(d);
-	return n;
-}
-
 /* The forked child: the inherited handle @h, then one of its own. */
 static int
 fk_child(struct fk_shared *sh, ESHMHandle *h)
@@ -117,7 +91,7 @@ fk_child(struct fk_shared *sh, ESHMHandle *h)
 	sh->rc_destroy = eshm_destroy(h);
 	sh->destroy_ns = th_now_ns() - t0;
 	sh->mapped_after = fk_mappings(FK_PARENT);
-	sh->fds_after = fk_descriptors(FK_PARENT);
+	sh->fds_after = tf_self_fds_naming(FK_PARENT);
 
 	own = tc_attach(FK_OWN, ESHM_ROLE_MASTER, 5000, ESHM_DISCONNECT_NEVER);
 	if (own == NULL || eshm_write(own, "the child's own", 16) != ESHM_SUCCESS) {
