@@ -237,6 +237,18 @@ last_message_of_a_dead_peer_is_delivered_never_failing(void **state)
 	                                                              "pl_last_never");
 }
 
+/* A peer that says its word and exits at once, without detaching. */
+static int
+pl_says_and_dies(void *arg)
+{
+	const struct pl_peer *p = arg;
+	ESHMHandle *h = pl_attach(p);
+
+	if (h == NULL)
+		return 1;
+	return eshm_write(h, p->say, strlen(p->say) + 1) == ESHM_SUCCESS ? 0 : 2;
+}
+
 /*
  * A peer that attaches, says its word and dies while the test process is
  * stopped, so that when the test runs again eshmd's dead verdict is there
@@ -301,6 +313,32 @@ last_message_of_a_peer_dead_at_once_comes_before_remote_dead(void **state)
 		th_kill_children();
 		eshm_destroy(m);
 	}
+}
+
+static void
+peer_that_exited_is_dead_before_its_parent_reaps_it(void **state)
+{
+	const char *name = "pl_zombie";
+	struct pl_peer p = { name, ESHM_ROLE_SLAVE, 1000, "gone" };
+	ESHMHandle *m = pl_local(name, ESHM_ROLE_MASTER, 60000, ESHM_DISCONNECT_ON_TIMEOUT);
+	pid_t pid = th_spawn(pl_says_and_dies, &p);
+	bool dead;
+
+	/* the peer exits; this test, its parent, leaves it unreaped */
+	assert_true(th_wait_until(tc_remote_alive, m, 10000));
+	while (tf_running(pid))
+		tc_sleep_ms(1);
+	/*
+	 * FAILS where eshmd has no pidfd (a kernel before 5.3, or eshmd run
+	 * under valgrind, whose pidfd_open says ENOSYS): its once-a-second
+	 * /proc check (proc_alive) counts a process that exited but was not
+	 * reaped yet (state Z) as alive, so the endpoint only goes stale, and
+	 * dead only once its parent reaps it.  With a pidfd it is dead at once.
+	 */
+	dead = th_wait_until(tc_remote_dead, m, 3000);
+	th_wait_child(pid);
+	assert_true(dead);
+	eshm_destroy(m);
 }
 
 static void
@@ -788,6 +826,7 @@ main(void)
 		PL_TEST(last_message_of_a_dead_peer_is_delivered_before_remote_dead_on_timeout),
 		PL_TEST(last_message_of_a_dead_peer_is_delivered_never_failing),
 		PL_TEST(last_message_of_a_peer_dead_at_once_comes_before_remote_dead),
+		PL_TEST(peer_that_exited_is_dead_before_its_parent_reaps_it),
 		PL_TEST(immediately_reports_a_dead_peer_before_its_last_message),
 		PL_TEST(write_to_a_dead_peer_publishes_what_the_restarted_peer_reads_first),
 		PL_TEST(paused_slave_is_judged_by_the_masters_threshold_and_show_agrees),
