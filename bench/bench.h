@@ -143,6 +143,9 @@ struct seqlock_result {
 	bool ok;
 	size_t size[BENCH_SEQ_SIZES];
 	double write_ns[BENCH_SEQ_SIZES];
+	/* the same write on a segment whose reader died asleep on the futex:
+	 * its wait word stays set (0: could not be arranged) */
+	double write_dead_reader_ns[BENCH_SEQ_SIZES];
 	double read_ns[BENCH_SEQ_SIZES];
 	double memcpy_ns[BENCH_SEQ_SIZES];
 };

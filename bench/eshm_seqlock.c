@@ -6,13 +6,27 @@
  * every line stays in its cache: the figure is the seqlock's own cost.  A
  * read needs a new message each time (a handle never reads one message
  * twice), so the read is timed as (write + read) - write.
+ *
+ * Beside it, the same write on a second segment whose reader, a forked
+ * process, fell asleep in eshm_read_timeout() and was SIGKILLed there: its
+ * wait word stays set in its block, and a write that took it for a live
+ * sleeper would pay a FUTEX_WAKE each time.
  */
 #include "bench.h"
 
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "eshm.h"
+
+#define SEQ_CAPACITY 4096
+/* How long the dead reader's side may take to fall asleep or be seen dead. */
+#define SEQ_SETTLE_NS (2000u * 1000000u)
 
 /* Keep the compiler from dropping or merging the timed copies. */
 #define SEQ_CLOBBER() __asm__ __volatile__("" ::: "memory")
@@ -69,35 +83,121 @@ seq_time(struct seq_ctx *c, enum seq_kind kind, size_t n, size_t batches)
 	return d.p50;
 }
 
+/* Whether process @pid's main thread sleeps (state S in /proc/PID/stat). */
+static bool
+seq_sleeping(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+	bool s = false;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return false;
+	if (fgets(buf, sizeof(buf), f) != NULL && (p = strrchr(buf, ')')) != NULL)
+		s = p[1] == ' ' && p[2] == 'S';
+	fclose(f);
+	return s;
+}
+
+static bool
+seq_remote_dead(ESHMHandle *m)
+{
+	ESHMStats st;
+
+	return eshm_get_stats(m, &st) == ESHM_SUCCESS && st.remote_is_dead;
+}
+
+/*
+ * Fork the slave of @name, let it fall asleep in eshm_read_timeout(),
+ * SIGKILL it there and wait until @m, the master, sees it dead.  Returns 0,
+ * or -1 if that could not be arranged.
+ */
+static int
+seq_reader_dies_asleep(const char *name, ESHMHandle *m)
+{
+	uint64_t until;
+	int ready[2];
+	pid_t pid;
+	char c = 'F';
+	bool ok;
+
+	if (pipe(ready) != 0)
+		return -1;
+	fflush(NULL);
+	if ((pid = fork()) == 0) {
+		ESHMHandle *s;
+		unsigned char buf[SEQ_CAPACITY];
+		size_t n;
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		close(ready[0]);
+		s = bench_attach(name, ESHM_ROLE_SLAVE, true, 0, 0, SEQ_CAPACITY);
+		if (s != NULL)
+			c = 'R';
+		bench_write_full(ready[1], &c, 1);
+		for (;;)
+			eshm_read_timeout(s, buf, sizeof(buf), &n, 60000);
+	}
+	close(ready[1]);
+	ok = pid > 0 && bench_read_full(ready[0], &c, 1) == 0 && c == 'R';
+	close(ready[0]);
+	/* its main thread sleeps once it is on the futex, after a 20 us spin */
+	until = bench_now_ns() + SEQ_SETTLE_NS;
+	while (ok && !seq_sleeping(pid) && bench_now_ns() < until)
+		bench_sleep_ns(100000);
+	ok = ok && seq_sleeping(pid);
+	bench_sleep_ns(20000000);
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+	until = bench_now_ns() + SEQ_SETTLE_NS;
+	while (ok && !seq_remote_dead(m) && bench_now_ns() < until)
+		bench_sleep_ns(100000);
+	return ok && seq_remote_dead(m) ? 0 : -1;
+}
+
 int
 eshm_bench_seqlock(const struct bench_opts *o, struct seqlock_result *r)
 {
 	static const size_t sizes[BENCH_SEQ_SIZES] = { 8, 64, 1024, 4096 };
 	size_t n = o->quick ? 2000 : 20000, batches = o->quick ? 5 : 31;
-	struct seq_ctx c = { 0 };
-	char name[96];
+	struct seq_ctx c = { 0 }, dead = { 0 };
+	char name[96], dead_name[96];
+	bool have_dead;
 
 	memset(r, 0, sizeof(*r));
 	bench_segment_name("seq", name, sizeof(name));
+	bench_segment_name("seq-dead", dead_name, sizeof(dead_name));
 	bench_pin(BENCH_MASTER_CPU);
-	c.src = aligned_alloc(64, 4096);
-	c.dst = aligned_alloc(64, 4096);
-	c.master = bench_attach(name, ESHM_ROLE_MASTER, false, 0, 0, 4096);
-	c.slave = bench_attach(name, ESHM_ROLE_SLAVE, false, 0, 0, 4096);
+	c.src = aligned_alloc(64, SEQ_CAPACITY);
+	c.dst = aligned_alloc(64, SEQ_CAPACITY);
+	c.master = bench_attach(name, ESHM_ROLE_MASTER, false, 0, 0, SEQ_CAPACITY);
+	c.slave = bench_attach(name, ESHM_ROLE_SLAVE, false, 0, 0, SEQ_CAPACITY);
+	dead.master = bench_attach(dead_name, ESHM_ROLE_MASTER, false, 0, 0, SEQ_CAPACITY);
+	have_dead = dead.master != NULL && seq_reader_dies_asleep(dead_name, dead.master) == 0;
+	if (!have_dead)
+		fprintf(stderr, "eshm-bench: no reader could be made to die asleep; "
+		                "measuring clean writes only\n");
 	if (c.src != NULL && c.dst != NULL && c.master != NULL && c.slave != NULL) {
-		memset(c.src, 0x5a, 4096);
+		memset(c.src, 0x5a, SEQ_CAPACITY);
+		dead.src = c.src;
 		for (size_t i = 0; i < BENCH_SEQ_SIZES; i++) {
 			double w, wr;
 
-			c.size = r->size[i] = sizes[i];
+			c.size = dead.size = r->size[i] = sizes[i];
 			r->memcpy_ns[i] = seq_time(&c, SEQ_MEMCPY, n, batches);
 			w = seq_time(&c, SEQ_WRITE, n, batches);
 			wr = seq_time(&c, SEQ_WRITE_READ, n, batches);
 			r->write_ns[i] = w;
 			r->read_ns[i] = wr > w ? wr - w : 0;
+			if (have_dead)
+				r->write_dead_reader_ns[i] = seq_time(&dead, SEQ_WRITE, n, batches);
 		}
-		r->ok = c.err == 0;
+		r->ok = c.err == 0 && dead.err == 0;
 	}
+	eshm_destroy(dead.master);
 	eshm_destroy(c.slave);
 	eshm_destroy(c.master);
 	free(c.src);

@@ -1,10 +1,12 @@
 #!/bin/sh
-# tsan.sh SRCDIR WORKDIR - the seqlock stress tests built with
-# ThreadSanitizer, once with gcc and once with clang, each in its own build
-# folder.  TSan sees only one process, so these tests run both sides of a
-# channel as threads of one process.  $TSAN_TESTS overrides the list
-# (default: every test program whose name says channel or seqlock; the
-# cross-process stress forks, which TSan does not follow).
+# tsan.sh SRCDIR WORKDIR - the seqlock stress tests and the client
+# library's thread-safety test built with ThreadSanitizer (the library,
+# libeshm-common and eshmd instrumented too), once with gcc and once with
+# clang, each in its own build folder.  TSan sees only one process, so
+# these tests run both sides of a channel as threads of one process.
+# $TSAN_TESTS overrides the list (default: every test program whose name
+# says channel, seqlock or thread_safety; the cross-process stress forks,
+# which TSan does not follow).
 set -u
 . "$(dirname "$0")/lib.sh"
 ci_init "$@"
@@ -26,7 +28,7 @@ for cc in ${TSAN_COMPILERS:-gcc clang}; do
 		ci_bad "build with $cc -fsanitize=thread"
 		continue
 	fi
-	tests=${TSAN_TESTS:-$(cd "$ci_src" && ls tests/test_*.c | grep -E 'channel|seqlock' |
+	tests=${TSAN_TESTS:-$(cd "$ci_src" && ls tests/test_*.c | grep -E 'channel|seqlock|thread_safety' |
 		sed 's/\.c$//' | tr '\n' ' ')}
 	if [ -z "$tests" ]; then
 		ci_bad "no seqlock stress test found for $cc"

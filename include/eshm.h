@@ -218,7 +218,10 @@ int eshm_write(ESHMHandle *handle, const void *data, size_t size);
  * Under ESHM_DISCONNECT_ON_TIMEOUT and _NEVER a message the remote wrote
  * before it died is still delivered; ESHM_ERROR_REMOTE_DEAD comes once
  * nothing is left.  ESHM_DISCONNECT_IMMEDIATELY reports a stale or dead
- * remote before looking.
+ * remote before looking.  A remote's memory is mapped by the control
+ * thread a moment after eshmd's verdict shows the remote: until then the
+ * read says ESHM_ERROR_NO_DATA (never REMOTE_DEAD), and
+ * eshm_read_timeout() waits for it.
  * Returns ESHM_SUCCESS; ESHM_ERROR_NO_DATA (nothing new; @buffer is
  * untouched, except after a read that gave up under contention, which the
  * statistics count); ESHM_ERROR_BUFFER_TOO_SMALL (*@bytes_read then holds
@@ -246,12 +249,17 @@ int eshm_read_timeout(ESHMHandle *handle, void *buffer, size_t buffer_size, size
  * (what eshmctl shows); while it does not, the library judges the remote's
  * heartbeat itself by the same rule, and learns a death from a pidfd of the
  * remote's process.
- * Returns ESHM_SUCCESS or ESHM_ERROR_INVALID_PARAM.
+ * Returns ESHM_SUCCESS; ESHM_ERROR_INVALID_PARAM; or ESHM_ERROR_DETACHED
+ * (*@alive false) for a handle that is no endpoint any more: a forked
+ * child's copy, a role taken over, a segment removed by an operator.
  */
 int eshm_check_remote_alive(ESHMHandle *handle, bool *alive);
 
 /**
- * Fill *@stats.  Returns ESHM_SUCCESS or ESHM_ERROR_INVALID_PARAM.
+ * Fill *@stats.  Returns ESHM_SUCCESS; ESHM_ERROR_INVALID_PARAM; or
+ * ESHM_ERROR_DETACHED for a handle that is no endpoint any more (as for
+ * eshm_check_remote_alive()): the statistics are filled all the same,
+ * except in a forked child, where they are zero.
  */
 int eshm_get_stats(ESHMHandle *handle, ESHMStats *stats);
 

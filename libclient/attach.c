@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "handle.h"
 
 /* Take the descriptor of @bit out of @fds, which came with @mask; -1 if absent. */
@@ -187,8 +188,18 @@ att_reattached(struct ESHMHandle *h, const struct proto_attach_reply *reply, str
 	return rc;
 }
 
+/* Milliseconds left until @deadline_ns (0 once it passed: try without
+ * waiting). */
+static int
+att_ms_left(uint64_t deadline_ns)
+{
+	uint64_t now = clock_mono_ns();
+
+	return now >= deadline_ns ? 0 : (int)((deadline_ns - now) / 1000000u);
+}
+
 int
-att_reattach_now(struct ESHMHandle *h)
+att_reattach_now(struct ESHMHandle *h, uint64_t deadline_ns)
 {
 	struct proto_attach_reply reply;
 	struct proto_attach req;
@@ -197,12 +208,12 @@ att_reattach_now(struct ESHMHandle *h)
 
 	if (h->sock >= 0)
 		close(h->sock);
-	h->sock = proto_connect_timeout(h->options.socket_path, ESHM_DETACH_WAIT_MS);
+	h->sock = proto_connect_timeout(h->options.socket_path, att_ms_left(deadline_ns));
 	if (h->sock < 0)
 		return ESHM_ERROR_DAEMON_UNAVAILABLE;
 	att_reattach_request(h, &req, &send);
 	rc = proto_call(h->sock, PROTO_REQ_REATTACH, &req, &send, PROTO_REP_ATTACH, &reply, &got,
-	                NULL, ESHM_DETACH_WAIT_MS);
+	                NULL, att_ms_left(deadline_ns));
 	if (rc == ESHM_SUCCESS)
 		return att_reattached(h, &reply, &got);
 	proto_fds_close(&got);
@@ -210,7 +221,7 @@ att_reattach_now(struct ESHMHandle *h)
 }
 
 int
-att_detach(const struct ESHMHandle *h, int sock)
+att_detach(const struct ESHMHandle *h, int sock, uint64_t deadline_ns)
 {
 	struct proto_name req;
 	struct proto_status reply;
@@ -218,7 +229,7 @@ att_detach(const struct ESHMHandle *h, int sock)
 	memset(&req, 0, sizeof(req));
 	memcpy(req.name, h->name, sizeof(req.name));
 	return proto_call(sock, PROTO_REQ_DETACH, &req, NULL, PROTO_REP_STATUS, &reply, NULL, NULL,
-	                  ESHM_DETACH_WAIT_MS);
+	                  att_ms_left(deadline_ns));
 }
 
 int

@@ -342,6 +342,9 @@ ctl_main(void *arg)
 				pthread_mutex_lock(&h->lock);
 				h->peer_exited = true;
 				pthread_mutex_unlock(&h->lock);
+				/* The kernel's word needs no tick: with eshmd
+				 * away, the death is the verdict now. */
+				live_watch(h, now, 0);
 			}
 		}
 		pthread_mutex_unlock(&ctl_lock);

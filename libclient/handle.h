@@ -162,14 +162,15 @@ int att_reattached(struct ESHMHandle *h, const struct proto_attach_reply *reply,
                    struct proto_fds *fds);
 
 /*
- * Reconnect @h and REATTACH synchronously, within ESHM_DETACH_WAIT_MS (for
- * eshm_destroy() after an eshmd restart, once the control thread let go
- * of @h).  Returns the status.
+ * Reconnect @h and REATTACH synchronously, giving up at the
+ * CLOCK_MONOTONIC time @deadline_ns (for eshm_destroy() after an eshmd
+ * restart, once the control thread let go of @h).  Returns the status.
  */
-int att_reattach_now(struct ESHMHandle *h);
+int att_reattach_now(struct ESHMHandle *h, uint64_t deadline_ns);
 
-/* DETACH @h over @sock, waiting at most ESHM_DETACH_WAIT_MS.  Returns the status. */
-int att_detach(const struct ESHMHandle *h, int sock);
+/* DETACH @h over @sock, waiting for the answer until the CLOCK_MONOTONIC
+ * time @deadline_ns at most.  Returns the status. */
+int att_detach(const struct ESHMHandle *h, int sock, uint64_t deadline_ns);
 
 /* Map an ESHM_ERROR_* code to the errno eshm_init() leaves behind. */
 int att_errno(int code);
@@ -264,7 +265,8 @@ live_attached(const struct ESHMHandle *h)
 /*
  * Look whether eshmd's monitor still runs for @h at @now_ns, and while it
  * does not, judge the remote's heartbeat here (one counting check of
- * @interval_ms) and publish the verdict for the data path.  Returns
+ * @interval_ms; 0: an extra check that counts no silence, as when the
+ * peer's pidfd fired) and publish the verdict for the data path.  Returns
  * whether eshmd is away.  Control thread; takes h->lock.
  */
 bool live_watch(struct ESHMHandle *h, uint64_t now_ns, uint32_t interval_ms);

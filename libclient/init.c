@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "handle.h"
 
 static _Thread_local int init_last_error;
@@ -185,7 +186,8 @@ eshm_init_with_options(const ESHMConfig *config, const ESHMOptions *options)
 	if (rc != ESHM_SUCCESS) {
 		/* eshmd may have given us the role: hand it back before failing. */
 		if (h->own != NULL)
-			att_detach(h, h->sock);
+			att_detach(h, h->sock,
+			           clock_mono_ns() + (uint64_t)ESHM_DETACH_WAIT_MS * 1000000u);
 		if (rc == ESHM_ERROR_SYSTEM)
 			lib_fail(rc, "cannot start the library's threads");
 		return init_fail(h, rc);
@@ -203,6 +205,7 @@ eshm_init(const ESHMConfig *config)
 ESHM_EXPORT int
 eshm_destroy(ESHMHandle *handle)
 {
+	uint64_t deadline = clock_mono_ns() + (uint64_t)ESHM_DETACH_WAIT_MS * 1000000u;
 	int rc = ESHM_SUCCESS;
 
 	if (handle == NULL)
@@ -216,15 +219,17 @@ eshm_destroy(ESHMHandle *handle)
 		hb_unregister(handle);
 	ctl_unregister(handle);
 	/* From here on the socket is ours alone.  eshmd away or hung: the
-	 * answer is not awaited longer than ESHM_DETACH_WAIT_MS; eshmd frees
-	 * the role when it reads the request, or when this process exits. */
-	if (!atomic_load_explicit(&handle->detached, memory_order_relaxed)) {
+	 * reconnect, the reattach and the answer together are not awaited
+	 * longer than ESHM_DETACH_WAIT_MS; eshmd frees the role when it reads
+	 * the request, or when this process exits.  A role taken over, a
+	 * segment removed: nothing is ours to release. */
+	if (live_attached(handle)) {
 		/* eshmd restarted and the control thread has not reattached yet:
 		 * reattach here, so the role is free when we return. */
 		if (handle->sock < 0 || handle->link != LIB_LINK_UP)
-			rc = att_reattach_now(handle);
+			rc = att_reattach_now(handle, deadline);
 		if (rc == ESHM_SUCCESS)
-			rc = att_detach(handle, handle->sock);
+			rc = att_detach(handle, handle->sock, deadline);
 		if (rc == ESHM_ERROR_DETACHED || rc == ESHM_ERROR_NOT_FOUND)
 			rc = ESHM_SUCCESS;
 	}

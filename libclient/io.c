@@ -89,6 +89,22 @@ eshm_write(ESHMHandle *handle, const void *data, size_t size)
 	return io_verdict(handle, state);
 }
 
+/*
+ * Whether the read side is on the block of the peer role's current holder,
+ * as eshmd's status says.  A block the control thread has not mapped yet
+ * may hold messages: only once the reader is on the current block has a
+ * dead remote nothing more to deliver.
+ */
+static inline bool
+io_on_current_block(const ESHMHandle *h)
+{
+	const struct lib_peer *p = atomic_load_explicit(&h->peer_rd, memory_order_relaxed);
+
+	return p != NULL &&
+	       p->incarnation == atomic_load_explicit(&h->st->verdict.incarnation[1 - h->role],
+	                                              memory_order_relaxed);
+}
+
 /* Read the next message from the peer's current block, if there is one. */
 static int
 io_read(ESHMHandle *h, void *buffer, size_t buffer_size, size_t *bytes_read)
@@ -136,7 +152,8 @@ eshm_read(ESHMHandle *handle, void *buffer, size_t buffer_size, size_t *bytes_re
 			return rc;
 	}
 	rc = io_read(handle, buffer, buffer_size, bytes_read);
-	if (rc == ESHM_ERROR_NO_DATA && io_verdict(handle, state) != ESHM_SUCCESS)
+	if (rc == ESHM_ERROR_NO_DATA && io_verdict(handle, state) != ESHM_SUCCESS &&
+	    io_on_current_block(handle))
 		return io_verdict(handle, state);
 	return rc;
 }

@@ -94,10 +94,11 @@ eshm_check_remote_alive(ESHMHandle *handle, bool *alive)
 {
 	if (handle == NULL || alive == NULL)
 		return ESHM_ERROR_INVALID_PARAM;
-	if (handle->forked || !live_attached(handle)) {
-		*alive = false;
-		return ESHM_SUCCESS;
-	}
+	*alive = false;
+	/* A handle that is no endpoint any more (a forked child's copy,
+	 * taken over, removed) says so, as the data path does. */
+	if (handle->forked || !live_attached(handle))
+		return ESHM_ERROR_DETACHED;
 	*alive = live_remote_state(handle) == SEG_EP_ALIVE;
 	return ESHM_SUCCESS;
 }
@@ -122,7 +123,7 @@ eshm_get_stats(ESHMHandle *handle, ESHMStats *stats)
 	struct ESHMHandle *h = handle;
 	uint64_t now, hb[2], rate[2];
 	struct lib_peer *p;
-	bool running;
+	bool running, attached;
 	uint32_t state;
 
 	if (h == NULL || stats == NULL)
@@ -145,7 +146,8 @@ eshm_get_stats(ESHMHandle *handle, ESHMStats *stats)
 	stats->slave_heartbeat = hb[SEG_SLAVE];
 	stats->master_heartbeat_delta = rate[SEG_MASTER];
 	stats->slave_heartbeat_delta = rate[SEG_SLAVE];
-	state = live_attached(h) ? live_remote_state(h) : SEG_EP_DETACHED;
+	attached = live_attached(h);
+	state = attached ? live_remote_state(h) : SEG_EP_DETACHED;
 	stats->remote_is_stale = state == SEG_EP_STALE;
 	stats->remote_is_dead = state == SEG_EP_DEAD;
 	stats->write_count = atomic_load_explicit(&h->writes, memory_order_relaxed);
@@ -157,5 +159,5 @@ eshm_get_stats(ESHMHandle *handle, ESHMStats *stats)
 	stats->capacity = h->g.capacity;
 	stats->generation = h->generation;
 	stats->daemon_alive = running;
-	return ESHM_SUCCESS;
+	return attached ? ESHM_SUCCESS : ESHM_ERROR_DETACHED;
 }

@@ -48,13 +48,17 @@ peer_publish(struct ESHMHandle *h, int fd, uint64_t incarnation)
 	atomic_store_explicit(&h->peer_latest, p, memory_order_release);
 	live_start(&h->local, atomic_load_explicit(&p->block->heartbeat, memory_order_relaxed),
 	           clock_mono_ns());
-	peer_reap(h);
 	pthread_mutex_unlock(&h->lock);
-	/* A reader asleep on the old block's head, or on nothing, looks again. */
+	/* A reader asleep on the old block's head, or on nothing, looks
+	 * again.  The old mapping may be unused already: it is reaped only
+	 * after this wake-up (no other thread reaps meanwhile). */
 	if (old != NULL)
 		chan_wake(old->block);
 	atomic_fetch_add_explicit(&h->peer_seq, 1, memory_order_release);
 	syscall(SYS_futex, &h->peer_seq, FUTEX_WAKE_PRIVATE, INT32_MAX, NULL, NULL, 0);
+	pthread_mutex_lock(&h->lock);
+	peer_reap(h);
+	pthread_mutex_unlock(&h->lock);
 	return ESHM_SUCCESS;
 }
 

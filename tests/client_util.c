@@ -80,6 +80,84 @@ tc_seed(const unsigned char *buf)
 	return seed;
 }
 
+bool
+tc_remote_alive(void *h)
+{
+	bool alive = false;
+
+	return eshm_check_remote_alive(h, &alive) == ESHM_SUCCESS && alive;
+}
+
+bool
+tc_remote_not_alive(void *h)
+{
+	return !tc_remote_alive(h);
+}
+
+bool
+tc_remote_dead(void *h)
+{
+	ESHMStats st;
+
+	return eshm_get_stats(h, &st) == ESHM_SUCCESS && st.remote_is_dead;
+}
+
+bool
+tc_daemon_alive(void *h)
+{
+	ESHMStats st;
+
+	return eshm_get_stats(h, &st) == ESHM_SUCCESS && st.daemon_alive;
+}
+
+int
+tc_echo_slave(void *name)
+{
+	ESHMHandle *s = tc_attach(name, ESHM_ROLE_SLAVE, 1000, ESHM_DISCONNECT_ON_TIMEOUT);
+	uint64_t v;
+	size_t n;
+
+	if (s == NULL)
+		return 1;
+	for (;;) {
+		int rc = eshm_read_timeout(s, &v, sizeof(v), &n, 5000);
+
+		if (rc == ESHM_ERROR_TIMEOUT)
+			return 2;
+		if (rc != ESHM_SUCCESS)
+			continue;
+		if (v == UINT64_MAX)
+			break;
+		if (eshm_write(s, &v, sizeof(v)) != ESHM_SUCCESS)
+			return 3;
+	}
+	return eshm_destroy(s) == ESHM_SUCCESS ? 0 : 4;
+}
+
+static long long
+tc_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+bool
+tc_echo_once(ESHMHandle *m, uint64_t v)
+{
+	long long deadline = tc_now_ns() + 2000000000LL;
+	uint64_t back;
+	size_t n;
+
+	if (eshm_write(m, &v, sizeof(v)) != ESHM_SUCCESS)
+		return false;
+	while (tc_now_ns() < deadline)
+		if (eshm_read_timeout(m, &back, sizeof(back), &n, 100) == ESHM_SUCCESS)
+			return back == v;
+	return false;
+}
+
 void
 tc_sleep_ms(int ms)
 {

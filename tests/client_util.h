@@ -6,6 +6,7 @@
 #define ESHM_TESTS_CLIENT_UTIL_H
 
 #include <eshm.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Attach @name as @role with @threshold_ms and @behavior; NULL on failure. */
@@ -20,6 +21,33 @@ bool tc_intact(const unsigned char *buf, size_t len);
 
 /* The seed tc_fill stored in @buf (len >= 8). */
 uint64_t tc_seed(const unsigned char *buf);
+
+/*
+ * Conditions for th_wait_until() on the handle @h: its remote is alive
+ * (eshm_check_remote_alive), is not, or is dead (eshm_get_stats).
+ */
+bool tc_remote_alive(void *h);
+bool tc_remote_not_alive(void *h);
+bool tc_remote_dead(void *h);
+
+/* eshmd's monitor runs, as @h sees it (th_wait_until() condition). */
+bool tc_daemon_alive(void *h);
+
+/*
+ * th_spawn() body: attach segment @name as slave (threshold 1000 ms,
+ * ON_TIMEOUT) and echo each 8-byte number the master writes, until
+ * UINT64_MAX.  Exits 0 once eshm_destroy() confirmed the detach; 1 if it
+ * could not attach, 2 after 5 s without a message, 3 if an echo failed,
+ * 4 if the detach did.
+ */
+int tc_echo_slave(void *name);
+
+/*
+ * Write @v on @m (the master of a tc_echo_slave) and wait up to 2 s for
+ * the echo.  Returns false if the write failed, nothing came back, or
+ * something else did.
+ */
+bool tc_echo_once(ESHMHandle *m, uint64_t v);
 
 /* Sleep @ms milliseconds. */
 void tc_sleep_ms(int ms);

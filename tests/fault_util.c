@@ -52,6 +52,30 @@ tf_proc_fds(pid_t pid)
 	return n;
 }
 
+int
+tf_self_fds_naming(const char *needle)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	char path[300], target[512];
+	int n = 0;
+
+	if (d == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL) {
+		ssize_t len;
+
+		snprintf(path, sizeof(path), "/proc/self/fd/%s", de->d_name);
+		len = readlink(path, target, sizeof(target) - 1);
+		if (len <= 0)
+			continue;
+		target[len] = '\0';
+		n += strstr(target, needle) != NULL;
+	}
+	closedir(d);
+	return n;
+}
+
 long
 tf_proc_rss_kb(pid_t pid)
 {

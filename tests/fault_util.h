@@ -24,6 +24,10 @@ unsigned tf_env_count(const char *var, unsigned dflt);
 /* Open descriptors of @pid (entries of /proc/PID/fd), or -1. */
 int tf_proc_fds(pid_t pid);
 
+/* Descriptors of this process whose /proc/self/fd link contains @needle
+ * (a memfd's name, "anon_inode:[pidfd]"), or -1. */
+int tf_self_fds_naming(const char *needle);
+
 /* VmRSS of @pid in KiB, or -1. */
 long tf_proc_rss_kb(pid_t pid);
 

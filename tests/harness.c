@@ -346,6 +346,14 @@ th_kill_children(void)
 	}
 }
 
+int
+th_end_children(void **state)
+{
+	(void)state;
+	th_kill_children();
+	return 0;
+}
+
 pid_t
 th_spawn(int (*fn)(void *), void *arg)
 {

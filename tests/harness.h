@@ -95,6 +95,10 @@ int th_log_count(const struct th_daemon *d, const char *needle);
 /* Number of /dev/shm objects whose name starts with @prefix. */
 int th_shm_count(const char *prefix);
 
+/* A cmocka per-test teardown: th_kill_children(), so that a test which
+ * failed half-way leaves no child running into the next test. */
+int th_end_children(void **state);
+
 /* Fork a child that runs @fn(@arg) and _exit()s with its return value; it
  * is killed if the test process dies. */
 pid_t th_spawn(int (*fn)(void *), void *arg);

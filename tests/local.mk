@@ -153,3 +153,21 @@ tests_test_stress_xproc_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_stress_xproc_LDADD = $(ESHM_CORE_TEST_LDADD)
 tests_test_bad_input_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_bad_input_LDADD = $(ESHM_CORE_TEST_LDADD)
+
+# tests: the data path and the client library under faults (real
+# processes killed, stopped and forked; eshmd killed or replaced by a
+# listener that never accepts; threads sharing handles)
+ESHM_CLIENT_FAULT_TESTS = tests/test_write_syscalls tests/test_control_plane tests/test_fork \
+	tests/test_peer_lifecycle tests/test_thread_safety
+check_PROGRAMS += $(ESHM_CLIENT_FAULT_TESTS)
+TESTS += $(ESHM_CLIENT_FAULT_TESTS)
+tests_test_write_syscalls_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_write_syscalls_LDADD = $(ESHM_RELIABILITY_LDADD)
+tests_test_control_plane_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_control_plane_LDADD = $(ESHM_RELIABILITY_LDADD)
+tests_test_fork_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_fork_LDADD = $(ESHM_RELIABILITY_LDADD)
+tests_test_peer_lifecycle_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_peer_lifecycle_LDADD = $(ESHM_RELIABILITY_LDADD)
+tests_test_thread_safety_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_thread_safety_LDADD = $(ESHM_RELIABILITY_LDADD)

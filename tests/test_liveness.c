@@ -44,30 +44,6 @@ idle_slave(void *arg)
 		pause();
 }
 
-static bool
-remote_alive(void *arg)
-{
-	bool alive = false;
-
-	eshm_check_remote_alive(arg, &alive);
-	return alive;
-}
-
-static bool
-remote_not_alive(void *arg)
-{
-	return !remote_alive(arg);
-}
-
-static bool
-remote_dead(void *arg)
-{
-	ESHMStats st;
-
-	eshm_get_stats(arg, &st);
-	return st.remote_is_dead;
-}
-
 static void
 heartbeat_runs_at_1000_per_second(void **state)
 {
@@ -100,18 +76,18 @@ stale_flagged_after_threshold_when_remote_stopped(void **state)
 
 	assert_non_null(m);
 	pid = th_spawn(idle_slave, &args);
-	assert_true(th_wait_until(remote_alive, m, 5000));
+	assert_true(th_wait_until(tc_remote_alive, m, 5000));
 	for (round = 0; round < 3; round++) {
 		tc_sleep_ms(50);
 		t0 = th_now_ns();
 		kill(pid, SIGSTOP);
-		assert_true(th_wait_until(remote_not_alive, m, 2000));
+		assert_true(th_wait_until(tc_remote_not_alive, m, 2000));
 		stale_ms = (th_now_ns() - t0) / 1000000;
 
 		tc_sleep_ms(30);
 		t0 = th_now_ns();
 		kill(pid, SIGCONT);
-		assert_true(th_wait_until(remote_alive, m, 2000));
+		assert_true(th_wait_until(tc_remote_alive, m, 2000));
 		alive_ms = (th_now_ns() - t0) / 1000000;
 		print_message("stale after %lld ms, alive again after %lld ms\n", stale_ms, alive_ms);
 		assert_true(stale_ms >= args.threshold_ms);
@@ -133,15 +109,15 @@ dead_reported_at_once_even_with_long_threshold(void **state)
 
 	assert_non_null(m);
 	pid = th_spawn(idle_slave, &args);
-	assert_true(th_wait_until(remote_alive, m, 5000));
+	assert_true(th_wait_until(tc_remote_alive, m, 5000));
 	tc_sleep_ms(20);
 	t0 = th_now_ns();
 	kill(pid, SIGKILL);
-	assert_true(th_wait_until(remote_dead, m, 2000));
+	assert_true(th_wait_until(tc_remote_dead, m, 2000));
 	dead_ms = (th_now_ns() - t0) / 1000000;
 	print_message("dead after %lld ms\n", dead_ms);
 	assert_true(dead_ms <= 10);
-	assert_false(remote_alive(m));
+	assert_false(tc_remote_alive(m));
 	th_wait_child(pid);
 	eshm_destroy(m);
 }
@@ -167,10 +143,10 @@ stopped_remote(ESHMHandle *m, struct child_args *args)
 
 	assert_non_null(m);
 	pid = th_spawn(idle_slave, args);
-	assert_true(th_wait_until(remote_alive, m, 5000));
+	assert_true(th_wait_until(tc_remote_alive, m, 5000));
 	assert_int_equal(eshm_write(m, "x", 2), ESHM_SUCCESS);
 	kill(pid, SIGSTOP);
-	assert_true(th_wait_until(remote_not_alive, m, 2000));
+	assert_true(th_wait_until(tc_remote_not_alive, m, 2000));
 	return pid;
 }
 
@@ -188,12 +164,12 @@ immediately_behaviour_fails_io_while_remote_stale(void **state)
 	assert_int_equal(eshm_write(m, "x", 2), ESHM_ERROR_REMOTE_STALE);
 	assert_int_equal(eshm_read(m, buf, sizeof(buf), &n), ESHM_ERROR_REMOTE_STALE);
 	kill(pid, SIGCONT);
-	assert_true(th_wait_until(remote_alive, m, 2000));
+	assert_true(th_wait_until(tc_remote_alive, m, 2000));
 	assert_true(th_wait_until(write_accepted, m, 2000));
 	assert_int_equal(eshm_write(m, "x", 2), ESHM_SUCCESS);
 	kill(pid, SIGKILL);
 	th_wait_child(pid);
-	assert_true(th_wait_until(remote_dead, m, 2000));
+	assert_true(th_wait_until(tc_remote_dead, m, 2000));
 	assert_int_equal(eshm_write(m, "x", 2), ESHM_ERROR_REMOTE_DEAD);
 	eshm_destroy(m);
 }
@@ -210,7 +186,7 @@ on_timeout_behaviour_tolerates_stale_fails_on_dead(void **state)
 	assert_int_equal(eshm_write(m, "x", 2), ESHM_SUCCESS);
 	kill(pid, SIGKILL);
 	th_wait_child(pid);
-	assert_true(th_wait_until(remote_dead, m, 2000));
+	assert_true(th_wait_until(tc_remote_dead, m, 2000));
 	assert_int_equal(eshm_write(m, "x", 2), ESHM_ERROR_REMOTE_DEAD);
 	eshm_destroy(m);
 }
@@ -259,7 +235,7 @@ zero_threshold_takes_the_segment_default_and_is_judged_by_it(void **state)
 	m = tc_attach(args.name, ESHM_ROLE_MASTER, 0, ESHM_DISCONNECT_NEVER);
 	assert_non_null(m);
 	pid = th_spawn(idle_slave, &args);
-	assert_true(th_wait_until(remote_alive, m, 5000));
+	assert_true(th_wait_until(tc_remote_alive, m, 5000));
 	assert_int_equal(recorded_threshold(args.name, SEG_MASTER), segment_default_ms);
 	/* an endpoint that sets its own keeps it */
 	assert_int_equal(recorded_threshold(args.name, SEG_SLAVE), args.threshold_ms);
@@ -267,7 +243,7 @@ zero_threshold_takes_the_segment_default_and_is_judged_by_it(void **state)
 	tc_sleep_ms(50);
 	t0 = th_now_ns();
 	kill(pid, SIGSTOP);
-	assert_true(th_wait_until(remote_not_alive, m, 5000));
+	assert_true(th_wait_until(tc_remote_not_alive, m, 5000));
 	stale_ms = (th_now_ns() - t0) / 1000000;
 	print_message("stale after %lld ms by the segment's default of %u ms\n", stale_ms,
 	              segment_default_ms);

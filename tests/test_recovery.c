@@ -164,57 +164,6 @@ writer_killed_mid_write_never_hangs_or_tears_reader(void **state)
 
 /* ------------------------------------------------ eshmd restarts */
 
-static int
-counter_slave(void *arg)
-{
-	ESHMHandle *s = tc_attach(arg, ESHM_ROLE_SLAVE, 1000, ESHM_DISCONNECT_ON_TIMEOUT);
-	uint64_t v;
-	size_t n;
-
-	if (s == NULL)
-		return 1;
-	for (;;) {
-		int rc = eshm_read_timeout(s, &v, sizeof(v), &n, 5000);
-
-		if (rc == ESHM_ERROR_TIMEOUT)
-			return 2;
-		if (rc != ESHM_SUCCESS)
-			continue;
-		if (v == UINT64_MAX)
-			break;
-		if (eshm_write(s, &v, sizeof(v)) != ESHM_SUCCESS)
-			return 3;
-	}
-	return eshm_destroy(s) == ESHM_SUCCESS ? 0 : 4;
-}
-
-/* One echo round trip of @v; false if it did not come back in 2 s. */
-static bool
-echo_once(ESHMHandle *m, uint64_t v)
-{
-	long long deadline = th_now_ns() + 2000000000LL;
-	uint64_t back;
-	size_t n;
-
-	assert_int_equal(eshm_write(m, &v, sizeof(v)), ESHM_SUCCESS);
-	while (th_now_ns() < deadline) {
-		if (eshm_read_timeout(m, &back, sizeof(back), &n, 100) == ESHM_SUCCESS) {
-			assert_int_equal(back, v);
-			return true;
-		}
-	}
-	return false;
-}
-
-static bool
-daemon_monitoring(void *arg)
-{
-	ESHMStats st;
-
-	eshm_get_stats(arg, &st);
-	return st.daemon_alive;
-}
-
 static void
 eshmd_killed_and_restarted_data_path_keeps_going(void **state)
 {
@@ -226,24 +175,24 @@ eshmd_killed_and_restarted_data_path_keeps_going(void **state)
 	int restart;
 
 	assert_non_null(m);
-	pid = th_spawn(counter_slave, (void *)name);
+	pid = th_spawn(tc_echo_slave, (void *)name);
 	for (restart = 0; restart < 3; restart++) {
 		long long until = th_now_ns() + 100000000LL;
 		uint64_t before;
 		bool alive = false;
 
 		while (th_now_ns() < until)
-			assert_true(echo_once(m, ++v));
+			assert_true(tc_echo_once(m, ++v));
 		th_daemon_kill(&th_group_daemon);
 		before = v;
 		until = th_now_ns() + 100000000LL;
 		while (th_now_ns() < until)
-			assert_true(echo_once(m, ++v));
+			assert_true(tc_echo_once(m, ++v));
 		assert_true(v > before + 10);
 		assert_int_equal(th_daemon_start(&th_group_daemon, NULL), 0);
-		assert_true(th_wait_until(daemon_monitoring, m, 2000));
+		assert_true(th_wait_until(tc_daemon_alive, m, 2000));
 		for (int i = 0; i < 100; i++)
-			assert_true(echo_once(m, ++v));
+			assert_true(tc_echo_once(m, ++v));
 		assert_int_equal(eshm_check_remote_alive(m, &alive), ESHM_SUCCESS);
 		assert_true(alive);
 		eshm_get_stats(m, &st);
