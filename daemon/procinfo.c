@@ -42,23 +42,23 @@ proc_read(pid_t pid, const char *what, char *buf, size_t len)
 	return n;
 }
 
-int
-proc_start_time(pid_t pid, uint64_t *start)
+/* Fields 3 (state) and 22 (start time) of /proc/@pid/stat. */
+static int
+proc_stat(pid_t pid, char *state, uint64_t *start)
 {
 	char buf[1024], *p, *end;
 	unsigned long long v;
 	ssize_t n;
 	int field;
 
-	if (start == NULL)
-		return -EINVAL;
 	n = proc_read(pid, "stat", buf, sizeof(buf));
 	if (n < 0)
 		return (int)n;
 	p = strrchr(buf, ')');
-	if (p == NULL)
+	if (p == NULL || p[1] != ' ' || p[2] == '\0')
 		return -EINVAL;
 	p++;
+	*state = p[1];
 	/* After ')' comes field 3 (state); starttime is field 22. */
 	for (field = 3; field < 22; field++) {
 		p = strchr(p + 1, ' ');
@@ -71,6 +71,16 @@ proc_start_time(pid_t pid, uint64_t *start)
 		return -EINVAL;
 	*start = v;
 	return 0;
+}
+
+int
+proc_start_time(pid_t pid, uint64_t *start)
+{
+	char state;
+
+	if (start == NULL)
+		return -EINVAL;
+	return proc_stat(pid, &state, start);
 }
 
 int
@@ -139,12 +149,16 @@ int
 proc_alive(pid_t pid, uint64_t start)
 {
 	uint64_t now = 0;
-	int rc = proc_start_time(pid, &now);
+	char state = '?';
+	int rc = proc_stat(pid, &state, &now);
 
 	if (rc == -ENOENT || rc == -ESRCH)
 		return 0;
 	if (rc < 0)
 		return -1;
+	/* A zombie has exited: it only waits for its parent to reap it. */
+	if (state == 'Z' || state == 'X')
+		return 0;
 	return now == start ? 1 : 0;
 }
 

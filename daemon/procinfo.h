@@ -39,8 +39,9 @@ int proc_pidfd(pid_t pid, uint64_t connected_boot_ns, uint64_t *start);
 
 /*
  * Whether the process recorded as @pid with start time @start still runs:
- * 1 yes, 0 no (no such process, or another start time: the pid was
- * reused), -1 unknown (/proc unreadable or unparsable: never a death).
+ * 1 yes, 0 no (no such process, a zombie that exited and waits to be
+ * reaped, or another start time: the pid was reused), -1 unknown (/proc
+ * unreadable or unparsable: never a death).
  */
 int proc_alive(pid_t pid, uint64_t start);
 

@@ -315,6 +315,9 @@ req_create_segment(struct eshmd *d, const struct srv_conn *c, const char *name,
 	seg->empty_since_ns = clock_mono_ns();
 	reg_insert(&d->reg, seg);
 	bud_segment(d, c->uid, bytes, +1);
+	/* The daemon line now, not at the next monitor pass: a client that
+	 * attaches at once must see eshmd's verdicts as current. */
+	stb_daemon(seg, 0, clock_mono_ns(), d->set.check_interval_ms);
 	stb_all(seg);
 	fds_put_status(seg);
 	rec_save(d, seg);
