@@ -1,7 +1,9 @@
 #!/bin/sh
 # "make install" into a DESTDIR installs every piece; a program outside the
 # tree (the example of libeshm-client(3)) builds with pkg-config alone and
-# exchanges messages through the installed eshmd; systemd-sysusers and
+# exchanges messages through the installed eshmd, which reads the
+# configured eshmd.conf and says which file --check-config read;
+# systemd-sysusers and
 # systemd-tmpfiles accept the installed entries; every man page the units
 # name is installed; "systemd-analyze verify" accepts the installed units
 # and their security exposure stays under EXPOSURE_MAX.
@@ -16,7 +18,7 @@ EXPOSURE_MAX=1.0
 tap_init install
 dest=$tmp/dest
 
-echo "1..21"
+echo "1..22"
 
 # The installation directories, as make expands them.
 unset MAKEFLAGS MFLAGS MAKELEVEL
@@ -80,6 +82,24 @@ run_example()
 export LD_LIBRARY_PATH="$dest$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 ESHM_SOCKET=$tmp/eshmd.sock check "the example exchanges messages through the installed eshmd" run_example
 unset LD_LIBRARY_PATH
+
+# Without --config, eshmd reads the configured file, and --check-config says
+# which file it read, or that none exists and the defaults apply.  The
+# configured file itself is this machine's: only its absence is checked.
+check_config_ok()
+{
+	conf=$sysconfdir/eshm/eshmd.conf
+	"$dest$sbindir/eshmd" --help | grep -F "(default $conf;" || {
+		echo "eshmd --help does not name $conf as its default"; return 1; }
+	if [ ! -e "$conf" ]; then
+		out=$("$dest$sbindir/eshmd" --check-config) && echo "$out" &&
+		[ "$out" = "configuration OK: $conf does not exist, the built-in defaults apply" ] ||
+			return 1
+	fi
+	out=$("$dest$sbindir/eshmd" --check-config --config "$dest$conf") && echo "$out" &&
+	[ "$out" = "configuration OK: $dest$conf" ]
+}
+check "eshmd reads $sysconfdir/eshm/eshmd.conf and --check-config names it" check_config_ok
 
 # The sysusers and tmpfiles entries, applied to the DESTDIR as a root.
 if [ "$(id -u)" -eq 0 ]; then
