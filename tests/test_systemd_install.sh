@@ -1,9 +1,9 @@
 #!/bin/sh
-# "make install" into a DESTDIR installs every piece; a program outside the
-# tree (the example of libeshm-client(3)) builds with pkg-config alone and
-# exchanges messages through the installed eshmd, which reads the
-# configured eshmd.conf and says which file --check-config read;
-# systemd-sysusers and
+# "make install" into a DESTDIR installs every piece, the documents README.md
+# points to included; a program outside the tree (the example of
+# libeshm-client(3)) builds with pkg-config alone and exchanges messages
+# through the installed eshmd, which reads the configured eshmd.conf and
+# says which file --check-config read; systemd-sysusers and
 # systemd-tmpfiles accept the installed entries; every man page the units
 # name is installed; "systemd-analyze verify" accepts the installed units
 # and their security exposure stays under EXPOSURE_MAX.
@@ -18,14 +18,14 @@ EXPOSURE_MAX=1.0
 tap_init install
 dest=$tmp/dest
 
-echo "1..22"
+echo "1..23"
 
 # The installation directories, as make expands them.
 unset MAKEFLAGS MFLAGS MAKELEVEL
 cat > "$tmp/dirs.mk" <<'MK'
 eshm-print-dirs:
 	@echo "libdir='$(libdir)' includedir='$(includedir)' pkgconfigdir='$(pkgconfigdir)'"
-	@echo "sbindir='$(sbindir)' bindir='$(bindir)' mandir='$(mandir)'"
+	@echo "sbindir='$(sbindir)' bindir='$(bindir)' mandir='$(mandir)' docdir='$(docdir)'"
 	@echo "sysconfdir='$(sysconfdir)' unitdir='$(systemdsystemunitdir)'"
 	@echo "sysusersdir='$(sysusersdir)' tmpfilesdir='$(tmpfilesdir)'"
 	@echo "socket='$(ESHMD_SOCKET)'"
@@ -44,6 +44,16 @@ for f in "$libdir/libeshm-client.so" "$includedir/eshm.h" \
     "$mandir/man3/eshm_read_timeout.3"; do
 	check "installs $f" test -e "$dest$f"
 done
+
+docs_ok()
+{
+	docs=$(grep -o 'docs/[A-Za-z_]*\.md' "$srcdir/README.md" | sort -u)
+	[ -n "$docs" ] || { echo "README.md points to no document"; return 1; }
+	for f in README.md $docs; do
+		[ -f "$dest$docdir/${f#docs/}" ] || { echo "$docdir/${f#docs/} is not installed"; return 1; }
+	done
+}
+check "installs README.md and the documents it points to under $docdir" docs_ok
 
 # libeshm-client(3)'s example, built with nothing but pkg-config.
 sed -n '/^\.Sh EXAMPLES/,/^\.Sh/p' "$srcdir/man/libeshm-client.3" |
