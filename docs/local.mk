@@ -5,4 +5,5 @@ dist_doc_DATA = README.md \
 	docs/PERFORMANCE.md \
 	docs/RELIABILITY.md \
 	docs/SECURITY.md \
-	docs/systemd.md
+	docs/systemd.md \
+	docs/packaging.md
