@@ -10,6 +10,10 @@
 
 #include "cmdline.h"
 
+#ifndef ESHMD_CONF_DEFAULT
+#error "ESHMD_CONF_DEFAULT, $(sysconfdir)/eshm/eshmd.conf, comes from daemon/local.mk"
+#endif
+
 void
 cmd_usage(const char *prog)
 {
@@ -85,14 +89,21 @@ cmd_parse(int argc, char **argv, struct cmdline *cmd)
 	return 0;
 }
 
+const char *
+cmd_config_path(const struct cmdline *cmd)
+{
+	return cmd->config_path ? cmd->config_path : ESHMD_CONF_DEFAULT;
+}
+
 int
 cmd_settings(const struct cmdline *cmd, struct eshmd_settings *s, char *err, size_t errlen)
 {
-	const char *path = cmd->config_path ? cmd->config_path : ESHMD_CONF_DEFAULT;
 	char why[256];
+	int loaded;
 
 	settings_defaults(s);
-	if (settings_load_file(s, path, cmd->config_path == NULL, err, errlen) < 0)
+	loaded = settings_load_file(s, cmd_config_path(cmd), cmd->config_path == NULL, err, errlen);
+	if (loaded < 0)
 		return -1;
 	if (cmd->socket_path != NULL &&
 	    settings_set(s, "eshmd", "socket", cmd->socket_path, why, sizeof(why)) < 0) {
@@ -106,5 +117,5 @@ cmd_settings(const struct cmdline *cmd, struct eshmd_settings *s, char *err, siz
 	}
 	if (cmd->verbose)
 		s->verbose = true;
-	return 0;
+	return loaded;
 }

@@ -30,9 +30,13 @@ int cmd_parse(int argc, char **argv, struct cmdline *cmd);
 /* Print the usage text to stdout. */
 void cmd_usage(const char *prog);
 
+/* The configuration file @cmd reads: --config, else ESHMD_CONF_DEFAULT. */
+const char *cmd_config_path(const struct cmdline *cmd);
+
 /*
  * Build settings from the defaults, the configuration file and @cmd into
- * @s.  Returns 0, or -1 with the reason in @err.
+ * @s.  Returns 0, 1 when the default file does not exist (its settings are
+ * the built-in defaults), or -1 with the reason in @err.
  */
 int cmd_settings(const struct cmdline *cmd, struct eshmd_settings *s, char *err, size_t errlen);
 

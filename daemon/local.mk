@@ -23,5 +23,8 @@ daemon_eshmd_SOURCES = \
 	daemon/notify.h daemon/notify.c \
 	daemon/log.h daemon/log.c \
 	daemon/procinfo.h daemon/procinfo.c
+# The default configuration file is the configured one, passed at make time
+# as the units' paths are.
+daemon_eshmd_CPPFLAGS = $(AM_CPPFLAGS) -DESHMD_CONF_DEFAULT='"$(eshmconfdir)/eshmd.conf"'
 daemon_eshmd_CFLAGS = $(AM_CFLAGS) $(LIBSYSTEMD_CFLAGS) $(INIH_CFLAGS)
 daemon_eshmd_LDADD = common/libeshm-common.la $(LIBSYSTEMD_LIBS) $(INIH_LIBS) $(PTHREAD_LIBS)

@@ -122,7 +122,7 @@ main(int argc, char **argv)
 	char err[512];
 	enum srv_end end;
 	sigset_t set;
-	int rc = 0, passed = -1;
+	int rc = 0, passed = -1, loaded;
 
 	if (cmd_parse(argc, argv, &d.cmd) < 0)
 		return 1;
@@ -134,12 +134,17 @@ main(int argc, char **argv)
 		printf("eshmd %s\n", PACKAGE_VERSION);
 		return 0;
 	}
-	if (cmd_settings(&d.cmd, &d.set, err, sizeof(err)) < 0) {
+	loaded = cmd_settings(&d.cmd, &d.set, err, sizeof(err));
+	if (loaded < 0) {
 		log_msg(LOG_ERR, "%s", err);
 		return 1;
 	}
 	if (d.cmd.check_config) {
-		printf("configuration OK\n");
+		if (loaded == 1)
+			printf("configuration OK: %s does not exist, the built-in defaults apply\n",
+			       cmd_config_path(&d.cmd));
+		else
+			printf("configuration OK: %s\n", cmd_config_path(&d.cmd));
 		return 0;
 	}
 	log_set_verbose(d.set.verbose);

@@ -422,7 +422,7 @@ settings_load_file(struct eshmd_settings *s, const char *path, bool missing_ok, 
 	p.file = fopen(path, "re");
 	if (p.file == NULL) {
 		if (errno == ENOENT && missing_ok)
-			return 0;
+			return 1;
 		settings_err(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}

@@ -1,7 +1,6 @@
 /*
  * settings.h - eshmd's settings: built-in defaults, then the configuration
- * file (/etc/eshm/eshmd.conf), then the command line, each overriding the
- * one before.
+ * file, then the command line, each overriding the one before.
  */
 #ifndef ESHMD_SETTINGS_H
 #define ESHMD_SETTINGS_H
@@ -10,7 +9,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ESHMD_CONF_DEFAULT "/etc/eshm/eshmd.conf"
+/*
+ * The configuration file read without --config, ESHMD_CONF_DEFAULT, is
+ * $(sysconfdir)/eshm/eshmd.conf as the build was configured: daemon/local.mk
+ * passes it to eshmd, so an installation under any prefix reads its own.
+ */
 
 enum eshmd_cleanup {
 	ESHMD_CLEANUP_ON_EMPTY = 0, /* unlink when all endpoints are gone (if the segment asked) */
@@ -56,7 +59,8 @@ void settings_defaults(struct eshmd_settings *s);
  * Parse the INI file @path over @s (libinih).  Unknown sections or keys and
  * bad values are errors.  On error @s is left unchanged and @err receives
  * "file:line: what is wrong".  A missing file is not an error when
- * @missing_ok.  Returns 0 or -1.
+ * @missing_ok: @s keeps the values it had.  Returns 0 when the file was
+ * read, 1 when it is missing and @missing_ok, or -1.
  */
 int settings_load_file(struct eshmd_settings *s, const char *path, bool missing_ok, char *err,
                        size_t errlen);

@@ -66,8 +66,10 @@ TESTS += tests/test_man_lint.sh tests/test_systemd_notify \
 	tests/test_systemd_socket_activation.sh tests/test_systemd_install.sh
 dist_noinst_SCRIPTS += tests/test_man_lint.sh tests/test_systemd_socket_activation.sh \
 	tests/test_systemd_install.sh tests/vm/run-vm-test.sh tests/vm/vm-checks.sh \
+	tests/vm/vm-package-checks.sh \
 	tests/tap.sh
-EXTRA_DIST += tests/vm/eshm-vm-test.service tests/vm/eshm-never-ready.service
+EXTRA_DIST += tests/vm/eshm-vm-test.service tests/vm/eshm-never-ready.service \
+	tests/vm/vm-lib.sh
 
 # tests: reliability (hostile input, faults, security against a private
 # eshmd).  Campaign sizes come from $ESHM_FAULT_*; these are the short

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <utmp.h>
 
@@ -51,6 +52,45 @@ tp_exec_main(void *arg)
 	}
 	execv(a->argv[0], (char *const *)a->argv);
 	return 127;
+}
+
+void
+tp_reachable_copy(const char *path, char *copy, size_t cap)
+{
+	char dir[] = "/tmp/eshm-prog.XXXXXX", name[256], buf[65536];
+	int in, out;
+	ssize_t n;
+
+	snprintf(name, sizeof(name), "%s", path);
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(chmod(dir, 0755), 0);
+	assert_true((size_t)snprintf(copy, cap, "%s/%s", dir, basename(name)) < cap);
+	in = open(path, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		fail_msg("cannot open %s: %s", path, strerror(errno));
+	out = open(copy, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0700);
+	assert_true(out >= 0);
+	n = read(in, buf, sizeof(buf));
+	if (n < 4 || memcmp(buf, "\177ELF", 4) != 0)
+		fail_msg("%s is not an executable of its own (a libtool wrapper?)", path);
+	do {
+		assert_int_equal(write(out, buf, (size_t)n), n);
+	} while ((n = read(in, buf, sizeof(buf))) > 0);
+	assert_int_equal(n, 0);
+	close(in);
+	/* Closed before anyone runs it: an open writer makes exec fail (ETXTBSY). */
+	assert_int_equal(fchmod(out, 0755), 0);
+	assert_int_equal(close(out), 0);
+}
+
+void
+tp_remove_copy(const char *copy)
+{
+	char dir[256];
+
+	snprintf(dir, sizeof(dir), "%s", copy);
+	unlink(copy);
+	rmdir(dirname(dir));
 }
 
 bool

@@ -29,6 +29,19 @@ struct tp_exec {
  */
 int tp_exec_main(void *arg);
 
+/*
+ * Copy the program @path into a new directory under /tmp that every user
+ * may enter, as a file every user may run, and write the copy's path to
+ * @copy (@cap bytes).  A test that runs a program as another user uses the
+ * copy: that user may not reach the build tree (a checkout under /root is
+ * out of nobody's reach).  @path must be an executable of its own, not a
+ * libtool wrapper script: a program that links no shared library of the
+ * build, such as eshmctl.  What cannot be copied fails the running cmocka
+ * test.  tp_remove_copy() removes the copy and its directory.
+ */
+void tp_reachable_copy(const char *path, char *copy, size_t cap);
+void tp_remove_copy(const char *copy);
+
 /* What a program printed, NUL-terminated, and how it ended. */
 struct tp_output {
 	int status;        /* exit code, 128+signal if killed */

@@ -38,6 +38,7 @@
 
 static struct th_daemon daemon_;
 static int pty_master = -1; /* open pseudo-terminal, closed by teardown */
+static char ctl_copy[256];  /* eshmctl where other users reach it, removed by teardown */
 
 static int
 setup(void **state)
@@ -72,6 +73,9 @@ teardown(void **state)
 		close(pty_master);
 	pty_master = -1;
 	th_kill_children();
+	if (ctl_copy[0] != '\0')
+		tp_remove_copy(ctl_copy);
+	ctl_copy[0] = '\0';
 	/* An eshmd that ignores SIGTERM fails the test instead of hanging it. */
 	if (daemon_.pid > 0) {
 		pid_t pid = daemon_.pid;
@@ -92,7 +96,8 @@ teardown(void **state)
 
 /*
  * Run the built eshmctl with the NULL-terminated @args (as user @uid unless
- * it is -1), collect stdout and stderr, and return its exit code.
+ * it is -1: then a copy that user can reach), collect stdout and stderr,
+ * and return its exit code.
  */
 static int
 ctl_run_as(struct tp_output *r, uid_t uid, const char *const *args)
@@ -100,7 +105,9 @@ ctl_run_as(struct tp_output *r, uid_t uid, const char *const *args)
 	const char *argv[32];
 	int argc = 0;
 
-	argv[argc++] = th_build_path("ctl/eshmctl");
+	if (uid != (uid_t)-1 && ctl_copy[0] == '\0')
+		tp_reachable_copy(th_build_path("ctl/eshmctl"), ctl_copy, sizeof(ctl_copy));
+	argv[argc++] = uid != (uid_t)-1 ? ctl_copy : th_build_path("ctl/eshmctl");
 	while (*args != NULL && argc < 31)
 		argv[argc++] = *args++;
 	argv[argc] = NULL;

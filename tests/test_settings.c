@@ -236,7 +236,7 @@ missing_file_is_fine_only_when_optional(void **state)
 	settings_defaults(&s);
 	before = s;
 	assert_int_equal(settings_load_file(&s, "/nonexistent/eshmd.conf", true, err, sizeof(err)),
-	                 0);
+	                 1);
 	assert_memory_equal(&s, &before, sizeof(s));
 	assert_int_equal(settings_load_file(&s, "/nonexistent/eshmd.conf", false, err, sizeof(err)),
 	                 -1);

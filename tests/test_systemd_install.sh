@@ -1,10 +1,12 @@
 #!/bin/sh
-# "make install" into a DESTDIR installs every piece; a program outside the
-# tree (the example of libeshm-client(3)) builds with pkg-config alone and
-# exchanges messages through the installed eshmd; systemd-sysusers and
-# systemd-tmpfiles accept the installed entries; "systemd-analyze verify"
-# accepts the installed units and their security exposure stays under
-# EXPOSURE_MAX.
+# "make install" into a DESTDIR installs every piece, the documents README.md
+# points to included; a program outside the tree (the example of
+# libeshm-client(3)) builds with pkg-config alone and exchanges messages
+# through the installed eshmd, which reads the configured eshmd.conf and
+# says which file --check-config read; systemd-sysusers and
+# systemd-tmpfiles accept the installed entries; every man page the units
+# name is installed; "systemd-analyze verify" accepts the installed units
+# and their security exposure stays under EXPOSURE_MAX.
 set -u
 builddir=${ESHM_TEST_BUILDDIR:?run by make check}
 srcdir=${ESHM_TEST_SRCDIR:?run by make check}
@@ -16,14 +18,14 @@ EXPOSURE_MAX=1.0
 tap_init install
 dest=$tmp/dest
 
-echo "1..20"
+echo "1..23"
 
 # The installation directories, as make expands them.
 unset MAKEFLAGS MFLAGS MAKELEVEL
 cat > "$tmp/dirs.mk" <<'MK'
 eshm-print-dirs:
 	@echo "libdir='$(libdir)' includedir='$(includedir)' pkgconfigdir='$(pkgconfigdir)'"
-	@echo "sbindir='$(sbindir)' bindir='$(bindir)' mandir='$(mandir)'"
+	@echo "sbindir='$(sbindir)' bindir='$(bindir)' mandir='$(mandir)' docdir='$(docdir)'"
 	@echo "sysconfdir='$(sysconfdir)' unitdir='$(systemdsystemunitdir)'"
 	@echo "sysusersdir='$(sysusersdir)' tmpfilesdir='$(tmpfilesdir)'"
 	@echo "socket='$(ESHMD_SOCKET)'"
@@ -42,6 +44,16 @@ for f in "$libdir/libeshm-client.so" "$includedir/eshm.h" \
     "$mandir/man3/eshm_read_timeout.3"; do
 	check "installs $f" test -e "$dest$f"
 done
+
+docs_ok()
+{
+	docs=$(grep -o 'docs/[A-Za-z_]*\.md' "$srcdir/README.md" | sort -u)
+	[ -n "$docs" ] || { echo "README.md points to no document"; return 1; }
+	for f in README.md $docs; do
+		[ -f "$dest$docdir/${f#docs/}" ] || { echo "$docdir/${f#docs/} is not installed"; return 1; }
+	done
+}
+check "installs README.md and the documents it points to under $docdir" docs_ok
 
 # libeshm-client(3)'s example, built with nothing but pkg-config.
 sed -n '/^\.Sh EXAMPLES/,/^\.Sh/p' "$srcdir/man/libeshm-client.3" |
@@ -81,6 +93,24 @@ export LD_LIBRARY_PATH="$dest$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 ESHM_SOCKET=$tmp/eshmd.sock check "the example exchanges messages through the installed eshmd" run_example
 unset LD_LIBRARY_PATH
 
+# Without --config, eshmd reads the configured file, and --check-config says
+# which file it read, or that none exists and the defaults apply.  The
+# configured file itself is this machine's: only its absence is checked.
+check_config_ok()
+{
+	conf=$sysconfdir/eshm/eshmd.conf
+	"$dest$sbindir/eshmd" --help | grep -F "(default $conf;" || {
+		echo "eshmd --help does not name $conf as its default"; return 1; }
+	if [ ! -e "$conf" ]; then
+		out=$("$dest$sbindir/eshmd" --check-config) && echo "$out" &&
+		[ "$out" = "configuration OK: $conf does not exist, the built-in defaults apply" ] ||
+			return 1
+	fi
+	out=$("$dest$sbindir/eshmd" --check-config --config "$dest$conf") && echo "$out" &&
+	[ "$out" = "configuration OK: $dest$conf" ]
+}
+check "eshmd reads $sysconfdir/eshm/eshmd.conf and --check-config names it" check_config_ok
+
 # The sysusers and tmpfiles entries, applied to the DESTDIR as a root.
 if [ "$(id -u)" -eq 0 ]; then
 	tmpfiles_ok()
@@ -98,14 +128,37 @@ else
 	skip "systemd-sysusers --root needs root"
 fi
 
+# The pages of Documentation=, looked up in the DESTDIR by name and section.
+# verify's own look-up runs man(1), which a minimal system does not have
+# (man-db), so it is switched off below.
+man_pages_ok()
+{
+	for unit in "$dest$unitdir/eshmd.socket" "$dest$unitdir/eshmd.service"; do
+		pages=$(sed -n 's/^Documentation=//p' "$unit")
+		[ -n "$pages" ] || { echo "$unit names no documentation"; return 1; }
+		for page in $pages; do
+			case $page in
+			man:*\(*\))
+				page=${page#man:}
+				section=${page##*(}
+				section=${section%)}
+				file=$dest$mandir/man$section/${page%(*}.$section
+				[ -f "$file" ] || { echo "$unit: $page is not installed ($file)"; return 1; }
+				;;
+			*) echo "$unit: $page is not a man: page"; return 1 ;;
+			esac
+		done
+	done
+}
+check "every man page the units' Documentation= names is installed" man_pages_ok
+
 if ! command -v systemd-analyze >/dev/null 2>&1; then
 	skip "systemd-analyze is not installed"
 	skip "systemd-analyze is not installed"
 	exit 0
 fi
 # verify resolves units, ExecStart= and the targets inside --root: give the
-# DESTDIR the host's targets and sh(1) (ExecReload=), and let man(1) see the installed
-# pages.
+# DESTDIR the host's targets and sh(1) (ExecReload=).
 mkdir -p "$dest/usr/lib/systemd/system" "$dest/bin"
 cp -L /lib/systemd/system/*.target /lib/systemd/system/*.slice "$dest/usr/lib/systemd/system/" 2>/dev/null
 cp -L /bin/sh "$dest/bin/sh"
@@ -123,7 +176,7 @@ case $unitdir in
 esac
 verify_ok()
 {
-	MANPATH="$dest$mandir" systemd-analyze verify --root="$dest" \
+	systemd-analyze verify --man=no --root="$dest" \
 	    "$units/eshmd.socket" "$units/eshmd.service" > "$tmp/verify" 2>&1
 	rc=$?
 	cat "$tmp/verify"
