@@ -7,7 +7,7 @@ set -u
 name=vmtest
 progress=/run/eshm-pingpong.progress
 
-echo "1..18"
+echo "1..20"
 echo "# $(uname -r), $(systemctl --version | head -1)"
 
 check "systemd-sysusers created the eshm user at boot" id eshm
@@ -22,12 +22,15 @@ check "a client's attach starts eshmd, which serves it" wait_for 60 trips_above 
 check "systemctl is-active eshmd" systemctl is-active eshmd.service
 check "eshmctl list shows the segment" sh -c "eshmctl list | grep -w $name"
 
+check "eshmctl create: a segment no endpoint holds" eshmctl create vm-unheld
 pid=$(main_pid)
 kill -9 "$pid"
 restarted() { p=$(main_pid); [ "$p" != 0 ] && [ "$p" != "$pid" ] && systemctl is-active -q eshmd.service; }
 check "kill -9 of eshmd: systemd restarts it" wait_for 30 restarted
 check "... while the client keeps exchanging messages" flowing 3
 check "... and the restarted eshmd knows the segment" sh -c "eshmctl list | grep -w $name"
+check "... and the unheld one, kept in systemd's descriptor store" sh -c \
+    "eshmctl list | grep -w vm-unheld"
 
 pid=$(main_pid)
 check "systemctl reload eshmd re-reads the configuration in place" sh -c \
@@ -37,10 +40,15 @@ check "systemctl reload eshmd re-reads the configuration in place" sh -c \
 
 check "systemctl stop eshmd" systemctl stop eshmd.service
 check "... leaves the client's data path intact" flowing 3
+systemctl start eshmd.service
+wait_for 30 sh -c "eshmctl list | grep -qw $name" >/dev/null
+if eshmctl list | grep -qw vm-unheld; then kept=kept; else kept="not kept"; fi
+echo "# after systemctl stop and start: the held segment came back, the unheld one was $kept"
+systemctl stop eshmd.service
 # Without the socket nothing can start eshmd again: the client is alone.
 systemctl stop eshmd.socket eshmd.service
-check "with eshmd and its socket stopped, messages still flow" sh -c \
-    "! systemctl is-active -q eshmd.service && ls /dev/shm | grep -q '$name' && \
+check "with eshmd and its socket stopped, messages still flow (nothing in /dev/shm)" sh -c \
+    "! systemctl is-active -q eshmd.service && ! ls /dev/shm | grep -q '$name' && \
      { before=\$(sed -n 's/^round_trips=\([0-9]*\).*/\1/p' $progress); sleep 3; \
        [ \$(sed -n 's/^round_trips=\([0-9]*\).*/\1/p' $progress) -gt \$before ]; }"
 check "systemctl start eshmd.socket again: the client re-attaches" sh -c \
