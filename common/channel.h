@@ -78,8 +78,8 @@
  * observer on a queue (and a consumer whose position the writer did not
  * honour) reads the oldest message still in the ring: a slot holding a
  * number above the one wanted means the writer passed it, the oldest
- * intact message is then that number - slots + 1, and the skipped ones
- * count as missed.
+ * intact message is then that number (or head, if higher) - slots + 1,
+ * and the skipped ones count as missed.
  *
  * No wake-up is lost.  A reader about to sleep stores its reader part's
  * wait word, runs a full barrier, loads head, looks for a new message
@@ -361,7 +361,11 @@ chan_probe(const struct seg_block *block, const struct seg_geometry *g, uint64_t
 		if (j < c)
 			break;
 		if (j > c && oldest) {
-			c = chan_probe_skip(c, j, g->slots);
+			/* Passed by the writer: head (only loaded here, off
+			 * the common path) says how far it went. */
+			uint64_t head = atomic_load_explicit(&block->head, memory_order_relaxed);
+
+			c = chan_probe_skip(c, head > j ? head : j, g->slots);
 			continue;
 		}
 		if (s & SEG_SEQ_VOID) {
