@@ -53,8 +53,8 @@ struct reader {
 	struct seg_reader *rd;
 	bool consumer;
 	struct chan_cursor cur;
-	uint64_t last, received, missed, contended;
-	char failure[160];      /* set on the first violation */
+	struct tmsg_stream seen;
+	uint64_t contended;
 };
 
 static uint64_t
@@ -129,29 +129,6 @@ writer(void *arg)
 	return NULL;
 }
 
-#define FAIL(r, ...) snprintf((r)->failure, sizeof((r)->failure), __VA_ARGS__)
-
-/* Check one message read; a violation goes to r->failure. */
-static void
-accept(struct reader *r, const unsigned char *buf, const struct chan_msg *info)
-{
-	uint64_t number;
-
-	if (!tmsg_intact(buf, info->size, &number) || number != info->number)
-		FAIL(r, "message %llu torn", (unsigned long long)info->number);
-	else if (info->number <= r->last)
-		FAIL(r, "message %llu after %llu", (unsigned long long)info->number,
-		     (unsigned long long)r->last);
-	else if (info->missed != info->number - r->last - 1)
-		FAIL(r, "missed %llu between %llu and %llu", (unsigned long long)info->missed,
-		     (unsigned long long)r->last, (unsigned long long)info->number);
-	else if (r->consumer && info->missed != 0)
-		FAIL(r, "the consumer lost %llu messages", (unsigned long long)info->missed);
-	r->last = info->number;
-	r->received++;
-	r->missed += info->missed;
-}
-
 static void *
 read_all(void *arg)
 {
@@ -162,25 +139,26 @@ read_all(void *arg)
 	struct timespec deadline;
 	struct chan_msg info;
 
-	while (buf != NULL && r->failure[0] == '\0' &&
-	       (atomic_load(&s->total) == 0 || r->last < atomic_load(&s->total))) {
+	while (buf != NULL && r->seen.failure[0] == '\0' &&
+	       (atomic_load(&s->total) == 0 || r->seen.last < atomic_load(&s->total))) {
 		int rc = chan_read(b, &s->c.g, &r->cur, r->consumer, r->rd, buf, s->c.g.capacity,
 		                   &info);
 
 		if (rc == ESHM_SUCCESS) {
-			accept(r, buf, &info);
+			tmsg_accept(&r->seen, buf, &info);
 		} else if (rc == ESHM_ERROR_CONTENDED) {
 			r->contended++;
 		} else if (rc != ESHM_ERROR_NO_DATA) {
-			FAIL(r, "read returned %d", rc);
+			snprintf(r->seen.failure, sizeof(r->seen.failure), "read returned %d", rc);
 		} else if (s->sleep) {
 			/* A lost wake-up leaves the reader asleep with the
 			 * last message unread until the deadline. */
 			clock_gettime(CLOCK_MONOTONIC, &deadline);
 			clock_ts_add_ns(&deadline, WAIT_NS);
 			if (chan_wait(b, &s->c.g, r->rd, &r->cur, r->consumer, &deadline) != 0)
-				FAIL(r, "asleep for 10 s after message %llu",
-				     (unsigned long long)r->last);
+				snprintf(r->seen.failure, sizeof(r->seen.failure),
+				         "asleep for 10 s after message %llu",
+				         (unsigned long long)r->seen.last);
 		} else {
 			sched_yield();
 		}
@@ -194,24 +172,26 @@ check_reader(struct stress *s, const struct reader *r, const char *who)
 {
 	uint64_t total = atomic_load(&s->total);
 
-	if (r->failure[0] != '\0')
-		fail_msg("%s: %s", who, r->failure);
-	assert_int_equal(r->last, total);
-	assert_int_equal(r->received + r->missed, total);
+	const struct tmsg_stream *seen = &r->seen;
+
+	if (seen->failure[0] != '\0')
+		fail_msg("%s: %s", who, seen->failure);
+	assert_int_equal(seen->last, total);
+	assert_int_equal(seen->received + seen->missed, total);
 	if (r->consumer)
-		assert_int_equal(r->received, total);
+		assert_int_equal(seen->received, total);
 	/* The shared counters say what the cursor says. */
-	assert_int_equal(r->cur.reads, r->received);
-	assert_int_equal(r->cur.missed, r->missed);
+	assert_int_equal(r->cur.reads, seen->received);
+	assert_int_equal(r->cur.missed, seen->missed);
 	assert_int_equal(r->cur.contended, r->contended);
-	assert_int_equal(atomic_load(&r->rd->reads), r->received);
-	assert_int_equal(atomic_load(&r->rd->missed), r->missed);
+	assert_int_equal(atomic_load(&r->rd->reads), seen->received);
+	assert_int_equal(atomic_load(&r->rd->missed), seen->missed);
 	assert_int_equal(atomic_load(&r->rd->retries), r->cur.retries);
 	assert_int_equal(atomic_load(&r->rd->contended), r->contended);
 	assert_int_equal(atomic_load(&r->rd->position), total);
 	assert_false(chan_reader_waits(r->rd));
 	print_message("# %s: %llu received, %llu missed, %llu retries, %llu contended\n", who,
-	              (unsigned long long)r->received, (unsigned long long)r->missed,
+	              (unsigned long long)seen->received, (unsigned long long)seen->missed,
 	              (unsigned long long)r->cur.retries, (unsigned long long)r->contended);
 }
 
@@ -228,6 +208,7 @@ run(struct stress *s, uint64_t capacity, uint32_t mode, uint32_t depth)
 	for (i = 0; i <= OBSERVERS; i++) {
 		r[i].s = s;
 		r[i].consumer = i == 0 && mode == SEG_MODE_QUEUE;
+		r[i].seen.in_order = r[i].consumer;
 		r[i].rd = i == 0 ? tm_consumer_part(&s->c) : tm_observer_part(&s->c, i - 1);
 		chan_cursor_init(&r[i].cur, tm_reader_block(&s->c), &s->c.g, r[i].consumer, 0);
 		assert_int_equal(pthread_create(&t[i], NULL, read_all, &r[i]), 0);
