@@ -51,10 +51,12 @@
  * and the probe goes on at j + 1.  j > c in progress: the writer is at j,
  * so j - slots + 1 .. j - 1 are the complete ones and the probe goes on at
  * j - slots + 1.  j == c in progress: nothing after c exists: the end.  A
- * void j >= c is passed over (consumed, not counted as missed).  When the
- * probe ends at a slot where message c has not completed, the candidate
- * c - 1 was the newest complete message at the moment of that load: it is
- * returned, or a newer one if the writer completed one meanwhile.  Every
+ * void j >= c is passed over (consumed, not counted as missed).  A number
+ * that does not belong to its slot (j % slots != c % slots: only a vandal
+ * stores one) ends the probe like an older one.  When the probe ends at a
+ * slot where message c has not completed, the candidate c - 1 was the
+ * newest complete message at the moment of that load: it is returned, or
+ * a newer one if the writer completed one meanwhile.  Every
  * step raises c, and at most 2 * slots probes run per copy, whatever the
  * slots hold.  Missed: the numbers between the previous message and the
  * one returned, minus the voids the probe passed, so exact against a
@@ -358,7 +360,9 @@ chan_probe(const struct seg_block *block, const struct seg_geometry *g, uint64_t
 	while (probes-- > 0) {
 		s = atomic_load_explicit(&chan_slot(block, g, c)->seq, memory_order_acquire);
 		j = chan_seq_number(s);
-		if (j < c)
+		/* Not written since c - slots, or a number that does not
+		 * belong to this slot (only a vandal stores one). */
+		if (j < c || ((j ^ c) & (g->slots - 1)) != 0)
 			break;
 		if (j > c && oldest) {
 			/* Passed by the writer: head (only loaded here, off

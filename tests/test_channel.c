@@ -253,6 +253,24 @@ size_above_capacity_is_corrupt_consumed_and_never_copied(void **state)
 	assert_string_equal((char *)f->buf, "fine");
 }
 
+static void
+slot_naming_another_slots_message_is_ignored(void **state)
+{
+	struct fixture *f = *state;
+	struct chan_msg info;
+
+	put(f, "real");
+	/* Slot 2 claims complete message 7, which belongs to slot 3. */
+	atomic_store(&chan_slot(tm_writer_block(&f->c), &f->c.g, 2)->seq, 14);
+	assert_int_equal(get(f, &info), ESHM_SUCCESS);
+	assert_int_equal(info.number, 1);
+	assert_string_equal((char *)f->buf, "real");
+	memset(f->buf, UNTOUCHED, sizeof(f->buf));
+	assert_int_equal(get(f, &info), ESHM_ERROR_NO_DATA);
+	assert_untouched(f->buf, sizeof(f->buf));
+	assert_int_equal(f->cur.retries, 0);
+}
+
 /* What a writer that died in the middle of message @m leaves: the odd
  * sequence and part of its bytes. */
 static void
@@ -755,6 +773,8 @@ main(void)
 			buffer_too_small_leaves_message_unread_and_buffer_untouched, setup_latest,
 			teardown),
 		cmocka_unit_test_setup_teardown(size_above_capacity_is_corrupt_consumed_and_never_copied,
+		                                setup_latest, teardown),
+		cmocka_unit_test_setup_teardown(slot_naming_another_slots_message_is_ignored,
 		                                setup_latest, teardown),
 		cmocka_unit_test_setup_teardown(
 			odd_slot_of_dead_writer_is_no_data_then_void_after_repair, setup_latest,
