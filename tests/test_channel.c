@@ -679,6 +679,39 @@ writer_reloads_the_consumer_position_only_when_its_room_runs_out(void **state)
 }
 
 static void
+consumer_takes_head_as_a_hint_and_the_slot_as_the_truth(void **state)
+{
+	struct fixture *f = *state;
+	struct chan_msg info;
+
+	put(f, "one");
+	put(f, "two");
+	/* A head beyond what was written: the slots still decide. */
+	atomic_store(&tm_writer_block(&f->c)->head, 100);
+	assert_int_equal(get(f, &info), ESHM_SUCCESS);
+	assert_int_equal(info.number, 1);
+	assert_int_equal(get(f, &info), ESHM_SUCCESS);
+	assert_int_equal(info.number, 2);
+	memset(f->buf, UNTOUCHED, sizeof(f->buf));
+	assert_int_equal(get(f, &info), ESHM_ERROR_NO_DATA);
+	assert_untouched(f->buf, sizeof(f->buf));
+	/* A head behind, seen by a consumer starting after message 2:
+	 * nothing until it moves, then everything. */
+	put(f, "three");
+	put(f, "four");
+	atomic_store(&tm_writer_block(&f->c)->head, 2);
+	chan_cursor_init(&f->cur, tm_reader_block(&f->c), &f->c.g, true, 2);
+	assert_int_equal(get(f, &info), ESHM_ERROR_NO_DATA);
+	put(f, "five");
+	assert_int_equal(get(f, &info), ESHM_SUCCESS);
+	assert_string_equal((char *)f->buf, "three");
+	assert_int_equal(get(f, &info), ESHM_SUCCESS);
+	assert_int_equal(get(f, &info), ESHM_SUCCESS);
+	assert_string_equal((char *)f->buf, "five");
+	assert_int_equal(f->cur.missed, 0);
+}
+
+static void
 queue_without_consumer_fills_to_its_depth(void **state)
 {
 	struct fixture *f = *state;
@@ -794,6 +827,9 @@ main(void)
 		                                setup_queue, teardown),
 		cmocka_unit_test_setup_teardown(
 			writer_reloads_the_consumer_position_only_when_its_room_runs_out, setup_queue,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			consumer_takes_head_as_a_hint_and_the_slot_as_the_truth, setup_queue,
 			teardown),
 		cmocka_unit_test_setup_teardown(queue_without_consumer_fills_to_its_depth, setup_queue,
 		                                teardown),
