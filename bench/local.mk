@@ -13,7 +13,7 @@ bench_eshm_bench_SOURCES = bench/bench.h bench/main.c bench/report.c bench/stats
 bench_eshm_bench_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
 bench_eshm_bench_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 bench_eshm_bench_LDADD = tests/libeshm-harness.la libclient/libeshm-client.la \
-	$(JSONC_LIBS) $(PTHREAD_LIBS) -lrt
+	common/libeshm-common.la $(JSONC_LIBS) $(PTHREAD_LIBS) -lrt
 dist_noinst_SCRIPTS += bench/check-quick.sh
 TESTS += bench/check-quick.sh
 .PHONY: bench

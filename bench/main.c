@@ -172,8 +172,8 @@ main(int argc, char **argv)
 	if (!have_daemon)
 		failed = 1;
 
-	if (have_daemon && bench_wants(&o, "seqlock")) {
-		bench_progress("seqlock cost, uncontended");
+	if (bench_wants(&o, "seqlock")) {
+		bench_progress("channel cost, uncontended and contended, queue");
 		failed |= bench_ran(eshm_bench_seqlock(&o, &r->seq), "seqlock");
 	}
 	if (bench_wants(&o, "roundtrip"))
