@@ -20,7 +20,7 @@
  * seqlocks get along with programming language memory models?"):
  *
  *   writer: seq = 2m - 1 (relaxed); release fence; size, data;
- *           seq = 2m (release); head = m (relaxed); store-load fence;
+ *           seq = 2m (release); head = m (release); store-load fence;
  *           then the caller wakes whoever announced it waits.
  *   reader: s1 = seq (acquire); not the message wanted -> stop;
  *           size (checked), data; acquire fence; s2 = seq (relaxed);
@@ -37,12 +37,13 @@
  * message was found, and why the only failure that may leave the buffer
  * changed is ESHM_ERROR_CONTENDED.
  *
- * The copies are plain memcpy on memory the other side writes while a
- * copy may run: a data race in the letter of C11, as in the Linux kernel's
- * seqcount readers and Folly's seqlock.  The sequence re-check discards
- * every copy such a race could have torn; the bytes themselves are never
- * interpreted before it.  A word-by-word relaxed atomic copy would be
- * race-free and was measured 3-7 times slower at 4 KiB.
+ * The copies are plain copies (memcpy, or for 8 to 64 bytes a few vector
+ * moves) of memory the other side writes while a copy may run: a data
+ * race in the letter of C11, as in the Linux kernel's seqcount readers
+ * and Folly's seqlock.  The sequence re-check discards every copy such a
+ * race could have torn; the bytes themselves are never interpreted before
+ * it.  A word-by-word relaxed atomic copy would be race-free and was
+ * measured 3-7 times slower at 4 KiB.
  *
  * Latest value: the newest complete message.  The writer fills slots in
  * message order, so the reader probes from c = last + 1: the slot c % slots
@@ -60,9 +61,9 @@
  * c, and at most slots + 1 probes run per copy, whatever the slots hold: a
  * writer faster than a probe would otherwise lead the probe on from one
  * newer message to the next, and the newest found by then is as good a
- * latest value as any.  Missed: the numbers between the previous message and the
- * one returned, minus the voids the probe passed, so exact against a
- * writer that counts.  A writer at full speed must publish slots - 1
+ * latest value as any.  Missed: the numbers between the previous message
+ * and the one returned, minus the voids the probe passed, so exact
+ * against a writer that counts.  A writer at full speed must publish slots - 1
  * messages and start another during one copy to overlap it; an overlapped
  * copy is retried with a new probe, at most CHAN_READ_ATTEMPTS copies per
  * call, and one that gave up is counted (contended) and reported.
@@ -76,7 +77,10 @@
  * consumer is never overlapped.  The writer caches its room (publishes
  * left before the consumer's position must be loaded again) and reloads
  * the position only when the cache is exhausted, so a consumer keeping up
- * costs the writer one cache miss per queue_depth messages.  The position
+ * costs the writer one cache miss per queue_depth messages.  The consumer,
+ * in turn, loads head only once it has read all head last announced
+ * (chan_consumer_ahead()), as the reader of a plain ring polls the
+ * writer's index.  The position
  * is an untrusted number: a value beyond the last message counts as the
  * last message, one further behind than the depth as a full queue.  An
  * observer on a queue (and a consumer whose position the writer did not
