@@ -23,6 +23,7 @@
 
 #include "channel.h"
 #include "clock.h"
+#include "harness.h"
 #include "layout.h"
 #include "memfd_util.h"
 
@@ -437,6 +438,37 @@ writer_continues_from_the_head_of_a_block_handed_back(void **state)
 	assert_int_equal(again.last, 5);
 }
 
+/* In a forked child: the registration is the parent's mm's, so the child
+ * starts unregistered (full fences) and registers again. */
+static int
+child_registers_again(void *arg)
+{
+	struct fixture *f = arg;
+
+	if (atomic_load(&chan_membarrier_ready) != 0)
+		return 1;
+	chan_membarrier_setup();
+	if (atomic_load(&chan_membarrier_ready) != 1)
+		return 2;
+	return chan_write(&f->w, NULL, "child", 6) == ESHM_SUCCESS ? 0 : 3;
+}
+
+static void
+membarrier_registration_is_redone_after_fork(void **state)
+{
+	struct fixture *f = *state;
+	struct chan_msg info;
+
+	chan_membarrier_setup();
+	if (atomic_load(&chan_membarrier_ready) != 1)
+		skip(); /* a kernel without MEMBARRIER_CMD_GLOBAL_EXPEDITED */
+	assert_int_equal(th_wait_child_within(th_spawn(child_registers_again, f), 10000), 0);
+	assert_int_equal(atomic_load(&chan_membarrier_ready), 1);
+	/* The child wrote through the shared block. */
+	assert_int_equal(get(f, &info), ESHM_SUCCESS);
+	assert_string_equal((char *)f->buf, "child");
+}
+
 static void
 wait_times_out_when_nothing_is_written(void **state)
 {
@@ -815,6 +847,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(repair_never_clobbers_a_message_completed_meanwhile,
 		                                setup_latest, teardown),
 		cmocka_unit_test_setup_teardown(writer_continues_from_the_head_of_a_block_handed_back,
+		                                setup_latest, teardown),
+		cmocka_unit_test_setup_teardown(membarrier_registration_is_redone_after_fork,
 		                                setup_latest, teardown),
 		cmocka_unit_test_setup_teardown(wait_times_out_when_nothing_is_written, setup_latest,
 		                                teardown),
