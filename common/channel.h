@@ -242,9 +242,6 @@ chan_slot(const struct seg_block *b, const struct seg_geometry *g, uint64_t n)
 	return seg_slot_at((struct seg_block *)b, g, (uint32_t)(n & (g->slots - 1)));
 }
 
-/* Slots a queue's consumer prefetches ahead of the one it reads. */
-#define CHAN_PREFETCH_AHEAD 16
-
 /*
  * The copy into or out of a slot: memcpy, whose call and size dispatch
  * cost more than the copy itself for a small message; those (8 to 64
@@ -305,7 +302,8 @@ chan_queue_room(struct chan_writer *w, const struct seg_reader *consumer)
  * store-load fence, so the caller may then load who waits
  * (chan_reader_waits()) and wake them (chan_wake()).  One writer per block.
  * No system call, no lock, no clock (unless the segment carries
- * timestamps), no locked instruction.
+ * timestamps), no locked instruction (a full fence only in a process that
+ * could not register for membarrier).
  * Returns ESHM_SUCCESS or ESHM_ERROR_QUEUE_FULL.
  */
 static inline int
@@ -496,6 +494,9 @@ chan_count_overlap(struct chan_cursor *cur, struct seg_reader *rd, bool gave_up)
 			chan_count(&rd->contended, 1);
 	}
 }
+
+/* Slots a queue's consumer prefetches ahead of the one it reads. */
+#define CHAN_PREFETCH_AHEAD 16
 
 /*
  * A queue's consumer: whether head says message last + 1 was published,
