@@ -138,16 +138,46 @@ struct ESHMHandle *bench_attach(const char *name, int role, bool use_threads,
 
 /* ---- eshm_*.c: eshm itself, through include/eshm.h */
 
+/* ---- eshm_api.c: eshm_write() and eshm_read() through the library */
+
+#define BENCH_API_SIZES 4
+struct api_result {
+	bool ok;
+	size_t size[BENCH_API_SIZES];
+	double write_ns[BENCH_API_SIZES];
+	/* the same write on a segment whose reader died asleep on the futex:
+	 * its wait word stays set (0: could not be arranged) */
+	double write_dead_reader_ns[BENCH_API_SIZES];
+	double read_ns[BENCH_API_SIZES];
+	double memcpy_ns[BENCH_API_SIZES];
+};
+int eshm_bench_api(const struct bench_opts *o, struct api_result *r);
+
+/* ---- eshm_seqlock.c: the channel itself (common/channel.h), in process */
+
+/* A writer flat out against a spinning reader on a latest-value channel. */
+struct seqlock_contended {
+	size_t size;
+	bool processes;               /* the two sides were processes, not threads */
+	double seconds;
+	uint64_t written, reads;      /* messages published, successful reads */
+	uint64_t retries;             /* copies a write overlapped */
+	uint64_t contended;           /* reads that gave up */
+};
+
 #define BENCH_SEQ_SIZES 4
+#define BENCH_SEQ_CONTENDED 4         /* 64 B and 4 KiB, as threads then as processes */
 struct seqlock_result {
 	bool ok;
 	size_t size[BENCH_SEQ_SIZES];
 	double write_ns[BENCH_SEQ_SIZES];
-	/* the same write on a segment whose reader died asleep on the futex:
-	 * its wait word stays set (0: could not be arranged) */
-	double write_dead_reader_ns[BENCH_SEQ_SIZES];
 	double read_ns[BENCH_SEQ_SIZES];
 	double memcpy_ns[BENCH_SEQ_SIZES];
+	struct seqlock_contended contended[BENCH_SEQ_CONTENDED];
+	uint32_t queue_depth;         /* slots of the queue and of the plain ring */
+	double queue_per_s;           /* 64 B messages one way, median of the blocks */
+	double ring_per_s;            /* the plain SPSC ring, the same */
+	double queue_ratio;           /* median of queue / ring, block by block */
 };
 int eshm_bench_seqlock(const struct bench_opts *o, struct seqlock_result *r);
 
@@ -225,6 +255,7 @@ struct bench_results {
 	size_t nrt;
 	struct rt_result rt[BENCH_RT_MAX];
 	struct seqlock_result seq;
+	struct api_result api;
 	struct throughput_result tp;
 	struct heartbeat_result hb;
 	struct detect_result det;

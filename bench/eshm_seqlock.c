@@ -1,207 +1,471 @@
 /*
- * eshm_seqlock.c - what one eshm_write() and one eshm_read() cost when no
- * other process touches the channel, next to a plain memcpy of the size.
+ * eshm_seqlock.c - the channel itself (common/channel.h), without eshmd
+ * or the library around it:
  *
- * Both handles of one segment live in this process, pinned to one CPU, so
- * every line stays in its cache: the figure is the seqlock's own cost.  A
- * read needs a new message each time (a handle never reads one message
- * twice), so the read is timed as (write + read) - write.
+ *  - what one chan_write() and one chan_read() cost when nothing else
+ *    touches the channel, next to a plain memcpy of the size (one thread
+ *    pinned to one CPU, every line in its cache);
+ *  - a writer flat out (CPU 0) against a reader spinning on chan_read()
+ *    (CPU 1) on a latest-value channel: successful reads per second and
+ *    the share of copies a write overlapped, as two threads and as two
+ *    processes;
+ *  - a queue's one-way throughput against a plain single-producer
+ *    single-consumer ring of the same depth written here, the two run in
+ *    alternating blocks so each ratio divides figures taken side by side.
  *
- * Beside it, the same write on a second segment whose reader, a forked
- * process, fell asleep in eshm_read_timeout() and was SIGKILLed there: its
- * wait word stays set in its block, and a write that took it for a live
- * sleeper would pay a FUTEX_WAKE each time.
+ * Everything lives in one shared anonymous mapping, so the two sides can
+ * be threads or forked processes alike.
  */
 #include "bench.h"
 
+#include <pthread.h>
 #include <signal.h>
-#include <stdio.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "eshm.h"
-
-#define SEQ_CAPACITY 4096
-/* How long the dead reader's side may take to fall asleep or be seen dead. */
-#define SEQ_SETTLE_NS (2000u * 1000000u)
+#include "channel.h"
+#include "layout.h"
 
 /* Keep the compiler from dropping or merging the timed copies. */
-#define SEQ_CLOBBER() __asm__ __volatile__("" ::: "memory")
+#define SQ_CLOBBER() __asm__ __volatile__("" ::: "memory")
+#define SQ_QUEUE_MSG 64u
 
-enum seq_kind { SEQ_MEMCPY, SEQ_WRITE, SEQ_WRITE_READ };
+enum sq_kind { SQ_MEMCPY, SQ_WRITE, SQ_WRITE_READ };
 
-struct seq_ctx {
-	ESHMHandle *master, *slave;
+/* The shared mapping: the control words, then the blocks. */
+struct sq_arena {
+	struct seg_geometry g;
+	_Atomic int ready;            /* sides ready to go */
+	_Atomic int go;               /* 1: run; 2: stop */
+	uint64_t size;                /* message bytes */
+	uint64_t messages;            /* queue runs: how many */
+	/* what the sides measured */
+	uint64_t written, reads, retries, contended, ns;
+	unsigned char *writer_block;  /* g.block_size bytes */
+	unsigned char *reader_block;  /* the reader's own block (its reader part) */
+	unsigned char *ring;          /* the plain ring */
+	size_t bytes;
+};
+
+/* The plain SPSC ring the queue is measured against: indices on lines of
+ * their own, each side caching the other's. */
+struct sq_ring {
+	_Alignas(SEG_CACHE_LINE) _Atomic uint64_t head;
+	_Alignas(SEG_CACHE_LINE) _Atomic uint64_t tail;
+	_Alignas(SEG_CACHE_LINE) unsigned char slot[][SQ_QUEUE_MSG];
+};
+
+static struct sq_arena *
+sq_arena_new(uint64_t capacity, uint32_t mode, uint32_t depth)
+{
+	struct seg_geometry g;
+	struct sq_arena *a;
+	size_t ring, bytes;
+
+	if (seg_geometry(capacity, mode, depth, 0, &g) != ESHM_SUCCESS)
+		return NULL;
+	ring = sizeof(struct sq_ring) + (size_t)g.slots * SQ_QUEUE_MSG;
+	bytes = SEG_PAGE + 2 * g.block_size + (ring + SEG_PAGE - 1) / SEG_PAGE * SEG_PAGE;
+	a = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (a == MAP_FAILED)
+		return NULL;
+	a->g = g;
+	a->bytes = bytes;
+	a->writer_block = (unsigned char *)a + SEG_PAGE;
+	a->reader_block = a->writer_block + g.block_size;
+	a->ring = a->reader_block + g.block_size;
+	return a;
+}
+
+/* Fresh blocks and counters for the next run. */
+static void
+sq_arena_reset(struct sq_arena *a)
+{
+	memset(a->writer_block, 0, (size_t)(a->bytes - SEG_PAGE));
+	atomic_store(&a->ready, 0);
+	atomic_store(&a->go, 0);
+	a->written = a->reads = a->retries = a->contended = a->ns = 0;
+}
+
+static struct seg_reader *
+sq_reader_part(const struct sq_arena *a)
+{
+	return &((struct seg_block *)a->reader_block)->reader;
+}
+
+/* Say ready, and wait for the start. */
+static void
+sq_ready(struct sq_arena *a)
+{
+	atomic_fetch_add(&a->ready, 1);
+	while (atomic_load_explicit(&a->go, memory_order_acquire) == 0)
+		;
+}
+
+static bool
+sq_running(struct sq_arena *a)
+{
+	return atomic_load_explicit(&a->go, memory_order_relaxed) == 1;
+}
+
+/* ---------------------------------------------------------------- sides */
+
+static void
+sq_latest_writer(struct sq_arena *a)
+{
+	unsigned char *src = calloc(1, a->size);
+	struct chan_writer w;
+
+	bench_pin(BENCH_MASTER_CPU);
+	chan_membarrier_setup();
+	chan_writer_init(&w, (struct seg_block *)a->writer_block, &a->g);
+	sq_ready(a);
+	while (src != NULL && sq_running(a)) {
+		chan_write(&w, NULL, src, (uint32_t)a->size);
+		if (chan_reader_waits(sq_reader_part(a)))
+			chan_wake((struct seg_block *)a->writer_block);
+	}
+	a->written = w.last;
+	free(src);
+}
+
+static void
+sq_latest_reader(struct sq_arena *a)
+{
+	const struct seg_block *b = (const struct seg_block *)a->writer_block;
+	unsigned char *dst = malloc(a->size);
+	struct chan_cursor cur;
+
+	bench_pin(BENCH_SLAVE_CPU);
+	chan_cursor_init(&cur, b, &a->g, false, 0);
+	sq_ready(a);
+	while (dst != NULL && sq_running(a))
+		chan_read(b, &a->g, &cur, false, sq_reader_part(a), dst, a->size, NULL);
+	a->reads = cur.reads;
+	a->retries = cur.retries;
+	a->contended = cur.contended;
+	free(dst);
+}
+
+static void
+sq_queue_writer(struct sq_arena *a)
+{
+	unsigned char src[SQ_QUEUE_MSG] = { 0 };
+	struct chan_writer w;
+
+	bench_pin(BENCH_MASTER_CPU);
+	chan_membarrier_setup();
+	chan_writer_init(&w, (struct seg_block *)a->writer_block, &a->g);
+	sq_ready(a);
+	while (w.last < a->messages) {
+		if (chan_write(&w, sq_reader_part(a), src, SQ_QUEUE_MSG) != ESHM_SUCCESS)
+			continue;
+		if (chan_reader_waits(sq_reader_part(a)))
+			chan_wake((struct seg_block *)a->writer_block);
+	}
+	a->written = w.last;
+}
+
+static void
+sq_queue_reader(struct sq_arena *a)
+{
+	const struct seg_block *b = (const struct seg_block *)a->writer_block;
+	unsigned char dst[SQ_QUEUE_MSG];
+	struct chan_cursor cur;
+	uint64_t t0;
+
+	bench_pin(BENCH_SLAVE_CPU);
+	chan_cursor_init(&cur, b, &a->g, true, 0);
+	sq_ready(a);
+	t0 = bench_now_ns();
+	while (cur.reads < a->messages)
+		chan_read(b, &a->g, &cur, true, sq_reader_part(a), dst, sizeof(dst), NULL);
+	a->ns = bench_now_ns() - t0;
+	a->reads = cur.reads;
+}
+
+static void
+sq_ring_writer(struct sq_arena *a)
+{
+	struct sq_ring *r = (struct sq_ring *)a->ring;
+	unsigned char src[SQ_QUEUE_MSG] = { 0 };
+	uint64_t head = 0, tail = 0, depth = a->g.slots;
+
+	bench_pin(BENCH_MASTER_CPU);
+	sq_ready(a);
+	while (head < a->messages) {
+		if (head - tail == depth) {
+			tail = atomic_load_explicit(&r->tail, memory_order_acquire);
+			continue;
+		}
+		memcpy(r->slot[head & (depth - 1)], src, SQ_QUEUE_MSG);
+		atomic_store_explicit(&r->head, ++head, memory_order_release);
+	}
+	a->written = head;
+}
+
+static void
+sq_ring_reader(struct sq_arena *a)
+{
+	struct sq_ring *r = (struct sq_ring *)a->ring;
+	unsigned char dst[SQ_QUEUE_MSG];
+	uint64_t head = 0, tail = 0, depth = a->g.slots, t0;
+
+	bench_pin(BENCH_SLAVE_CPU);
+	sq_ready(a);
+	t0 = bench_now_ns();
+	while (tail < a->messages) {
+		if (tail == head) {
+			head = atomic_load_explicit(&r->head, memory_order_acquire);
+			continue;
+		}
+		memcpy(dst, r->slot[tail & (depth - 1)], SQ_QUEUE_MSG);
+		SQ_CLOBBER();
+		atomic_store_explicit(&r->tail, ++tail, memory_order_release);
+	}
+	a->ns = bench_now_ns() - t0;
+	a->reads = tail;
+}
+
+/* ---------------------------------------------------------------- runs */
+
+typedef void sq_side(struct sq_arena *a);
+
+struct sq_thread {
+	sq_side *fn;
+	struct sq_arena *a;
+};
+
+static void *
+sq_thread_main(void *arg)
+{
+	struct sq_thread *t = arg;
+
+	t->fn(t->a);
+	return NULL;
+}
+
+/*
+ * Run @writer and @reader on @a as two threads, or two processes
+ * (@processes), start them together, and stop them after @run_ns (0: wait
+ * until they return by themselves).  Returns 0 or -1.
+ */
+static int
+sq_run(struct sq_arena *a, sq_side *writer, sq_side *reader, bool processes, uint64_t run_ns)
+{
+	struct sq_thread t[2] = { { writer, a }, { reader, a } };
+	pthread_t tid[2];
+	pid_t pid[2];
+	int i, rc = 0, status;
+
+	for (i = 0; i < 2; i++) {
+		if (!processes) {
+			if (pthread_create(&tid[i], NULL, sq_thread_main, &t[i]) != 0)
+				return -1;
+			continue;
+		}
+		pid[i] = fork();
+		if (pid[i] < 0)
+			return -1;
+		if (pid[i] == 0) {
+			t[i].fn(a);
+			_exit(0);
+		}
+	}
+	while (atomic_load(&a->ready) < 2)
+		;
+	atomic_store_explicit(&a->go, 1, memory_order_release);
+	if (run_ns != 0) {
+		bench_sleep_ns(run_ns);
+		atomic_store(&a->go, 2);
+	}
+	for (i = 0; i < 2; i++) {
+		if (!processes)
+			pthread_join(tid[i], NULL);
+		else if (waitpid(pid[i], &status, 0) != pid[i] || !WIFEXITED(status) ||
+		         WEXITSTATUS(status) != 0)
+			rc = -1;
+	}
+	return rc;
+}
+
+/* ---------------------------------------------------------------- uncontended */
+
+/* One thread, one writer and one reader on the same block. */
+struct sq_solo {
+	struct sq_arena *a;
+	struct chan_writer w;
+	struct chan_cursor cur;
 	unsigned char *src, *dst;
 	size_t size;
 	int err;
 };
 
 static void
-seq_pass(struct seq_ctx *c, enum seq_kind kind, size_t n)
+sq_pass(struct sq_solo *c, enum sq_kind kind, size_t n)
 {
-	size_t got;
+	const struct seg_block *b = (const struct seg_block *)c->a->writer_block;
 
 	for (size_t i = 0; i < n; i++) {
 		switch (kind) {
-		case SEQ_MEMCPY:
+		case SQ_MEMCPY:
 			memcpy(c->dst, c->src, c->size);
 			break;
-		case SEQ_WRITE:
-			c->err |= eshm_write(c->master, c->src, c->size);
+		case SQ_WRITE:
+			c->err |= chan_write(&c->w, NULL, c->src, (uint32_t)c->size);
 			break;
-		case SEQ_WRITE_READ:
-			c->err |= eshm_write(c->master, c->src, c->size);
-			c->err |= eshm_read(c->slave, c->dst, c->size, &got);
+		case SQ_WRITE_READ:
+			c->err |= chan_write(&c->w, NULL, c->src, (uint32_t)c->size);
+			c->err |= chan_read(b, &c->a->g, &c->cur, false, sq_reader_part(c->a), c->dst,
+			                    c->size, NULL);
 			break;
 		}
-		SEQ_CLOBBER();
+		SQ_CLOBBER();
 	}
 }
 
-/* Median over @batches of the mean cost of one operation, in ns. */
+/* The mean cost of one operation of @kind over @n, in ns. */
 static double
-seq_time(struct seq_ctx *c, enum seq_kind kind, size_t n, size_t batches)
+sq_time(struct sq_solo *c, enum sq_kind kind, size_t n)
 {
-	double *v = calloc(batches, sizeof(*v));
+	uint64_t t0 = bench_now_ns();
+
+	sq_pass(c, kind, n);
+	return (double)(bench_now_ns() - t0) / (double)n;
+}
+
+static double
+sq_median(double *v, size_t n)
+{
 	struct bench_dist d;
 
-	if (v == NULL)
-		return 0;
-	seq_pass(c, kind, n); /* warm the lines and the branch predictors */
-	for (size_t b = 0; b < batches; b++) {
-		uint64_t t0 = bench_now_ns();
-
-		seq_pass(c, kind, n);
-		v[b] = (double)(bench_now_ns() - t0) / (double)n;
-	}
-	bench_dist_of(v, batches, &d);
-	free(v);
+	bench_dist_of(v, n, &d);
 	return d.p50;
 }
 
-/* Whether process @pid's main thread sleeps (state S in /proc/PID/stat). */
-static bool
-seq_sleeping(pid_t pid)
+/* Medians over @batches, each batch timing the three kinds in turn, so
+ * each sees the host in the same phase. */
+static void
+sq_uncontended(struct sq_arena *a, size_t size, size_t n, size_t batches, struct seqlock_result *r,
+               size_t i)
 {
-	char path[64], buf[512], *p;
-	FILE *f;
-	bool s = false;
+	double *v = calloc(3 * batches, sizeof(*v)), wr;
+	struct sq_solo c = { .a = a, .size = size };
 
-	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return false;
-	if (fgets(buf, sizeof(buf), f) != NULL && (p = strrchr(buf, ')')) != NULL)
-		s = p[1] == ' ' && p[2] == 'S';
-	fclose(f);
-	return s;
+	c.src = calloc(1, 4096);
+	c.dst = calloc(1, 4096);
+	if (v == NULL || c.src == NULL || c.dst == NULL) {
+		r->ok = false;
+		goto out;
+	}
+	sq_arena_reset(a);
+	chan_writer_init(&c.w, (struct seg_block *)a->writer_block, &a->g);
+	chan_cursor_init(&c.cur, (struct seg_block *)a->writer_block, &a->g, false, 0);
+	for (enum sq_kind k = SQ_MEMCPY; k <= SQ_WRITE_READ; k++)
+		sq_pass(&c, k, n); /* warm the lines and the branch predictors */
+	for (size_t b = 0; b < batches; b++)
+		for (enum sq_kind k = SQ_MEMCPY; k <= SQ_WRITE_READ; k++)
+			v[k * batches + b] = sq_time(&c, k, n);
+	r->size[i] = size;
+	r->memcpy_ns[i] = sq_median(v, batches);
+	r->write_ns[i] = sq_median(v + batches, batches);
+	wr = sq_median(v + 2 * batches, batches);
+	r->read_ns[i] = wr > r->write_ns[i] ? wr - r->write_ns[i] : 0;
+	if (c.err != 0)
+		r->ok = false;
+out:
+	free(v);
+	free(c.src);
+	free(c.dst);
 }
 
-static bool
-seq_remote_dead(ESHMHandle *m)
-{
-	ESHMStats st;
+/* ---------------------------------------------------------------- contended */
 
-	return eshm_get_stats(m, &st) == ESHM_SUCCESS && st.remote_is_dead;
-}
-
-/*
- * Fork the slave of @name, let it fall asleep in eshm_read_timeout(),
- * SIGKILL it there and wait until @m, the master, sees it dead.  Returns 0,
- * or -1 if that could not be arranged.
- */
 static int
-seq_reader_dies_asleep(const char *name, ESHMHandle *m)
+sq_contended(size_t size, bool processes, uint64_t run_ns, struct seqlock_contended *r)
 {
-	uint64_t until;
-	int ready[2];
-	pid_t pid;
-	char c = 'F';
-	bool ok;
+	struct sq_arena *a = sq_arena_new(size, SEG_MODE_LATEST, 0);
+	int rc;
 
-	if (pipe(ready) != 0)
+	if (a == NULL)
 		return -1;
-	fflush(NULL);
-	if ((pid = fork()) == 0) {
-		ESHMHandle *s;
-		unsigned char buf[SEQ_CAPACITY];
-		size_t n;
+	sq_arena_reset(a);
+	a->size = size;
+	rc = sq_run(a, sq_latest_writer, sq_latest_reader, processes, run_ns);
+	r->size = size;
+	r->processes = processes;
+	r->seconds = (double)run_ns / 1e9;
+	r->written = a->written;
+	r->reads = a->reads;
+	r->retries = a->retries;
+	r->contended = a->contended;
+	munmap(a, a->bytes);
+	return rc;
+}
 
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		close(ready[0]);
-		s = bench_attach(name, ESHM_ROLE_SLAVE, true, 0, 0, SEQ_CAPACITY);
-		if (s != NULL)
-			c = 'R';
-		bench_write_full(ready[1], &c, 1);
-		for (;;)
-			eshm_read_timeout(s, buf, sizeof(buf), &n, 60000);
+/* Queue and plain ring in alternating blocks; the median of the ratios. */
+static int
+sq_queue(uint32_t depth, uint64_t messages, size_t blocks, struct seqlock_result *r)
+{
+	struct sq_arena *a = sq_arena_new(SQ_QUEUE_MSG, SEG_MODE_QUEUE, depth);
+	double *q = calloc(3 * blocks, sizeof(*q)), *ring = q + blocks, *ratio = q + 2 * blocks;
+	int rc = 0;
+
+	if (a == NULL || q == NULL) {
+		free(q);
+		return -1;
 	}
-	close(ready[1]);
-	ok = pid > 0 && bench_read_full(ready[0], &c, 1) == 0 && c == 'R';
-	close(ready[0]);
-	/* its main thread sleeps once it is on the futex, after a 20 us spin */
-	until = bench_now_ns() + SEQ_SETTLE_NS;
-	while (ok && !seq_sleeping(pid) && bench_now_ns() < until)
-		bench_sleep_ns(100000);
-	ok = ok && seq_sleeping(pid);
-	bench_sleep_ns(20000000);
-	if (pid > 0) {
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
+	for (size_t b = 0; b < blocks && rc == 0; b++) {
+		sq_arena_reset(a);
+		a->messages = messages;
+		rc |= sq_run(a, sq_queue_writer, sq_queue_reader, false, 0);
+		if (a->reads != messages)
+			rc = -1;
+		q[b] = (double)messages / ((double)a->ns / 1e9);
+		sq_arena_reset(a);
+		a->messages = messages;
+		rc |= sq_run(a, sq_ring_writer, sq_ring_reader, false, 0);
+		ring[b] = (double)messages / ((double)a->ns / 1e9);
+		ratio[b] = q[b] / ring[b];
 	}
-	until = bench_now_ns() + SEQ_SETTLE_NS;
-	while (ok && !seq_remote_dead(m) && bench_now_ns() < until)
-		bench_sleep_ns(100000);
-	return ok && seq_remote_dead(m) ? 0 : -1;
+	r->queue_depth = a->g.slots;
+	r->queue_per_s = sq_median(q, blocks);
+	r->ring_per_s = sq_median(ring, blocks);
+	r->queue_ratio = sq_median(ratio, blocks);
+	free(q);
+	munmap(a, a->bytes);
+	return rc;
 }
 
 int
 eshm_bench_seqlock(const struct bench_opts *o, struct seqlock_result *r)
 {
 	static const size_t sizes[BENCH_SEQ_SIZES] = { 8, 64, 1024, 4096 };
+	static const size_t contended[BENCH_SEQ_CONTENDED] = { 64, 4096, 64, 4096 };
 	size_t n = o->quick ? 2000 : 20000, batches = o->quick ? 5 : 31;
-	struct seq_ctx c = { 0 }, dead = { 0 };
-	char name[96], dead_name[96];
-	bool have_dead;
+	uint64_t run_ns = o->quick ? 100000000u : 2000000000u;
+	struct sq_arena *a = sq_arena_new(4096, SEG_MODE_LATEST, 0);
+	int rc = 0;
 
 	memset(r, 0, sizeof(*r));
-	bench_segment_name("seq", name, sizeof(name));
-	bench_segment_name("seq-dead", dead_name, sizeof(dead_name));
+	if (a == NULL)
+		return -1;
+	r->ok = true;
 	bench_pin(BENCH_MASTER_CPU);
-	c.src = aligned_alloc(64, SEQ_CAPACITY);
-	c.dst = aligned_alloc(64, SEQ_CAPACITY);
-	c.master = bench_attach(name, ESHM_ROLE_MASTER, false, 0, 0, SEQ_CAPACITY);
-	c.slave = bench_attach(name, ESHM_ROLE_SLAVE, false, 0, 0, SEQ_CAPACITY);
-	dead.master = bench_attach(dead_name, ESHM_ROLE_MASTER, false, 0, 0, SEQ_CAPACITY);
-	have_dead = dead.master != NULL && seq_reader_dies_asleep(dead_name, dead.master) == 0;
-	if (!have_dead)
-		fprintf(stderr, "eshm-bench: no reader could be made to die asleep; "
-		                "measuring clean writes only\n");
-	if (c.src != NULL && c.dst != NULL && c.master != NULL && c.slave != NULL) {
-		memset(c.src, 0x5a, SEQ_CAPACITY);
-		dead.src = c.src;
-		for (size_t i = 0; i < BENCH_SEQ_SIZES; i++) {
-			double w, wr;
-
-			c.size = dead.size = r->size[i] = sizes[i];
-			r->memcpy_ns[i] = seq_time(&c, SEQ_MEMCPY, n, batches);
-			w = seq_time(&c, SEQ_WRITE, n, batches);
-			wr = seq_time(&c, SEQ_WRITE_READ, n, batches);
-			r->write_ns[i] = w;
-			r->read_ns[i] = wr > w ? wr - w : 0;
-			if (have_dead)
-				r->write_dead_reader_ns[i] = seq_time(&dead, SEQ_WRITE, n, batches);
-		}
-		r->ok = c.err == 0 && dead.err == 0;
-	}
-	eshm_destroy(dead.master);
-	eshm_destroy(c.slave);
-	eshm_destroy(c.master);
-	free(c.src);
-	free(c.dst);
+	chan_membarrier_setup();
+	for (size_t i = 0; i < BENCH_SEQ_SIZES; i++)
+		sq_uncontended(a, sizes[i], n, batches, r, i);
 	bench_unpin();
+	munmap(a, a->bytes);
+	for (size_t i = 0; i < BENCH_SEQ_CONTENDED; i++)
+		rc |= sq_contended(contended[i], i >= BENCH_SEQ_CONTENDED / 2, run_ns,
+		                   &r->contended[i]);
+	rc |= sq_queue(256, o->quick ? 100000 : 2000000, o->quick ? 3 : 11, r);
+	if (rc != 0)
+		r->ok = false;
 	return r->ok ? 0 : -1;
 }

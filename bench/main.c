@@ -23,7 +23,7 @@ bench_usage(FILE *f)
 	      "  --eshmd PATH eshmd to start privately (default: $ESHMD, else the one\n"
 	      "               built next to this program)\n"
 	      "  --only NAME  run only the families whose name contains NAME:\n"
-	      "               seqlock, roundtrip, throughput, heartbeat, detect, scale\n",
+	      "               seqlock, api, roundtrip, throughput, heartbeat, detect, scale\n",
 	      f);
 }
 
@@ -172,9 +172,13 @@ main(int argc, char **argv)
 	if (!have_daemon)
 		failed = 1;
 
-	if (have_daemon && bench_wants(&o, "seqlock")) {
-		bench_progress("seqlock cost, uncontended");
+	if (bench_wants(&o, "seqlock")) {
+		bench_progress("channel cost, uncontended and contended, queue");
 		failed |= bench_ran(eshm_bench_seqlock(&o, &r->seq), "seqlock");
+	}
+	if (have_daemon && bench_wants(&o, "api")) {
+		bench_progress("eshm_write and eshm_read through the library");
+		failed |= bench_ran(eshm_bench_api(&o, &r->api), "api");
 	}
 	if (bench_wants(&o, "roundtrip"))
 		failed |= bench_ran(bench_roundtrips(&o, have_daemon, r), "roundtrip");

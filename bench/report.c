@@ -106,26 +106,72 @@ report_targets(const struct bench_results *r, struct target *t)
 		if (!s->ok)
 			break;
 		if (s->size[i] == 64) {
-			x = report_target(t, &n, "uncontended eshm_write and eshm_read of 64 B < 10 ns");
+			x = report_target(t, &n, "uncontended channel write and read of 64 B < 10 ns");
 			x->known = true;
 			snprintf(x->measured, sizeof(x->measured), "write %.1f ns, read %.1f ns",
 			         s->write_ns[i], s->read_ns[i]);
 			x->met = s->write_ns[i] < 10 && s->read_ns[i] < 10;
-			x = report_target(t, &n, "64 B eshm_write after a reader died asleep <= 1.5x clean");
-			if ((x->known = s->write_dead_reader_ns[i] > 0)) {
-				snprintf(x->measured, sizeof(x->measured), "%.1f vs %.1f ns",
-				         s->write_dead_reader_ns[i], s->write_ns[i]);
-				x->met = s->write_dead_reader_ns[i] <= 1.5 * s->write_ns[i];
-			}
 		}
 		if (s->size[i] == 4096) {
-			x = report_target(t, &n, "uncontended 4 KiB eshm_write and eshm_read <= 1.25x memcpy");
+			x = report_target(t, &n, "uncontended 4 KiB channel write and read <= 1.25x memcpy");
 			x->known = true;
 			snprintf(x->measured, sizeof(x->measured), "write %.2fx, read %.2fx",
 			         s->write_ns[i] / s->memcpy_ns[i], s->read_ns[i] / s->memcpy_ns[i]);
 			x->met = s->write_ns[i] <= 1.25 * s->memcpy_ns[i] &&
 			         s->read_ns[i] <= 1.25 * s->memcpy_ns[i];
 		}
+	}
+	for (size_t i = 0; r->api.ok && i < BENCH_API_SIZES; i++) {
+		const struct api_result *a = &r->api;
+
+		if (a->size[i] == 64) {
+			x = report_target(t, &n, "uncontended eshm_write and eshm_read of 64 B < 10 ns");
+			x->known = true;
+			snprintf(x->measured, sizeof(x->measured), "write %.1f ns, read %.1f ns",
+			         a->write_ns[i], a->read_ns[i]);
+			x->met = a->write_ns[i] < 10 && a->read_ns[i] < 10;
+			x = report_target(t, &n, "64 B eshm_write after a reader died asleep <= 1.5x clean");
+			if ((x->known = a->write_dead_reader_ns[i] > 0)) {
+				snprintf(x->measured, sizeof(x->measured), "%.1f vs %.1f ns",
+				         a->write_dead_reader_ns[i], a->write_ns[i]);
+				x->met = a->write_dead_reader_ns[i] <= 1.5 * a->write_ns[i];
+			}
+		}
+		if (a->size[i] == 4096) {
+			x = report_target(t, &n, "uncontended 4 KiB eshm_write and eshm_read <= 1.25x memcpy");
+			x->known = true;
+			snprintf(x->measured, sizeof(x->measured), "write %.2fx, read %.2fx",
+			         a->write_ns[i] / a->memcpy_ns[i], a->read_ns[i] / a->memcpy_ns[i]);
+			x->met = a->write_ns[i] <= 1.25 * a->memcpy_ns[i] &&
+			         a->read_ns[i] <= 1.25 * a->memcpy_ns[i];
+		}
+	}
+	for (size_t i = 0; s->ok && i < BENCH_SEQ_CONTENDED; i++) {
+		const struct seqlock_contended *c = &s->contended[i];
+		char what[96];
+		double rate = report_pct(c->retries, c->reads + c->retries);
+
+		snprintf(what, sizeof(what), "channel retry rate < 1 %% with the writer flat out (%zu B, %s)",
+		         c->size, c->processes ? "processes" : "threads");
+		x = report_target(t, &n, what);
+		x->known = true;
+		snprintf(x->measured, sizeof(x->measured), "%.3f %%", rate);
+		x->met = rate < 1.0;
+		if (c->size != 64)
+			continue;
+		snprintf(what, sizeof(what), "channel reads >= 1 M/s at 64 B, writer flat out (%s)",
+		         c->processes ? "processes" : "threads");
+		x = report_target(t, &n, what);
+		x->known = true;
+		snprintf(x->measured, sizeof(x->measured), "%.2f M/s",
+		         (double)c->reads / c->seconds / 1e6);
+		x->met = (double)c->reads / c->seconds >= 1e6;
+	}
+	if (s->ok) {
+		x = report_target(t, &n, "queue one-way 64 B >= 50 % of a plain SPSC ring, same depth");
+		x->known = true;
+		snprintf(x->measured, sizeof(x->measured), "%.0f %%", 100 * s->queue_ratio);
+		x->met = s->queue_ratio >= 0.5;
 	}
 	if (r->tp.ok) {
 		x = report_target(t, &n, "reader retry rate < 1 % with the writer at full speed (64 B)");
@@ -210,14 +256,51 @@ report_table_seqlock(const struct seqlock_result *s)
 
 	if (!s->ok)
 		return;
-	printf("\n1. Seqlock cost, uncontended, ns per operation (one process, data in cache)\n");
-	printf("   %-7s %11s %11s %11s %9s %13s %12s\n", "size", "eshm_write", "dead reader",
-	       "eshm_read", "memcpy", "write/memcpy", "read/memcpy");
+	printf("\n1. Channel (common/channel.h) cost, uncontended, ns per operation "
+	       "(one thread, data in cache)\n");
+	printf("   %-7s %11s %11s %9s %13s %12s\n", "size", "chan_write", "chan_read", "memcpy",
+	       "write/memcpy", "read/memcpy");
 	for (size_t i = 0; i < BENCH_SEQ_SIZES; i++) {
 		report_size(sz, sizeof(sz), s->size[i]);
-		printf("   %-7s %11.1f %11.1f %11.1f %9.1f %12.2fx %11.2fx\n", sz, s->write_ns[i],
-		       s->write_dead_reader_ns[i], s->read_ns[i], s->memcpy_ns[i],
-		       s->write_ns[i] / s->memcpy_ns[i], s->read_ns[i] / s->memcpy_ns[i]);
+		printf("   %-7s %11.1f %11.1f %9.1f %12.2fx %11.2fx\n", sz, s->write_ns[i],
+		       s->read_ns[i], s->memcpy_ns[i], s->write_ns[i] / s->memcpy_ns[i],
+		       s->read_ns[i] / s->memcpy_ns[i]);
+	}
+	printf("\n   Latest value, writer flat out (CPU %d), reader spinning (CPU %d)\n",
+	       BENCH_MASTER_CPU, BENCH_SLAVE_CPU);
+	printf("   %-7s %-9s %14s %14s %12s %10s\n", "size", "sides", "writes/s", "reads/s",
+	       "retry rate", "gave up");
+	for (size_t i = 0; i < BENCH_SEQ_CONTENDED; i++) {
+		const struct seqlock_contended *c = &s->contended[i];
+
+		report_size(sz, sizeof(sz), c->size);
+		printf("   %-7s %-9s %14.0f %14.0f %10.3f %% %10llu\n", sz,
+		       c->processes ? "processes" : "threads", (double)c->written / c->seconds,
+		       (double)c->reads / c->seconds, report_pct(c->retries, c->reads + c->retries),
+		       (unsigned long long)c->contended);
+	}
+	printf("   (retry rate: overlapped copies / copies; gave up: ESHM_ERROR_CONTENDED)\n");
+	printf("\n   Queue, 64 B one way, depth %u, against a plain SPSC ring of that depth\n",
+	       s->queue_depth);
+	printf("   queue %.2f M/s, ring %.2f M/s, queue/ring %.0f %% (median of alternating blocks)\n",
+	       s->queue_per_s / 1e6, s->ring_per_s / 1e6, 100 * s->queue_ratio);
+}
+
+static void
+report_table_api(const struct api_result *a)
+{
+	char sz[32];
+
+	if (!a->ok)
+		return;
+	printf("\n   eshm_write and eshm_read through the library, uncontended, ns per call\n");
+	printf("   %-7s %11s %11s %11s %9s %13s %12s\n", "size", "eshm_write", "dead reader",
+	       "eshm_read", "memcpy", "write/memcpy", "read/memcpy");
+	for (size_t i = 0; i < BENCH_API_SIZES; i++) {
+		report_size(sz, sizeof(sz), a->size[i]);
+		printf("   %-7s %11.1f %11.1f %11.1f %9.1f %12.2fx %11.2fx\n", sz, a->write_ns[i],
+		       a->write_dead_reader_ns[i], a->read_ns[i], a->memcpy_ns[i],
+		       a->write_ns[i] / a->memcpy_ns[i], a->read_ns[i] / a->memcpy_ns[i]);
 	}
 	printf("   dead reader: eshm_write on a segment whose reader died asleep on the futex\n");
 }
@@ -372,6 +455,7 @@ report_table(const struct bench_results *r)
 	printf("eshm-bench%s: %s, %d CPUs, %s; run took %.0f s\n", r->quick ? " --quick" : "",
 	       r->machine, r->cpus, r->kernel, r->elapsed_s);
 	report_table_seqlock(&r->seq);
+	report_table_api(&r->api);
 	report_table_rt(r);
 	report_table_tp(&r->tp);
 	report_table_hb(&r->hb);
@@ -413,12 +497,45 @@ report_json_families(const struct bench_results *r)
 			o = json_object_new_object();
 			JADD(o, "size", JI(r->seq.size[i]));
 			JADD(o, "write_ns", JD(r->seq.write_ns[i]));
-			JADD(o, "write_dead_reader_ns", JD(r->seq.write_dead_reader_ns[i]));
 			JADD(o, "read_ns", JD(r->seq.read_ns[i]));
 			JADD(o, "memcpy_ns", JD(r->seq.memcpy_ns[i]));
 			json_object_array_add(a, o);
 		}
 		JADD(root, "seqlock", a);
+		a = json_object_new_array();
+		for (size_t i = 0; i < BENCH_SEQ_CONTENDED; i++) {
+			const struct seqlock_contended *c = &r->seq.contended[i];
+
+			o = json_object_new_object();
+			JADD(o, "size", JI(c->size));
+			JADD(o, "processes", json_object_new_boolean(c->processes));
+			JADD(o, "seconds", JD(c->seconds));
+			JADD(o, "written", JI(c->written));
+			JADD(o, "reads", JI(c->reads));
+			JADD(o, "retries", JI(c->retries));
+			JADD(o, "contended", JI(c->contended));
+			json_object_array_add(a, o);
+		}
+		JADD(root, "seqlock_contended", a);
+		o = json_object_new_object();
+		JADD(o, "depth", JI(r->seq.queue_depth));
+		JADD(o, "queue_per_s", JD(r->seq.queue_per_s));
+		JADD(o, "ring_per_s", JD(r->seq.ring_per_s));
+		JADD(o, "ratio", JD(r->seq.queue_ratio));
+		JADD(root, "seqlock_queue", o);
+	}
+	if (r->api.ok) {
+		a = json_object_new_array();
+		for (size_t i = 0; i < BENCH_API_SIZES; i++) {
+			o = json_object_new_object();
+			JADD(o, "size", JI(r->api.size[i]));
+			JADD(o, "write_ns", JD(r->api.write_ns[i]));
+			JADD(o, "write_dead_reader_ns", JD(r->api.write_dead_reader_ns[i]));
+			JADD(o, "read_ns", JD(r->api.read_ns[i]));
+			JADD(o, "memcpy_ns", JD(r->api.memcpy_ns[i]));
+			json_object_array_add(a, o);
+		}
+		JADD(root, "api", a);
 	}
 	a = json_object_new_array();
 	for (size_t i = 0; i < r->nrt; i++) {

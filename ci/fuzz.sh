@@ -3,7 +3,8 @@
 # UndefinedBehaviorSanitizer) on eshm's four parsers of untrusted input:
 #
 #   proto_parse   a control datagram from any local process
-#   seg_validate  a segment someone else wrote, as mapped by client and eshmd
+#   seg_validate  a status block and an endpoint block someone else wrote,
+#                 validated and read as a client reads them
 #   settings      eshmd's configuration file
 #   records       eshmd's records of its segments, read back at restart
 #

@@ -20,7 +20,7 @@
  * seqlocks get along with programming language memory models?"):
  *
  *   writer: seq = 2m - 1 (relaxed); release fence; size, data;
- *           seq = 2m (release); head = m (relaxed); store-load fence;
+ *           seq = 2m (release); head = m (release); store-load fence;
  *           then the caller wakes whoever announced it waits.
  *   reader: s1 = seq (acquire); not the message wanted -> stop;
  *           size (checked), data; acquire fence; s2 = seq (relaxed);
@@ -37,12 +37,13 @@
  * message was found, and why the only failure that may leave the buffer
  * changed is ESHM_ERROR_CONTENDED.
  *
- * The copies are plain memcpy on memory the other side writes while a
- * copy may run: a data race in the letter of C11, as in the Linux kernel's
- * seqcount readers and Folly's seqlock.  The sequence re-check discards
- * every copy such a race could have torn; the bytes themselves are never
- * interpreted before it.  A word-by-word relaxed atomic copy would be
- * race-free and was measured 3-7 times slower at 4 KiB.
+ * The copies are plain copies (memcpy, or for 8 to 64 bytes a few vector
+ * moves) of memory the other side writes while a copy may run: a data
+ * race in the letter of C11, as in the Linux kernel's seqcount readers
+ * and Folly's seqlock.  The sequence re-check discards every copy such a
+ * race could have torn; the bytes themselves are never interpreted before
+ * it.  A word-by-word relaxed atomic copy would be race-free and was
+ * measured 3-7 times slower at 4 KiB.
  *
  * Latest value: the newest complete message.  The writer fills slots in
  * message order, so the reader probes from c = last + 1: the slot c % slots
@@ -51,14 +52,18 @@
  * and the probe goes on at j + 1.  j > c in progress: the writer is at j,
  * so j - slots + 1 .. j - 1 are the complete ones and the probe goes on at
  * j - slots + 1.  j == c in progress: nothing after c exists: the end.  A
- * void j >= c is passed over (consumed, not counted as missed).  When the
- * probe ends at a slot where message c has not completed, the candidate
- * c - 1 was the newest complete message at the moment of that load: it is
- * returned, or a newer one if the writer completed one meanwhile.  Every
- * step raises c, and at most 2 * slots probes run per copy, whatever the
- * slots hold.  Missed: the numbers between the previous message and the
- * one returned, minus the voids the probe passed, so exact against a
- * writer that counts.  A writer at full speed must publish slots - 1
+ * void j >= c is passed over (consumed, not counted as missed).  A number
+ * that does not belong to its slot (j % slots != c % slots: only a vandal
+ * stores one) ends the probe like an older one.  When the probe ends at a
+ * slot where message c has not completed, the candidate c - 1 was the
+ * newest complete message at the moment of that load: it is returned, or
+ * a newer one if the writer completed one meanwhile.  Every step raises
+ * c, and at most slots + 1 probes run per copy, whatever the slots hold: a
+ * writer faster than a probe would otherwise lead the probe on from one
+ * newer message to the next, and the newest found by then is as good a
+ * latest value as any.  Missed: the numbers between the previous message
+ * and the one returned, minus the voids the probe passed, so exact
+ * against a writer that counts.  A writer at full speed must publish slots - 1
  * messages and start another during one copy to overlap it; an overlapped
  * copy is retried with a new probe, at most CHAN_READ_ATTEMPTS copies per
  * call, and one that gave up is counted (contended) and reported.
@@ -72,14 +77,17 @@
  * consumer is never overlapped.  The writer caches its room (publishes
  * left before the consumer's position must be loaded again) and reloads
  * the position only when the cache is exhausted, so a consumer keeping up
- * costs the writer one cache miss per queue_depth messages.  The position
+ * costs the writer one cache miss per queue_depth messages.  The consumer,
+ * in turn, loads head only once it has read all head last announced
+ * (chan_consumer_ahead()), as the reader of a plain ring polls the
+ * writer's index.  The position
  * is an untrusted number: a value beyond the last message counts as the
  * last message, one further behind than the depth as a full queue.  An
  * observer on a queue (and a consumer whose position the writer did not
  * honour) reads the oldest message still in the ring: a slot holding a
  * number above the one wanted means the writer passed it, the oldest
- * intact message is then that number - slots + 1, and the skipped ones
- * count as missed.
+ * intact message is then that number (or head, if higher) - slots + 1,
+ * and the skipped ones count as missed.
  *
  * No wake-up is lost.  A reader about to sleep stores its reader part's
  * wait word, runs a full barrier, loads head, looks for a new message
@@ -186,6 +194,7 @@ struct chan_cursor {
 	uint64_t missed;              /* messages skipped (overwritten before read) */
 	uint64_t retries;             /* copies redone because a write overlapped */
 	uint64_t contended;           /* reads that gave up */
+	uint64_t avail;               /* queue's consumer: head as it last loaded it */
 };
 
 /* What chan_read() tells of the message it returned. */
@@ -246,6 +255,32 @@ chan_slot(const struct seg_block *b, const struct seg_geometry *g, uint64_t n)
 	return seg_slot_at((struct seg_block *)b, g, (uint32_t)(n & (g->slots - 1)));
 }
 
+/*
+ * The copy into or out of a slot: memcpy, whose call and size dispatch
+ * cost more than the copy itself for a small message; those (8 to 64
+ * bytes) are copied as two overlapping fixed-size blocks the compiler
+ * turns into a few vector moves.
+ */
+static inline void
+chan_copy(void *dst, const void *src, size_t n)
+{
+	unsigned char *d = dst;
+	const unsigned char *s = src;
+
+	if (n >= 32 && n <= 64) {
+		__builtin_memcpy(d, s, 32);
+		__builtin_memcpy(d + n - 32, s + n - 32, 32);
+	} else if (n >= 16 && n < 32) {
+		__builtin_memcpy(d, s, 16);
+		__builtin_memcpy(d + n - 16, s + n - 16, 16);
+	} else if (n >= 8 && n < 16) {
+		__builtin_memcpy(d, s, 8);
+		__builtin_memcpy(d + n - 8, s + n - 8, 8);
+	} else {
+		memcpy(d, s, n);
+	}
+}
+
 /* ---------------------------------------------------------------- writer */
 
 /*
@@ -280,7 +315,8 @@ chan_queue_room(struct chan_writer *w, const struct seg_reader *consumer)
  * store-load fence, so the caller may then load who waits
  * (chan_reader_waits()) and wake them (chan_wake()).  One writer per block.
  * No system call, no lock, no clock (unless the segment carries
- * timestamps), no locked instruction.
+ * timestamps), no locked instruction (a full fence only in a process that
+ * could not register for membarrier).
  * Returns ESHM_SUCCESS or ESHM_ERROR_QUEUE_FULL.
  */
 static inline int
@@ -303,11 +339,12 @@ chan_write(struct chan_writer *w, const struct seg_reader *consumer, const void 
 	if (g->seg_flags & SEG_FLAG_TIMESTAMPS)
 		atomic_store_explicit(&s->write_mono_ns, clock_mono_ns(), memory_order_relaxed);
 	CHAN_TSAN_HIDE_BEGIN();
-	memcpy(seg_slot_data(s, g), data, size);
+	chan_copy(seg_slot_data(s, g), data, size);
 	CHAN_TSAN_HIDE_END();
 	CHAN_TSAN_RELEASE(&s->seq);
 	atomic_store_explicit(&s->seq, 2 * m, memory_order_release);
-	atomic_store_explicit(&w->block->head, m, memory_order_relaxed);
+	/* Release: a consumer that sees head = m finds m complete. */
+	atomic_store_explicit(&w->block->head, m, memory_order_release);
 	w->last = m;
 	chan_store_load_fence();
 	return ESHM_SUCCESS;
@@ -337,9 +374,11 @@ void chan_cursor_init(struct chan_cursor *cur, const struct seg_block *block,
 
 /* What one probe of the slots found (see the top of this file). */
 struct chan_probe {
-	uint64_t seq;                 /* the candidate's sequence (2n), 0: none */
-	uint64_t voids;               /* voids passed before the candidate */
-	uint64_t upto;                /* the highest number consumed by the probe */
+	const struct seg_slot *slot;  /* the candidate's slot, NULL: none */
+	uint64_t seq;                 /* its sequence (2 * number) */
+	uint64_t number;              /* its message number */
+	uint64_t voids;               /* voids passed before it */
+	uint64_t upto;                /* the highest number the probe consumed */
 };
 
 /* Where a probe at @c goes on after finding message @j > @c, when the
@@ -356,44 +395,71 @@ chan_probe_skip(uint64_t c, uint64_t j, uint32_t slots)
  * Probe @block for the message after @last: the newest complete one, or
  * with @oldest the oldest complete one still in the ring.  Every value
  * read is untrusted; every step raises the number probed, and at most
- * 2 * slots slots are looked at.
+ * slots + 1 slots are looked at.
+ *
+ * The newest: the few slot headers of a latest-value channel are fetched
+ * together first, so the probe that follows waits for one cache miss,
+ * not one per step, when the writer has moved them all.
+ *
+ * In the expected case the slot holds message c itself, and the probe
+ * goes on from c, not from the number loaded: equal, but the next load's
+ * address then waits for no earlier load, so a reader that is behind
+ * has its loads in flight together instead of one miss after another.
  */
 static inline void
 chan_probe(const struct seg_block *block, const struct seg_geometry *g, uint64_t last,
            bool oldest, struct chan_probe *p)
 {
-	uint64_t c = last + 1, s, j, voids = 0;
-	uint64_t probes = 2 * (uint64_t)g->slots;
+	uint64_t c = last + 1, s, j, n, voids = 0;
+	uint64_t probes = (uint64_t)g->slots + 1;
+	const struct seg_slot *slot;
+	uint32_t i;
 
-	p->seq = 0;
-	p->voids = 0;
+	p->slot = NULL;
 	p->upto = last;
+	for (i = 0; !oldest && i < g->slots; i++)
+		__builtin_prefetch(chan_slot(block, g, i));
 	while (probes-- > 0) {
-		s = atomic_load_explicit(&chan_slot(block, g, c)->seq, memory_order_acquire);
+		slot = chan_slot(block, g, c);
+		s = atomic_load_explicit(&slot->seq, memory_order_acquire);
 		j = chan_seq_number(s);
-		if (j < c)
+		/* Not written since c - slots, or a number that does not
+		 * belong to this slot (only a vandal stores one). */
+		if (j < c || ((j ^ c) & (g->slots - 1)) != 0)
 			break;
-		if (j > c && oldest) {
-			c = chan_probe_skip(c, j, g->slots);
-			continue;
+		n = c;
+		if (j > c) {
+			/* Passed by the writer.  A queue's reader wants the
+			 * oldest left: head (loaded only here, off the common
+			 * path) says how far the writer went. */
+			if (oldest) {
+				uint64_t head = atomic_load_explicit(&block->head,
+				                                     memory_order_relaxed);
+
+				c = chan_probe_skip(c, head > j ? head : j, g->slots);
+				continue;
+			}
+			if ((s & 1) && !(s & SEG_SEQ_VOID)) {
+				c = chan_probe_skip(c, j, g->slots);
+				continue;
+			}
+			n = j;
 		}
 		if (s & SEG_SEQ_VOID) {
 			voids++;
-			p->upto = j;
-			c = j + 1;
-		} else if (!(s & 1)) {
+			p->upto = n;
+		} else if (s & 1) {
+			break; /* message c is being written: nothing after it exists */
+		} else {
+			p->slot = slot;
 			p->seq = s;
+			p->number = n;
 			p->voids = voids;
-			if (j > p->upto)
-				p->upto = j;
+			p->upto = n;
 			if (oldest)
 				break;
-			c = j + 1;
-		} else if (j == c) {
-			break;
-		} else {
-			c = chan_probe_skip(c, j, g->slots);
 		}
+		c = n + 1;
 	}
 }
 
@@ -442,6 +508,39 @@ chan_count_overlap(struct chan_cursor *cur, struct seg_reader *rd, bool gave_up)
 	}
 }
 
+/* Slots a queue's consumer prefetches ahead of the one it reads. */
+#define CHAN_PREFETCH_AHEAD 16
+
+/*
+ * A queue's consumer: whether head says message last + 1 was published,
+ * loading head only once everything it last said has been consumed, as
+ * an SPSC ring's reader does.  So a consumer that keeps up polls head (one
+ * store per message) rather than the slot the writer is filling (four),
+ * and one that is behind reads slot after slot without touching head,
+ * prefetching the slots ahead, which head says are complete.  head is a
+ * hint: the slot's sequence decides, so a wrong head costs a vandal's own
+ * reader a spurious NO_DATA at most.
+ */
+static inline bool
+chan_consumer_ahead(const struct seg_block *block, const struct seg_geometry *g,
+                    struct chan_cursor *cur)
+{
+	const unsigned char *ahead;
+
+	if (cur->last >= cur->avail) {
+		cur->avail = atomic_load_explicit(&block->head, memory_order_acquire);
+		if (cur->avail <= cur->last)
+			return false;
+	}
+	if (cur->avail - cur->last > CHAN_PREFETCH_AHEAD) {
+		ahead = (const unsigned char *)chan_slot(block, g, cur->last + CHAN_PREFETCH_AHEAD);
+		__builtin_prefetch(ahead);
+		if (g->data_offset + g->capacity > SEG_CACHE_LINE)
+			__builtin_prefetch(ahead + SEG_CACHE_LINE);
+	}
+	return true;
+}
+
 /*
  * Copy the next message for @cur from @block into @buf (@buflen bytes).
  * @consumer: the queue's consumer (the next message in order; consuming it
@@ -466,45 +565,44 @@ chan_read(const struct seg_block *block, const struct seg_geometry *g, struct ch
           bool consumer, struct seg_reader *rd, void *buf, size_t buflen,
           struct chan_msg *info)
 {
-	const struct seg_slot *s = NULL;
 	struct chan_probe p;
-	uint64_t n = 0, ts = 0, missed;
+	uint64_t ts = 0, missed;
 	uint32_t size = 0;
 	int attempt;
 
+	if (consumer && g->mode == SEG_MODE_QUEUE && !chan_consumer_ahead(block, g, cur))
+		return ESHM_ERROR_NO_DATA;
 	for (attempt = 1;; attempt++) {
 		chan_probe(block, g, cur->last, g->mode == SEG_MODE_QUEUE, &p);
-		if (p.seq == 0) {
+		if (p.slot == NULL) {
 			if (p.upto > cur->last)
 				chan_consume(cur, rd, consumer, p.upto, 0, false);
 			return ESHM_ERROR_NO_DATA;
 		}
-		n = p.seq >> 1;
-		s = chan_slot(block, g, n);
-		size = atomic_load_explicit(&s->size, memory_order_relaxed);
+		size = atomic_load_explicit(&p.slot->size, memory_order_relaxed);
 		if (g->seg_flags & SEG_FLAG_TIMESTAMPS)
-			ts = atomic_load_explicit(&s->write_mono_ns, memory_order_relaxed);
+			ts = atomic_load_explicit(&p.slot->write_mono_ns, memory_order_relaxed);
 		if (size <= g->capacity && size <= buflen) {
 			CHAN_TSAN_HIDE_BEGIN();
-			memcpy(buf, seg_slot_data((struct seg_slot *)s, g), size);
+			chan_copy(buf, seg_slot_data((struct seg_slot *)p.slot, g), size);
 			CHAN_TSAN_HIDE_END();
 		}
 		atomic_thread_fence(memory_order_acquire);
-		if (atomic_load_explicit(&s->seq, memory_order_relaxed) == p.seq)
+		if (atomic_load_explicit(&p.slot->seq, memory_order_relaxed) == p.seq)
 			break;
 		chan_count_overlap(cur, rd, attempt == CHAN_READ_ATTEMPTS);
 		if (attempt == CHAN_READ_ATTEMPTS)
 			return ESHM_ERROR_CONTENDED;
 	}
-	CHAN_TSAN_ACQUIRE(&s->seq);
-	missed = n - cur->last - 1 - p.voids;
+	CHAN_TSAN_ACQUIRE(&p.slot->seq);
+	missed = p.number - cur->last - 1 - p.voids;
 	if (size > g->capacity) {
 		chan_consume(cur, rd, consumer, p.upto, missed, false);
 		return ESHM_ERROR_SEGMENT_CORRUPT;
 	}
 	if (info != NULL) {
 		info->size = size;
-		info->number = n;
+		info->number = p.number;
 		info->missed = missed;
 		info->write_mono_ns = ts;
 	}
@@ -523,7 +621,7 @@ chan_has_new(const struct seg_block *block, const struct seg_geometry *g,
 
 	(void)consumer; /* the consumer and the observers of a queue probe alike */
 	chan_probe(block, g, cur->last, g->mode == SEG_MODE_QUEUE, &p);
-	return p.seq != 0;
+	return p.slot != NULL;
 }
 
 /*

@@ -1,7 +1,7 @@
 /*
  * seedgen.c - writes the seed corpora of the proto_parse, seg_validate and
- * records targets from the real structures, so the seeds follow the
- * contracts:
+ * records targets from the real structures (segments written by the real
+ * channel code), so the seeds follow the contracts:
  *
  *	seedgen OUTDIR    writes OUTDIR/proto_parse/, OUTDIR/seg_validate/
  *	                  and OUTDIR/records/
@@ -15,12 +15,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "channel.h"
 #include "eshm.h"
 #include "layout.h"
 #include "proto.h"
 
 static const char *sg_dir;
-
 static void
 sg_write(const char *sub, const char *name, const void *buf, size_t len)
 {
@@ -147,43 +147,107 @@ sg_proto(void)
 	sg_write("proto_parse", "short", "CHSE\1\0", 6);
 }
 
-/* A status block of capacity @capacity, spoiled by @spoil (may be NULL). */
+/* The input of fuzz_seg_validate: a status ident line, a selector, and
+ * the start of an endpoint block (see fuzz/fuzz_seg_validate.c). */
+#define SG_IDENT 128u
+#define SG_SELECT 8u
+#define SG_MAX 8192u /* ci/fuzz.sh's -max_len */
+
+/* What a seed does to the status page or the block after formatting. */
+typedef void sg_spoil(struct seg_status *st, struct seg_block *b, const struct seg_geometry *g);
+
+/*
+ * A seed named @name: a segment of @capacity, @mode, @depth and @flags
+ * whose writer published @messages messages (of sizes 1 .. capacity),
+ * then @spoil (may be NULL).
+ */
 static void
-sg_segment(const char *name, uint64_t capacity, void (*spoil)(unsigned char *, size_t *))
+sg_channel(const char *name, uint64_t capacity, uint32_t mode, uint32_t depth, uint32_t flags,
+           unsigned messages, sg_spoil *spoil)
 {
-	size_t size = SEG_STATUS_SIZE;
-	unsigned char *buf = aligned_alloc(SEG_PAGE, size);
+	static unsigned char msg[SEG_PAGE];
+	unsigned char in[SG_MAX];
 	struct seg_geometry g;
+	struct seg_status *st = aligned_alloc(SEG_PAGE, SEG_STATUS_SIZE);
+	struct seg_block *b;
+	struct chan_writer w;
+	size_t len;
+	unsigned i;
 
-	if (buf == NULL || seg_geometry(capacity, SEG_MODE_LATEST, 0, SEG_FLAG_AUTO_CLEANUP, &g) != 0)
+	if (st == NULL || seg_geometry(capacity, mode, depth, flags, &g) != ESHM_SUCCESS ||
+	    (b = aligned_alloc(SEG_PAGE, g.block_size)) == NULL)
 		exit(1);
-	memset(buf, 0, size);
-	seg_status_format((struct seg_status *)buf, &g, 3, 100, 1000, 1000);
-	if (spoil)
-		spoil(buf, &size);
-	sg_write("seg_validate", name, buf, size);
-	free(buf);
+	memset(st, 0, SEG_STATUS_SIZE);
+	memset(b, 0, g.block_size);
+	seg_status_format(st, &g, 3, 100, 1000, 1000);
+	chan_writer_init(&w, b, &g);
+	for (i = 1; i <= messages; i++) {
+		memset(msg, (int)i, sizeof(msg));
+		if (chan_write(&w, NULL, msg, (uint32_t)(1 + (i * 37) % capacity)) != ESHM_SUCCESS)
+			exit(1);
+	}
+	if (spoil != NULL)
+		spoil(st, b, &g);
+	memcpy(in, st, SG_IDENT);
+	/* The selector: the same geometry should the ident be refused; read
+	 * as the consumer, into buffers about the capacity, counting. */
+	in[SG_IDENT + 0] = (unsigned char)((capacity - 1) & 0xff);
+	in[SG_IDENT + 1] = (unsigned char)((capacity - 1) >> 8);
+	in[SG_IDENT + 2] = (unsigned char)((mode == SEG_MODE_QUEUE) | (flags & SEG_FLAG_TIMESTAMPS ? 2 : 0));
+	in[SG_IDENT + 3] = (unsigned char)(depth ? depth - 1 : 0);
+	in[SG_IDENT + 4] = 1;
+	in[SG_IDENT + 5] = 0;
+	in[SG_IDENT + 6] = (unsigned char)capacity;
+	in[SG_IDENT + 7] = 1;
+	len = g.block_size < SG_MAX - SG_IDENT - SG_SELECT ? g.block_size
+	                                                   : SG_MAX - SG_IDENT - SG_SELECT;
+	memcpy(in + SG_IDENT + SG_SELECT, b, len);
+	sg_write("seg_validate", name, in, SG_IDENT + SG_SELECT + len);
+	free(b);
+	free(st);
+}
+
+/* The consumer of a queue consumed its first two messages. */
+static void
+sg_consumed(struct seg_status *st, struct seg_block *b, const struct seg_geometry *g)
+{
+	atomic_store(&b->reader.position, 2);
+}
+
+/* The writer died in the middle of its next message. */
+static void
+sg_dead_writer(struct seg_status *st, struct seg_block *b, const struct seg_geometry *g)
+{
+	uint64_t m = atomic_load(&b->head) + 1;
+
+	atomic_store(&chan_slot(b, g, m)->seq, 2 * m - 1);
+}
+
+/* ... and eshmd repaired it. */
+static void
+sg_repaired(struct seg_status *st, struct seg_block *b, const struct seg_geometry *g)
+{
+	sg_dead_writer(st, b, g);
+	chan_repair(b, g);
+}
+
+/* The newest message claims more bytes than the capacity. */
+static void
+sg_oversize(struct seg_status *st, struct seg_block *b, const struct seg_geometry *g)
+{
+	atomic_store(&chan_slot(b, g, atomic_load(&b->head))->size, (uint32_t)g->capacity + 1);
 }
 
 static void
-sg_truncate(unsigned char *b, size_t *size)
+sg_version(struct seg_status *st, struct seg_block *b, const struct seg_geometry *g)
 {
-	(void)b;
-	*size -= SEG_CACHE_LINE + 1;
+	st->ident.version = SEG_LAYOUT_VERSION + 1;
 }
 
 static void
-sg_huge_capacity(unsigned char *b, size_t *size)
+sg_huge_capacity(struct seg_status *st, struct seg_block *b, const struct seg_geometry *g)
 {
-	((struct seg_status *)b)->ident.capacity = UINT64_MAX / 2;
-	(void)size;
-}
-
-static void
-sg_version(unsigned char *b, size_t *size)
-{
-	((struct seg_status *)b)->ident.version = SEG_LAYOUT_VERSION + 1;
-	(void)size;
+	st->ident.capacity = UINT64_MAX / 2;
 }
 
 /* The records target's seeds: what eshmd writes, and near misses. */
@@ -229,12 +293,16 @@ main(int argc, char **argv)
 		return 1;
 	sg_proto();
 	sg_records();
-	sg_segment("cap1", 1, NULL);
-	sg_segment("cap40", 40, NULL);
-	sg_segment("cap64", 64, NULL);
-	sg_segment("cap200", 200, NULL);
-	sg_segment("truncated", 64, sg_truncate);
-	sg_segment("huge-capacity", 64, sg_huge_capacity);
-	sg_segment("future-version", 64, sg_version);
+	sg_channel("latest-cap40", 40, SEG_MODE_LATEST, 0, 0, 3, NULL);
+	sg_channel("latest-cap200-timestamps", 200, SEG_MODE_LATEST, 0, SEG_FLAG_TIMESTAMPS, 9,
+	           NULL);
+	sg_channel("queue-cap64-depth4", 64, SEG_MODE_QUEUE, 4, 0, 4, sg_consumed);
+	sg_channel("queue-cap16-depth64", 16, SEG_MODE_QUEUE, 64, 0, 60, NULL);
+	sg_channel("dead-writer", 40, SEG_MODE_LATEST, 0, 0, 2, sg_dead_writer);
+	sg_channel("repaired", 64, SEG_MODE_QUEUE, 8, 0, 5, sg_repaired);
+	sg_channel("oversize", 40, SEG_MODE_LATEST, 0, 0, 1, sg_oversize);
+	sg_channel("future-version", 64, SEG_MODE_LATEST, 0, 0, 2, sg_version);
+	sg_channel("huge-capacity", 64, SEG_MODE_LATEST, 0, 0, 2, sg_huge_capacity);
+	sg_write("seg_validate", "truncated", "\0ESHST02", 8);
 	return 0;
 }

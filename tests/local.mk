@@ -113,7 +113,7 @@ check_LTLIBRARIES += tests/libeshm-chantest.la
 tests_libeshm_chantest_la_SOURCES = tests/memfd_util.h tests/memfd_util.c \
 	tests/message_util.h tests/message_util.c
 ESHM_COMMON_TESTS = tests/test_layout tests/test_proto tests/test_channel \
-	tests/test_seqlock_stress tests/test_liveness_rule
+	tests/test_seqlock_stress tests/test_liveness_rule tests/test_chan_xproc
 check_PROGRAMS += $(ESHM_COMMON_TESTS)
 TESTS += $(ESHM_COMMON_TESTS)
 ESHM_COMMON_TEST_LDADD = common/libeshm-common.la $(CMOCKA_LIBS) $(PTHREAD_LIBS)
@@ -129,6 +129,8 @@ tests_test_seqlock_stress_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_seqlock_stress_LDADD = $(ESHM_CHAN_TEST_LDADD)
 tests_test_liveness_rule_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_liveness_rule_LDADD = $(ESHM_COMMON_TEST_LDADD)
+tests_test_chan_xproc_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_chan_xproc_LDADD = $(ESHM_CHAN_TEST_LDADD)
 
 # tests: core (integration against a private eshmd; tests/harness.h)
 check_LTLIBRARIES += tests/libeshm-testutil.la

@@ -35,35 +35,32 @@ tm_reopen_read_only(int fd)
 	return open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 }
 
-/* A sealed block of geometry @g, mapped read-write into @m. */
+/* A sealed block of geometry @g in *@fd, mapped read-write into @m. */
 static int
-tm_block(const struct seg_geometry *g, bool observer, struct seg_mapping *m)
+tm_block(const struct seg_geometry *g, bool observer, int *fd, struct seg_mapping *m)
 {
-	int fd = tm_memfd(observer ? "eshm-test.observer" : "eshm-test.block",
-	                  observer ? g->observer_block_size : g->block_size, true);
-	int rc;
-
-	if (fd < 0)
+	*fd = tm_memfd(observer ? "eshm-test.observer" : "eshm-test.block",
+	               observer ? g->observer_block_size : g->block_size, true);
+	if (*fd < 0)
 		return -1;
-	rc = seg_map_block(fd, g, observer, true, m);
-	close(fd);
-	return rc == ESHM_SUCCESS ? 0 : -1;
+	return seg_map_block(*fd, g, observer, true, m) == ESHM_SUCCESS ? 0 : -1;
 }
 
 int
 tm_channel_open(struct tm_channel *c, uint64_t capacity, uint32_t mode, uint32_t queue_depth,
                 uint32_t seg_flags, unsigned observers)
 {
-	int ro;
 	unsigned i;
+	int ro;
 
 	memset(c, 0, sizeof(*c));
-	c->fd = -1;
+	c->fd = c->consumer_fd = -1;
+	for (i = 0; i < TM_OBSERVERS_MAX; i++)
+		c->observer_fd[i] = -1;
 	if (observers > TM_OBSERVERS_MAX ||
 	    seg_geometry(capacity, mode, queue_depth, seg_flags, &c->g) != ESHM_SUCCESS)
 		return -1;
-	c->fd = tm_memfd("eshm-test.writer", c->g.block_size, true);
-	if (c->fd < 0 || seg_map_block(c->fd, &c->g, false, true, &c->writer) != ESHM_SUCCESS)
+	if (tm_block(&c->g, false, &c->fd, &c->writer) < 0)
 		goto fail;
 	ro = tm_reopen_read_only(c->fd);
 	if (ro < 0)
@@ -73,10 +70,11 @@ tm_channel_open(struct tm_channel *c, uint64_t capacity, uint32_t mode, uint32_t
 		goto fail;
 	}
 	close(ro);
-	if (tm_block(&c->g, false, &c->consumer) < 0)
+	if (tm_block(&c->g, false, &c->consumer_fd, &c->consumer) < 0)
 		goto fail;
-	for (i = 0; i < observers; i++, c->observers++)
-		if (tm_block(&c->g, true, &c->observer[i]) < 0)
+	for (; c->observers < observers; c->observers++)
+		if (tm_block(&c->g, true, &c->observer_fd[c->observers],
+		             &c->observer[c->observers]) < 0)
 			goto fail;
 	return 0;
 fail:
@@ -84,20 +82,27 @@ fail:
 	return -1;
 }
 
+/* Unmap @m and close *@fd if open. */
+static void
+tm_unblock(int *fd, struct seg_mapping *m)
+{
+	seg_unmap(m);
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
 void
 tm_channel_close(struct tm_channel *c)
 {
 	unsigned i;
 
-	for (i = 0; i < c->observers; i++)
-		seg_unmap(&c->observer[i]);
-	seg_unmap(&c->consumer);
-	seg_unmap(&c->reader);
-	seg_unmap(&c->writer);
-	if (c->fd >= 0)
-		close(c->fd);
-	c->fd = -1;
+	for (i = 0; i < TM_OBSERVERS_MAX; i++)
+		tm_unblock(&c->observer_fd[i], &c->observer[i]);
 	c->observers = 0;
+	tm_unblock(&c->consumer_fd, &c->consumer);
+	seg_unmap(&c->reader);
+	tm_unblock(&c->fd, &c->writer);
 }
 
 struct seg_block *

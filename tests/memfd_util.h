@@ -34,15 +34,18 @@ struct tm_channel {
 	int fd;                         /* the writer's block */
 	struct seg_mapping writer;      /* read-write */
 	struct seg_mapping reader;      /* read-only */
-	struct seg_mapping consumer;    /* the consumer's endpoint block, read-write */
+	int consumer_fd;                /* the consumer's endpoint block */
+	struct seg_mapping consumer;    /* read-write */
 	unsigned observers;
-	struct seg_mapping observer[TM_OBSERVERS_MAX];
+	int observer_fd[TM_OBSERVERS_MAX];
+	struct seg_mapping observer[TM_OBSERVERS_MAX]; /* read-write */
 };
 
 /*
  * Make @c for @capacity, @mode, @queue_depth and @seg_flags (as for
  * seg_geometry()) with @observers observer blocks, every block a sealed
- * memfd mapped with seg_map_block().  Returns 0 or -1.
+ * memfd mapped with seg_map_block(), its descriptor kept for processes
+ * that map it themselves.  Returns 0 or -1.
  */
 int tm_channel_open(struct tm_channel *c, uint64_t capacity, uint32_t mode, uint32_t queue_depth,
                     uint32_t seg_flags, unsigned observers);
