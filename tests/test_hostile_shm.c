@@ -189,7 +189,7 @@ segment_over_the_memory_budget_is_refused_at_creation(void **state)
 	msg = malloc(64 * 1024);
 	assert_non_null(msg);
 	for (i = 0; i < 4; i++) {
-		char name[16];
+		char name[32];
 
 		snprintf(name, sizeof(name), "fits-%d", i);
 		c.shm_name = name;
