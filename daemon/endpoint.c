@@ -277,7 +277,7 @@ ep_detach(struct eshmd *d, struct reg_segment *seg, int index)
 	ep_leave(d, seg, index, SEG_EP_DETACHED);
 }
 
-void
+bool
 ep_hangup(struct eshmd *d, struct reg_segment *seg, int index)
 {
 	struct reg_endpoint *ep = &seg->ep[index];
@@ -286,9 +286,17 @@ ep_hangup(struct eshmd *d, struct reg_segment *seg, int index)
 		ep->conn->seg = NULL;
 		ep->conn = NULL;
 	}
+	/* Without a pidfd, the hang-up is the moment to look in /proc: a
+	 * process that exited (even not yet reaped) is dead now, not at the
+	 * next once-a-second poll. */
+	if (ep->polled && proc_alive(ep->pid, ep->start_time) == 0) {
+		ep_dead(d, seg, index);
+		return true;
+	}
 	log_msg(LOG_INFO, "segment %s: the %s's connection (pid %d) hung up; the role stays "
 	                  "held until its process exits or it reattaches",
 	        seg->name, seg_role_name(index), (int)ep->pid);
+	return false;
 }
 
 void

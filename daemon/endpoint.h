@@ -69,8 +69,13 @@ void ep_dead(struct eshmd *d, struct reg_segment *seg, int index);
 /* As ep_dead(), for a clean detach: state detached. */
 void ep_detach(struct eshmd *d, struct reg_segment *seg, int index);
 
-/* The connection holding role @index of @seg hung up: the role stays held. */
-void ep_hangup(struct eshmd *d, struct reg_segment *seg, int index);
+/*
+ * The connection holding role @index of @seg hung up: the role stays held,
+ * unless the holder has no pidfd and /proc says its process exited (then
+ * it is dead, as ep_dead()).  Returns true when it was found dead: the
+ * caller applies the cleanup policy.
+ */
+bool ep_hangup(struct eshmd *d, struct reg_segment *seg, int index);
 
 /*
  * Check the holders watched without a pidfd (once a second): a process

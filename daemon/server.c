@@ -306,14 +306,17 @@ srv_close(struct eshmd *d, struct srv_conn *c)
 
 /*
  * The peer went away (or must be dropped).  An endpoint it held stays
- * held: only its process's exit (the pidfd) or a detach frees the role.
+ * held: only its process's exit (the pidfd, or /proc where there is none)
+ * or a detach frees the role.
  */
 static void
 srv_hangup(struct eshmd *d, struct srv_conn *c)
 {
+	struct reg_segment *seg = c->seg;
+
 	pthread_mutex_lock(&d->reg.lock);
-	if (c->seg != NULL)
-		ep_hangup(d, c->seg, c->role_index);
+	if (seg != NULL && ep_hangup(d, seg, c->role_index))
+		cln_after_leave(d, seg);
 	srv_close(d, c);
 	pthread_mutex_unlock(&d->reg.lock);
 }

@@ -19,6 +19,14 @@
 #include <time.h>
 #include <unistd.h>
 
+bool
+th_expect_pidfds(void)
+{
+	const char *no = getenv("ESHM_TEST_NO_PIDFD");
+
+	return no == NULL || no[0] == '\0' || strcmp(no, "0") == 0;
+}
+
 long long
 th_now_ns(void)
 {

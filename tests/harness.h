@@ -123,6 +123,13 @@ int th_wait_child_within(pid_t pid, int timeout_ms);
  */
 bool th_wait_until(bool (*cond)(void *), void *arg, int timeout_ms);
 
+/*
+ * Whether eshmd can hand out pidfds here: false where the campaign says it
+ * cannot ($ESHM_TEST_NO_PIDFD, set by ci/valgrind.sh: valgrind has no
+ * pidfd_open), and tests then expect the fallback instead.
+ */
+bool th_expect_pidfds(void);
+
 /* CLOCK_MONOTONIC in nanoseconds. */
 long long th_now_ns(void);
 

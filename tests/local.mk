@@ -17,6 +17,7 @@ ESHM_DAEMON_TEST_LDADD = tests/libeshm-rawclient.la tests/libeshm-harness.la \
 # Every test prints TAP (cmocka with CMOCKA_MESSAGE_OUTPUT=TAP, or a shell
 # script), read by automake's tap-driver.
 LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
+LOG_COMPILER = $(SHELL) $(top_srcdir)/tests/tap-skip.sh
 AM_TESTS_ENVIRONMENT = \
 	CMOCKA_MESSAGE_OUTPUT=TAP; export CMOCKA_MESSAGE_OUTPUT; \
 	ESHM_TEST_BUILDDIR='$(abs_top_builddir)'; export ESHM_TEST_BUILDDIR; \
@@ -67,7 +68,7 @@ TESTS += tests/test_man_lint.sh tests/test_systemd_notify \
 dist_noinst_SCRIPTS += tests/test_man_lint.sh tests/test_systemd_socket_activation.sh \
 	tests/test_systemd_install.sh tests/vm/run-vm-test.sh tests/vm/vm-checks.sh \
 	tests/vm/vm-package-checks.sh \
-	tests/tap.sh
+	tests/tap.sh tests/tap-skip.sh
 EXTRA_DIST += tests/vm/eshm-vm-test.service tests/vm/eshm-never-ready.service \
 	tests/vm/vm-lib.sh
 
