@@ -239,8 +239,10 @@ proto_call(int sock, uint16_t type, const void *body, const struct proto_fds *se
 		/* eshmd answers a request of another version with a status in
 		 * that request's framing: read its status all the same. */
 		if (rc == ESHM_ERROR_VERSION_MISMATCH && hdr->type == PROTO_REP_STATUS &&
-		    (size_t)n == sizeof(*hdr) + sizeof(struct proto_status))
+		    (size_t)n == sizeof(*hdr) + sizeof(struct proto_status)) {
+			rbody = hdr + 1;
 			rc = ESHM_SUCCESS;
+		}
 		if (rc == ESHM_SUCCESS && hdr->id != id &&
 		    !(hdr->id == 0 && hdr->type == PROTO_REP_STATUS)) {
 			/* A notification, or a late answer to an abandoned request. */

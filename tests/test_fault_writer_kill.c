@@ -185,10 +185,10 @@ writer_killed_at_random_never_hangs_or_tears_reader(void **state)
 	atomic_store_explicit(&r.stop, true, memory_order_release);
 	pthread_join(thr, NULL);
 
-	printf("# %u kills in %.1f s: %d repairs logged by eshmd, %u seen odd by the test, "
+	printf("# %u kills in %.1f s: %d half-written messages voided by eshmd, %u seen odd by the test, "
 	       "all but %u repaired (slowest %.1f ms); "
 	       "%llu messages read, %llu torn, longest read call %.1f ms\n",
-	       kills, (double)(th_now_ns() - t0) / 1e9, tf_log_count(&th_group_daemon, "repair"),
+	       kills, (double)(th_now_ns() - t0) / 1e9, tf_log_count(&th_group_daemon, "voided"),
 	       mid_write, unrepaired,
 	       (double)repair_max_ns / 1e6, r.messages, r.torn, (double)r.longest_call_ns / 1e6);
 	assert_int_equal(attach_failed, 0);
