@@ -44,6 +44,37 @@ ch_victim(const char *name, int ready)
 		pause();
 }
 
+/* Say why a cycle failed, once it did (the campaign's figures then tell). */
+static bool
+ch_failed(const char *what, int code)
+{
+	printf("# cycle failed: %s: %s (%s)\n", what, eshm_error_string(code),
+	       eshm_last_error_message());
+	return false;
+}
+
+/* What eshmd still holds: each segment left and its endpoints' states. */
+static void
+ch_report_left(void)
+{
+	struct proto_segment_info info;
+	struct proto_name req;
+	int i, e;
+
+	for (i = 0; i < CH_NAMES; i++) {
+		memset(&req, 0, sizeof(req));
+		snprintf(req.name, sizeof(req.name), "ch%d", i);
+		if (tf_request(&th_group_daemon, PROTO_REQ_SHOW, &req, PROTO_REP_SEGMENT, &info,
+		               NULL) != ESHM_SUCCESS)
+			continue;
+		for (e = 0; e < 2; e++)
+			printf("# left: %s %s pid %d %s (running: %s)\n", req.name, seg_role_name(e),
+			       (int)info.endpoint[e].pid, seg_state_name(info.endpoint[e].state),
+			       info.endpoint[e].pid > 0 && tf_running(info.endpoint[e].pid) ? "yes"
+			                                                                      : "no");
+	}
+}
+
 /* One cycle; returns false if an attach that should work failed. */
 static bool
 ch_cycle(unsigned i, uint64_t *rnd)
@@ -51,6 +82,7 @@ ch_cycle(unsigned i, uint64_t *rnd)
 	char name[16];
 	unsigned char msg[32];
 	ESHMHandle *h;
+	int rc;
 
 	snprintf(name, sizeof(name), "ch%u", (unsigned)(tf_rand(rnd) % CH_NAMES));
 	if (tf_rand(rnd) % 8 == 0) {
@@ -78,16 +110,18 @@ ch_cycle(unsigned i, uint64_t *rnd)
 		kill(pid, SIGKILL);
 		th_wait_child(pid);
 		close(p[0]);
-		return i % 2 != 0 || c == 'r';
+		return i % 2 != 0 || c == 'r' || ch_failed("victim's attach", ESHM_ERROR_TIMEOUT);
 	}
 	/* Both roles may be held by victims not yet reaped by eshmd: the
 	 * refusal is then ROLE_TAKEN, which is correct, not a failure. */
 	h = tc_attach(name, ESHM_ROLE_AUTO, 100, ESHM_DISCONNECT_NEVER);
 	if (h == NULL)
-		return eshm_last_error() == ESHM_ERROR_ROLE_TAKEN;
+		return eshm_last_error() == ESHM_ERROR_ROLE_TAKEN ||
+		       ch_failed("attach", eshm_last_error());
 	tc_fill(msg, sizeof(msg), i);
 	eshm_write(h, msg, sizeof(msg));
-	return eshm_destroy(h) == ESHM_SUCCESS;
+	rc = eshm_destroy(h);
+	return rc == ESHM_SUCCESS || ch_failed("destroy", rc);
 }
 
 struct ch_expect {
@@ -150,6 +184,8 @@ attach_detach_churn_with_kills_leaks_nothing_in_eshmd(void **state)
 		if (!ch_cycle(i, &rnd))
 			failed++;
 	settled = th_wait_until(ch_settled, &before, 5000);
+	if (!settled)
+		ch_report_left();
 	fds1 = tf_proc_fds(th_group_daemon.pid);
 	objs1 = ch_segments();
 	rss1 = tf_proc_rss_kb(th_group_daemon.pid);
