@@ -14,13 +14,15 @@ ci_usage() {
 	exit 2
 }
 
-# ci_init SRCDIR WORKDIR: absolute paths in $ci_src, $ci_work, $ci_build.
+# ci_init SRCDIR WORKDIR: absolute paths in $ci_src, $ci_work, $ci_build;
+# $ci_skip_tap, the suite's LOG_COMPILER.
 ci_init() {
 	[ $# -ge 2 ] || ci_usage
 	ci_src=$(cd "$1" && pwd) || ci_usage
 	mkdir -p "$2/$ci_name" || exit 2
 	ci_work=$(cd "$2/$ci_name" && pwd)
 	ci_build=$ci_work/build
+	ci_skip_tap="/bin/sh $ci_src/tests/tap-skip.sh"
 	ci_jobs=$(nproc 2>/dev/null || echo 2)
 	case "$ci_build" in
 	"$ci_src"|"$ci_src"/*)
@@ -63,13 +65,14 @@ ci_make() {
 # the .trs files to the counts.  Failing logs are printed.  A test program
 # that runs longer than $CI_TEST_TIMEOUT seconds (300) is killed and fails
 # instead of eating the campaign's time; a LOG_COMPILER given by the caller
-# must do the same.
+# must do the same, ending with $ci_skip_tap (the suite's own LOG_COMPILER,
+# which passes cmocka's skips on as TAP's).
 ci_check() {
 	rc=0
 	ci_log "make check $*"
 	find "$ci_build" -name '*.trs' -delete 2>/dev/null
 	make -C "$ci_build" -j"$ci_jobs" check \
-		LOG_COMPILER="timeout -k 10 ${CI_TEST_TIMEOUT:-300}" "$@" \
+		LOG_COMPILER="timeout -k 10 ${CI_TEST_TIMEOUT:-300} $ci_skip_tap" "$@" \
 		>"$ci_work/check.log" 2>&1 || rc=$?
 	counts=$("$ci_src/ci/test-summary.sh" "$ci_build")
 	p=$(echo "$counts" | sed -n 's/^\([0-9]*\) passed.*/\1/p')
