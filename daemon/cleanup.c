@@ -7,6 +7,7 @@
 #include "budget.h"
 #include "cleanup.h"
 #include "clock.h"
+#include "events.h"
 #include "fdstore.h"
 #include "log.h"
 #include "notify.h"
@@ -76,7 +77,8 @@ cln_remove(struct eshmd *d, struct reg_segment *seg, bool revoke)
 			d->close_pending = true;
 		}
 		if (ep->pidfd >= 0) {
-			close(ep->pidfd);
+			/* its tag is freed with the segment */
+			ev_close(d->epfd, ep->pidfd);
 			ep->pidfd = -1;
 		}
 		ep->polled = false;

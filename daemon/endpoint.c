@@ -87,12 +87,8 @@ ep_unwatch(struct eshmd *d, struct reg_endpoint *ep)
 		ep->conn = NULL;
 	}
 	if (ep->pidfd >= 0) {
-		/* Out of epoll first: closing does not remove it while another
-		 * reference to the same open file exists (the peer holds one,
-		 * passed with its attach reply), and a stale event would then
-		 * declare the role's next holder dead. */
-		ev_forget(d->epfd, ep->pidfd);
-		close(ep->pidfd);
+		/* A stale event would declare the role's next holder dead. */
+		ev_close(d->epfd, ep->pidfd);
 		ep->pidfd = -1;
 	}
 	ep->polled = false;

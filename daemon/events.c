@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <sys/epoll.h>
+#include <unistd.h>
 
 #include "events.h"
 
@@ -27,4 +28,11 @@ void
 ev_forget(int epfd, int fd)
 {
 	epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL);
+}
+
+void
+ev_close(int epfd, int fd)
+{
+	ev_forget(epfd, fd);
+	close(fd);
 }

@@ -27,4 +27,12 @@ int ev_change(int epfd, int fd, uint32_t events, struct ev_tag *tag);
 /* Take @fd out of the set (closing its last reference does it too). */
 void ev_forget(int epfd, int fd);
 
+/*
+ * Take @fd out of the set, then close it.  For descriptors whose open file
+ * others may hold too (a pidfd is passed to the peer): closing alone leaves
+ * the file in the set, and its later events would point at @fd's tag after
+ * the tag is freed or reused.
+ */
+void ev_close(int epfd, int fd);
+
 #endif /* ESHMD_EVENTS_H */
