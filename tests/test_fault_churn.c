@@ -24,6 +24,7 @@
 
 #define CH_NAMES 4
 #define CH_WARMUP 30
+#define CH_LOG_LINES 40
 
 /* A child that attaches, says so, and waits to be killed. */
 static void
@@ -53,6 +54,26 @@ ch_failed(const char *what, int code)
 	return false;
 }
 
+/* eshmd's last CH_LOG_LINES lines about segment @name. */
+static void
+ch_report_log(const char *name)
+{
+	static char ring[CH_LOG_LINES][256];
+	char line[256], needle[320];
+	unsigned n = 0, i;
+	FILE *f = fopen(th_group_daemon.log, "re");
+
+	if (f == NULL)
+		return;
+	snprintf(needle, sizeof(needle), "segment %s:", name);
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strstr(line, needle) != NULL)
+			memcpy(ring[n++ % CH_LOG_LINES], line, sizeof(line));
+	fclose(f);
+	for (i = n > CH_LOG_LINES ? n - CH_LOG_LINES : 0; i < n; i++)
+		printf("# eshmd: %s", ring[i % CH_LOG_LINES]);
+}
+
 /* What eshmd still holds: each segment left and its endpoints' states. */
 static void
 ch_report_left(void)
@@ -68,10 +89,12 @@ ch_report_left(void)
 		               NULL) != ESHM_SUCCESS)
 			continue;
 		for (e = 0; e < 2; e++)
-			printf("# left: %s %s pid %d %s (running: %s)\n", req.name, seg_role_name(e),
-			       (int)info.endpoint[e].pid, seg_state_name(info.endpoint[e].state),
-			       info.endpoint[e].pid > 0 && tf_running(info.endpoint[e].pid) ? "yes"
-			                                                                      : "no");
+			printf("# left: %s %s pid %d %s (running: %s, this test: %s)\n", req.name,
+			       seg_role_name(e), (int)info.endpoint[e].pid,
+			       seg_state_name(info.endpoint[e].state),
+			       info.endpoint[e].pid > 0 && tf_running(info.endpoint[e].pid) ? "yes" : "no",
+			       info.endpoint[e].pid == getpid() ? "yes" : "no");
+		ch_report_log(req.name);
 	}
 }
 
