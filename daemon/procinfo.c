@@ -117,8 +117,10 @@ proc_pidfd(pid_t pid, uint64_t connected_boot_ns, uint64_t *start)
 
 	fd = (int)syscall(SYS_pidfd_open, pid, 0);
 	err = fd < 0 ? errno : 0;
-	if (fd < 0 && err != ENOSYS && err != EINVAL)
-		return err == ESRCH ? -ESRCH : -err;
+	/* EINVAL: @pid is now a thread's id, in whatever process reused it;
+	 * only a kernel without pidfds (ENOSYS) leaves /proc to watch. */
+	if (fd < 0 && err != ENOSYS)
+		return err == ESRCH || err == EINVAL ? -ESRCH : -err;
 	rc = proc_start_time(pid, start);
 	if (rc < 0) {
 		if (fd >= 0)
