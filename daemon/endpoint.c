@@ -133,6 +133,7 @@ static void
 ep_link(struct reg_endpoint *ep, struct reg_segment *seg, int index, struct srv_conn *c)
 {
 	ep->conn = c;
+	ep->unlinked_since_ns = 0;
 	c->seg = seg;
 	c->role_index = index;
 }
@@ -289,15 +290,17 @@ ep_hangup(struct eshmd *d, struct reg_segment *seg, int index)
 		ep_dead(d, seg, index);
 		return true;
 	}
+	ep->unlinked_since_ns = clock_mono_ns();
 	log_msg(LOG_INFO, "segment %s: the %s's connection (pid %d) hung up; the role stays "
-	                  "held until its process exits or it reattaches",
-	        seg->name, seg_role_name(index), (int)ep->pid);
+	                  "held until its process exits, for %d s unless it reattaches",
+	        seg->name, seg_role_name(index), (int)ep->pid, EP_UNLINKED_MAX_S);
 	return false;
 }
 
 void
 ep_poll(struct eshmd *d)
 {
+	uint64_t now = clock_mono_ns(), unlinked_max = (uint64_t)EP_UNLINKED_MAX_S * 1000000000u;
 	struct reg_segment *seg, *next;
 	int i;
 
@@ -306,10 +309,19 @@ ep_poll(struct eshmd *d)
 		for (i = 0; i < 2; i++) {
 			struct reg_endpoint *ep = &seg->ep[i];
 
-			if (!ep->polled || !reg_ep_held(seg, i) ||
-			    proc_alive(ep->pid, ep->start_time) != 0)
+			if (!reg_ep_held(seg, i))
 				continue;
-			ep_dead(d, seg, i);
+			if (ep->polled && proc_alive(ep->pid, ep->start_time) == 0) {
+				ep_dead(d, seg, i);
+			} else if (ep->conn != NULL || ep->unlinked_since_ns == 0 ||
+			           now - ep->unlinked_since_ns < unlinked_max) {
+				continue;
+			} else {
+				log_msg(LOG_NOTICE, "segment %s: the %s (pid %d) has had no connection "
+				                    "for %d s; released",
+				        seg->name, seg_role_name(i), (int)ep->pid, EP_UNLINKED_MAX_S);
+				ep_leave(d, seg, i, SEG_EP_DETACHED);
+			}
 			cln_after_leave(d, seg);
 		}
 	}

@@ -78,8 +78,18 @@ void ep_detach(struct eshmd *d, struct reg_segment *seg, int index);
 bool ep_hangup(struct eshmd *d, struct reg_segment *seg, int index);
 
 /*
- * Check the holders watched without a pidfd (once a second): a process
- * gone, or whose pid now names another process, is dead.  Applies the
+ * How long a role stays held by a running process that has no connection
+ * to eshmd (it hung up without a detach, or eshmd restarted and it has not
+ * reattached): the library reattaches within a second or two; a process
+ * that does not within this time has lost its handle, and the role is
+ * released as if it had detached.
+ */
+#define EP_UNLINKED_MAX_S 10
+
+/*
+ * Check the holders (once a second): one watched without a pidfd whose
+ * process is gone, or whose pid now names another process, is dead; one
+ * without a connection for EP_UNLINKED_MAX_S is detached.  Applies the
  * cleanup policy.
  */
 void ep_poll(struct eshmd *d);

@@ -48,6 +48,7 @@ struct reg_endpoint {
 	int pidfd;                   /* -1: none (not held, or no pidfd to be had) */
 	bool polled;                 /* held without a pidfd: /proc checked once a second */
 	struct srv_conn *conn;       /* its control connection, NULL after a hang-up */
+	uint64_t unlinked_since_ns;  /* CLOCK_MONOTONIC since held without a connection, 0: linked */
 	uint32_t threshold_ms;       /* how long it tolerates its peer's silence */
 	uint32_t judged_ms;          /* the threshold its own verdict uses */
 	uint32_t period_us;          /* its heartbeat period, 0: no thread */

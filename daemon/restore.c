@@ -105,6 +105,7 @@ rst_endpoint(struct rst_ctx *x, struct reg_segment *seg, int index, const struct
 			ep->live.state = ep->state;
 			if (ep->state == SEG_EP_STALE)
 				ep->stale_since_ns = now;
+			ep->unlinked_since_ns = now;
 			log_msg(LOG_INFO, "segment %s: %s (pid %d) still runs; awaiting it", seg->name,
 			        seg_role_name(index), (int)ep->pid);
 			return false;

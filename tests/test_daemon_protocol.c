@@ -535,6 +535,47 @@ hangup_without_death_keeps_the_role_and_reattach_gets_it_back(void **state)
 	close(s);
 }
 
+/* State of the master of @name as SHOW tells it, or -1. */
+static int
+master_state(const char *name)
+{
+	struct proto_segment_info info;
+
+	if (rc_show(bystander, name, &info) != ESHM_SUCCESS)
+		return -1;
+	return (int)info.endpoint[SEG_MASTER].state;
+}
+
+static void
+hangup_without_reattach_releases_the_role_after_ten_seconds(void **state)
+{
+	struct proto_attach_reply r;
+	struct proto_attach a;
+	struct proto_fds f;
+	long long t0;
+	int m = connect_daemon(), s;
+
+	rc_attach_init(&a, "unlinked", ESHM_ROLE_MASTER, 600000, 64);
+	assert_int_equal(rc_attach(m, PROTO_REQ_ATTACH, &a, NULL, &r, &f), ESHM_SUCCESS);
+	proto_fds_close(&f);
+	close(m);
+	t0 = th_now_ns();
+	/* held a while: the library would be reattaching now */
+	usleep(5000000);
+	assert_int_equal(master_state("unlinked"), SEG_EP_ALIVE);
+	while (master_state("unlinked") == SEG_EP_ALIVE && th_now_ns() - t0 < 20000000000LL)
+		usleep(100000);
+	printf("# released %.1f s after the hang-up\n", (double)(th_now_ns() - t0) / 1e9);
+	assert_int_equal(master_state("unlinked"), SEG_EP_DETACHED);
+	assert_true(th_now_ns() - t0 >= 9000000000LL);
+	/* the role is free for anyone */
+	s = connect_daemon();
+	assert_int_equal(rc_attach_simple(s, "unlinked", ESHM_ROLE_MASTER, &r, &f), ESHM_SUCCESS);
+	proto_fds_close(&f);
+	assert_int_equal(rc_remove(bystander, "unlinked", true), ESHM_SUCCESS);
+	close(s);
+}
+
 /*
  * A child that attaches @name as master (a threshold that never expires),
  * forks a grandchild that keeps the connection and sleeps, tells the
@@ -970,6 +1011,7 @@ main(void)
 		cmocka_unit_test(every_attach_gets_a_fresh_block_and_the_peer_is_told),
 		cmocka_unit_test(detach_frees_the_role_before_its_reply),
 		cmocka_unit_test(hangup_without_death_keeps_the_role_and_reattach_gets_it_back),
+		cmocka_unit_test(hangup_without_reattach_releases_the_role_after_ten_seconds),
 		cmocka_unit_test(death_by_pidfd_while_a_forked_child_keeps_the_connection),
 		cmocka_unit_test(a_half_written_message_of_a_dead_writer_is_voided),
 		cmocka_unit_test(takeover_of_a_holder_stale_for_takeover_ms),

@@ -25,6 +25,7 @@
 #define CH_NAMES 4
 #define CH_WARMUP 30
 #define CH_LOG_LINES 40
+#define CH_TELL_FAILURES 10
 
 /* A child that attaches, says so, and waits to be killed. */
 static void
@@ -35,8 +36,12 @@ ch_victim(const char *name, int ready)
 
 	tf_die_with_parent();
 	h = tc_attach(name, ESHM_ROLE_AUTO, 100, ESHM_DISCONNECT_NEVER);
-	if (h == NULL)
+	if (h == NULL) {
+		/* 't': both roles held, which is no failure (see ch_cycle) */
+		if (eshm_last_error() == ESHM_ERROR_ROLE_TAKEN && write(ready, "t", 1) == 1)
+			_exit(0);
 		_exit(1);
+	}
 	tc_fill(msg, sizeof(msg), 1);
 	eshm_write(h, msg, sizeof(msg));
 	if (write(ready, "r", 1) != 1)
@@ -45,12 +50,15 @@ ch_victim(const char *name, int ready)
 		pause();
 }
 
-/* Say why a cycle failed, once it did (the campaign's figures then tell). */
+/* Say why a cycle failed, for the first few (the figures tell the rest). */
 static bool
 ch_failed(const char *what, int code)
 {
-	printf("# cycle failed: %s: %s (%s)\n", what, eshm_error_string(code),
-	       eshm_last_error_message());
+	static unsigned told;
+
+	if (told++ < CH_TELL_FAILURES)
+		printf("# cycle failed: %s: %s (%s)\n", what, eshm_error_string(code),
+		       eshm_last_error_message());
 	return false;
 }
 
@@ -98,6 +106,8 @@ ch_report_left(void)
 	}
 }
 
+static unsigned ch_slow_destroys;
+
 /* One cycle; returns false if an attach that should work failed. */
 static bool
 ch_cycle(unsigned i, uint64_t *rnd)
@@ -133,7 +143,8 @@ ch_cycle(unsigned i, uint64_t *rnd)
 		kill(pid, SIGKILL);
 		th_wait_child(pid);
 		close(p[0]);
-		return i % 2 != 0 || c == 'r' || ch_failed("victim's attach", ESHM_ERROR_TIMEOUT);
+		return i % 2 != 0 || c == 'r' || c == 't' ||
+		       ch_failed("victim's attach", ESHM_ERROR_TIMEOUT);
 	}
 	/* Both roles may be held by victims not yet reaped by eshmd: the
 	 * refusal is then ROLE_TAKEN, which is correct, not a failure. */
@@ -144,7 +155,13 @@ ch_cycle(unsigned i, uint64_t *rnd)
 	tc_fill(msg, sizeof(msg), i);
 	eshm_write(h, msg, sizeof(msg));
 	rc = eshm_destroy(h);
-	return rc == ESHM_SUCCESS || ch_failed("destroy", rc);
+	/* eshmd slower than the 100 ms eshm_destroy waits (a loaded machine):
+	 * the role is released all the same, when eshmd reads the detach or
+	 * once the connection has been gone long enough; the end tells. */
+	if (rc == ESHM_ERROR_DAEMON_UNAVAILABLE || rc == ESHM_ERROR_TIMEOUT)
+		ch_slow_destroys++;
+	return rc == ESHM_SUCCESS || rc == ESHM_ERROR_DAEMON_UNAVAILABLE ||
+	       rc == ESHM_ERROR_TIMEOUT || ch_failed("destroy", rc);
 }
 
 struct ch_expect {
@@ -194,7 +211,7 @@ attach_detach_churn_with_kills_leaks_nothing_in_eshmd(void **state)
 		ch_cycle(i, &rnd);
 	/* Every endpoint is gone and every segment asked for auto-cleanup:
 	 * the quiet state is no object at all. */
-	assert_true(th_wait_until(ch_no_objects, NULL, 5000));
+	assert_true(th_wait_until(ch_no_objects, NULL, 15000));
 	tc_sleep_ms(100);
 	before.fds = tf_proc_fds(th_group_daemon.pid);
 	before.objects = ch_segments();
@@ -206,16 +223,18 @@ attach_detach_churn_with_kills_leaks_nothing_in_eshmd(void **state)
 	for (i = 0; i < cycles; i++)
 		if (!ch_cycle(i, &rnd))
 			failed++;
-	settled = th_wait_until(ch_settled, &before, 5000);
+	/* a role whose holder's detach never reached eshmd is released once
+	 * its connection has been gone EP_UNLINKED_MAX_S (10 s) */
+	settled = th_wait_until(ch_settled, &before, 15000);
 	if (!settled)
 		ch_report_left();
 	fds1 = tf_proc_fds(th_group_daemon.pid);
 	objs1 = ch_segments();
 	rss1 = tf_proc_rss_kb(th_group_daemon.pid);
 	printf("# %u cycles (1 in 8 killed) in %.1f s: eshmd fds %d -> %d, VmRSS %ld -> %ld kB, "
-	       "segments %d -> %d, %u failed attaches\n",
+	       "segments %d -> %d, %u failed attaches, %u destroys over 100 ms\n",
 	       cycles, (double)(th_now_ns() - t0) / 1e9, before.fds, fds1, rss0, rss1,
-	       before.objects, objs1, failed);
+	       before.objects, objs1, failed, ch_slow_destroys);
 	assert_true(tf_running(th_group_daemon.pid));
 	assert_int_equal(failed, 0);
 	assert_true(settled);
