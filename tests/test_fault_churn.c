@@ -106,7 +106,7 @@ ch_report_left(void)
 	}
 }
 
-static unsigned ch_slow_destroys;
+static unsigned ch_slow_destroys, ch_unanswered;
 
 /* One cycle; returns false if an attach that should work failed. */
 static bool
@@ -149,6 +149,12 @@ ch_cycle(unsigned i, uint64_t *rnd)
 	/* Both roles may be held by victims not yet reaped by eshmd: the
 	 * refusal is then ROLE_TAKEN, which is correct, not a failure. */
 	h = tc_attach(name, ESHM_ROLE_AUTO, 100, ESHM_DISCONNECT_NEVER);
+	if (h == NULL && eshm_last_error() == ESHM_ERROR_DAEMON_UNAVAILABLE) {
+		/* told apart and bounded at the end: a loaded machine, not a leak */
+		ch_unanswered++;
+		ch_failed("attach", eshm_last_error());
+		return true;
+	}
 	if (h == NULL)
 		return eshm_last_error() == ESHM_ERROR_ROLE_TAKEN ||
 		       ch_failed("attach", eshm_last_error());
@@ -235,8 +241,10 @@ attach_detach_churn_with_kills_leaks_nothing_in_eshmd(void **state)
 	       "segments %d -> %d, %u failed attaches, %u destroys over 100 ms\n",
 	       cycles, (double)(th_now_ns() - t0) / 1e9, before.fds, fds1, rss0, rss1,
 	       before.objects, objs1, failed, ch_slow_destroys);
+	printf("# %u attaches eshmd did not answer (at most 1 in 1000 allowed)\n", ch_unanswered);
 	assert_true(tf_running(th_group_daemon.pid));
 	assert_int_equal(failed, 0);
+	assert_true(ch_unanswered <= cycles / 1000);
 	assert_true(settled);
 	assert_int_equal(fds1, before.fds);
 	assert_int_equal(objs1, before.objects);
