@@ -18,6 +18,10 @@
 #include "eshm.h"
 
 #define SCALE_HOLDERS 2
+/* In eshmd, per segment with a master attached: the connection, the status
+ * memfd, the master's block memfd and its pidfd.  Each holder needs fewer
+ * (socket, status and block descriptors) for its half. */
+#define SCALE_FDS_PER_SEGMENT 4
 
 struct scale_holder {
 	pid_t pid;
@@ -146,11 +150,11 @@ eshm_bench_scale(const struct bench_opts *o, const struct th_daemon *d,
 	unsigned cap = UINT32_MAX;
 
 	memset(r, 0, sizeof(*r));
-	/* eshmd holds one descriptor per attached segment (the endpoint's
-	 * connection; it keeps none for the object): a level beyond what its
-	 * descriptor limit allows is measured at that limit and flagged. */
+	/* eshmd holds SCALE_FDS_PER_SEGMENT descriptors per attached segment:
+	 * a level beyond what its descriptor limit allows is measured at that
+	 * limit and flagged. */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
-		cap = (unsigned)((rl.rlim_cur - 200) / 100 * 100);
+		cap = (unsigned)((rl.rlim_cur - 200) / SCALE_FDS_PER_SEGMENT / 100 * 100);
 	r->fd_limit = (unsigned)rl.rlim_cur;
 	for (size_t i = 0; i < nlevels; i++) {
 		unsigned level = levels[i] < cap ? levels[i] : cap;

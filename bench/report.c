@@ -440,7 +440,7 @@ report_table_scale(const struct scale_result *s)
 		       s->capped[i] ? " (capped)" : "");
 	for (size_t i = 0; i < s->nlevels; i++)
 		if (s->capped[i]) {
-			printf("   (capped: RLIMIT_NOFILE is %u here and eshmd holds one descriptor\n"
+			printf("   (capped: RLIMIT_NOFILE is %u here and eshmd holds four descriptors\n"
 			       "    per attached segment)\n", s->fd_limit);
 			break;
 		}
