@@ -495,17 +495,24 @@ chan_consume(struct chan_cursor *cur, struct seg_reader *rd, bool consumer, uint
 		atomic_store_explicit(&rd->position, upto, memory_order_relaxed);
 }
 
+/* Count a call that gave up with the caller's buffer overwritten. */
+static inline void
+chan_count_contended(struct chan_cursor *cur, struct seg_reader *rd)
+{
+	cur->contended++;
+	if (rd != NULL)
+		chan_count(&rd->contended, 1);
+}
+
 /* Count an overlapped copy (@gave_up: the last one of a call). */
 static inline void
 chan_count_overlap(struct chan_cursor *cur, struct seg_reader *rd, bool gave_up)
 {
 	cur->retries++;
-	cur->contended += gave_up;
-	if (rd != NULL) {
+	if (rd != NULL)
 		chan_count(&rd->retries, 1);
-		if (gave_up)
-			chan_count(&rd->contended, 1);
-	}
+	if (gave_up)
+		chan_count_contended(cur, rd);
 }
 
 /* Slots a queue's consumer prefetches ahead of the one it reads. */
@@ -557,7 +564,8 @@ chan_consumer_ahead(const struct seg_block *block, const struct seg_geometry *g,
  * stays unread, @buf untouched); ESHM_ERROR_SEGMENT_CORRUPT (the writer
  * stored a size above the capacity: the message is consumed, @buf
  * untouched); ESHM_ERROR_CONTENDED (CHAN_READ_ATTEMPTS copies were
- * overlapped by writes: counted, the message stays unread, @buf may have
+ * overlapped by writes, or an overlapped copy was followed by nothing
+ * complete to read: counted, the message stays unread, @buf may have
  * changed).
  */
 static inline int
@@ -577,6 +585,12 @@ chan_read(const struct seg_block *block, const struct seg_geometry *g, struct ch
 		if (p.slot == NULL) {
 			if (p.upto > cur->last)
 				chan_consume(cur, rd, consumer, p.upto, 0, false);
+			/* After an overlapped copy @buf is no longer untouched:
+			 * the call gave up under contention. */
+			if (attempt > 1) {
+				chan_count_contended(cur, rd);
+				return ESHM_ERROR_CONTENDED;
+			}
 			return ESHM_ERROR_NO_DATA;
 		}
 		size = atomic_load_explicit(&p.slot->size, memory_order_relaxed);
