@@ -105,6 +105,35 @@ chan_cursor_init(struct chan_cursor *cur, const struct seg_block *block,
 	cur->last = head > 0 ? head - 1 : 0;
 }
 
+void
+chan_consumer_start(struct chan_cursor *cur, struct seg_reader *rd, const struct seg_block *block,
+                    const struct seg_geometry *g, uint64_t incarnation)
+{
+	uint64_t head = atomic_load_explicit(&block->head, memory_order_acquire);
+	uint64_t pos = 0;
+
+	if (atomic_load_explicit(&rd->position_of, memory_order_relaxed) == incarnation)
+		pos = atomic_load_explicit(&rd->position, memory_order_relaxed);
+	if (pos > head)
+		pos = head;
+	chan_cursor_init(cur, block, g, true, pos);
+	/* position before position_of (release): a writer that sees its
+	 * incarnation named sees this position, or a later one. */
+	atomic_store_explicit(&rd->position, pos, memory_order_relaxed);
+	atomic_store_explicit(&rd->position_of, incarnation, memory_order_release);
+}
+
+void
+chan_position_inherit(struct seg_reader *to, const struct seg_reader *from)
+{
+	atomic_store_explicit(&to->position,
+	                      atomic_load_explicit(&from->position, memory_order_relaxed),
+	                      memory_order_relaxed);
+	atomic_store_explicit(&to->position_of,
+	                      atomic_load_explicit(&from->position_of, memory_order_relaxed),
+	                      memory_order_relaxed);
+}
+
 /* The futex word: the low 32-bit half of the 64-bit head. */
 static uint32_t *
 chan_futex_word(const struct seg_block *block)
@@ -138,11 +167,75 @@ chan_ts_before(const struct timespec *a, const struct timespec *b)
 	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
 }
 
+/* The first of @deadline and now + one slice, when @fenced is false (the
+ * other side may have missed us: look again soon). */
+static const struct timespec *
+chan_sleep_until(const struct timespec *deadline, const struct timespec *now, bool fenced,
+                 struct timespec *slice)
+{
+	if (fenced)
+		return deadline;
+	*slice = *now;
+	clock_ts_add_ns(slice, CHAN_SLICE_NS);
+	return chan_ts_before(slice, deadline) ? slice : deadline;
+}
+
+/* FUTEX_WAIT_BITSET on the shared @word while it holds @val, until the
+ * absolute CLOCK_MONOTONIC time @until; ESHM_ERROR_TIMEOUT once
+ * @deadline has passed, else 0. */
+static int
+chan_futex_wait(const uint32_t *word, uint32_t val, const struct timespec *until,
+                const struct timespec *deadline)
+{
+	struct timespec now;
+
+	if (syscall(SYS_futex, word, FUTEX_WAIT_BITSET, val, until, NULL, FUTEX_BITSET_MATCH_ANY) <
+	            0 &&
+	    errno == ETIMEDOUT) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (!chan_ts_before(&now, deadline))
+			return ESHM_ERROR_TIMEOUT;
+	}
+	return 0;
+}
+
+int
+chan_wait_room(struct chan_writer *w, const struct seg_reader *consumer,
+               const struct timespec *deadline)
+{
+	struct timespec now, slice;
+	const struct timespec *until;
+	uint32_t seq;
+	int rc = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (!chan_ts_before(&now, deadline))
+		return ESHM_ERROR_TIMEOUT;
+	/* Loaded before the room-wait word is stored: an increment after
+	 * this makes the futex return at once. */
+	seq = atomic_load_explicit(&consumer->room_seq, memory_order_acquire);
+	atomic_store_explicit(&w->block->room_wait, 1, memory_order_relaxed);
+	until = chan_sleep_until(deadline, &now, chan_heavy_fence(), &slice);
+	if (!chan_queue_room(w, consumer))
+		rc = chan_futex_wait((const uint32_t *)&consumer->room_seq, seq, until, deadline);
+	atomic_store_explicit(&w->block->room_wait, 0, memory_order_relaxed);
+	return rc;
+}
+
+void
+chan_wake_room(struct seg_reader *rd)
+{
+	atomic_store_explicit(&rd->room_seq,
+	                      atomic_load_explicit(&rd->room_seq, memory_order_relaxed) + 1,
+	                      memory_order_release);
+	syscall(SYS_futex, &rd->room_seq, FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
+}
+
 int
 chan_wait(const struct seg_block *block, const struct seg_geometry *g, struct seg_reader *rd,
           const struct chan_cursor *cur, bool consumer, const struct timespec *deadline)
 {
-	const struct timespec *until = deadline;
+	const struct timespec *until;
 	struct timespec now, slice;
 	uint64_t head;
 	int rc = 0;
@@ -151,27 +244,12 @@ chan_wait(const struct seg_block *block, const struct seg_geometry *g, struct se
 	if (!chan_ts_before(&now, deadline))
 		return ESHM_ERROR_TIMEOUT;
 	atomic_store_explicit(&rd->wait, 1, memory_order_relaxed);
-	if (!chan_heavy_fence()) {
-		/* The writer may have missed us: look again soon. */
-		slice = now;
-		clock_ts_add_ns(&slice, CHAN_SLICE_NS);
-		if (chan_ts_before(&slice, deadline))
-			until = &slice;
-	}
+	until = chan_sleep_until(deadline, &now, chan_heavy_fence(), &slice);
 	/* head before the slots (acquire): a message published after this
 	 * load changes head, and the futex then refuses to sleep. */
 	head = atomic_load_explicit(&block->head, memory_order_acquire);
-	if (!chan_has_new(block, g, cur, consumer)) {
-		/* FUTEX_WAIT_BITSET takes an absolute CLOCK_MONOTONIC time; the
-		 * kernel returns at once if head is no longer what we saw. */
-		if (syscall(SYS_futex, chan_futex_word(block), FUTEX_WAIT_BITSET, (uint32_t)head,
-		            until, NULL, FUTEX_BITSET_MATCH_ANY) < 0 &&
-		    errno == ETIMEDOUT) {
-			clock_gettime(CLOCK_MONOTONIC, &now);
-			if (!chan_ts_before(&now, deadline))
-				rc = ESHM_ERROR_TIMEOUT;
-		}
-	}
+	if (!chan_has_new(block, g, cur, consumer))
+		rc = chan_futex_wait(chan_futex_word(block), (uint32_t)head, until, deadline);
 	atomic_store_explicit(&rd->wait, 0, memory_order_relaxed);
 	return rc;
 }

@@ -89,6 +89,26 @@
  * intact message is then that number (or head, if higher) - slots + 1,
  * and the skipped ones count as missed.
  *
+ * A writer waiting for room (eshm_write_timeout()) loads the consumer's
+ * room sequence, stores its own room-wait word (line 0 of its block, which
+ * otherwise changes once a heartbeat period), runs the heavy side of the
+ * fence below, loads the consumer's position once more and calls
+ * FUTEX_WAIT on the room sequence with the value it loaded.  The consumer,
+ * after storing its position, runs the light side and loads the room-wait
+ * word; only when it is set does it increment its room sequence and call
+ * FUTEX_WAKE.  Either the writer sees the new position, or the consumer
+ * sees the room-wait word and its increment makes the writer's FUTEX_WAIT
+ * return at once or wakes it.  A consumer pays a compiler barrier and a
+ * load of a line that is almost always in its cache, and a system call
+ * only while a writer waits.
+ *
+ * A queue position counts messages of one writer block: the consumer
+ * stores, after it, the incarnation of the block it counts in
+ * (position_of), and a writer counts a position only when it names its
+ * own block, so a new writer block starts empty until the consumer moved
+ * to it, and a new consumer block given the previous consumer's position
+ * (by eshmd) goes on where that one stopped.
+ *
  * No wake-up is lost.  A reader about to sleep stores its reader part's
  * wait word, runs a full barrier, loads head, looks for a new message
  * once more, and calls FUTEX_WAIT on head's low 32 bits with the value it
@@ -184,6 +204,7 @@ struct chan_writer {
 	const struct seg_geometry *g; /* validated at attach */
 	uint64_t last;                /* last message number published */
 	uint64_t room;                /* queue: publishes left before reloading the consumer's position */
+	uint64_t incarnation;         /* queue: of its block, which a consumer's position must name */
 	uint32_t loaned;              /* bytes of the loan out, 0: none */
 };
 
@@ -289,16 +310,19 @@ chan_copy(void *dst, const void *src, size_t n)
  */
 void chan_writer_init(struct chan_writer *w, struct seg_block *block, const struct seg_geometry *g);
 
-/* Queue mode: refill @w's room from the consumer's position.  Returns
- * false when the queue holds queue_depth unconsumed messages. */
+/* Queue mode: refill @w's room from the consumer's position, which counts
+ * only when it names @w's block (position_of).  Returns false when the
+ * queue holds queue_depth unconsumed messages. */
 static inline bool
 chan_queue_room(struct chan_writer *w, const struct seg_reader *consumer)
 {
 	uint64_t pos = 0, used;
 
-	/* Acquire: the consumer's copy of the slot we are about to reuse
+	/* Acquire, both: position_of is stored after the position it goes
+	 * with, and the consumer's copy of the slot we are about to reuse
 	 * happened before its release store of the position. */
-	if (consumer != NULL)
+	if (consumer != NULL &&
+	    atomic_load_explicit(&consumer->position_of, memory_order_acquire) == w->incarnation)
 		pos = atomic_load_explicit(&consumer->position, memory_order_acquire);
 	if (pos > w->last)
 		pos = w->last;
@@ -361,6 +385,21 @@ chan_reader_waits(const struct seg_reader *rd)
 /* FUTEX_WAKE every reader asleep on @block's head (a system call). */
 void chan_wake(const struct seg_block *block);
 
+/*
+ * Queue mode, the writer @w whose queue is full: wait until @consumer (the
+ * consumer's reader part, read-only) frees a slot or until the
+ * CLOCK_MONOTONIC time @deadline (see the top: the writer's room-wait
+ * word, the consumer's room sequence).  Spurious returns are possible:
+ * callers publish again and loop.  A system call or two.
+ * Returns 0, or ESHM_ERROR_TIMEOUT once @deadline has passed.
+ */
+int chan_wait_room(struct chan_writer *w, const struct seg_reader *consumer,
+                   const struct timespec *deadline);
+
+/* The queue's consumer @rd wakes the writer of @block waiting for room
+ * (a system call; see chan_read()). */
+void chan_wake_room(struct seg_reader *rd);
+
 /* ---------------------------------------------------------------- readers */
 
 /*
@@ -371,6 +410,23 @@ void chan_wake(const struct seg_block *block);
  */
 void chan_cursor_init(struct chan_cursor *cur, const struct seg_block *block,
                       const struct seg_geometry *g, bool consumer, uint64_t position);
+
+/*
+ * Start the queue's consumer @cur, whose reader part is @rd (its own), on
+ * the writer's @block of @incarnation: after the position @rd holds if it
+ * names that block (eshmd copies the previous consumer's into a new
+ * holder's block), else from the first message.  The position is an
+ * untrusted number: one beyond the writer's head counts as the head.
+ * Stores the position and then, with release, position_of, so the writer
+ * counts it from then on.
+ */
+void chan_consumer_start(struct chan_cursor *cur, struct seg_reader *rd,
+                         const struct seg_block *block, const struct seg_geometry *g,
+                         uint64_t incarnation);
+
+/* eshmd, making a new holder's block: give its reader part @to the queue
+ * position of the previous holder's @from (untrusted values, copied). */
+void chan_position_inherit(struct seg_reader *to, const struct seg_reader *from);
 
 /* What one probe of the slots found (see the top of this file). */
 struct chan_probe {
@@ -623,6 +679,14 @@ chan_read(const struct seg_block *block, const struct seg_geometry *g, struct ch
 	if (size > buflen)
 		return ESHM_ERROR_BUFFER_TOO_SMALL;
 	chan_consume(cur, rd, consumer, p.upto, missed, true);
+	/* The consumer's half of the room wait (see the top): its position
+	 * store, the light fence, then the writer's room-wait word, on the
+	 * writer's quiet heartbeat line. */
+	if (consumer && rd != NULL && g->mode == SEG_MODE_QUEUE) {
+		chan_store_load_fence();
+		if (atomic_load_explicit(&block->room_wait, memory_order_relaxed) != 0)
+			chan_wake_room(rd);
+	}
 	return ESHM_SUCCESS;
 }
 

@@ -44,7 +44,7 @@
  * SEG_LATEST_SLOTS - 1 messages during one reader's copy to overlap it. */
 #define SEG_LATEST_SLOTS 4u
 /* Largest queue depth (messages). */
-#define SEG_QUEUE_DEPTH_MAX 65536u
+#define SEG_QUEUE_DEPTH_MAX ESHM_QUEUE_DEPTH_MAX
 /* Observer slots in the status block (eshmd.conf max_observers caps it lower). */
 #define SEG_OBSERVERS_MAX 32u
 
@@ -145,26 +145,31 @@ struct seg_status {
 
 /* What a reader writes: in its endpoint block, or an observer's block. */
 struct seg_reader {
-	/* line 1: the peer writer loads it after every publish */
+	/* first line: the peer writer loads it after every publish */
 	_Atomic uint32_t wait;            /* nonzero: asleep on the writer's head */
 	_Atomic uint32_t armed;           /* nonzero: wants its event descriptor signalled */
-	char pad_w[SEG_CACHE_LINE - 2 * sizeof(uint32_t)];
-	/* line 2: stored on every read */
+	_Atomic uint32_t room_seq;        /* queue's consumer: +1 per wake of a writer waiting for room */
+	char pad_w[SEG_CACHE_LINE - 3 * sizeof(uint32_t)];
+	/* second line: stored on every read */
 	_Atomic uint64_t position;        /* last message number consumed */
 	_Atomic uint64_t reads;
 	_Atomic uint64_t missed;
 	_Atomic uint64_t retries;         /* copies redone because a write overlapped */
 	_Atomic uint64_t contended;       /* reads that gave up under contention */
+	_Atomic uint64_t position_of;     /* queue: incarnation of the writer block position counts */
 } __attribute__((aligned(SEG_CACHE_LINE)));
 
 /* The head of an endpoint block; its slots follow. */
 struct seg_block {
-	_Atomic uint64_t heartbeat;       /* line 0: the holder's heartbeat */
-	char pad_b[SEG_CACHE_LINE - sizeof(uint64_t)];
-	_Atomic uint64_t head;            /* line 1: last message number published */
+	/* line 0: stored once a heartbeat period, and when the writer waits,
+	 * so a queue's consumer loads room_wait after each read from a line
+	 * that is almost always in its cache */
+	_Atomic uint64_t heartbeat;       /* the holder's heartbeat */
 	_Atomic uint32_t room_wait;       /* queue: writer asleep waiting for room */
 	_Atomic uint32_t room_armed;      /* queue: writer wants its descriptor signalled */
-	char pad_h[SEG_CACHE_LINE - sizeof(uint64_t) - 2 * sizeof(uint32_t)];
+	char pad_b[SEG_CACHE_LINE - sizeof(uint64_t) - 2 * sizeof(uint32_t)];
+	_Atomic uint64_t head;            /* line 1: last message number published */
+	char pad_h[SEG_CACHE_LINE - sizeof(uint64_t)];
 	struct seg_reader reader;         /* lines 2-3: reading the other direction */
 };
 

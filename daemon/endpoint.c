@@ -156,6 +156,10 @@ ep_attach(struct eshmd *d, struct reg_segment *seg, int index, struct srv_conn *
 	uint64_t now = clock_mono_ns();
 
 	ep_unwatch(d, ep);
+	/* A queue's new consumer goes on where the last one stopped. */
+	if (seg->g.mode == SEG_MODE_QUEUE && ep->block.map.base != NULL)
+		chan_position_inherit(&seg_block_of(&n->map)->reader,
+		                      &seg_block_of(&ep->block.map)->reader);
 	fds_drop_block(seg->generation, index, ep->incarnation);
 	reg_memfd_clear(&ep->block);
 	ep->block.fd = n->block_fd;

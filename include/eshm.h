@@ -6,9 +6,10 @@
  * writes only memory of its own (a sealed memfd eshmd created for it) and
  * maps its peer's read-only.  eshm_write() and eshm_read() touch only that
  * memory: no system call, no lock, no daemon on the data path.  Each
- * direction is a "latest value" channel: a ring of slots, each guarded by
- * a sequence lock, so a writer never waits and a reader gets the newest
- * complete message it has not read yet.
+ * direction is a ring of slots, each guarded by a sequence lock: by default
+ * a "latest value" channel, where a writer never waits and a reader gets
+ * the newest complete message it has not read yet; or, chosen at creation,
+ * a lossless queue (ESHMChannelMode).
  *
  * Every function returning int returns ESHM_SUCCESS (0) or a negative
  * ESHM_ERROR_* code; eshm_error_string() explains each one.
@@ -96,6 +97,25 @@ typedef enum {
 } ESHMDisconnectBehavior;
 
 /**
+ * How each direction of a segment delivers messages, chosen when the
+ * segment is created (eshm_options_set_channel_mode()); a segment keeps its
+ * mode for life.
+ */
+typedef enum {
+	/* The seed's semantics: eshm_write() never blocks and replaces; a
+	 * read returns the newest message not read yet, and counts the ones
+	 * it skipped as missed. */
+	ESHM_CHANNEL_LATEST = 0,
+	/* Lossless: every message written is read exactly once, in order.
+	 * eshm_write() refuses with ESHM_ERROR_QUEUE_FULL while the queue
+	 * holds its depth of unread messages; eshm_write_timeout() waits. */
+	ESHM_CHANNEL_QUEUE = 1,
+} ESHMChannelMode;
+
+/** Largest queue depth, in messages (eshm_options_set_queue_depth()). */
+#define ESHM_QUEUE_DEPTH_MAX 65536u
+
+/**
  * Bounds of a stale threshold, in ms: ESHMConfig.stale_threshold_ms,
  * eshmd's default_stale_threshold_ms and eshmctl create --stale-ms.
  */
@@ -149,6 +169,43 @@ typedef struct {
 	uint64_t generation;             /* segment generation (changes if re-created) */
 	bool daemon_alive;               /* eshmd's monitor ran within the last 100 ms */
 } ESHMStats;
+
+/**
+ * What eshm_read_ex() tells of the message it returned.  New fields take
+ * the place of reserved ones, so the struct keeps its size.
+ */
+typedef struct {
+	size_t size;             /* bytes of the message (ESHM_ERROR_BUFFER_TOO_SMALL: bytes needed) */
+	uint64_t sequence;       /* the writer's message number: 1 for the first message
+	                          * the current holder of the writer's role wrote */
+	uint64_t missed;         /* messages this handle skipped since its previous read */
+	uint64_t write_time_ns;  /* CLOCK_MONOTONIC time of the write, in ns, if the
+	                          * segment carries timestamps; else 0 */
+	uint64_t writer_attach;  /* which attach of the writer's role wrote it (1, 2, ...):
+	                          * a new value means a new writer, whose sequence
+	                          * starts again at 1 */
+	uint64_t reserved[3];    /* 0 */
+} ESHMMessageInfo;
+
+/**
+ * Statistics beyond ESHMStats, from eshm_get_stats_ex().  Fields are only
+ * ever appended: a caller compiled against an older, shorter struct passes
+ * its own size and gets the fields it knows.
+ */
+typedef struct {
+	ESHMStats stats;            /* what eshm_get_stats() fills */
+	ESHMChannelMode channel_mode;
+	uint32_t queue_depth;       /* queue mode: messages; else 0 */
+	bool timestamps;            /* the segment's messages carry their write time */
+	int32_t remote_pid;         /* the remote role's last holder, as eshmd recorded it;
+	                             * 0: never held */
+	uint64_t remote_attaches;   /* attaches of the remote role so far: a reader sees its
+	                             * peer replaced when this changes */
+	uint64_t own_attach;        /* which attach of its role this handle is */
+	uint64_t read_contended;    /* reads that gave up under contention */
+	uint64_t queue_unread;      /* queue mode: messages this handle wrote that the
+	                             * remote has not read yet (the fill level); else 0 */
+} ESHMStats2;
 
 /**
  * Default configuration for the segment @name: role AUTO, threads on,
@@ -211,6 +268,18 @@ int eshm_destroy(ESHMHandle *handle);
 int eshm_write(ESHMHandle *handle, const void *data, size_t size);
 
 /**
+ * As eshm_write(), but on a queue channel that is full, wait up to
+ * @timeout_ms for the remote to read: it spins briefly, then sleeps on a
+ * futex the reader wakes (the reader makes that system call only while a
+ * writer waits).  0 means do not wait.  A latest-value channel never
+ * waits.  While it waits, a remote that dies or goes stale is reported
+ * per the disconnect behaviour.  Same thread rules as eshm_write().
+ * Returns as eshm_write(), ESHM_ERROR_QUEUE_FULL (@timeout_ms 0), or
+ * ESHM_ERROR_TIMEOUT (nothing was published).
+ */
+int eshm_write_timeout(ESHMHandle *handle, const void *data, size_t size, uint32_t timeout_ms);
+
+/**
  * Copy the newest message this handle has not read yet into @buffer
  * (@buffer_size bytes) and its length into *@bytes_read.  Never blocks
  * (at most 4 copies of a message: a read overlapped by writes every time
@@ -231,6 +300,20 @@ int eshm_write(ESHMHandle *handle, const void *data, size_t size);
  * ESHM_ERROR_REMOTE_STALE/REMOTE_DEAD per the disconnect behaviour.
  */
 int eshm_read(ESHMHandle *handle, void *buffer, size_t buffer_size, size_t *bytes_read);
+
+/**
+ * As eshm_read(), and fill *@info (@info must not be NULL) with the
+ * message's size, sequence number, how many messages this handle skipped
+ * before it, its write time (segments with timestamps) and which attach of
+ * the writer's role wrote it.  On a queue channel missed stays 0 for the
+ * queue's reader.  *@info is zeroed on every error but
+ * ESHM_ERROR_BUFFER_TOO_SMALL, where info->size is the size needed.
+ * Returns as eshm_read(), except that a read that gave up because writes
+ * overlapped every copy returns ESHM_ERROR_CONTENDED (where eshm_read()
+ * says ESHM_ERROR_NO_DATA): @buffer may then have changed, the message
+ * stays unread, and the next call usually succeeds.
+ */
+int eshm_read_ex(ESHMHandle *handle, void *buffer, size_t buffer_size, ESHMMessageInfo *info);
 
 /**
  * As eshm_read(), waiting up to @timeout_ms for a new message: it spins
@@ -263,6 +346,14 @@ int eshm_check_remote_alive(ESHMHandle *handle, bool *alive);
  */
 int eshm_get_stats(ESHMHandle *handle, ESHMStats *stats);
 
+/**
+ * Fill the first @size bytes of *@stats (pass sizeof(ESHMStats2); at least
+ * sizeof(ESHMStats)) as eshm_get_stats() does, and the fields after it.
+ * Returns as eshm_get_stats(), or ESHM_ERROR_INVALID_PARAM for a @size
+ * below sizeof(ESHMStats).  Thread rules as eshm_get_stats().
+ */
+int eshm_get_stats_ex(ESHMHandle *handle, ESHMStats2 *stats, size_t size);
+
 /** The role this handle holds (MASTER or SLAVE), or -1 for a NULL handle. */
 ESHMRole eshm_get_role(const ESHMHandle *handle);
 
@@ -292,6 +383,21 @@ int eshm_options_set_connect_timeout_ms(ESHMOptions *options, uint32_t timeout_m
  * calls then return ESHM_ERROR_DETACHED.  For a service replacing a hung
  * instance of itself: without it, a stale holder keeps its role. */
 int eshm_options_set_takeover_stale_ms(ESHMOptions *options, uint32_t stale_ms);
+/* The channel mode when this attach creates the segment, default
+ * ESHM_CHANNEL_LATEST.  An existing segment keeps its mode: see
+ * eshm_get_stats_ex(). */
+int eshm_options_set_channel_mode(ESHMOptions *options, ESHMChannelMode mode);
+/* The depth of a queue channel this attach creates, in messages:
+ * 1..ESHM_QUEUE_DEPTH_MAX (the queue holds exactly @messages), or 0, the
+ * default, for eshmd's (64).  Each direction's memory is the depth rounded
+ * up to a power of two, times the capacity plus a 16-byte header (32 with
+ * timestamps) rounded up to 64 bytes; it counts against the owner's budget.
+ * An existing segment keeps its depth. */
+int eshm_options_set_queue_depth(ESHMOptions *options, uint32_t messages);
+/* Whether a segment this attach creates stores each message's write time
+ * (CLOCK_MONOTONIC, read by eshm_read_ex()); default false, so writes read
+ * no clock. */
+int eshm_options_set_timestamps(ESHMOptions *options, bool timestamps);
 
 #ifdef __cplusplus
 }

@@ -35,7 +35,10 @@ att_fill(const struct ESHMHandle *h, struct proto_attach *req)
 	if (h->config.auto_cleanup)
 		req->flags |= PROTO_ATTACH_AUTO_CLEANUP;
 	req->capacity = h->options.capacity;
-	req->mode = SEG_MODE_LATEST;
+	req->mode = h->options.channel_mode == ESHM_CHANNEL_QUEUE ? SEG_MODE_QUEUE : SEG_MODE_LATEST;
+	req->queue_depth = req->mode == SEG_MODE_QUEUE ? h->options.queue_depth : 0;
+	if (h->options.timestamps)
+		req->flags |= PROTO_ATTACH_TIMESTAMPS;
 	req->takeover_ms = h->options.takeover_ms;
 	req->heartbeat_period_us = h->config.use_threads ? h->options.heartbeat_period_us : 0;
 }
@@ -141,11 +144,13 @@ att_attach(struct ESHMHandle *h, int sock)
 	if (rc != ESHM_SUCCESS)
 		return rc;
 	chan_writer_init(&h->writer, h->own, &h->g);
+	h->writer.incarnation = h->incarnation;
 	p = atomic_load_explicit(&h->peer_latest, memory_order_relaxed);
 	if (p != NULL) {
-		/* A late reader gets the latest value, not the history. */
-		chan_cursor_init(&h->cursor, p->block, &h->g, false, 0);
-		h->cursor_incarnation = p->incarnation;
+		/* the read side is on it: a queue's reader drains it before
+		 * moving to a later writer's block */
+		io_cursor_start(h, p);
+		atomic_store_explicit(&h->peer_rd, p, memory_order_relaxed);
 	}
 	/* before this handle's first write: its writes may then use the
 	 * light fence (common/channel.h) */

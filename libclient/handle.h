@@ -52,6 +52,9 @@ struct ESHMOptions {
 	uint32_t heartbeat_period_us;
 	uint32_t connect_timeout_ms;
 	uint32_t takeover_ms;      /* 0: never take a role over */
+	uint32_t channel_mode;     /* ESHMChannelMode, at creation */
+	uint32_t queue_depth;      /* at creation, queue mode; 0: eshmd's default */
+	bool timestamps;           /* at creation */
 	char socket_path[sizeof(((struct sockaddr_un *)0)->sun_path)]; /* "" = not set */
 };
 
@@ -231,6 +234,16 @@ int hb_register(struct ESHMHandle *h);
 
 /* Remove @h; once it returns the thread no longer touches @h.  Thread-safe. */
 void hb_unregister(struct ESHMHandle *h);
+
+/* io.c */
+
+/*
+ * Put the read side's cursor on the peer block @p: a latest-value reader
+ * starts at the newest message there, a queue's consumer where its
+ * position on that block says (chan_consumer_start()).  The read side, or
+ * eshm_init() before anyone reads.
+ */
+void io_cursor_start(struct ESHMHandle *h, const struct lib_peer *p);
 
 /* liveness.c */
 

@@ -1,5 +1,6 @@
 /*
- * io.c - the data path: eshm_write(), eshm_read(), eshm_read_timeout().
+ * io.c - the data path: eshm_write(), eshm_write_timeout(), eshm_read(),
+ * eshm_read_ex(), eshm_read_timeout().
  *
  * Only mapped memory is touched: the own block, the peer's block and the
  * status block.  No lock, no clock, no system call, except the futex wake
@@ -7,7 +8,9 @@
  * eshm_read_timeout() itself.
  */
 #include <linux/futex.h>
+#include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -18,6 +21,8 @@
 #define IO_SPIN_NS 20000u
 /* A sleeping reader looks at the remote's state at least this often. */
 #define IO_SLICE_NS (50u * 1000000u)
+/* A writer waiting for room, too: a consumer that died frees none. */
+#define IO_ROOM_SLICE_NS (10u * 1000000u)
 
 /* Without the heartbeat thread, each call is this endpoint's sign of life. */
 static inline void
@@ -52,12 +57,30 @@ io_consumer(const ESHMHandle *h)
 	return h->g.mode == SEG_MODE_QUEUE;
 }
 
+void
+io_cursor_start(struct ESHMHandle *h, const struct lib_peer *p)
+{
+	if (io_consumer(h))
+		chan_consumer_start(&h->cursor, &h->own->reader, p->block, &h->g, p->incarnation);
+	else
+		/* A late reader gets the latest value, not the history. */
+		chan_cursor_init(&h->cursor, p->block, &h->g, false, 0);
+	h->cursor_incarnation = p->incarnation;
+}
+
+/* The queue's consumer's reader part, on the write side's peer block. */
+static inline const struct seg_reader *
+io_queue_reader(const ESHMHandle *h, const struct lib_peer *p)
+{
+	return io_consumer(h) && p != NULL ? &p->block->reader : NULL;
+}
+
 ESHM_EXPORT int
 eshm_write(ESHMHandle *handle, const void *data, size_t size)
 {
 	struct lib_peer *p;
 	uint32_t state;
-	int rc;
+	int rc, verdict;
 
 	if (handle == NULL || data == NULL || size == 0)
 		return ESHM_ERROR_INVALID_PARAM;
@@ -71,10 +94,13 @@ eshm_write(ESHMHandle *handle, const void *data, size_t size)
 	p = peer_enter(handle, &handle->peer_wr);
 	/* Always published, whatever the remote's state: what a writer last
 	 * asked for is what the next peer reads.  The return code then says
-	 * the remote's state, per the disconnect behaviour. */
-	rc = chan_write(&handle->writer,
-	                io_consumer(handle) && p != NULL ? &p->block->reader : NULL, data,
-	                (uint32_t)size);
+	 * the remote's state, per the disconnect behaviour; a full queue
+	 * whose reader is gone says that rather than "full". */
+	rc = chan_write(&handle->writer, io_queue_reader(handle, p), data, (uint32_t)size);
+	if (rc == ESHM_ERROR_QUEUE_FULL) {
+		verdict = io_verdict(handle, live_remote_state(handle));
+		return verdict != ESHM_SUCCESS ? verdict : rc;
+	}
 	if (rc != ESHM_SUCCESS)
 		return rc;
 	atomic_store_explicit(&handle->writes,
@@ -87,6 +113,44 @@ eshm_write(ESHMHandle *handle, const void *data, size_t size)
 	    chan_reader_waits(&p->block->reader))
 		chan_wake(handle->own);
 	return io_verdict(handle, state);
+}
+
+ESHM_EXPORT int
+eshm_write_timeout(ESHMHandle *handle, const void *data, size_t size, uint32_t timeout_ms)
+{
+	uint64_t start, end, now, until;
+	struct timespec deadline;
+	struct lib_peer *p;
+	int rc;
+
+	rc = eshm_write(handle, data, size);
+	if (rc != ESHM_ERROR_QUEUE_FULL || timeout_ms == 0)
+		return rc;
+	start = clock_mono_ns();
+	end = start + (uint64_t)timeout_ms * 1000000u;
+	for (now = start; now - start < IO_SPIN_NS && now < end; now = clock_mono_ns()) {
+		chan_pause();
+		rc = eshm_write(handle, data, size);
+		if (rc != ESHM_ERROR_QUEUE_FULL)
+			return rc;
+	}
+	for (;;) {
+		now = clock_mono_ns();
+		if (now >= end)
+			return ESHM_ERROR_TIMEOUT;
+		until = end - now > IO_ROOM_SLICE_NS ? now + IO_ROOM_SLICE_NS : end;
+		deadline.tv_sec = (time_t)(until / 1000000000u);
+		deadline.tv_nsec = (long)(until % 1000000000u);
+		p = peer_enter(handle, &handle->peer_wr);
+		if (p != NULL)
+			chan_wait_room(&handle->writer, &p->block->reader, &deadline);
+		else
+			/* No reader ever attached: none will wake us. */
+			clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &deadline, NULL);
+		rc = eshm_write(handle, data, size);
+		if (rc != ESHM_ERROR_QUEUE_FULL)
+			return rc;
+	}
 }
 
 /*
@@ -105,39 +169,58 @@ io_on_current_block(const ESHMHandle *h)
 	                                              memory_order_relaxed);
 }
 
-/* Read the next message from the peer's current block, if there is one. */
-static int
-io_read(ESHMHandle *h, void *buffer, size_t buffer_size, size_t *bytes_read)
+/*
+ * The peer block to read from: the latest, except that a queue's reader
+ * first reads what the previous holder of the writer's role left in its
+ * block, so a writer replaced loses nothing it published.
+ */
+static struct lib_peer *
+io_read_side(ESHMHandle *h)
 {
-	struct lib_peer *p = peer_enter(h, &h->peer_rd);
-	struct chan_msg info;
-	int rc;
+	struct lib_peer *cur = atomic_load_explicit(&h->peer_rd, memory_order_relaxed);
+
+	if (io_consumer(h) && cur != NULL &&
+	    cur != atomic_load_explicit(&h->peer_latest, memory_order_acquire) &&
+	    cur->incarnation == h->cursor_incarnation &&
+	    chan_has_new(cur->block, &h->g, &h->cursor, true))
+		return cur;
+	return peer_enter(h, &h->peer_rd);
+}
+
+/* Read the next message from the peer's block, if there is one. */
+static int
+io_read(ESHMHandle *h, void *buffer, size_t buffer_size, struct chan_msg *msg)
+{
+	struct lib_peer *p = io_read_side(h);
 
 	if (p == NULL)
 		return ESHM_ERROR_NO_DATA;
+	/* A new holder of the peer's role writes a fresh block: all of it is
+	 * new to this reader (a latest-value reader starts before its first
+	 * message, the queue's consumer where its position says). */
 	if (h->cursor_incarnation != p->incarnation) {
-		/* A new holder of the peer's role writes a fresh block: all of
-		 * it is new to this reader. */
-		h->cursor.last = 0;
-		h->cursor_incarnation = p->incarnation;
+		if (io_consumer(h)) {
+			io_cursor_start(h, p);
+		} else {
+			h->cursor.last = 0;
+			h->cursor_incarnation = p->incarnation;
+		}
 	}
-	rc = chan_read(p->block, &h->g, &h->cursor, io_consumer(h), &h->own->reader, buffer,
-	               buffer_size, &info);
-	if (rc == ESHM_SUCCESS || rc == ESHM_ERROR_BUFFER_TOO_SMALL)
-		*bytes_read = info.size;
-	/* eshm_read() reports a read that gave up under contention as "no
-	 * data" (the only case where the buffer may have changed). */
-	return rc == ESHM_ERROR_CONTENDED ? ESHM_ERROR_NO_DATA : rc;
+	return chan_read(p->block, &h->g, &h->cursor, io_consumer(h), &h->own->reader, buffer,
+	                 buffer_size, msg);
 }
 
-ESHM_EXPORT int
-eshm_read(ESHMHandle *handle, void *buffer, size_t buffer_size, size_t *bytes_read)
+/*
+ * The read both eshm_read() and eshm_read_ex() make, after their argument
+ * checks: the remote's state per the disconnect behaviour, and the
+ * message.  Returns ESHM_ERROR_CONTENDED as chan_read() does.
+ */
+static int
+io_read_checked(ESHMHandle *handle, void *buffer, size_t buffer_size, struct chan_msg *msg)
 {
 	uint32_t state;
 	int rc;
 
-	if (handle == NULL || buffer == NULL || buffer_size == 0 || bytes_read == NULL)
-		return ESHM_ERROR_INVALID_PARAM;
 	if (handle->forked)
 		return ESHM_ERROR_DETACHED;
 	io_beat(handle);
@@ -151,11 +234,50 @@ eshm_read(ESHMHandle *handle, void *buffer, size_t buffer_size, size_t *bytes_re
 		if (rc != ESHM_SUCCESS)
 			return rc;
 	}
-	rc = io_read(handle, buffer, buffer_size, bytes_read);
+	rc = io_read(handle, buffer, buffer_size, msg);
 	if (rc == ESHM_ERROR_NO_DATA && io_verdict(handle, state) != ESHM_SUCCESS &&
 	    io_on_current_block(handle))
 		return io_verdict(handle, state);
 	return rc;
+}
+
+ESHM_EXPORT int
+eshm_read(ESHMHandle *handle, void *buffer, size_t buffer_size, size_t *bytes_read)
+{
+	struct chan_msg msg;
+	int rc;
+
+	if (handle == NULL || buffer == NULL || buffer_size == 0 || bytes_read == NULL)
+		return ESHM_ERROR_INVALID_PARAM;
+	rc = io_read_checked(handle, buffer, buffer_size, &msg);
+	if (rc == ESHM_SUCCESS || rc == ESHM_ERROR_BUFFER_TOO_SMALL)
+		*bytes_read = msg.size;
+	/* eshm_read() reports a read that gave up under contention as "no
+	 * data" (the only case where the buffer may have changed). */
+	return rc == ESHM_ERROR_CONTENDED ? ESHM_ERROR_NO_DATA : rc;
+}
+
+ESHM_EXPORT int
+eshm_read_ex(ESHMHandle *handle, void *buffer, size_t buffer_size, ESHMMessageInfo *info)
+{
+	struct chan_msg msg;
+	int rc;
+
+	if (info != NULL)
+		memset(info, 0, sizeof(*info));
+	if (handle == NULL || buffer == NULL || buffer_size == 0 || info == NULL)
+		return ESHM_ERROR_INVALID_PARAM;
+	rc = io_read_checked(handle, buffer, buffer_size, &msg);
+	if (rc == ESHM_ERROR_BUFFER_TOO_SMALL)
+		info->size = msg.size;
+	if (rc != ESHM_SUCCESS)
+		return rc;
+	info->size = msg.size;
+	info->sequence = msg.number;
+	info->missed = msg.missed;
+	info->write_time_ns = msg.write_mono_ns;
+	info->writer_attach = handle->cursor_incarnation;
+	return ESHM_SUCCESS;
 }
 
 /* Sleep until the peer's block changes or someone publishes, or @until. */

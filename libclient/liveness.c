@@ -161,3 +161,56 @@ eshm_get_stats(ESHMHandle *handle, ESHMStats *stats)
 	stats->daemon_alive = running;
 	return attached ? ESHM_SUCCESS : ESHM_ERROR_DETACHED;
 }
+
+ESHM_EXPORT int
+eshm_get_stats_ex(ESHMHandle *handle, ESHMStats2 *stats, size_t size)
+{
+	struct ESHMHandle *h = handle;
+	const struct seg_reader *consumer;
+	struct lib_peer *p;
+	ESHMStats2 all;
+	uint64_t pos;
+	int rc, remote;
+
+	if (h == NULL || stats == NULL || size < sizeof(ESHMStats))
+		return ESHM_ERROR_INVALID_PARAM;
+	memset(&all, 0, sizeof(all));
+	rc = eshm_get_stats(h, &all.stats);
+	if (!h->forked) {
+		remote = 1 - h->role;
+		all.channel_mode =
+			h->g.mode == SEG_MODE_QUEUE ? ESHM_CHANNEL_QUEUE : ESHM_CHANNEL_LATEST;
+		all.queue_depth = h->g.mode == SEG_MODE_QUEUE ? h->g.queue_depth : 0;
+		all.timestamps = (h->g.seg_flags & SEG_FLAG_TIMESTAMPS) != 0;
+		all.remote_attaches =
+			atomic_load_explicit(&h->st->verdict.incarnation[remote], memory_order_relaxed);
+		if (all.remote_attaches != 0)
+			all.remote_pid =
+				atomic_load_explicit(&h->st->endpoint[remote].pid, memory_order_relaxed);
+		all.own_attach = h->incarnation;
+		all.read_contended =
+			atomic_load_explicit(&h->own->reader.contended, memory_order_relaxed);
+		pthread_mutex_lock(&h->lock);
+		p = atomic_load_explicit(&h->peer_latest, memory_order_acquire);
+		if (h->g.mode == SEG_MODE_QUEUE) {
+			/* What the consumer's position leaves of our head; an
+			 * untrusted number, kept within the depth. */
+			consumer = p != NULL ? &p->block->reader : NULL;
+			all.queue_unread = atomic_load_explicit(&h->own->head, memory_order_relaxed);
+			if (consumer != NULL && atomic_load_explicit(&consumer->position_of,
+			                                             memory_order_relaxed) == h->incarnation) {
+				pos = atomic_load_explicit(&consumer->position, memory_order_relaxed);
+				all.queue_unread -= pos < all.queue_unread ? pos : all.queue_unread;
+			}
+			if (all.queue_unread > h->g.queue_depth)
+				all.queue_unread = h->g.queue_depth;
+		}
+		pthread_mutex_unlock(&h->lock);
+	}
+	memcpy(stats, &all, size < sizeof(all) ? size : sizeof(all));
+	/* A caller built against a longer struct gets zeros for what this
+	 * library does not know. */
+	if (size > sizeof(all))
+		memset((char *)stats + sizeof(all), 0, size - sizeof(all));
+	return rc;
+}

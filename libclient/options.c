@@ -75,3 +75,30 @@ eshm_options_set_takeover_stale_ms(ESHMOptions *options, uint32_t stale_ms)
 	options->takeover_ms = stale_ms;
 	return ESHM_SUCCESS;
 }
+
+ESHM_EXPORT int
+eshm_options_set_channel_mode(ESHMOptions *options, ESHMChannelMode mode)
+{
+	if (options == NULL || (mode != ESHM_CHANNEL_LATEST && mode != ESHM_CHANNEL_QUEUE))
+		return ESHM_ERROR_INVALID_PARAM;
+	options->channel_mode = (uint32_t)mode;
+	return ESHM_SUCCESS;
+}
+
+ESHM_EXPORT int
+eshm_options_set_queue_depth(ESHMOptions *options, uint32_t messages)
+{
+	if (options == NULL || messages > ESHM_QUEUE_DEPTH_MAX)
+		return ESHM_ERROR_INVALID_PARAM;
+	options->queue_depth = messages;
+	return ESHM_SUCCESS;
+}
+
+ESHM_EXPORT int
+eshm_options_set_timestamps(ESHMOptions *options, bool timestamps)
+{
+	if (options == NULL)
+		return ESHM_ERROR_INVALID_PARAM;
+	options->timestamps = timestamps;
+	return ESHM_SUCCESS;
+}

@@ -25,4 +25,10 @@ dist_man_MANS += \
 	man/eshm_options_set_heartbeat_period_us.3 \
 	man/eshm_options_set_socket_path.3 \
 	man/eshm_options_set_connect_timeout_ms.3 \
-	man/eshm_options_set_takeover_stale_ms.3
+	man/eshm_options_set_takeover_stale_ms.3 \
+	man/eshm_options_set_channel_mode.3 \
+	man/eshm_options_set_queue_depth.3 \
+	man/eshm_options_set_timestamps.3 \
+	man/eshm_write_timeout.3 \
+	man/eshm_read_ex.3 \
+	man/eshm_get_stats_ex.3

@@ -90,6 +90,8 @@ null_and_zero_arguments_refused(void **state)
 	size_t n;
 	bool alive;
 	ESHMStats st;
+	ESHMStats2 st2;
+	ESHMMessageInfo info;
 
 	assert_non_null(h);
 	assert_int_equal(eshm_write(NULL, buf, 1), ESHM_ERROR_INVALID_PARAM);
@@ -105,6 +107,17 @@ null_and_zero_arguments_refused(void **state)
 	assert_int_equal(eshm_check_remote_alive(h, NULL), ESHM_ERROR_INVALID_PARAM);
 	assert_int_equal(eshm_get_stats(NULL, &st), ESHM_ERROR_INVALID_PARAM);
 	assert_int_equal(eshm_get_stats(h, NULL), ESHM_ERROR_INVALID_PARAM);
+	assert_int_equal(eshm_write_timeout(NULL, buf, 1, 1), ESHM_ERROR_INVALID_PARAM);
+	assert_int_equal(eshm_write_timeout(h, NULL, 1, 1), ESHM_ERROR_INVALID_PARAM);
+	assert_int_equal(eshm_write_timeout(h, buf, 0, 1), ESHM_ERROR_INVALID_PARAM);
+	assert_int_equal(eshm_read_ex(NULL, buf, sizeof(buf), &info), ESHM_ERROR_INVALID_PARAM);
+	assert_int_equal(eshm_read_ex(h, NULL, sizeof(buf), &info), ESHM_ERROR_INVALID_PARAM);
+	assert_int_equal(eshm_read_ex(h, buf, 0, &info), ESHM_ERROR_INVALID_PARAM);
+	assert_int_equal(eshm_read_ex(h, buf, sizeof(buf), NULL), ESHM_ERROR_INVALID_PARAM);
+	assert_int_equal(eshm_get_stats_ex(NULL, &st2, sizeof(st2)), ESHM_ERROR_INVALID_PARAM);
+	assert_int_equal(eshm_get_stats_ex(h, NULL, sizeof(st2)), ESHM_ERROR_INVALID_PARAM);
+	assert_int_equal(eshm_get_stats_ex(h, &st2, sizeof(ESHMStats) - 1),
+	                 ESHM_ERROR_INVALID_PARAM);
 	assert_int_equal((int)eshm_get_role(NULL), -1);
 	assert_int_equal(eshm_destroy(NULL), ESHM_SUCCESS);
 	eshm_destroy(h);
@@ -126,6 +139,20 @@ options_setters_validate_values(void **state)
 	assert_int_equal(eshm_options_set_socket_path(o, NULL), ESHM_ERROR_INVALID_PARAM);
 	assert_int_equal(eshm_options_set_socket_path(o, ""), ESHM_ERROR_INVALID_PARAM);
 	assert_int_equal(eshm_options_set_connect_timeout_ms(o, 0), ESHM_ERROR_INVALID_PARAM);
+	assert_int_equal(eshm_options_set_channel_mode(o, (ESHMChannelMode)2),
+	                 ESHM_ERROR_INVALID_PARAM);
+	assert_int_equal(eshm_options_set_channel_mode(o, (ESHMChannelMode)-1),
+	                 ESHM_ERROR_INVALID_PARAM);
+	assert_int_equal(eshm_options_set_channel_mode(NULL, ESHM_CHANNEL_QUEUE),
+	                 ESHM_ERROR_INVALID_PARAM);
+	assert_int_equal(eshm_options_set_channel_mode(o, ESHM_CHANNEL_QUEUE), ESHM_SUCCESS);
+	assert_int_equal(eshm_options_set_queue_depth(o, ESHM_QUEUE_DEPTH_MAX + 1),
+	                 ESHM_ERROR_INVALID_PARAM);
+	assert_int_equal(eshm_options_set_queue_depth(NULL, 8), ESHM_ERROR_INVALID_PARAM);
+	assert_int_equal(eshm_options_set_queue_depth(o, ESHM_QUEUE_DEPTH_MAX), ESHM_SUCCESS);
+	assert_int_equal(eshm_options_set_queue_depth(o, 0), ESHM_SUCCESS);
+	assert_int_equal(eshm_options_set_timestamps(NULL, true), ESHM_ERROR_INVALID_PARAM);
+	assert_int_equal(eshm_options_set_timestamps(o, true), ESHM_SUCCESS);
 	eshm_options_free(o);
 	eshm_options_free(NULL);
 }
@@ -135,7 +162,7 @@ every_error_code_has_its_own_sentence(void **state)
 {
 	int code;
 
-	for (code = ESHM_SUCCESS; code >= ESHM_ERROR_SYSTEM; code--) {
+	for (code = ESHM_SUCCESS; code >= ESHM_ERROR_CONTENDED; code--) {
 		const char *s = eshm_error_string(code);
 
 		assert_non_null(s);

@@ -549,6 +549,7 @@ static struct {
 	unsigned char *payload;
 	void *page[SEG_LATEST_SLOTS];
 	_Atomic unsigned faults;
+	bool void_after;      /* then leave every slot void (writers that died) */
 } overlap;
 
 static void
@@ -568,36 +569,42 @@ publish_during_copy(int sig, siginfo_t *si, void *ctx)
 	}
 	for (k = 0; k <= SEG_LATEST_SLOTS; k++)
 		chan_write(overlap.w, NULL, overlap.payload, BIG_CAP);
+	for (k = 1; overlap.void_after && k <= SEG_LATEST_SLOTS; k++) {
+		uint64_t m = overlap.w->last + k;
+
+		atomic_store(&chan_slot(overlap.w->block, overlap.w->g, m)->seq,
+		             (2 * m) | SEG_SEQ_VOID);
+	}
 	atomic_fetch_add(&overlap.faults, 1);
 	mprotect(overlap.page[i], SEG_PAGE, PROT_READ);
 }
 
-static void
-read_overlapped_by_every_copy_gives_up_contended(void **state)
+/* One chan_read() of a big latest-value channel whose every copy faults
+ * into publish_during_copy(); returns its code.  The caller closes @c. */
+static int
+overlapped_read(struct tm_channel *c, struct chan_writer *w, struct chan_cursor *cur,
+                struct chan_msg *info, unsigned char *buf, bool void_after)
 {
 	struct sigaction sa = { .sa_sigaction = publish_during_copy, .sa_flags = SA_SIGINFO }, old;
-	unsigned char *buf = malloc(BIG_CAP);
-	struct tm_channel c;
-	struct chan_writer w;
-	struct chan_cursor cur;
-	struct chan_msg info;
 	uint64_t t0;
 	unsigned i;
 	int rc;
 
-	assert_non_null(buf);
-	assert_int_equal(tm_channel_open(&c, BIG_CAP, SEG_MODE_LATEST, 0, 0, 0), 0);
-	chan_writer_init(&w, tm_writer_block(&c), &c.g);
-	overlap.w = &w;
+	assert_int_equal(tm_channel_open(c, BIG_CAP, SEG_MODE_LATEST, 0, 0, 0), 0);
+	chan_writer_init(w, tm_writer_block(c), &c->g);
+	overlap.w = w;
 	overlap.payload = calloc(1, BIG_CAP);
+	overlap.void_after = void_after;
+	atomic_store(&overlap.faults, 0);
+	assert_non_null(overlap.payload);
 	for (i = 0; i < SEG_LATEST_SLOTS; i++) {
-		uintptr_t mid = (uintptr_t)seg_slot_data(chan_slot(tm_reader_block(&c), &c.g, i), &c.g) +
+		uintptr_t mid = (uintptr_t)seg_slot_data(chan_slot(tm_reader_block(c), &c->g, i), &c->g) +
 		                BIG_CAP / 2;
 
 		overlap.page[i] = (void *)(mid & ~(uintptr_t)(SEG_PAGE - 1));
-		chan_write(&w, NULL, overlap.payload, BIG_CAP);
+		chan_write(w, NULL, overlap.payload, BIG_CAP);
 	}
-	chan_cursor_init(&cur, tm_reader_block(&c), &c.g, false, 0);
+	chan_cursor_init(cur, tm_reader_block(c), &c->g, false, 0);
 	sigemptyset(&sa.sa_mask);
 	assert_int_equal(sigaction(SIGSEGV, &sa, &old), 0);
 	for (i = 0; i < SEG_LATEST_SLOTS; i++)
@@ -605,27 +612,69 @@ read_overlapped_by_every_copy_gives_up_contended(void **state)
 	alarm(30); /* a reader that never returned would fail here, not hang */
 	t0 = clock_mono_ns();
 	memset(buf, UNTOUCHED, BIG_CAP);
-	rc = chan_read(tm_reader_block(&c), &c.g, &cur, false, tm_consumer_part(&c), buf, BIG_CAP,
-	               &info);
+	rc = chan_read(tm_reader_block(c), &c->g, cur, false, tm_consumer_part(c), buf, BIG_CAP,
+	               info);
 	t0 = clock_mono_ns() - t0;
 	alarm(0);
 	sigaction(SIGSEGV, &old, NULL);
-	assert_int_equal(rc, ESHM_ERROR_CONTENDED);
-	assert_int_equal(atomic_load(&overlap.faults), CHAN_READ_ATTEMPTS);
-	assert_int_equal(cur.retries, CHAN_READ_ATTEMPTS);
-	assert_int_equal(cur.contended, 1);
-	assert_int_equal(cur.last, SEG_LATEST_SLOTS - 1);
-	assert_int_equal(cur.reads, 0);
-	assert_int_equal(atomic_load(&tm_consumer_part(&c)->retries), CHAN_READ_ATTEMPTS);
-	assert_int_equal(atomic_load(&tm_consumer_part(&c)->contended), 1);
+	for (i = 0; i < SEG_LATEST_SLOTS; i++)
+		mprotect(overlap.page[i], SEG_PAGE, PROT_READ);
+	free(overlap.payload);
 	assert_true(t0 < 5ull * 1000000000u);
+	return rc;
+}
+
+/* The read gave up once, after @copies overlapped copies, read nothing,
+ * and said so in the cursor and the reader part. */
+static void
+assert_gave_up_once(const struct tm_channel *c, const struct chan_cursor *cur, unsigned copies)
+{
+	assert_int_equal(atomic_load(&overlap.faults), copies);
+	assert_int_equal(cur->retries, copies);
+	assert_int_equal(cur->contended, 1);
+	assert_int_equal(cur->reads, 0);
+	assert_int_equal(atomic_load(&tm_consumer_part(c)->retries), copies);
+	assert_int_equal(atomic_load(&tm_consumer_part(c)->contended), 1);
+}
+
+static void
+read_overlapped_by_every_copy_gives_up_contended(void **state)
+{
+	unsigned char *buf = malloc(BIG_CAP);
+	struct tm_channel c;
+	struct chan_writer w;
+	struct chan_cursor cur;
+	struct chan_msg info;
+
+	assert_non_null(buf);
+	assert_int_equal(overlapped_read(&c, &w, &cur, &info, buf, false), ESHM_ERROR_CONTENDED);
+	assert_gave_up_once(&c, &cur, CHAN_READ_ATTEMPTS);
+	assert_int_equal(cur.last, SEG_LATEST_SLOTS - 1);
 	/* Nothing overlaps any more: the next read returns the newest. */
 	assert_int_equal(chan_read(tm_reader_block(&c), &c.g, &cur, false, tm_consumer_part(&c), buf,
 	                           BIG_CAP, &info),
 	                 ESHM_SUCCESS);
 	assert_int_equal(info.number, w.last);
 	assert_int_equal(info.size, BIG_CAP);
-	free(overlap.payload);
+	free(buf);
+	tm_channel_close(&c);
+}
+
+/* An overlapped copy, then nothing complete left to read: the buffer was
+ * written, so the call gave up under contention; "no data" would promise
+ * an untouched buffer. */
+static void
+read_overlapped_then_finding_nothing_gives_up_contended(void **state)
+{
+	unsigned char *buf = malloc(BIG_CAP);
+	struct tm_channel c;
+	struct chan_writer w;
+	struct chan_cursor cur;
+	struct chan_msg info;
+
+	assert_non_null(buf);
+	assert_int_equal(overlapped_read(&c, &w, &cur, &info, buf, true), ESHM_ERROR_CONTENDED);
+	assert_gave_up_once(&c, &cur, 1);
 	free(buf);
 	tm_channel_close(&c);
 }
@@ -743,6 +792,91 @@ consumer_takes_head_as_a_hint_and_the_slot_as_the_truth(void **state)
 	assert_int_equal(f->cur.missed, 0);
 }
 
+/* Thread: after 20 ms, read one message as the queue's consumer. */
+static void *
+consume_later(void *arg)
+{
+	struct fixture *f = arg;
+
+	usleep(20000);
+	assert_int_equal(get(f, NULL), ESHM_SUCCESS);
+	return NULL;
+}
+
+static void
+writer_waiting_for_room_is_woken_by_the_consumers_read(void **state)
+{
+	struct fixture *f = *state;
+	struct timespec deadline;
+	uint64_t t0;
+	pthread_t t;
+	unsigned i;
+	int rc;
+
+	for (i = 0; i < f->c.g.queue_depth; i++)
+		assert_int_equal(put(f, "fill"), ESHM_SUCCESS);
+	assert_int_equal(put(f, "late"), ESHM_ERROR_QUEUE_FULL);
+	/* nobody reads: the wait ends at its deadline */
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	clock_ts_add_ns(&deadline, 30u * 1000000u);
+	while ((rc = chan_wait_room(&f->w, tm_consumer_part(&f->c), &deadline)) == 0)
+		assert_int_equal(put(f, "late"), ESHM_ERROR_QUEUE_FULL);
+	assert_int_equal(rc, ESHM_ERROR_TIMEOUT);
+	/* a read frees a slot and wakes the writer, far before its deadline */
+	t0 = clock_mono_ns();
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	clock_ts_add_ns(&deadline, 20ull * 1000000000u);
+	assert_int_equal(pthread_create(&t, NULL, consume_later, f), 0);
+	while ((rc = put(f, "late")) == ESHM_ERROR_QUEUE_FULL)
+		assert_int_equal(chan_wait_room(&f->w, tm_consumer_part(&f->c), &deadline), 0);
+	pthread_join(t, NULL);
+	assert_int_equal(rc, ESHM_SUCCESS);
+	assert_true(clock_mono_ns() - t0 < 15ull * 1000000000u);
+	assert_int_equal(atomic_load(&tm_writer_block(&f->c)->room_wait), 0);
+	/* the consumer made the system call only because the writer waited */
+	assert_true(atomic_load(&f->rd->room_seq) >= 1);
+}
+
+static void
+queue_position_counts_only_for_the_writer_block_it_names(void **state)
+{
+	struct fixture *f = *state;
+	struct seg_reader *rd = tm_consumer_part(&f->c);
+	unsigned i;
+
+	/* a consumer whose position names another block (the writer of
+	 * incarnation 7 is new): nothing of this block is consumed yet */
+	f->w.incarnation = 7;
+	atomic_store(&rd->position, 1000);
+	atomic_store(&rd->position_of, 6);
+	for (i = 0; i < f->c.g.queue_depth; i++)
+		assert_int_equal(put(f, "new"), ESHM_SUCCESS);
+	assert_int_equal(put(f, "over"), ESHM_ERROR_QUEUE_FULL);
+	/* the consumer moves to this block: a position beyond the head (an
+	 * untrusted number) counts as the head, named with release */
+	atomic_store(&rd->position_of, 7);
+	atomic_store(&rd->position, 1000);
+	chan_consumer_start(&f->cur, rd, tm_reader_block(&f->c), &f->c.g, 7);
+	assert_int_equal(atomic_load(&rd->position), f->c.g.queue_depth);
+	assert_int_equal(f->cur.last, f->c.g.queue_depth);
+	f->w.room = 0;
+	assert_int_equal(put(f, "room"), ESHM_SUCCESS);
+	/* the same start on a block it does not name begins at the first */
+	atomic_store(&rd->position_of, 3);
+	chan_consumer_start(&f->cur, rd, tm_reader_block(&f->c), &f->c.g, 7);
+	assert_int_equal(f->cur.last, 0);
+	assert_int_equal(atomic_load(&rd->position_of), 7);
+	/* eshmd hands a new consumer block the old one's position */
+	{
+		struct seg_reader fresh;
+
+		memset(&fresh, 0, sizeof(fresh));
+		chan_position_inherit(&fresh, rd);
+		assert_int_equal(atomic_load(&fresh.position), 0);
+		assert_int_equal(atomic_load(&fresh.position_of), 7);
+	}
+}
+
 static void
 queue_without_consumer_fills_to_its_depth(void **state)
 {
@@ -855,6 +989,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(wait_returns_when_writer_publishes, setup_latest,
 		                                teardown),
 		cmocka_unit_test(read_overlapped_by_every_copy_gives_up_contended),
+		cmocka_unit_test(read_overlapped_then_finding_nothing_gives_up_contended),
 		cmocka_unit_test_setup_teardown(queue_delivers_every_message_once_in_order,
 		                                setup_queue, teardown),
 		cmocka_unit_test_setup_teardown(full_queue_is_refused_until_the_consumer_frees_room,
@@ -865,6 +1000,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 			consumer_takes_head_as_a_hint_and_the_slot_as_the_truth, setup_queue,
 			teardown),
+		cmocka_unit_test_setup_teardown(writer_waiting_for_room_is_woken_by_the_consumers_read,
+		                                setup_queue, teardown),
+		cmocka_unit_test_setup_teardown(queue_position_counts_only_for_the_writer_block_it_names,
+		                                setup_queue, teardown),
 		cmocka_unit_test_setup_teardown(queue_without_consumer_fills_to_its_depth, setup_queue,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(
