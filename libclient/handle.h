@@ -197,10 +197,16 @@ peer_enter(struct ESHMHandle *h, _Atomic(struct lib_peer *) *side)
 {
 	struct lib_peer *p = atomic_load_explicit(&h->peer_latest, memory_order_acquire);
 
-	/* The release store tells the control thread this side is done with
-	 * the mapping it used before (peer_reap). */
-	if (atomic_load_explicit(side, memory_order_relaxed) != p)
-		atomic_store_explicit(side, p, memory_order_release);
+	/* Switching (rare): announce p, then check it is still the latest.
+	 * The control thread stores a newer latest, then loads the sides
+	 * before it unmaps anything (seq_cst, both): either it sees this
+	 * side on p and keeps p, or this side sees the newer one and takes
+	 * that instead, never touching p.  The announcement also tells it
+	 * this side is done with the mapping it used before (peer_reap). */
+	while (atomic_load_explicit(side, memory_order_relaxed) != p) {
+		atomic_store_explicit(side, p, memory_order_seq_cst);
+		p = atomic_load_explicit(&h->peer_latest, memory_order_seq_cst);
+	}
 	return p;
 }
 

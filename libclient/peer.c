@@ -45,7 +45,10 @@ peer_publish(struct ESHMHandle *h, int fd, uint64_t incarnation)
 	old = atomic_load_explicit(&h->peer_latest, memory_order_relaxed);
 	p->next = h->peers;
 	h->peers = p;
-	atomic_store_explicit(&h->peer_latest, p, memory_order_release);
+	/* seq_cst: a data-path side announcing the old latest after this
+	 * store sees p on its check (peer_enter); one announcing it before
+	 * is seen by peer_reap's loads. */
+	atomic_store_explicit(&h->peer_latest, p, memory_order_seq_cst);
 	live_start(&h->local, atomic_load_explicit(&p->block->heartbeat, memory_order_relaxed),
 	           clock_mono_ns());
 	pthread_mutex_unlock(&h->lock);
@@ -69,9 +72,10 @@ peer_reap(struct ESHMHandle *h)
 	struct lib_peer **pp, *p;
 
 	for (pp = &h->peers; (p = *pp) != NULL;) {
-		/* Acquire: a side that stored another pointer is done with p. */
-		if (p == latest || atomic_load_explicit(&h->peer_rd, memory_order_acquire) == p ||
-		    atomic_load_explicit(&h->peer_wr, memory_order_acquire) == p) {
+		/* seq_cst (see peer_enter); a side that stored another
+		 * pointer is done with p. */
+		if (p == latest || atomic_load_explicit(&h->peer_rd, memory_order_seq_cst) == p ||
+		    atomic_load_explicit(&h->peer_wr, memory_order_seq_cst) == p) {
 			pp = &p->next;
 			continue;
 		}
