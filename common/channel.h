@@ -374,6 +374,25 @@ chan_write(struct chan_writer *w, const struct seg_reader *consumer, const void 
 	return ESHM_SUCCESS;
 }
 
+/*
+ * Queue mode: how many messages of @writer's block (of @incarnation) the
+ * consumer whose reader part is @consumer (NULL: none yet) has not read:
+ * all of them while its position names another block, never more than
+ * the depth (the numbers are untrusted).  For statistics; any thread.
+ */
+static inline uint64_t
+chan_queue_unread(const struct seg_block *writer, uint64_t incarnation,
+                  const struct seg_reader *consumer, const struct seg_geometry *g)
+{
+	uint64_t head = atomic_load_explicit(&writer->head, memory_order_relaxed), pos = 0;
+
+	if (consumer != NULL &&
+	    atomic_load_explicit(&consumer->position_of, memory_order_relaxed) == incarnation)
+		pos = atomic_load_explicit(&consumer->position, memory_order_relaxed);
+	head -= pos < head ? pos : head;
+	return head < g->queue_depth ? head : g->queue_depth;
+}
+
 /* Whether the reader part @rd announced that it sleeps on the writer's
  * head (an untrusted word: any value other than 0 means yes). */
 static inline bool

@@ -248,7 +248,7 @@ struct proto_channel_info {
 	uint64_t contended;
 	uint64_t last_write_realtime_ns;
 	uint32_t last_size;
-	uint32_t reserved;
+	uint32_t unread;           /* queue: messages the reader has not read yet */
 };
 
 struct proto_segment_info {

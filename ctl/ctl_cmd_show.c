@@ -103,7 +103,7 @@ ctl_show_channels(const struct proto_segment_info *seg, uint64_t now)
 #define CTL_SHOW_U64(label, field) \
 	do { \
 		for (i = 0; i < 2; i++) \
-			snprintf(v[i], sizeof(v[i]), "%" PRIu64, ch[i].field); \
+			snprintf(v[i], sizeof(v[i]), "%" PRIu64, (uint64_t)ch[i].field); \
 		rc |= ctl_show_row(t, label, v[0], v[1], NULL, NULL); \
 	} while (0)
 	CTL_SHOW_U64("messages", head);
@@ -111,6 +111,8 @@ ctl_show_channels(const struct proto_segment_info *seg, uint64_t now)
 	CTL_SHOW_U64("missed", missed);
 	CTL_SHOW_U64("retries", retries);
 	CTL_SHOW_U64("gave up", contended);
+	if (seg->mode == SEG_MODE_QUEUE)
+		CTL_SHOW_U64("unread", unread);
 #undef CTL_SHOW_U64
 	for (i = 0; i < 2; i++) {
 		if (ch[i].last_write_realtime_ns == 0)

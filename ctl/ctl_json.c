@@ -105,6 +105,7 @@ ctl_json_channel(const struct proto_channel_info *ch, uint64_t now_ns)
 	ctl_json_u64(o, "missed", ch->missed);
 	ctl_json_u64(o, "retries", ch->retries);
 	ctl_json_u64(o, "contended", ch->contended);
+	ctl_json_u64(o, "unread", ch->unread);
 	ctl_json_u64(o, "last_size", ch->last_size);
 	ctl_json_u64(o, "last_write_realtime_ns", ch->last_write_realtime_ns);
 	if (ch->last_write_realtime_ns != 0)

@@ -22,6 +22,7 @@
 
 #include "access.h"
 #include "budget.h"
+#include "channel.h"
 #include "cleanup.h"
 #include "clock.h"
 #include "endpoint.h"
@@ -699,6 +700,9 @@ req_fill_channel(const struct reg_segment *seg, int index, struct proto_channel_
 		out->retries = REQ_PEEK_WORD(rd->reader.retries);
 		out->contended = REQ_PEEK_WORD(rd->reader.contended);
 	}
+	if (w != NULL && seg->g.mode == SEG_MODE_QUEUE)
+		out->unread = (uint32_t)chan_queue_unread(w, seg->ep[index].incarnation,
+		                                          rd != NULL ? &rd->reader : NULL, &seg->g);
 	out->last_write_realtime_ns = seg->write_realtime_ns[index];
 }
 

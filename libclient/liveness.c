@@ -166,10 +166,8 @@ ESHM_EXPORT int
 eshm_get_stats_ex(ESHMHandle *handle, ESHMStats2 *stats, size_t size)
 {
 	struct ESHMHandle *h = handle;
-	const struct seg_reader *consumer;
 	struct lib_peer *p;
 	ESHMStats2 all;
-	uint64_t pos;
 	int rc, remote;
 
 	if (h == NULL || stats == NULL || size < sizeof(ESHMStats))
@@ -192,19 +190,10 @@ eshm_get_stats_ex(ESHMHandle *handle, ESHMStats2 *stats, size_t size)
 			atomic_load_explicit(&h->own->reader.contended, memory_order_relaxed);
 		pthread_mutex_lock(&h->lock);
 		p = atomic_load_explicit(&h->peer_latest, memory_order_acquire);
-		if (h->g.mode == SEG_MODE_QUEUE) {
-			/* What the consumer's position leaves of our head; an
-			 * untrusted number, kept within the depth. */
-			consumer = p != NULL ? &p->block->reader : NULL;
-			all.queue_unread = atomic_load_explicit(&h->own->head, memory_order_relaxed);
-			if (consumer != NULL && atomic_load_explicit(&consumer->position_of,
-			                                             memory_order_relaxed) == h->incarnation) {
-				pos = atomic_load_explicit(&consumer->position, memory_order_relaxed);
-				all.queue_unread -= pos < all.queue_unread ? pos : all.queue_unread;
-			}
-			if (all.queue_unread > h->g.queue_depth)
-				all.queue_unread = h->g.queue_depth;
-		}
+		if (h->g.mode == SEG_MODE_QUEUE)
+			all.queue_unread = chan_queue_unread(h->own, h->incarnation,
+			                                     p != NULL ? &p->block->reader : NULL,
+			                                     &h->g);
 		pthread_mutex_unlock(&h->lock);
 	}
 	memcpy(stats, &all, size < sizeof(all) ? size : sizeof(all));

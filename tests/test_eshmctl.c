@@ -419,6 +419,46 @@ json_output_parses_and_carries_the_same_facts_as_text(void **state)
 }
 
 static void
+queue_created_by_eshmctl_shows_its_mode_and_fill_level(void **state)
+{
+	struct tp_output r;
+	struct te_proc m;
+	json_object *doc;
+	int i;
+
+	(void)state;
+	assert_int_equal(CTL(&r, "create", "fifo", "--mode", "queue", "--queue-depth", "8",
+	                     "--timestamps"),
+	                 0);
+	te_start(&m, "fifo", ESHM_ROLE_MASTER, STALE_MS);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(te_write(&m, "queued", 7), 0);
+	/* no reader yet: all three are unread */
+	doc = ctl_json("show", "fifo");
+	assert_string_equal(jstr(doc, "mode"), "queue");
+	assert_int_equal(jint(doc, "queue_depth"), 8);
+	assert_int_equal(jint(doc, "master_to_slave.messages"), 3);
+	assert_int_equal(jint(doc, "master_to_slave.unread"), 3);
+	assert_int_equal(jint(doc, "slave_to_master.unread"), 0);
+	json_object_put(doc);
+	assert_int_equal(CTL(&r, "show", "fifo"), 0);
+	assert_non_null(strstr(r.out, "channels         queue of 8 messages (8 slots)\n"));
+	assert_non_null(strstr(r.out, "timestamps"));
+	assert_non_null(strstr(r.out, "unread"));
+	assert_int_equal(te_end(&m), 0);
+	/* what eshmctl refuses before asking eshmd */
+	assert_int_equal(CTL(&r, "create", "fifo2", "--mode", "sideways"), 2);
+	assert_non_null(strstr(r.err, "latest or queue"));
+	assert_int_equal(CTL(&r, "create", "fifo2", "--queue-depth", "0", "--mode", "queue"), 2);
+	assert_int_equal(CTL(&r, "create", "fifo2", "--queue-depth", "65537", "--mode", "queue"),
+	                 2);
+	assert_int_equal(CTL(&r, "create", "fifo2", "--queue-depth", "4"), 2);
+	assert_non_null(strstr(r.err, "needs --mode queue"));
+	assert_int_equal(CTL(&r, "show", "fifo2"), 1);
+	assert_int_equal(CTL(&r, "remove", "fifo"), 0);
+}
+
+static void
 remove_refuses_attached_segment_and_force_detaches_endpoints(void **state)
 {
 	struct te_proc m, s;
@@ -782,6 +822,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(list_and_show_follow_attach_stale_dead_and_detach,
 		                                setup, teardown),
 		cmocka_unit_test_setup_teardown(json_output_parses_and_carries_the_same_facts_as_text,
+		                                setup, teardown),
+		cmocka_unit_test_setup_teardown(queue_created_by_eshmctl_shows_its_mode_and_fill_level,
 		                                setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			remove_refuses_attached_segment_and_force_detaches_endpoints, setup, teardown),
