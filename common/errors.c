@@ -62,6 +62,8 @@ eshm_error_string(int code)
 		return "The queue holds as many unread messages as its depth; the reader must catch up.";
 	case ESHM_ERROR_CONTENDED:
 		return "The read gave up: the writer overwrote the message during every copy.";
+	case ESHM_ERROR_READ_ONLY:
+		return "An observer only reads: it cannot write.";
 	}
 	return "Unknown error code.";
 }

@@ -88,6 +88,8 @@ proto_body_size(uint16_t type)
 		return sizeof(struct proto_peek_reply);
 	case PROTO_NTF_PEER:
 		return sizeof(struct proto_peer);
+	case PROTO_NTF_OBSERVER:
+		return sizeof(struct proto_observer);
 	default:
 		return -1;
 	}

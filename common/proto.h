@@ -63,6 +63,7 @@ enum proto_type {
 	PROTO_REP_PEEK = 106,   /* proto_peek_reply */
 	/* notifications, eshmd to client, id 0 */
 	PROTO_NTF_PEER = 200,   /* proto_peer + the new block, read-only, and a pidfd */
+	PROTO_NTF_OBSERVER = 201, /* proto_observer [+ the observer's block, read-only] */
 };
 
 /* Capability bits (proto_hello.caps): what each side implements. */
@@ -153,7 +154,7 @@ struct proto_attach_reply {
 	uint32_t stale_threshold_ms; /* the endpoint's, as eshmd recorded it */
 	uint32_t fds;              /* PROTO_FD_* */
 	int32_t peer_pid;          /* the pidfd's process; 0: none passed */
-	uint32_t reserved;
+	uint32_t slot;             /* observers: their slot in the status block */
 };
 
 /*
@@ -168,6 +169,19 @@ struct proto_peer {
 	uint64_t incarnation;      /* of the block passed */
 	int32_t pid;               /* the pidfd's process; 0: none passed */
 	uint32_t reserved;
+};
+
+/*
+ * Notification to the holder of a role: an observer of its channel came
+ * (fds PROTO_FD_PEER: the observer's block, read-only, whose wait word the
+ * writer loads after publishing) or left (fds 0) the status block's
+ * observer slot @slot.  On a new holder's attach, one per observer there.
+ */
+struct proto_observer {
+	uint32_t slot;             /* < SEG_OBSERVERS_MAX */
+	uint32_t fds;              /* PROTO_FD_PEER, or 0: the slot is empty */
+	uint64_t generation;
+	uint64_t incarnation;      /* the observer's attach number in the segment */
 };
 
 struct proto_create {

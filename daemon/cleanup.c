@@ -11,6 +11,7 @@
 #include "fdstore.h"
 #include "log.h"
 #include "notify.h"
+#include "observer.h"
 #include "records.h"
 #include "statusblock.h"
 
@@ -84,6 +85,7 @@ cln_remove(struct eshmd *d, struct reg_segment *seg, bool revoke)
 		ep->polled = false;
 		fds_drop_block(seg->generation, i, ep->incarnation);
 	}
+	obs_drop_all(d, seg);
 	stb_verdict(seg);
 	fds_drop_status(seg->generation);
 	rec_remove(d, seg->name);

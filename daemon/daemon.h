@@ -39,6 +39,9 @@ struct srv_conn {
 	bool hello;                      /* it sent HELLO */
 	struct reg_segment *seg;         /* endpoint it holds, or NULL */
 	int role_index;                  /* SEG_MASTER / SEG_SLAVE when seg != NULL */
+	struct reg_segment *obs_seg;     /* segment it observes, or NULL */
+	int obs_slot;                    /* its observer slot when obs_seg != NULL */
+	bool observers_pending;          /* OBSERVER notifications are due */
 	bool closed;                     /* closed in this round; freed after it */
 	bool broken;                     /* a reply failed: treat as hung up */
 	bool close_pending;              /* its endpoint was revoked: the server closes it */

@@ -22,6 +22,7 @@
 #include "log.h"
 #include "memfd.h"
 #include "notify.h"
+#include "observer.h"
 #include "procinfo.h"
 #include "records.h"
 #include "statusblock.h"
@@ -190,6 +191,7 @@ ep_attach(struct eshmd *d, struct reg_segment *seg, int index, struct srv_conn *
 	fds_put_block(seg, index);
 	ep_publish(d, seg, index);
 	ep_announce(d, seg, index);
+	obs_announce(d, seg, index);
 	log_msg(LOG_INFO, "segment %s: %s attached (pid %d, uid %u, threshold %u ms, block %llu)",
 	        seg->name, seg_role_name(index), (int)ep->pid, (unsigned)ep->uid, ep->threshold_ms,
 	        (unsigned long long)ep->incarnation);

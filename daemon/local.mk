@@ -15,6 +15,7 @@ daemon_eshmd_SOURCES = \
 	daemon/memfd.h daemon/memfd.c \
 	daemon/statusblock.h daemon/statusblock.c \
 	daemon/endpoint.h daemon/endpoint.c \
+	daemon/observer.h daemon/observer.c \
 	daemon/cleanup.h daemon/cleanup.c \
 	daemon/records.h daemon/records.c \
 	daemon/fdstore.h daemon/fdstore.c \

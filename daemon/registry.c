@@ -110,7 +110,7 @@ reg_segment_free(struct reg_segment *seg)
 			close(seg->ep[i].pidfd);
 		reg_memfd_clear(&seg->ep[i].block);
 	}
-	for (i = 0; seg->observers != NULL && i < seg->nobservers; i++)
+	for (i = 0; seg->observers != NULL && i < SEG_OBSERVERS_MAX; i++)
 		reg_memfd_clear(&seg->observers[i].block);
 	free(seg->observers);
 	reg_memfd_clear(&seg->status);

@@ -62,15 +62,16 @@ struct reg_endpoint {
 	uint64_t rate;                       /* beats per second */
 };
 
-/* An observer slot; observers attach in a later protocol feature. */
+/* An observer slot: held while conn is not NULL (observer.h). */
 struct reg_observer {
-	uint32_t state;
+	uint32_t state;              /* SEG_EP_ALIVE while held, else SEG_EP_DETACHED */
 	pid_t pid;
 	uid_t uid;
 	int observed;                /* role index of the channel it reads */
-	uint64_t incarnation;
-	struct reg_memfd block;
-	struct srv_conn *conn;
+	uint64_t incarnation;        /* the segment's observer attaches when it came */
+	uint64_t attach_realtime_ns;
+	struct reg_memfd block;      /* its own block (one page) */
+	struct srv_conn *conn;       /* its control connection; NULL: slot free */
 };
 
 struct reg_segment {
@@ -85,8 +86,9 @@ struct reg_segment {
 	uint64_t created_realtime_ns;
 	struct reg_memfd status;
 	struct reg_endpoint ep[2];
-	struct reg_observer *observers; /* max_observers slots once one attaches; NULL: none */
-	uint32_t nobservers;
+	struct reg_observer *observers; /* SEG_OBSERVERS_MAX slots once one attached; NULL: none */
+	uint32_t nobservers;         /* slots held */
+	uint64_t observer_attaches;  /* observers attached so far: names each one */
 	uint64_t empty_since_ns;     /* CLOCK_MONOTONIC since no role is held */
 	uint64_t restore_deadline_ns;/* restored without its memfds: dropped after this */
 	/* traffic, stamped by the monitor */

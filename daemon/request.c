@@ -30,6 +30,7 @@
 #include "fdstore.h"
 #include "log.h"
 #include "memfd.h"
+#include "observer.h"
 #include "notify.h"
 #include "procinfo.h"
 #include "records.h"
@@ -122,12 +123,16 @@ req_check_attach_fields(const struct srv_conn *c, const struct proto_attach *a, 
 
 	if (rc != ESHM_SUCCESS)
 		return rc;
-	if (c->seg != NULL)
+	if (c->seg != NULL || c->obs_seg != NULL)
 		return reply_status(r, ESHM_ERROR_INVALID_PARAM,
 		                    "this connection already holds an endpoint");
-	if (a->role > ESHM_ROLE_SLAVE)
+	if (a->role > ESHM_ROLE_OBSERVER)
 		return reply_status(r, ESHM_ERROR_INVALID_PARAM,
 		                    "role %u is not a role this eshmd offers", a->role);
+	if (a->role == ESHM_ROLE_OBSERVER && seg_role_index(a->observed) < 0)
+		return reply_status(r, ESHM_ERROR_INVALID_PARAM,
+		                    "an observer observes the master's or the slave's channel, not %u",
+		                    a->observed);
 	if (a->flags & PROTO_ATTACH_SEGMENT_THRESHOLD) {
 		if (a->stale_threshold_ms != 0)
 			return reply_status(r, ESHM_ERROR_INVALID_PARAM,
@@ -178,6 +183,9 @@ req_check_reattach(const struct eshmd *d, const struct srv_conn *c, const void *
 		return rc;
 	if (a->role == ESHM_ROLE_AUTO)
 		return reply_status(r, ESHM_ERROR_INVALID_PARAM, "reattach names the role it held");
+	if (a->role == ESHM_ROLE_OBSERVER)
+		return reply_status(r, ESHM_ERROR_INVALID_PARAM,
+		                    "observers attach anew after an eshmd restart");
 	if ((a->fds & need) != need || (a->fds & ~(need | PROTO_FD_PEER)) != 0 ||
 	    (unsigned)__builtin_popcount(a->fds) != in->n)
 		return reply_status(r, ESHM_ERROR_INVALID_PARAM,
@@ -431,6 +439,17 @@ req_attach(struct eshmd *d, struct srv_conn *c, const void *body, struct proto_f
 	bool created = false, takeover = false;
 	int index = 0, rc;
 
+	if (a->role == ESHM_ROLE_OBSERVER) {
+		/* an observer reads what exists: it creates nothing */
+		if (seg == NULL)
+			return reply_status(r, ESHM_ERROR_NOT_FOUND, "no segment named %s", a->name);
+		if ((rc = req_complete(seg, r)) != ESHM_SUCCESS)
+			return rc;
+		if (acc_check(d, c, seg) != ESHM_SUCCESS)
+			return reply_status(r, ESHM_ERROR_PERMISSION, "uid %u may not use segment %s",
+			                    (unsigned)c->uid, a->name);
+		return obs_attach(d, c, seg, seg_role_index(a->observed), r);
+	}
 	if (reg_held_endpoints(&d->reg) >= d->set.max_endpoints)
 		return reply_status(r, ESHM_ERROR_LIMIT, "max_endpoints = %u reached",
 		                    d->set.max_endpoints);
@@ -588,6 +607,10 @@ req_detach(struct eshmd *d, struct srv_conn *c, const void *body, struct proto_f
 	const struct proto_name *n = body;
 	struct reg_segment *seg = c->seg;
 
+	if (c->obs_seg != NULL && strcmp(c->obs_seg->name, n->name) == 0) {
+		obs_leave(d, c);
+		return reply_status(r, ESHM_SUCCESS, "detached");
+	}
 	if (seg == NULL || strcmp(seg->name, n->name) != 0)
 		return reply_status(r, ESHM_ERROR_NOT_FOUND, "this connection holds no endpoint of %s",
 		                    n->name);

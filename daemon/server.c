@@ -34,6 +34,7 @@
 #include "events.h"
 #include "log.h"
 #include "memfd.h"
+#include "observer.h"
 #include "notify.h"
 #include "procinfo.h"
 #include "reply.h"
@@ -286,6 +287,8 @@ srv_close(struct eshmd *d, struct srv_conn *c)
 		c->seg->ep[c->role_index].conn = NULL;
 		c->seg = NULL;
 	}
+	/* An observer lasts as long as its connection. */
+	obs_leave(d, c);
 	srv_end_stream(d, c);
 	ev_forget(d->epfd, c->fd);
 	close(c->fd);
@@ -483,8 +486,9 @@ srv_flush(struct eshmd *d, struct srv_conn *c)
 }
 
 /*
- * Tell @c (holding a role) that its peer role has a new block: the block
- * read-only and a pidfd of its holder.  registry.lock held.
+ * Tell @c (holding a role, or observing one's channel) that the role it
+ * reads has a new block: the block read-only and a pidfd of its holder.
+ * registry.lock held.
  */
 static void
 srv_notify_peer(struct eshmd *d, struct srv_conn *c)
@@ -496,9 +500,14 @@ srv_notify_peer(struct eshmd *d, struct srv_conn *c)
 	int index;
 
 	c->peer_pending = false;
-	if (seg == NULL)
+	if (seg != NULL) {
+		index = !c->role_index;
+	} else if (c->obs_seg != NULL) {
+		seg = c->obs_seg;
+		index = seg->observers[c->obs_slot].observed;
+	} else {
 		return;
-	index = !c->role_index;
+	}
 	peer = &seg->ep[index];
 	if (peer->block.fd < 0)
 		return;
@@ -525,6 +534,42 @@ srv_notify_peer(struct eshmd *d, struct srv_conn *c)
 	proto_fds_close(&fds);
 }
 
+/*
+ * Tell @c (holding a role) which observers its channel has: for each slot
+ * eshmd offers, the observer's block read-only, or that the slot is empty.
+ * registry.lock held.
+ */
+static void
+srv_notify_observers(struct eshmd *d, struct srv_conn *c)
+{
+	const struct reg_segment *seg = c->seg;
+	struct proto_observer o;
+	struct proto_fds fds;
+	uint32_t i;
+
+	c->observers_pending = false;
+	if (seg == NULL || seg->observers == NULL)
+		return;
+	for (i = 0; i < d->set.max_observers && i < SEG_OBSERVERS_MAX; i++) {
+		const struct reg_observer *ob = &seg->observers[i];
+
+		memset(&o, 0, sizeof(o));
+		proto_fds_init(&fds);
+		o.slot = i;
+		o.generation = seg->generation;
+		if (ob->conn != NULL && ob->observed == c->role_index) {
+			fds.fd[0] = memfd_reopen(ob->block.fd, 0);
+			if (fds.fd[0] >= 0) {
+				fds.n = 1;
+				o.fds = PROTO_FD_PEER;
+				o.incarnation = ob->incarnation;
+			}
+		}
+		srv_send(d, c, PROTO_VERSION, PROTO_NTF_OBSERVER, 0, &o, &fds);
+		proto_fds_close(&fds);
+	}
+}
+
 static void
 srv_notify_pending(struct eshmd *d)
 {
@@ -532,9 +577,12 @@ srv_notify_pending(struct eshmd *d)
 
 	d->peer_pending = false;
 	pthread_mutex_lock(&d->reg.lock);
-	for (c = d->conns; c != NULL; c = c->next)
+	for (c = d->conns; c != NULL; c = c->next) {
 		if (c->peer_pending && !c->closed)
 			srv_notify_peer(d, c);
+		if (c->observers_pending && !c->closed)
+			srv_notify_observers(d, c);
+	}
 	pthread_mutex_unlock(&d->reg.lock);
 }
 

@@ -53,6 +53,24 @@ stb_endpoint(struct reg_segment *seg, int index)
 }
 
 void
+stb_observer(struct reg_segment *seg, int slot)
+{
+	struct seg_status *st = seg_status_of(&seg->status.map);
+	const struct reg_observer *o = &seg->observers[slot];
+	struct seg_status_observer *so;
+
+	if (st == NULL)
+		return;
+	so = &st->observer[slot];
+	STB_SET(so->pid, (int32_t)o->pid, memory_order_relaxed);
+	STB_SET(so->uid, (uint32_t)o->uid, memory_order_relaxed);
+	STB_SET(so->observed, (uint32_t)o->observed, memory_order_relaxed);
+	STB_SET(so->incarnation, o->incarnation, memory_order_relaxed);
+	STB_SET(so->attach_realtime_ns, o->attach_realtime_ns, memory_order_relaxed);
+	STB_SET(so->state, o->state, memory_order_release);
+}
+
+void
 stb_daemon(struct reg_segment *seg, uint64_t pass, uint64_t now_ns, uint32_t interval_ms)
 {
 	struct seg_status *st = seg_status_of(&seg->status.map);

@@ -17,6 +17,9 @@ void stb_verdict(struct reg_segment *seg);
 /* Write the endpoint line of role @index of @seg from the registry. */
 void stb_endpoint(struct reg_segment *seg, int index);
 
+/* Copy observer slot @slot of @seg into the status block. */
+void stb_observer(struct reg_segment *seg, int slot);
+
 /* Stamp the daemon line: monitor pass @pass at @now_ns, @interval_ms, eshmd's pid. */
 void stb_daemon(struct reg_segment *seg, uint64_t pass, uint64_t now_ns, uint32_t interval_ms);
 

@@ -69,6 +69,7 @@ sg_proto(void)
 	struct proto_hello hello;
 	struct proto_hello_reply hr;
 	struct proto_peer peer;
+	struct proto_observer obs;
 	struct proto_peek_reply pk;
 
 	memset(&hello, 0, sizeof(hello));
@@ -86,6 +87,12 @@ sg_proto(void)
 	peer.generation = 42;
 	peer.incarnation = 3;
 	sg_datagram("notify-peer", PROTO_NTF_PEER, &peer, sizeof(peer));
+	memset(&obs, 0, sizeof(obs));
+	obs.slot = 2;
+	obs.fds = PROTO_FD_PEER;
+	obs.generation = 42;
+	obs.incarnation = 5;
+	sg_datagram("notify-observer", PROTO_NTF_OBSERVER, &obs, sizeof(obs));
 	memset(&pk, 0, sizeof(pk));
 	pk.fds = PROTO_FD_STATUS | PROTO_FD_MASTER;
 	sg_datagram("reply-peek", PROTO_REP_PEEK, &pk, sizeof(pk));

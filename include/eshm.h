@@ -68,6 +68,7 @@ typedef enum {
 	ESHM_ERROR_SYSTEM = -22,          /* unexpected system error (see errno) */
 	ESHM_ERROR_QUEUE_FULL = -23,      /* a queue channel holds depth unread messages */
 	ESHM_ERROR_CONTENDED = -24,       /* a read gave up: writes overlapped every copy */
+	ESHM_ERROR_READ_ONLY = -25,       /* an observer cannot write */
 } ESHMError;
 
 /** Which side of the segment a handle is. */
@@ -75,6 +76,9 @@ typedef enum {
 	ESHM_ROLE_AUTO = 0,   /* master if the master role is free, else slave */
 	ESHM_ROLE_MASTER = 1, /* writes master_to_slave, reads slave_to_master */
 	ESHM_ROLE_SLAVE = 2,  /* writes slave_to_master, reads master_to_slave */
+	/* reads one direction only (eshm_options_set_observed_role()), is
+	 * nobody's remote and never holds a writer back */
+	ESHM_ROLE_OBSERVER = 3,
 } ESHMRole;
 
 /**
@@ -205,6 +209,7 @@ typedef struct {
 	uint64_t read_contended;    /* reads that gave up under contention */
 	uint64_t queue_unread;      /* queue mode: messages this handle wrote that the
 	                             * remote has not read yet (the fill level); else 0 */
+	uint32_t observers;         /* observers attached to the segment */
 } ESHMStats2;
 
 /**
@@ -394,6 +399,9 @@ int eshm_options_set_channel_mode(ESHMOptions *options, ESHMChannelMode mode);
  * timestamps) rounded up to 64 bytes; it counts against the owner's budget.
  * An existing segment keeps its depth. */
 int eshm_options_set_queue_depth(ESHMOptions *options, uint32_t messages);
+/* The channel an ESHM_ROLE_OBSERVER handle reads: the one @writer
+ * (ESHM_ROLE_MASTER, the default, or ESHM_ROLE_SLAVE) writes. */
+int eshm_options_set_observed_role(ESHMOptions *options, ESHMRole writer);
 /* Whether a segment this attach creates stores each message's write time
  * (CLOCK_MONOTONIC, read by eshm_read_ex()); default false, so writes read
  * no clock. */

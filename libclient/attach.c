@@ -40,6 +40,7 @@ att_fill(const struct ESHMHandle *h, struct proto_attach *req)
 	if (h->options.timestamps)
 		req->flags |= PROTO_ATTACH_TIMESTAMPS;
 	req->takeover_ms = h->options.takeover_ms;
+	req->observed = h->config.role == ESHM_ROLE_OBSERVER ? h->options.observed : 0;
 	req->heartbeat_period_us = h->config.use_threads ? h->options.heartbeat_period_us : 0;
 }
 
@@ -60,19 +61,24 @@ att_map(struct ESHMHandle *h, const struct proto_attach_reply *r, struct proto_f
 	h->st = seg_status_of(&h->status_map);
 	if (h->st->ident.generation != r->generation)
 		return lib_fail(ESHM_ERROR_PROTOCOL, "the status block is not the segment attached");
-	rc = seg_map_block(own_fd, &h->g, false, true, &h->own_map);
+	rc = seg_map_block(own_fd, &h->g, h->observer, true, &h->own_map);
 	if (rc != ESHM_SUCCESS)
 		return lib_fail(rc, "the endpoint block eshmd passed is not valid");
-	h->own = seg_block_of(&h->own_map);
+	if (h->observer) {
+		h->rd_part = seg_observer_of(&h->own_map);
+	} else {
+		h->own = seg_block_of(&h->own_map);
+		h->rd_part = &h->own->reader;
+	}
 	/* Reserve every page of the own block now: a shortage of memory is an
 	 * error of eshm_init(), never a SIGBUS in a later write.  The pages
 	 * are charged to this process's memory cgroup. */
-	err = posix_fallocate(own_fd, 0, (off_t)h->g.block_size);
+	err = posix_fallocate(own_fd, 0, (off_t)h->own_map.size);
 	if (err != 0)
 		return lib_fail(err == ENOSPC || err == ENOMEM ? ESHM_ERROR_NO_MEMORY
 		                                                : ESHM_ERROR_SYSTEM,
 		                "cannot reserve the %llu bytes of the endpoint block: %s",
-		                (unsigned long long)h->g.block_size, strerror(err));
+		                (unsigned long long)h->own_map.size, strerror(err));
 	/* A forked child holds none of this endpoint's memory. */
 	madvise(h->status_map.base, h->status_map.size, MADV_DONTFORK);
 	madvise(h->own_map.base, h->own_map.size, MADV_DONTFORK);
@@ -127,13 +133,19 @@ att_attach(struct ESHMHandle *h, int sock)
 			return lib_fail(rc, "%s", message);
 		return lib_fail(rc, "%s", eshm_error_string(rc));
 	}
-	if (seg_role_index(reply.role) < 0 ||
+	h->observer = reply.role == ESHM_ROLE_OBSERVER;
+	if ((h->observer ? h->config.role != ESHM_ROLE_OBSERVER || reply.slot >= SEG_OBSERVERS_MAX
+	                 : seg_role_index(reply.role) < 0) ||
 	    reply.stale_threshold_ms < ESHM_STALE_THRESHOLD_MS_MIN ||
 	    reply.stale_threshold_ms > ESHM_STALE_THRESHOLD_MS_MAX) {
 		proto_fds_close(&fds);
 		return lib_fail(ESHM_ERROR_PROTOCOL, "eshmd's attach reply is malformed");
 	}
-	h->role = seg_role_index(reply.role);
+	/* An observer reads the observed writer's channel as that writer's
+	 * peer does. */
+	h->role = h->observer ? 1 - seg_role_index(h->options.observed)
+	                      : seg_role_index(reply.role);
+	h->obs_slot = h->observer ? reply.slot : 0;
 	h->generation = reply.generation;
 	h->incarnation = reply.incarnation;
 	h->config.stale_threshold_ms = reply.stale_threshold_ms;
@@ -143,8 +155,10 @@ att_attach(struct ESHMHandle *h, int sock)
 	proto_fds_close(&fds);
 	if (rc != ESHM_SUCCESS)
 		return rc;
-	chan_writer_init(&h->writer, h->own, &h->g);
-	h->writer.incarnation = h->incarnation;
+	if (!h->observer) {
+		chan_writer_init(&h->writer, h->own, &h->g);
+		h->writer.incarnation = h->incarnation;
+	}
 	p = atomic_load_explicit(&h->peer_latest, memory_order_relaxed);
 	if (p != NULL) {
 		/* the read side is on it: a queue's reader drains it before

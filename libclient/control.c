@@ -133,8 +133,10 @@ ctl_reattach(struct ESHMHandle *h, uint64_t now)
 	struct proto_fds fds;
 	int sock;
 
-	if (atomic_load_explicit(&h->st->verdict.flags, memory_order_relaxed) &
-	    SEG_VERDICT_REVOKED) {
+	/* An observer is not recorded by eshmd: it attaches anew. */
+	if (h->observer ||
+	    (atomic_load_explicit(&h->st->verdict.flags, memory_order_relaxed) &
+	     SEG_VERDICT_REVOKED)) {
 		ctl_link_gone(h);
 		return;
 	}
@@ -236,6 +238,9 @@ ctl_read(struct ESHMHandle *h, uint64_t now)
 		}
 		if (hdr->type == PROTO_NTF_PEER)
 			ctl_peer_changed(h, body, &fds);
+		else if (hdr->type == PROTO_NTF_OBSERVER && !h->observer &&
+		         ((const struct proto_observer *)body)->generation == h->generation)
+			obs_changed(h, body, &fds);
 		else if (h->link == LIB_LINK_REATTACHING &&
 		         (hdr->id == h->link_id || (hdr->id == 0 && hdr->type == PROTO_REP_STATUS)))
 			ctl_reattach_answer(h, hdr, body, &fds, now);

@@ -55,6 +55,7 @@ struct ESHMOptions {
 	uint32_t channel_mode;     /* ESHMChannelMode, at creation */
 	uint32_t queue_depth;      /* at creation, queue mode; 0: eshmd's default */
 	bool timestamps;           /* at creation */
+	uint32_t observed;         /* observers: ESHMRole of the writer observed */
 	char socket_path[sizeof(((struct sockaddr_un *)0)->sun_path)]; /* "" = not set */
 };
 
@@ -79,7 +80,11 @@ struct ESHMHandle {
 	ESHMConfig config;         /* config.shm_name points to name */
 	char name[PROTO_NAME_SIZE];
 	struct ESHMOptions options;
-	int role;                  /* SEG_MASTER or SEG_SLAVE */
+	/* SEG_MASTER or SEG_SLAVE; an observer reads as the observed
+	 * writer's peer would, so its role is that peer's */
+	int role;
+	bool observer;             /* ESHM_ROLE_OBSERVER: reads only, no own channel */
+	uint32_t obs_slot;         /* an observer's slot in the status block */
 	uint64_t generation;
 	uint64_t incarnation;      /* of the own block */
 	struct seg_geometry g;
@@ -90,12 +95,20 @@ struct ESHMHandle {
 	const struct seg_status *st;
 	int own_fd;
 	struct seg_mapping own_map;
-	struct seg_block *own;
+	struct seg_block *own;     /* NULL for an observer */
+	struct seg_reader *rd_part; /* the own reader part: in own, or an observer's block */
 
 	/* write side */
 	struct chan_writer writer;
 	_Atomic uint64_t writes;
 	_Atomic(struct lib_peer *) peer_wr; /* the write side's peer mapping */
+	/* the observers of this side's channel: slot i's reader part is the
+	 * page at obs_area + i pages (a zero page while the slot is empty),
+	 * for slots below obs_hi; mapped by the control thread, never
+	 * unmapped before eshm_destroy, so the writer loads them freely */
+	_Atomic(unsigned char *) obs_area;
+	_Atomic uint32_t obs_hi;
+	uint64_t obs_incarnation[SEG_OBSERVERS_MAX]; /* control thread's: of each slot's page */
 
 	/* read side */
 	struct chan_cursor cursor;
@@ -177,6 +190,35 @@ int att_detach(const struct ESHMHandle *h, int sock, uint64_t deadline_ns);
 
 /* Map an ESHM_ERROR_* code to the errno eshm_init() leaves behind. */
 int att_errno(int code);
+
+/* observers.c: the observers' pages a writer checks after publishing */
+
+/*
+ * Take the OBSERVER notification @n with @fds (consumed): map the
+ * observer's block into its slot's page, or empty the page.  Control
+ * thread.
+ */
+void obs_changed(struct ESHMHandle *h, const struct proto_observer *n, struct proto_fds *fds);
+
+/* Unmap the observers' pages (eshm_destroy, nothing else uses @h). */
+void obs_release_all(struct ESHMHandle *h);
+
+/* Whether an observer of @h's channel announced that it sleeps.  Data
+ * path: a load of obs_hi, then one per slot below it. */
+static inline bool
+obs_any_waits(const struct ESHMHandle *h)
+{
+	uint32_t n = atomic_load_explicit(&h->obs_hi, memory_order_acquire), i;
+	const unsigned char *area;
+
+	if (n == 0)
+		return false;
+	area = atomic_load_explicit(&h->obs_area, memory_order_acquire);
+	for (i = 0; i < n; i++)
+		if (chan_reader_waits((const struct seg_reader *)(area + (size_t)i * SEG_PAGE)))
+			return true;
+	return false;
+}
 
 /* peer.c: the peer's block, switched without locks on the data path */
 
@@ -274,11 +316,16 @@ static inline bool
 live_attached(const struct ESHMHandle *h)
 {
 	const struct seg_status_verdict *v = &h->st->verdict;
+	const struct seg_status_observer *o = &h->st->observer[h->obs_slot];
 
-	return !(atomic_load_explicit(&v->flags, memory_order_relaxed) & SEG_VERDICT_REVOKED) &&
-	       atomic_load_explicit(&v->incarnation[h->role], memory_order_relaxed) ==
-	               h->incarnation &&
-	       !atomic_load_explicit(&h->detached, memory_order_relaxed);
+	if ((atomic_load_explicit(&v->flags, memory_order_relaxed) & SEG_VERDICT_REVOKED) ||
+	    atomic_load_explicit(&h->detached, memory_order_relaxed))
+		return false;
+	if (h->observer)
+		return seg_state_load(&o->state) == SEG_EP_ALIVE &&
+		       atomic_load_explicit(&o->incarnation, memory_order_relaxed) == h->incarnation;
+	return atomic_load_explicit(&v->incarnation[h->role], memory_order_relaxed) ==
+	       h->incarnation;
 }
 
 /*

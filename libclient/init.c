@@ -68,9 +68,10 @@ init_check_config(const ESHMConfig *c)
 	if (proto_name_valid(c->shm_name) != ESHM_SUCCESS)
 		return lib_fail(ESHM_ERROR_NAME_INVALID, "shm_name: %s",
 		                eshm_error_string(ESHM_ERROR_NAME_INVALID));
-	if ((unsigned)c->role > ESHM_ROLE_SLAVE)
+	if ((unsigned)c->role > ESHM_ROLE_OBSERVER)
 		return lib_fail(ESHM_ERROR_INVALID_PARAM,
-		                "role: %d is not ESHM_ROLE_AUTO, _MASTER or _SLAVE", (int)c->role);
+		                "role: %d is not ESHM_ROLE_AUTO, _MASTER, _SLAVE or _OBSERVER",
+		                (int)c->role);
 	if ((unsigned)c->disconnect_behavior > ESHM_DISCONNECT_NEVER)
 		return lib_fail(ESHM_ERROR_INVALID_PARAM,
 		                "disconnect_behavior: %d is not an ESHMDisconnectBehavior",
@@ -105,6 +106,7 @@ static void
 init_release(ESHMHandle *h)
 {
 	peer_release_all(h);
+	obs_release_all(h);
 	if (!h->forked) {
 		seg_unmap(&h->own_map);
 		seg_unmap(&h->status_map);
@@ -149,6 +151,7 @@ init_new(const ESHMConfig *config, const ESHMOptions *options)
 		h->options.capacity = SEG_CAPACITY_DEFAULT;
 		h->options.heartbeat_period_us = ESHM_HEARTBEAT_US_DEFAULT;
 		h->options.connect_timeout_ms = ESHM_CONNECT_MS_DEFAULT;
+		h->options.observed = ESHM_ROLE_MASTER;
 	}
 	h->config = *config;
 	strcpy(h->name, config->shm_name);
@@ -178,14 +181,15 @@ eshm_init_with_options(const ESHMConfig *config, const ESHMOptions *options)
 	rc = att_attach(h, h->sock);
 	if (rc == ESHM_SUCCESS)
 		rc = ctl_register(h);
-	if (rc == ESHM_SUCCESS && config->use_threads) {
+	/* an observer has no heartbeat: it is nobody's remote */
+	if (rc == ESHM_SUCCESS && config->use_threads && !h->observer) {
 		rc = hb_register(h);
 		if (rc != ESHM_SUCCESS)
 			ctl_unregister(h);
 	}
 	if (rc != ESHM_SUCCESS) {
 		/* eshmd may have given us the role: hand it back before failing. */
-		if (h->own != NULL)
+		if (h->own_map.base != NULL)
 			att_detach(h, h->sock,
 			           clock_mono_ns() + (uint64_t)ESHM_DETACH_WAIT_MS * 1000000u);
 		if (rc == ESHM_ERROR_SYSTEM)
@@ -215,7 +219,7 @@ eshm_destroy(ESHMHandle *handle)
 		init_release(handle);
 		return ESHM_SUCCESS;
 	}
-	if (handle->config.use_threads)
+	if (handle->config.use_threads && !handle->observer)
 		hb_unregister(handle);
 	ctl_unregister(handle);
 	/* From here on the socket is ours alone.  eshmd away or hung: the
@@ -242,5 +246,7 @@ eshm_get_role(const ESHMHandle *handle)
 {
 	if (handle == NULL)
 		return (ESHMRole)-1;
+	if (handle->observer)
+		return ESHM_ROLE_OBSERVER;
 	return seg_role(handle->role);
 }

@@ -28,7 +28,7 @@
 static inline void
 io_beat(ESHMHandle *h)
 {
-	if (!h->config.use_threads)
+	if (!h->config.use_threads && h->own != NULL)
 		atomic_store_explicit(&h->own->heartbeat,
 		                      atomic_load_explicit(&h->own->heartbeat, memory_order_relaxed) + 1,
 		                      memory_order_relaxed);
@@ -50,18 +50,19 @@ io_verdict(const ESHMHandle *h, uint32_t state)
 	}
 }
 
-/* The queue's consumer reads in order; everyone else gets the newest. */
+/* The queue's consumer reads in order; everyone else (an observer) gets
+ * the newest, or on a queue the oldest still there. */
 static inline bool
 io_consumer(const ESHMHandle *h)
 {
-	return h->g.mode == SEG_MODE_QUEUE;
+	return h->g.mode == SEG_MODE_QUEUE && !h->observer;
 }
 
 void
 io_cursor_start(struct ESHMHandle *h, const struct lib_peer *p)
 {
 	if (io_consumer(h))
-		chan_consumer_start(&h->cursor, &h->own->reader, p->block, &h->g, p->incarnation);
+		chan_consumer_start(&h->cursor, h->rd_part, p->block, &h->g, p->incarnation);
 	else
 		/* A late reader gets the latest value, not the history. */
 		chan_cursor_init(&h->cursor, p->block, &h->g, false, 0);
@@ -86,6 +87,8 @@ eshm_write(ESHMHandle *handle, const void *data, size_t size)
 		return ESHM_ERROR_INVALID_PARAM;
 	if (handle->forked)
 		return ESHM_ERROR_DETACHED;
+	if (handle->observer)
+		return ESHM_ERROR_READ_ONLY;
 	if (size > handle->g.capacity)
 		return ESHM_ERROR_DATA_TOO_LARGE;
 	io_beat(handle);
@@ -108,9 +111,11 @@ eshm_write(ESHMHandle *handle, const void *data, size_t size)
 	                      memory_order_relaxed);
 	state = live_remote_state(handle);
 	/* A reader that died asleep leaves its wait word set: only a reader
-	 * eshmd says is attached is worth a system call. */
-	if (p != NULL && (state == SEG_EP_ALIVE || state == SEG_EP_STALE) &&
-	    chan_reader_waits(&p->block->reader))
+	 * eshmd says is attached is worth a system call.  An observer's page
+	 * is emptied when it leaves. */
+	if ((p != NULL && (state == SEG_EP_ALIVE || state == SEG_EP_STALE) &&
+	     chan_reader_waits(&p->block->reader)) ||
+	    obs_any_waits(handle))
 		chan_wake(handle->own);
 	return io_verdict(handle, state);
 }
@@ -206,7 +211,7 @@ io_read(ESHMHandle *h, void *buffer, size_t buffer_size, struct chan_msg *msg)
 			h->cursor_incarnation = p->incarnation;
 		}
 	}
-	return chan_read(p->block, &h->g, &h->cursor, io_consumer(h), &h->own->reader, buffer,
+	return chan_read(p->block, &h->g, &h->cursor, io_consumer(h), h->rd_part, buffer,
 	                 buffer_size, msg);
 }
 
@@ -289,7 +294,7 @@ io_sleep(ESHMHandle *h, uint64_t until)
 	struct timespec deadline = {(time_t)(until / 1000000000u), (long)(until % 1000000000u)};
 
 	if (p != NULL) {
-		chan_wait(p->block, &h->g, &h->own->reader, &h->cursor, io_consumer(h), &deadline);
+		chan_wait(p->block, &h->g, h->rd_part, &h->cursor, io_consumer(h), &deadline);
 		return;
 	}
 	/* No peer block yet: the control thread bumps peer_seq and wakes us

@@ -112,6 +112,10 @@ live_channel_counts(struct ESHMHandle *h, int index, uint64_t *written, uint64_t
 	const struct seg_block *writer = index == h->role ? h->own : p != NULL ? p->block : NULL;
 	const struct seg_block *reader = index == h->role ? (p != NULL ? p->block : NULL) : h->own;
 
+	/* An observer maps only the observed writer's block: what its
+	 * reader read, it does not see. */
+	if (h->observer)
+		reader = NULL;
 	*written = writer == NULL ? 0 : atomic_load_explicit(&writer->head, memory_order_relaxed);
 	*read = reader == NULL ? 0
 	                       : atomic_load_explicit(&reader->reader.reads, memory_order_relaxed);
@@ -135,7 +139,8 @@ eshm_get_stats(ESHMHandle *handle, ESHMStats *stats)
 	running = live_daemon_running(h, now);
 	pthread_mutex_lock(&h->lock);
 	p = atomic_load_explicit(&h->peer_latest, memory_order_acquire);
-	hb[h->role] = atomic_load_explicit(&h->own->heartbeat, memory_order_relaxed);
+	hb[h->role] = h->own == NULL ? 0
+	                             : atomic_load_explicit(&h->own->heartbeat, memory_order_relaxed);
 	hb[1 - h->role] =
 		p == NULL ? 0 : atomic_load_explicit(&p->block->heartbeat, memory_order_relaxed);
 	live_rates(h, now, running, hb, rate);
@@ -153,9 +158,9 @@ eshm_get_stats(ESHMHandle *handle, ESHMStats *stats)
 	stats->write_count = atomic_load_explicit(&h->writes, memory_order_relaxed);
 	/* The reader keeps its shared counters in its own block with atomic
 	 * stores: a snapshot from any thread is safe. */
-	stats->read_count = atomic_load_explicit(&h->own->reader.reads, memory_order_relaxed);
-	stats->missed = atomic_load_explicit(&h->own->reader.missed, memory_order_relaxed);
-	stats->read_retries = atomic_load_explicit(&h->own->reader.retries, memory_order_relaxed);
+	stats->read_count = atomic_load_explicit(&h->rd_part->reads, memory_order_relaxed);
+	stats->missed = atomic_load_explicit(&h->rd_part->missed, memory_order_relaxed);
+	stats->read_retries = atomic_load_explicit(&h->rd_part->retries, memory_order_relaxed);
 	stats->capacity = h->g.capacity;
 	stats->generation = h->generation;
 	stats->daemon_alive = running;
@@ -186,11 +191,13 @@ eshm_get_stats_ex(ESHMHandle *handle, ESHMStats2 *stats, size_t size)
 			all.remote_pid =
 				atomic_load_explicit(&h->st->endpoint[remote].pid, memory_order_relaxed);
 		all.own_attach = h->incarnation;
+		all.observers =
+			atomic_load_explicit(&h->st->verdict.observers, memory_order_relaxed);
 		all.read_contended =
-			atomic_load_explicit(&h->own->reader.contended, memory_order_relaxed);
+			atomic_load_explicit(&h->rd_part->contended, memory_order_relaxed);
 		pthread_mutex_lock(&h->lock);
 		p = atomic_load_explicit(&h->peer_latest, memory_order_acquire);
-		if (h->g.mode == SEG_MODE_QUEUE)
+		if (h->g.mode == SEG_MODE_QUEUE && !h->observer)
 			all.queue_unread = chan_queue_unread(h->own, h->incarnation,
 			                                     p != NULL ? &p->block->reader : NULL,
 			                                     &h->g);

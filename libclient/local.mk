@@ -8,6 +8,7 @@ libclient_libeshm_client_la_SOURCES = \
 	libclient/options.c \
 	libclient/attach.c \
 	libclient/peer.c \
+	libclient/observers.c \
 	libclient/io.c \
 	libclient/thread.c \
 	libclient/heartbeat.c \

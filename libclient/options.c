@@ -17,6 +17,7 @@ eshm_options_new(void)
 	o->capacity = SEG_CAPACITY_DEFAULT;
 	o->heartbeat_period_us = ESHM_HEARTBEAT_US_DEFAULT;
 	o->connect_timeout_ms = ESHM_CONNECT_MS_DEFAULT;
+	o->observed = ESHM_ROLE_MASTER;
 	return o;
 }
 
@@ -100,5 +101,14 @@ eshm_options_set_timestamps(ESHMOptions *options, bool timestamps)
 	if (options == NULL)
 		return ESHM_ERROR_INVALID_PARAM;
 	options->timestamps = timestamps;
+	return ESHM_SUCCESS;
+}
+
+ESHM_EXPORT int
+eshm_options_set_observed_role(ESHMOptions *options, ESHMRole writer)
+{
+	if (options == NULL || seg_role_index((uint32_t)writer) < 0)
+		return ESHM_ERROR_INVALID_PARAM;
+	options->observed = (uint32_t)writer;
 	return ESHM_SUCCESS;
 }

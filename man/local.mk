@@ -29,6 +29,7 @@ dist_man_MANS += \
 	man/eshm_options_set_channel_mode.3 \
 	man/eshm_options_set_queue_depth.3 \
 	man/eshm_options_set_timestamps.3 \
+	man/eshm_options_set_observed_role.3 \
 	man/eshm_write_timeout.3 \
 	man/eshm_read_ex.3 \
 	man/eshm_get_stats_ex.3

@@ -152,6 +152,12 @@ options_setters_validate_values(void **state)
 	assert_int_equal(eshm_options_set_queue_depth(o, ESHM_QUEUE_DEPTH_MAX), ESHM_SUCCESS);
 	assert_int_equal(eshm_options_set_queue_depth(o, 0), ESHM_SUCCESS);
 	assert_int_equal(eshm_options_set_timestamps(NULL, true), ESHM_ERROR_INVALID_PARAM);
+	assert_int_equal(eshm_options_set_observed_role(o, ESHM_ROLE_AUTO), ESHM_ERROR_INVALID_PARAM);
+	assert_int_equal(eshm_options_set_observed_role(o, ESHM_ROLE_OBSERVER),
+	                 ESHM_ERROR_INVALID_PARAM);
+	assert_int_equal(eshm_options_set_observed_role(NULL, ESHM_ROLE_SLAVE),
+	                 ESHM_ERROR_INVALID_PARAM);
+	assert_int_equal(eshm_options_set_observed_role(o, ESHM_ROLE_SLAVE), ESHM_SUCCESS);
 	assert_int_equal(eshm_options_set_timestamps(o, true), ESHM_SUCCESS);
 	eshm_options_free(o);
 	eshm_options_free(NULL);
@@ -162,7 +168,7 @@ every_error_code_has_its_own_sentence(void **state)
 {
 	int code;
 
-	for (code = ESHM_SUCCESS; code >= ESHM_ERROR_CONTENDED; code--) {
+	for (code = ESHM_SUCCESS; code >= ESHM_ERROR_READ_ONLY; code--) {
 		const char *s = eshm_error_string(code);
 
 		assert_non_null(s);

@@ -69,7 +69,8 @@ every_type_has_a_body_size_and_fits_a_datagram(void **state)
 	                    PROTO_REQ_CREATE, PROTO_REQ_REMOVE,   PROTO_REQ_PEEK,
 	                    PROTO_REQ_HELLO,  PROTO_REP_STATUS,   PROTO_REP_ATTACH,
 	                    PROTO_REP_DAEMON, PROTO_REP_SEGMENT,  PROTO_REP_DONE,
-	                    PROTO_REP_HELLO,  PROTO_REP_PEEK,     PROTO_NTF_PEER};
+	                    PROTO_REP_HELLO,  PROTO_REP_PEEK,     PROTO_NTF_PEER,
+	                    PROTO_NTF_OBSERVER};
 	size_t i;
 
 	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
@@ -82,7 +83,7 @@ every_type_has_a_body_size_and_fits_a_datagram(void **state)
 	assert_int_equal(proto_body_size(0), -1);
 	assert_int_equal(proto_body_size(99), -1);
 	assert_int_equal(proto_body_size(107), -1);
-	assert_int_equal(proto_body_size(201), -1);
+	assert_int_equal(proto_body_size(202), -1);
 }
 
 static void
