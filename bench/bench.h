@@ -198,6 +198,19 @@ struct throughput_result {
 };
 int eshm_bench_throughput(const struct bench_opts *o, struct throughput_result *r);
 
+/* ---- eshm_observers.c: a writer's rate alone and with observers */
+
+#define BENCH_OBSERVERS 4
+struct observers_result {
+	bool ok;
+	uint32_t observers;           /* reading once a millisecond each */
+	size_t blocks;                /* pairs of alternating blocks */
+	double alone_per_s;           /* median writes per second, no observer */
+	double with_per_s;            /* median with the observers */
+	double ratio;                 /* median of the per-pair ratios with/alone */
+};
+int eshm_bench_observers(const struct bench_opts *o, struct observers_result *r);
+
 #define BENCH_HB_PERIODS 6
 struct heartbeat_result {
 	bool ok;
@@ -257,6 +270,7 @@ struct bench_results {
 	struct seqlock_result seq;
 	struct api_result api;
 	struct throughput_result tp;
+	struct observers_result obs;
 	struct heartbeat_result hb;
 	struct detect_result det;
 	struct scale_result scale;

@@ -196,6 +196,9 @@ ctl_reattach_answer(struct ESHMHandle *h, const struct proto_hdr *hdr, const voi
 	switch (rc) {
 	case ESHM_SUCCESS:
 		h->link = LIB_LINK_UP;
+		/* The new eshmd knows no observer: an old one's page could
+		 * hold a wait word set for ever. */
+		obs_forget_all(h);
 		break;
 	case ESHM_ERROR_NOT_FOUND:
 	case ESHM_ERROR_PERMISSION:

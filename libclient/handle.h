@@ -109,6 +109,7 @@ struct ESHMHandle {
 	_Atomic(unsigned char *) obs_area;
 	_Atomic uint32_t obs_hi;
 	uint64_t obs_incarnation[SEG_OBSERVERS_MAX]; /* control thread's: of each slot's page */
+	bool obs_broken;           /* control thread's: a page could not be replaced */
 
 	/* read side */
 	struct chan_cursor cursor;
@@ -199,6 +200,10 @@ int att_errno(int code);
  * thread.
  */
 void obs_changed(struct ESHMHandle *h, const struct proto_observer *n, struct proto_fds *fds);
+
+/* Empty every observer's page: after an eshmd restart none is known (the
+ * new eshmd announces those that attach).  Control thread. */
+void obs_forget_all(struct ESHMHandle *h);
 
 /* Unmap the observers' pages (eshm_destroy, nothing else uses @h). */
 void obs_release_all(struct ESHMHandle *h);

@@ -36,13 +36,40 @@ obs_area(struct ESHMHandle *h)
 	return m;
 }
 
+/* Empty slot @slot's page (a private zero page over it). */
+static void
+obs_empty(struct ESHMHandle *h, unsigned char *area, uint32_t slot)
+{
+	unsigned char *page = area + (size_t)slot * SEG_PAGE;
+
+	if (mmap(page, SEG_PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) ==
+	    page)
+		madvise(page, SEG_PAGE, MADV_DONTFORK);
+	else
+		/* A failed MAP_FIXED may leave a hole: the writer must never
+		 * look again (sleeping observers then wake by their slices). */
+		h->obs_broken = true;
+	h->obs_incarnation[slot] = 0;
+}
+
+/* Publish the number of slots the writer looks at: up to the highest one
+ * held (a slot it stops looking at is a zero page anyway). */
+static void
+obs_publish_hi(struct ESHMHandle *h)
+{
+	uint32_t hi;
+
+	for (hi = SEG_OBSERVERS_MAX; hi > 0 && h->obs_incarnation[hi - 1] == 0; hi--)
+		;
+	atomic_store_explicit(&h->obs_hi, h->obs_broken ? 0 : hi, memory_order_release);
+}
+
 void
 obs_changed(struct ESHMHandle *h, const struct proto_observer *n, struct proto_fds *fds)
 {
 	int fd = proto_fds_get(fds, n->fds, PROTO_FD_PEER);
 	unsigned char *area, *page;
 	struct stat st;
-	void *m;
 
 	if (n->slot >= SEG_OBSERVERS_MAX || (area = obs_area(h)) == NULL) {
 		proto_fds_close(fds);
@@ -53,18 +80,27 @@ obs_changed(struct ESHMHandle *h, const struct proto_observer *n, struct proto_f
 		proto_fds_close(fds); /* already mapped */
 		return;
 	}
-	if (fd >= 0 && fstat(fd, &st) == 0 && (uint64_t)st.st_size == h->g.observer_block_size)
-		m = mmap(page, SEG_PAGE, PROT_READ, MAP_SHARED | MAP_FIXED, fd, 0);
-	else
-		m = mmap(page, SEG_PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	if (fd >= 0 && fstat(fd, &st) == 0 && (uint64_t)st.st_size == h->g.observer_block_size &&
+	    mmap(page, SEG_PAGE, PROT_READ, MAP_SHARED | MAP_FIXED, fd, 0) == page) {
+		madvise(page, SEG_PAGE, MADV_DONTFORK);
+		h->obs_incarnation[n->slot] = n->incarnation;
+	} else {
+		obs_empty(h, area, n->slot);
+	}
 	proto_fds_close(fds);
-	if (m == MAP_FAILED)
-		return;
-	madvise(page, SEG_PAGE, MADV_DONTFORK);
-	h->obs_incarnation[n->slot] = m == page && fd >= 0 ? n->incarnation : 0;
-	if (h->obs_incarnation[n->slot] != 0 &&
-	    n->slot >= atomic_load_explicit(&h->obs_hi, memory_order_relaxed))
-		atomic_store_explicit(&h->obs_hi, n->slot + 1, memory_order_release);
+	obs_publish_hi(h);
+}
+
+void
+obs_forget_all(struct ESHMHandle *h)
+{
+	unsigned char *area = atomic_load_explicit(&h->obs_area, memory_order_relaxed);
+	uint32_t i;
+
+	for (i = 0; area != NULL && i < SEG_OBSERVERS_MAX; i++)
+		if (h->obs_incarnation[i] != 0)
+			obs_empty(h, area, i);
+	obs_publish_hi(h);
 }
 
 void

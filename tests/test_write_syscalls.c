@@ -460,6 +460,81 @@ a_write_wakes_a_live_reader_asleep_with_a_system_call(void **state)
 	sys_done_with(&w, s);
 }
 
+/* An observer of the master's channel that sleeps in eshm_read_timeout(). */
+static int
+sleeping_observer(void *arg)
+{
+	ESHMHandle *o = tc_attach(arg, ESHM_ROLE_OBSERVER, 1000, ESHM_DISCONNECT_NEVER);
+	unsigned char buf[SYS_MSG];
+	size_t n;
+
+	tf_die_with_parent();
+	if (o == NULL)
+		return 1;
+	for (;;)
+		eshm_read_timeout(o, buf, sizeof(buf), &n, 60000);
+}
+
+static bool
+observers_are(struct sys_watch *w, uint32_t n)
+{
+	return atomic_load(&tf_view_status(&w->v)->verdict.observers) == n;
+}
+
+static bool
+one_observer(void *arg)
+{
+	return observers_are(arg, 1);
+}
+
+static bool
+no_observer(void *arg)
+{
+	return observers_are(arg, 0);
+}
+
+/*
+ * With a busy slave, an observer that sleeps: a write wakes it with a
+ * system call.  The writer hears of an observer through its control
+ * thread: the count starts a second after eshmd gave it its slot.
+ */
+static void
+a_write_wakes_an_observer_asleep_with_a_system_call(void **state)
+{
+	struct sys_watch w = { .name = "sys_observed" };
+	pid_t m = sys_start_master(w.name, true, ESHM_DISCONNECT_ON_TIMEOUT);
+	pid_t s = sys_slave(&w, busy_slave, 0);
+	pid_t o = th_spawn(sleeping_observer, (void *)w.name);
+
+	assert_true(th_wait_until(one_observer, &w, 10000));
+	tc_sleep_ms(1000);
+	assert_true(sys_count(m, SYS_WAIT_ALIVE, 1, 0, ESHM_SUCCESS) >= 1);
+	assert_int_equal(board->first_nr, __NR_futex);
+	kill(o, SIGKILL);
+	th_wait_child(o);
+	sys_done_with(&w, s);
+}
+
+/* The same observer SIGKILLed asleep: once eshmd freed its slot and told
+ * the writer (a second later), writes make no system call. */
+static void
+writes_make_no_system_call_after_an_observer_died_asleep(void **state)
+{
+	struct sys_watch w = { .name = "sys_observer_died" };
+	pid_t m = sys_start_master(w.name, true, ESHM_DISCONNECT_ON_TIMEOUT);
+	pid_t s = sys_slave(&w, busy_slave, 0);
+	pid_t o = th_spawn(sleeping_observer, (void *)w.name);
+
+	assert_true(th_wait_until(one_observer, &w, 10000));
+	tc_sleep_ms(1000);
+	kill(o, SIGKILL);
+	th_wait_child(o);
+	assert_true(th_wait_until(no_observer, &w, 10000));
+	tc_sleep_ms(1000);
+	assert_int_equal(sys_count(m, SYS_WAIT_ALIVE, SYS_ROUNDS, 0, ESHM_SUCCESS), 0);
+	sys_done_with(&w, s);
+}
+
 int
 main(void)
 {
@@ -471,6 +546,8 @@ main(void)
 			writes_make_no_system_call_after_a_reader_died_asleep_without_threads_immediately),
 		SYS_TEST(writes_make_no_system_call_once_a_new_reader_replaced_one_that_died_asleep),
 		SYS_TEST(a_write_wakes_a_live_reader_asleep_with_a_system_call),
+		SYS_TEST(a_write_wakes_an_observer_asleep_with_a_system_call),
+		SYS_TEST(writes_make_no_system_call_after_an_observer_died_asleep),
 	};
 
 	/* shared with the children the tests fork */
