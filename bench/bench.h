@@ -50,6 +50,9 @@ int64_t bench_pid_cpu_ns(pid_t pid);
 /* Sort @v (@n values) and summarise it into @d; @n may be 0. */
 void bench_dist_of(double *v, size_t n, struct bench_dist *d);
 
+/* The median of @v (@n values, reordered). */
+double bench_median(double *v, size_t n);
+
 /* Pin the calling thread to @cpu (modulo the CPUs online).  Returns 0 or -1. */
 int bench_pin(int cpu);
 
@@ -198,6 +201,20 @@ struct throughput_result {
 };
 int eshm_bench_throughput(const struct bench_opts *o, struct throughput_result *r);
 
+/* ---- eshm_loan.c: a zero-copy write against memset and eshm_write */
+
+#define BENCH_LOAN_SIZES 2
+struct loan_result {
+	bool ok;
+	size_t size[BENCH_LOAN_SIZES];
+	double memset_ns[BENCH_LOAN_SIZES];   /* filling a buffer of one's own */
+	double loan_ns[BENCH_LOAN_SIZES];     /* eshm_loan + the fill + eshm_publish */
+	double write_ns[BENCH_LOAN_SIZES];    /* the fill + eshm_write */
+	double loan_ratio[BENCH_LOAN_SIZES];  /* median of per-block loan / memset */
+	double write_ratio[BENCH_LOAN_SIZES]; /* median of per-block write / memset */
+};
+int eshm_bench_loan(const struct bench_opts *o, struct loan_result *r);
+
 /* ---- eshm_observers.c: a writer's rate alone and with observers */
 
 #define BENCH_OBSERVERS 4
@@ -271,6 +288,7 @@ struct bench_results {
 	struct api_result api;
 	struct throughput_result tp;
 	struct observers_result obs;
+	struct loan_result loan;
 	struct heartbeat_result hb;
 	struct detect_result det;
 	struct scale_result scale;

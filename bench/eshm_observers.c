@@ -142,15 +142,6 @@ obs_block(int cmd, int from)
 	return (double)rep[0] * 1e9 / (double)rep[1];
 }
 
-static double
-obs_median(double *v, size_t n)
-{
-	struct bench_dist d;
-
-	bench_dist_of(v, n, &d);
-	return d.p50;
-}
-
 int
 eshm_bench_observers(const struct bench_opts *o, struct observers_result *r)
 {
@@ -192,9 +183,9 @@ eshm_bench_observers(const struct bench_opts *o, struct observers_result *r)
 		return -1;
 	r->observers = BENCH_OBSERVERS;
 	r->blocks = blocks;
-	r->alone_per_s = obs_median(alone, blocks);
-	r->with_per_s = obs_median(with, blocks);
-	r->ratio = obs_median(ratio, blocks);
+	r->alone_per_s = bench_median(alone, blocks);
+	r->with_per_s = bench_median(with, blocks);
+	r->ratio = bench_median(ratio, blocks);
 	r->ok = true;
 	return 0;
 }

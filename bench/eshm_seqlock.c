@@ -338,15 +338,6 @@ sq_time(struct sq_solo *c, enum sq_kind kind, size_t n)
 	return (double)(bench_now_ns() - t0) / (double)n;
 }
 
-static double
-sq_median(double *v, size_t n)
-{
-	struct bench_dist d;
-
-	bench_dist_of(v, n, &d);
-	return d.p50;
-}
-
 /* Medians over @batches, each batch timing the three kinds in turn, so
  * each sees the host in the same phase. */
 static void
@@ -371,9 +362,9 @@ sq_uncontended(struct sq_arena *a, size_t size, size_t n, size_t batches, struct
 		for (enum sq_kind k = SQ_MEMCPY; k <= SQ_WRITE_READ; k++)
 			v[k * batches + b] = sq_time(&c, k, n);
 	r->size[i] = size;
-	r->memcpy_ns[i] = sq_median(v, batches);
-	r->write_ns[i] = sq_median(v + batches, batches);
-	wr = sq_median(v + 2 * batches, batches);
+	r->memcpy_ns[i] = bench_median(v, batches);
+	r->write_ns[i] = bench_median(v + batches, batches);
+	wr = bench_median(v + 2 * batches, batches);
 	r->read_ns[i] = wr > r->write_ns[i] ? wr - r->write_ns[i] : 0;
 	if (c.err != 0)
 		r->ok = false;
@@ -433,9 +424,9 @@ sq_queue(uint32_t depth, uint64_t messages, size_t blocks, struct seqlock_result
 		ratio[b] = q[b] / ring[b];
 	}
 	r->queue_depth = a->g.slots;
-	r->queue_per_s = sq_median(q, blocks);
-	r->ring_per_s = sq_median(ring, blocks);
-	r->queue_ratio = sq_median(ratio, blocks);
+	r->queue_per_s = bench_median(q, blocks);
+	r->ring_per_s = bench_median(ring, blocks);
+	r->queue_ratio = bench_median(ratio, blocks);
 	free(q);
 	munmap(a, a->bytes);
 	return rc;

@@ -9,6 +9,7 @@ bench_eshm_bench_SOURCES = bench/bench.h bench/main.c bench/report.c bench/stats
 	bench/daemon.c bench/roundtrip.c \
 	bench/peer_floor.c bench/peer_mutex.c bench/peer_fd.c bench/peer_mq.c \
 	bench/eshm_seqlock.c bench/eshm_api.c bench/eshm_roundtrip.c bench/eshm_throughput.c bench/eshm_observers.c \
+	bench/eshm_loan.c \
 	bench/eshm_heartbeat.c bench/eshm_detect.c bench/eshm_scale.c
 bench_eshm_bench_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
 bench_eshm_bench_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)

@@ -23,8 +23,8 @@ bench_usage(FILE *f)
 	      "  --eshmd PATH eshmd to start privately (default: $ESHMD, else the one\n"
 	      "               built next to this program)\n"
 	      "  --only NAME  run only the families whose name contains NAME:\n"
-	      "               seqlock, api, roundtrip, throughput, observers, heartbeat,\n"
-	      "               detect, scale\n",
+	      "               seqlock, api, roundtrip, throughput, loan, observers,\n"
+	      "               heartbeat, detect, scale\n",
 	      f);
 }
 
@@ -186,6 +186,10 @@ main(int argc, char **argv)
 	if (have_daemon && bench_wants(&o, "throughput")) {
 		bench_progress("throughput");
 		failed |= bench_ran(eshm_bench_throughput(&o, &r->tp), "throughput");
+	}
+	if (have_daemon && bench_wants(&o, "loan")) {
+		bench_progress("zero-copy writes");
+		failed |= bench_ran(eshm_bench_loan(&o, &r->loan), "loan");
 	}
 	if (have_daemon && bench_wants(&o, "observers")) {
 		bench_progress("a writer with observers");

@@ -10,7 +10,18 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#define TARGETS_MAX 24
+#define TARGETS_MAX 32
+
+static void
+report_size(char *buf, size_t len, size_t size)
+{
+	if (size >= 1024 * 1024 && size % (1024 * 1024) == 0)
+		snprintf(buf, len, "%zu MiB", size / (1024 * 1024));
+	else if (size >= 1024 && size % 1024 == 0)
+		snprintf(buf, len, "%zu KiB", size / 1024);
+	else
+		snprintf(buf, len, "%zu B", size);
+}
 
 struct target {
 	char what[128];
@@ -180,6 +191,17 @@ report_targets(const struct bench_results *r, struct target *t)
 		snprintf(x->measured, sizeof(x->measured), "%.3f %%", rate);
 		x->met = rate < 1.0;
 	}
+	for (size_t i = 0; r->loan.ok && i < BENCH_LOAN_SIZES; i++) {
+		char what[96], sz[32];
+
+		report_size(sz, sizeof(sz), r->loan.size[i]);
+		snprintf(what, sizeof(what), "%s loan + fill + publish <= 1.1x the fill alone (memset)",
+		         sz);
+		x = report_target(t, &n, what);
+		x->known = true;
+		snprintf(x->measured, sizeof(x->measured), "%.2fx", r->loan.loan_ratio[i]);
+		x->met = r->loan.loan_ratio[i] <= 1.1;
+	}
 	if (r->obs.ok) {
 		x = report_target(t, &n, "writer's rate with 4 observers polling every 1 ms >= 90 % of alone");
 		x->known = true;
@@ -244,15 +266,6 @@ report_targets(const struct bench_results *r, struct target *t)
 			x->met = r->scale.eshmd_pct[i] < 3.0;
 		}
 	return n;
-}
-
-static void
-report_size(char *buf, size_t len, size_t size)
-{
-	if (size >= 1024 && size % 1024 == 0)
-		snprintf(buf, len, "%zu KiB", size / 1024);
-	else
-		snprintf(buf, len, "%zu B", size);
 }
 
 static void
@@ -392,6 +405,25 @@ report_table_tp(const struct throughput_result *t)
 }
 
 static void
+report_table_loan(const struct loan_result *l)
+{
+	char sz[32];
+
+	if (!l->ok)
+		return;
+	printf("\n4a. Zero copy: a message filled in place (eshm_loan, memset, eshm_publish) against\n"
+	       "    the same memset into an own buffer, and against that memset + eshm_write, us\n");
+	printf("   %-7s %12s %12s %14s %12s %14s\n", "size", "memset", "loan", "loan/memset",
+	       "write", "write/memset");
+	for (size_t i = 0; i < BENCH_LOAN_SIZES; i++) {
+		report_size(sz, sizeof(sz), l->size[i]);
+		printf("   %-7s %12.1f %12.1f %13.2fx %12.1f %13.2fx\n", sz, l->memset_ns[i] / 1e3,
+		       l->loan_ns[i] / 1e3, l->loan_ratio[i], l->write_ns[i] / 1e3, l->write_ratio[i]);
+	}
+	printf("   (ratios: median of the per-block ratios; the three alternate in every block)\n");
+}
+
+static void
 report_table_obs(const struct observers_result *o)
 {
 	if (!o->ok)
@@ -478,6 +510,7 @@ report_table(const struct bench_results *r)
 	report_table_api(&r->api);
 	report_table_rt(r);
 	report_table_tp(&r->tp);
+	report_table_loan(&r->loan);
 	report_table_obs(&r->obs);
 	report_table_hb(&r->hb);
 	report_table_det(&r->det);
@@ -588,6 +621,20 @@ report_json_families(const struct bench_results *r)
 			json_object_array_add(a, o);
 		}
 		JADD(root, "throughput", a);
+	}
+	if (r->loan.ok) {
+		a = json_object_new_array();
+		for (size_t i = 0; i < BENCH_LOAN_SIZES; i++) {
+			o = json_object_new_object();
+			JADD(o, "size", JI(r->loan.size[i]));
+			JADD(o, "memset_ns", JD(r->loan.memset_ns[i]));
+			JADD(o, "loan_ns", JD(r->loan.loan_ns[i]));
+			JADD(o, "write_ns", JD(r->loan.write_ns[i]));
+			JADD(o, "loan_ratio", JD(r->loan.loan_ratio[i]));
+			JADD(o, "write_ratio", JD(r->loan.write_ratio[i]));
+			json_object_array_add(a, o);
+		}
+		JADD(root, "loan", a);
 	}
 	if (r->obs.ok) {
 		o = json_object_new_object();

@@ -168,3 +168,12 @@ bench_read_full(int fd, void *buf, size_t len)
 	}
 	return 0;
 }
+
+double
+bench_median(double *v, size_t n)
+{
+	struct bench_dist d;
+
+	bench_dist_of(v, n, &d);
+	return d.p50;
+}

@@ -88,6 +88,19 @@ chan_writer_init(struct chan_writer *w, struct seg_block *block, const struct se
 }
 
 void
+chan_loan_cancel(struct chan_writer *w)
+{
+	uint64_t m = w->last + 1;
+
+	w->loaned = 0;
+	atomic_store_explicit(&chan_slot(w->block, w->g, m)->seq, (2 * m) | SEG_SEQ_VOID,
+	                      memory_order_release);
+	atomic_store_explicit(&w->block->head, m, memory_order_release);
+	w->last = m;
+	chan_store_load_fence();
+}
+
+void
 chan_cursor_init(struct chan_cursor *cur, const struct seg_block *block,
                  const struct seg_geometry *g, bool consumer, uint64_t position)
 {

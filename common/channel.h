@@ -332,20 +332,13 @@ chan_queue_room(struct chan_writer *w, const struct seg_reader *consumer)
 }
 
 /*
- * Publish @size bytes (1..capacity: the caller checked) from @data.  Queue
- * mode: @consumer is the consumer's reader part (read-only mapping; NULL
- * when none ever attached: then the queue fills to its depth), and a full
- * queue is refused.  Latest mode ignores @consumer.  Ends with the
- * store-load fence, so the caller may then load who waits
- * (chan_reader_waits()) and wake them (chan_wake()).  One writer per block.
- * No system call, no lock, no clock (unless the segment carries
- * timestamps), no locked instruction (a full fence only in a process that
- * could not register for membarrier).
- * Returns ESHM_SUCCESS or ESHM_ERROR_QUEUE_FULL.
+ * Open message last + 1 for writing: in queue mode take room for it (a
+ * full queue is refused), then mark its slot odd.  Until chan_end() (or a
+ * cancel) readers see the message as being written.  Returns
+ * ESHM_SUCCESS with *@slot set, or ESHM_ERROR_QUEUE_FULL.
  */
 static inline int
-chan_write(struct chan_writer *w, const struct seg_reader *consumer, const void *data,
-           uint32_t size)
+chan_begin(struct chan_writer *w, const struct seg_reader *consumer, struct seg_slot **slot)
 {
 	const struct seg_geometry *g = w->g;
 	uint64_t m = w->last + 1;
@@ -358,21 +351,89 @@ chan_write(struct chan_writer *w, const struct seg_reader *consumer, const void 
 	}
 	s = chan_slot(w->block, g, m);
 	atomic_store_explicit(&s->seq, 2 * m - 1, memory_order_relaxed);
+	/* Release: the data stores that follow stay after the odd store. */
 	atomic_thread_fence(memory_order_release);
+	*slot = s;
+	return ESHM_SUCCESS;
+}
+
+/* Complete the message chan_begin() opened in @s with @size bytes (its
+ * data already in the slot): size, time, even sequence, head. */
+static inline void
+chan_end(struct chan_writer *w, struct seg_slot *s, uint32_t size)
+{
+	uint64_t m = w->last + 1;
+
 	atomic_store_explicit(&s->size, size, memory_order_relaxed);
-	if (g->seg_flags & SEG_FLAG_TIMESTAMPS)
+	if (w->g->seg_flags & SEG_FLAG_TIMESTAMPS)
 		atomic_store_explicit(&s->write_mono_ns, clock_mono_ns(), memory_order_relaxed);
-	CHAN_TSAN_HIDE_BEGIN();
-	chan_copy(seg_slot_data(s, g), data, size);
-	CHAN_TSAN_HIDE_END();
 	CHAN_TSAN_RELEASE(&s->seq);
 	atomic_store_explicit(&s->seq, 2 * m, memory_order_release);
 	/* Release: a consumer that sees head = m finds m complete. */
 	atomic_store_explicit(&w->block->head, m, memory_order_release);
 	w->last = m;
 	chan_store_load_fence();
+}
+
+/*
+ * Publish @size bytes (1..capacity: the caller checked) from @data.  Queue
+ * mode: @consumer is the consumer's reader part (read-only mapping; NULL
+ * when none ever attached: then the queue fills to its depth), and a full
+ * queue is refused.  Latest mode ignores @consumer.  Ends with the
+ * store-load fence, so the caller may then load who waits
+ * (chan_reader_waits()) and wake them (chan_wake()).  One writer per block,
+ * no loan out.  No system call, no lock, no clock (unless the segment
+ * carries timestamps), no locked instruction (a full fence only in a
+ * process that could not register for membarrier).
+ * Returns ESHM_SUCCESS or ESHM_ERROR_QUEUE_FULL.
+ */
+static inline int
+chan_write(struct chan_writer *w, const struct seg_reader *consumer, const void *data,
+           uint32_t size)
+{
+	struct seg_slot *s;
+	int rc = chan_begin(w, consumer, &s);
+
+	if (rc != ESHM_SUCCESS)
+		return rc;
+	CHAN_TSAN_HIDE_BEGIN();
+	chan_copy(seg_slot_data(s, w->g), data, size);
+	CHAN_TSAN_HIDE_END();
+	chan_end(w, s, size);
 	return ESHM_SUCCESS;
 }
+
+/*
+ * Zero copy: lend the writer the data area of the next message's slot
+ * (capacity bytes) in *@data, as chan_write() would fill it; readers see
+ * nothing of it until chan_publish().  @loaned: the bytes the caller may
+ * publish (1..capacity).  Returns ESHM_SUCCESS or ESHM_ERROR_QUEUE_FULL.
+ */
+static inline int
+chan_loan(struct chan_writer *w, const struct seg_reader *consumer, uint32_t loaned, void **data)
+{
+	struct seg_slot *s;
+	int rc = chan_begin(w, consumer, &s);
+
+	if (rc != ESHM_SUCCESS)
+		return rc;
+	w->loaned = loaned;
+	*data = seg_slot_data(s, w->g);
+	return ESHM_SUCCESS;
+}
+
+/* Publish the loan out as a message of @size bytes (1..loaned: the caller
+ * checked), as chan_write() ends. */
+static inline void
+chan_publish(struct chan_writer *w, uint32_t size)
+{
+	w->loaned = 0;
+	chan_end(w, chan_slot(w->block, w->g, w->last + 1), size);
+}
+
+/* Give the loan out back: its message becomes a void that readers pass
+ * over, as a dead writer's half-written one does after the repair. */
+void chan_loan_cancel(struct chan_writer *w);
 
 /*
  * Queue mode: how many messages of @writer's block (of @incarnation) the
@@ -590,6 +651,22 @@ chan_count_overlap(struct chan_cursor *cur, struct seg_reader *rd, bool gave_up)
 		chan_count_contended(cur, rd);
 }
 
+/*
+ * The consumer's half of the room wait (see the top), after it stored its
+ * position: the light fence, then the writer's room-wait word, on the
+ * writer's quiet heartbeat line; a system call only while a writer waits.
+ */
+static inline void
+chan_room_check(const struct seg_block *block, const struct seg_geometry *g, bool consumer,
+                struct seg_reader *rd)
+{
+	if (!consumer || rd == NULL || g->mode != SEG_MODE_QUEUE)
+		return;
+	chan_store_load_fence();
+	if (atomic_load_explicit(&block->room_wait, memory_order_relaxed) != 0)
+		chan_wake_room(rd);
+}
+
 /* Slots a queue's consumer prefetches ahead of the one it reads. */
 #define CHAN_PREFETCH_AHEAD 16
 
@@ -698,15 +775,82 @@ chan_read(const struct seg_block *block, const struct seg_geometry *g, struct ch
 	if (size > buflen)
 		return ESHM_ERROR_BUFFER_TOO_SMALL;
 	chan_consume(cur, rd, consumer, p.upto, missed, true);
-	/* The consumer's half of the room wait (see the top): its position
-	 * store, the light fence, then the writer's room-wait word, on the
-	 * writer's quiet heartbeat line. */
-	if (consumer && rd != NULL && g->mode == SEG_MODE_QUEUE) {
-		chan_store_load_fence();
-		if (atomic_load_explicit(&block->room_wait, memory_order_relaxed) != 0)
-			chan_wake_room(rd);
-	}
+	chan_room_check(block, g, consumer, rd);
 	return ESHM_SUCCESS;
+}
+
+/* A message lent to a reader in place (chan_view()), until released. */
+struct chan_view {
+	const struct seg_slot *slot;  /* NULL: no view out */
+	uint64_t seq;                 /* its sequence when viewed */
+	uint64_t number;
+	uint64_t upto;                /* what the probe consumed with it */
+	uint64_t missed;
+	uint32_t size;
+};
+
+/*
+ * Zero copy: find the message chan_read() would copy and lend it in place:
+ * @v holds its slot, and seg_slot_data() of it, @v->size bytes, is what a
+ * copy would have taken.  Nothing is consumed until chan_view_release();
+ * on a queue the consumer's position stays, so the writer cannot reuse
+ * the slot meanwhile; on a latest-value channel it can, and the release
+ * says so.  The bytes are untrusted until a release says intact.
+ * Returns ESHM_SUCCESS, ESHM_ERROR_NO_DATA or ESHM_ERROR_SEGMENT_CORRUPT
+ * (as chan_read(); nothing is lent).
+ */
+static inline int
+chan_view(const struct seg_block *block, const struct seg_geometry *g, struct chan_cursor *cur,
+          bool consumer, struct seg_reader *rd, struct chan_view *v)
+{
+	struct chan_probe p;
+	uint32_t size;
+
+	v->slot = NULL;
+	if (consumer && g->mode == SEG_MODE_QUEUE && !chan_consumer_ahead(block, g, cur))
+		return ESHM_ERROR_NO_DATA;
+	chan_probe(block, g, cur->last, g->mode == SEG_MODE_QUEUE, &p);
+	if (p.slot == NULL) {
+		if (p.upto > cur->last)
+			chan_consume(cur, rd, consumer, p.upto, 0, false);
+		return ESHM_ERROR_NO_DATA;
+	}
+	size = atomic_load_explicit(&p.slot->size, memory_order_relaxed);
+	if (size > g->capacity) {
+		chan_consume(cur, rd, consumer, p.upto, p.number - cur->last - 1 - p.voids, false);
+		return ESHM_ERROR_SEGMENT_CORRUPT;
+	}
+	v->slot = p.slot;
+	v->seq = p.seq;
+	v->number = p.number;
+	v->upto = p.upto;
+	v->missed = p.number - cur->last - 1 - p.voids;
+	v->size = size;
+	return ESHM_SUCCESS;
+}
+
+/*
+ * End the view @v of @block: whether its slot still holds the message it
+ * lent (the sequence re-checked after an acquire fence).  The message is
+ * consumed either way; one overwritten meanwhile counts as missed, not
+ * read.  Returns ESHM_SUCCESS (intact) or ESHM_ERROR_OVERWRITTEN.
+ */
+static inline int
+chan_view_release(const struct seg_block *block, const struct seg_geometry *g,
+                  struct chan_cursor *cur, bool consumer, struct seg_reader *rd,
+                  struct chan_view *v)
+{
+	const struct seg_slot *s = v->slot;
+	bool intact;
+
+	atomic_thread_fence(memory_order_acquire);
+	intact = atomic_load_explicit(&s->seq, memory_order_relaxed) == v->seq;
+	v->slot = NULL;
+	if (intact)
+		CHAN_TSAN_ACQUIRE(&((struct seg_slot *)s)->seq);
+	chan_consume(cur, rd, consumer, v->upto, v->missed + !intact, intact);
+	chan_room_check(block, g, consumer, rd);
+	return intact ? ESHM_SUCCESS : ESHM_ERROR_OVERWRITTEN;
 }
 
 /* True when @block holds a complete message @cur has not consumed. */

@@ -64,6 +64,10 @@ eshm_error_string(int code)
 		return "The read gave up: the writer overwrote the message during every copy.";
 	case ESHM_ERROR_READ_ONLY:
 		return "An observer only reads: it cannot write.";
+	case ESHM_ERROR_OVERWRITTEN:
+		return "The writer overwrote the viewed message: discard what was read from it.";
+	case ESHM_ERROR_PENDING:
+		return "A loan or a read view is still out: publish, cancel or release it first.";
 	}
 	return "Unknown error code.";
 }

@@ -69,6 +69,8 @@ typedef enum {
 	ESHM_ERROR_QUEUE_FULL = -23,      /* a queue channel holds depth unread messages */
 	ESHM_ERROR_CONTENDED = -24,       /* a read gave up: writes overlapped every copy */
 	ESHM_ERROR_READ_ONLY = -25,       /* an observer cannot write */
+	ESHM_ERROR_OVERWRITTEN = -26,     /* a read view's message was overwritten: discard it */
+	ESHM_ERROR_PENDING = -27,         /* a loan or read view is out: end it first */
 } ESHMError;
 
 /** Which side of the segment a handle is. */
@@ -328,6 +330,59 @@ int eshm_read_ex(ESHMHandle *handle, void *buffer, size_t buffer_size, ESHMMessa
  */
 int eshm_read_timeout(ESHMHandle *handle, void *buffer, size_t buffer_size, size_t *bytes_read,
                       uint32_t timeout_ms);
+
+/**
+ * Zero-copy write: lend the channel memory of the next message in
+ * *@buffer, room for @size bytes (1..capacity), to fill in place; nothing
+ * is visible to readers until eshm_publish().  One loan at a time; while
+ * it is out eshm_write() and another eshm_loan() return
+ * ESHM_ERROR_PENDING.  A writer that dies with a loan out leaves nothing
+ * torn and nothing stuck: eshmd voids the slot once the kernel proves the
+ * death.  Same thread rules as eshm_write().
+ * Returns ESHM_SUCCESS; ESHM_ERROR_QUEUE_FULL (or the remote's state per
+ * the disconnect behaviour, on a full queue); ESHM_ERROR_INVALID_PARAM,
+ * ESHM_ERROR_DATA_TOO_LARGE, ESHM_ERROR_READ_ONLY, ESHM_ERROR_PENDING,
+ * ESHM_ERROR_DETACHED (nothing lent).
+ */
+int eshm_loan(ESHMHandle *handle, size_t size, void **buffer);
+
+/**
+ * Publish the loan out as a message of @size bytes (1..the size loaned),
+ * as eshm_write() would have; the buffer must not be touched afterwards.
+ * Returns as eshm_write(), or ESHM_ERROR_INVALID_PARAM (no loan out, or a
+ * bad @size: the loan stays out), ESHM_ERROR_DETACHED (the handle lost its
+ * role: the loan is given back unpublished).
+ */
+int eshm_publish(ESHMHandle *handle, size_t size);
+
+/**
+ * Give the loan out back unpublished: readers never see it.
+ * Returns ESHM_SUCCESS, ESHM_ERROR_INVALID_PARAM (no loan out) or
+ * ESHM_ERROR_DETACHED (a forked child's copy).
+ */
+int eshm_loan_cancel(ESHMHandle *handle);
+
+/**
+ * Zero-copy read: lend the message eshm_read() would copy, in place:
+ * *@data points to its *@size bytes in the writer's memory (read-only).
+ * Nothing may be acted on before eshm_read_release() says the view stayed
+ * intact: on a latest-value channel the writer may reuse the slot
+ * meanwhile.  On a queue the slot is held (the writer cannot reuse it)
+ * until the release.  While a view is out every other read returns
+ * ESHM_ERROR_PENDING.  Same thread rules as eshm_read().
+ * Returns as eshm_read() (without ESHM_ERROR_BUFFER_TOO_SMALL), or
+ * ESHM_ERROR_PENDING.
+ */
+int eshm_read_view(ESHMHandle *handle, const void **data, size_t *size);
+
+/**
+ * End the view out: the message is consumed.  Returns ESHM_SUCCESS (the
+ * data seen was the message, intact), ESHM_ERROR_OVERWRITTEN (the writer
+ * reused the slot meanwhile: discard everything read through the view;
+ * the message counts as missed), ESHM_ERROR_INVALID_PARAM (no view out) or
+ * ESHM_ERROR_DETACHED (a forked child's copy).
+ */
+int eshm_read_release(ESHMHandle *handle);
 
 /**
  * Set *@alive to whether the remote endpoint is attached and neither stale

@@ -112,6 +112,8 @@ struct ESHMHandle {
 	bool obs_broken;           /* control thread's: a page could not be replaced */
 
 	/* read side */
+	struct chan_view view;     /* a read view out (view.slot != NULL) */
+	struct lib_peer *view_peer; /* the peer block it lends from */
 	struct chan_cursor cursor;
 	uint64_t cursor_incarnation; /* of the peer block the cursor is on */
 	_Atomic(struct lib_peer *) peer_rd; /* the read side's peer mapping */
@@ -288,7 +290,43 @@ int hb_register(struct ESHMHandle *h);
 /* Remove @h; once it returns the thread no longer touches @h.  Thread-safe. */
 void hb_unregister(struct ESHMHandle *h);
 
-/* io.c */
+/* io.c: the data path's steps, shared with zerocopy.c */
+
+/* The queue's consumer reads in order; everyone else (an observer) gets
+ * the newest, or on a queue the oldest still there. */
+static inline bool
+io_consumer(const struct ESHMHandle *h)
+{
+	return h->g.mode == SEG_MODE_QUEUE && !h->observer;
+}
+
+/* Before a write or a loan of @size bytes: the handle may write (not a
+ * forked copy, not an observer, no loan out, attached), and *@p is the
+ * write side's peer block.  Returns ESHM_SUCCESS or the error. */
+int io_write_gate(struct ESHMHandle *h, size_t size, struct lib_peer **p);
+
+/* The queue's consumer's reader part on @p (the write side's peer
+ * block), or NULL (latest value, or no peer yet). */
+const struct seg_reader *io_queue_reader(const struct ESHMHandle *h, const struct lib_peer *p);
+
+/* What a full queue returns: the remote's state when the disconnect
+ * behaviour reports it, else ESHM_ERROR_QUEUE_FULL. */
+int io_full(const struct ESHMHandle *h);
+
+/* After a message was published: count it, wake a reader or observer that
+ * sleeps, and return the remote's state per the disconnect behaviour. */
+int io_published(struct ESHMHandle *h, const struct lib_peer *p);
+
+/* One read step on the peer block @p (cursor already on it). */
+typedef int io_read_fn(struct ESHMHandle *h, struct lib_peer *p, void *arg);
+
+/*
+ * A read with every check eshm_read() makes: the handle, the disconnect
+ * behaviour before and after, the peer block to read (switched and its
+ * cursor started as needed); @fn does the reading.  Returns what @fn
+ * returns, or the check's error.
+ */
+int io_read_checked(struct ESHMHandle *h, io_read_fn *fn, void *arg);
 
 /*
  * Put the read side's cursor on the peer block @p: a latest-value reader

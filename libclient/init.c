@@ -219,6 +219,9 @@ eshm_destroy(ESHMHandle *handle)
 		init_release(handle);
 		return ESHM_SUCCESS;
 	}
+	/* a loan out is given back: readers never see it half-written */
+	if (handle->writer.loaned != 0 && live_attached(handle))
+		chan_loan_cancel(&handle->writer);
 	if (handle->config.use_threads && !handle->observer)
 		hb_unregister(handle);
 	ctl_unregister(handle);

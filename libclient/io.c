@@ -50,14 +50,6 @@ io_verdict(const ESHMHandle *h, uint32_t state)
 	}
 }
 
-/* The queue's consumer reads in order; everyone else (an observer) gets
- * the newest, or on a queue the oldest still there. */
-static inline bool
-io_consumer(const ESHMHandle *h)
-{
-	return h->g.mode == SEG_MODE_QUEUE && !h->observer;
-}
-
 void
 io_cursor_start(struct ESHMHandle *h, const struct lib_peer *p)
 {
@@ -69,55 +61,76 @@ io_cursor_start(struct ESHMHandle *h, const struct lib_peer *p)
 	h->cursor_incarnation = p->incarnation;
 }
 
-/* The queue's consumer's reader part, on the write side's peer block. */
-static inline const struct seg_reader *
+int
+io_write_gate(ESHMHandle *h, size_t size, struct lib_peer **p)
+{
+	if (h->forked)
+		return ESHM_ERROR_DETACHED;
+	if (h->observer)
+		return ESHM_ERROR_READ_ONLY;
+	if (h->writer.loaned != 0)
+		return ESHM_ERROR_PENDING;
+	if (size > h->g.capacity)
+		return ESHM_ERROR_DATA_TOO_LARGE;
+	io_beat(h);
+	if (!live_attached(h))
+		return ESHM_ERROR_DETACHED;
+	*p = peer_enter(h, &h->peer_wr);
+	return ESHM_SUCCESS;
+}
+
+const struct seg_reader *
 io_queue_reader(const ESHMHandle *h, const struct lib_peer *p)
 {
 	return io_consumer(h) && p != NULL ? &p->block->reader : NULL;
+}
+
+int
+io_full(const ESHMHandle *h)
+{
+	int verdict = io_verdict(h, live_remote_state(h));
+
+	/* a full queue whose reader is gone says that rather than "full" */
+	return verdict != ESHM_SUCCESS ? verdict : ESHM_ERROR_QUEUE_FULL;
+}
+
+int
+io_published(ESHMHandle *h, const struct lib_peer *p)
+{
+	uint32_t state;
+
+	atomic_store_explicit(&h->writes,
+	                      atomic_load_explicit(&h->writes, memory_order_relaxed) + 1,
+	                      memory_order_relaxed);
+	state = live_remote_state(h);
+	/* A reader that died asleep leaves its wait word set: only a reader
+	 * eshmd says is attached is worth a system call.  An observer's page
+	 * is emptied when it leaves. */
+	if ((p != NULL && (state == SEG_EP_ALIVE || state == SEG_EP_STALE) &&
+	     chan_reader_waits(&p->block->reader)) ||
+	    obs_any_waits(h))
+		chan_wake(h->own);
+	return io_verdict(h, state);
 }
 
 ESHM_EXPORT int
 eshm_write(ESHMHandle *handle, const void *data, size_t size)
 {
 	struct lib_peer *p;
-	uint32_t state;
-	int rc, verdict;
+	int rc;
 
 	if (handle == NULL || data == NULL || size == 0)
 		return ESHM_ERROR_INVALID_PARAM;
-	if (handle->forked)
-		return ESHM_ERROR_DETACHED;
-	if (handle->observer)
-		return ESHM_ERROR_READ_ONLY;
-	if (size > handle->g.capacity)
-		return ESHM_ERROR_DATA_TOO_LARGE;
-	io_beat(handle);
-	if (!live_attached(handle))
-		return ESHM_ERROR_DETACHED;
-	p = peer_enter(handle, &handle->peer_wr);
-	/* Always published, whatever the remote's state: what a writer last
-	 * asked for is what the next peer reads.  The return code then says
-	 * the remote's state, per the disconnect behaviour; a full queue
-	 * whose reader is gone says that rather than "full". */
-	rc = chan_write(&handle->writer, io_queue_reader(handle, p), data, (uint32_t)size);
-	if (rc == ESHM_ERROR_QUEUE_FULL) {
-		verdict = io_verdict(handle, live_remote_state(handle));
-		return verdict != ESHM_SUCCESS ? verdict : rc;
-	}
+	rc = io_write_gate(handle, size, &p);
 	if (rc != ESHM_SUCCESS)
 		return rc;
-	atomic_store_explicit(&handle->writes,
-	                      atomic_load_explicit(&handle->writes, memory_order_relaxed) + 1,
-	                      memory_order_relaxed);
-	state = live_remote_state(handle);
-	/* A reader that died asleep leaves its wait word set: only a reader
-	 * eshmd says is attached is worth a system call.  An observer's page
-	 * is emptied when it leaves. */
-	if ((p != NULL && (state == SEG_EP_ALIVE || state == SEG_EP_STALE) &&
-	     chan_reader_waits(&p->block->reader)) ||
-	    obs_any_waits(handle))
-		chan_wake(handle->own);
-	return io_verdict(handle, state);
+	/* Always published, whatever the remote's state: what a writer last
+	 * asked for is what the next peer reads.  The return code then says
+	 * the remote's state, per the disconnect behaviour. */
+	rc = chan_write(&handle->writer, io_queue_reader(handle, p), data, (uint32_t)size);
+	if (rc == ESHM_ERROR_QUEUE_FULL)
+		return io_full(handle);
+	return io_published(handle, p);
 }
 
 ESHM_EXPORT int
@@ -192,14 +205,14 @@ io_read_side(ESHMHandle *h)
 	return peer_enter(h, &h->peer_rd);
 }
 
-/* Read the next message from the peer's block, if there is one. */
-static int
-io_read(ESHMHandle *h, void *buffer, size_t buffer_size, struct chan_msg *msg)
+/* The peer block to read from, its cursor started on it; NULL: none. */
+static struct lib_peer *
+io_read_block(ESHMHandle *h)
 {
 	struct lib_peer *p = io_read_side(h);
 
 	if (p == NULL)
-		return ESHM_ERROR_NO_DATA;
+		return NULL;
 	/* A new holder of the peer's role writes a fresh block: all of it is
 	 * new to this reader (a latest-value reader starts before its first
 	 * message, the queue's consumer where its position says). */
@@ -211,23 +224,20 @@ io_read(ESHMHandle *h, void *buffer, size_t buffer_size, struct chan_msg *msg)
 			h->cursor_incarnation = p->incarnation;
 		}
 	}
-	return chan_read(p->block, &h->g, &h->cursor, io_consumer(h), h->rd_part, buffer,
-	                 buffer_size, msg);
+	return p;
 }
 
-/*
- * The read both eshm_read() and eshm_read_ex() make, after their argument
- * checks: the remote's state per the disconnect behaviour, and the
- * message.  Returns ESHM_ERROR_CONTENDED as chan_read() does.
- */
-static int
-io_read_checked(ESHMHandle *handle, void *buffer, size_t buffer_size, struct chan_msg *msg)
+int
+io_read_checked(ESHMHandle *handle, io_read_fn *fn, void *arg)
 {
+	struct lib_peer *p;
 	uint32_t state;
 	int rc;
 
 	if (handle->forked)
 		return ESHM_ERROR_DETACHED;
+	if (handle->view.slot != NULL)
+		return ESHM_ERROR_PENDING;
 	io_beat(handle);
 	if (!live_attached(handle))
 		return ESHM_ERROR_DETACHED;
@@ -239,24 +249,42 @@ io_read_checked(ESHMHandle *handle, void *buffer, size_t buffer_size, struct cha
 		if (rc != ESHM_SUCCESS)
 			return rc;
 	}
-	rc = io_read(handle, buffer, buffer_size, msg);
+	p = io_read_block(handle);
+	rc = p != NULL ? fn(handle, p, arg) : ESHM_ERROR_NO_DATA;
 	if (rc == ESHM_ERROR_NO_DATA && io_verdict(handle, state) != ESHM_SUCCESS &&
 	    io_on_current_block(handle))
 		return io_verdict(handle, state);
 	return rc;
 }
 
+/* What a copying read needs. */
+struct io_copy {
+	void *buffer;
+	size_t size;
+	struct chan_msg msg;
+};
+
+/* io_read_fn of eshm_read() and eshm_read_ex(). */
+static int
+io_copy_out(ESHMHandle *h, struct lib_peer *p, void *arg)
+{
+	struct io_copy *c = arg;
+
+	return chan_read(p->block, &h->g, &h->cursor, io_consumer(h), h->rd_part, c->buffer,
+	                 c->size, &c->msg);
+}
+
 ESHM_EXPORT int
 eshm_read(ESHMHandle *handle, void *buffer, size_t buffer_size, size_t *bytes_read)
 {
-	struct chan_msg msg;
+	struct io_copy c = { buffer, buffer_size, { 0 } };
 	int rc;
 
 	if (handle == NULL || buffer == NULL || buffer_size == 0 || bytes_read == NULL)
 		return ESHM_ERROR_INVALID_PARAM;
-	rc = io_read_checked(handle, buffer, buffer_size, &msg);
+	rc = io_read_checked(handle, io_copy_out, &c);
 	if (rc == ESHM_SUCCESS || rc == ESHM_ERROR_BUFFER_TOO_SMALL)
-		*bytes_read = msg.size;
+		*bytes_read = c.msg.size;
 	/* eshm_read() reports a read that gave up under contention as "no
 	 * data" (the only case where the buffer may have changed). */
 	return rc == ESHM_ERROR_CONTENDED ? ESHM_ERROR_NO_DATA : rc;
@@ -265,22 +293,22 @@ eshm_read(ESHMHandle *handle, void *buffer, size_t buffer_size, size_t *bytes_re
 ESHM_EXPORT int
 eshm_read_ex(ESHMHandle *handle, void *buffer, size_t buffer_size, ESHMMessageInfo *info)
 {
-	struct chan_msg msg;
+	struct io_copy c = { buffer, buffer_size, { 0 } };
 	int rc;
 
 	if (info != NULL)
 		memset(info, 0, sizeof(*info));
 	if (handle == NULL || buffer == NULL || buffer_size == 0 || info == NULL)
 		return ESHM_ERROR_INVALID_PARAM;
-	rc = io_read_checked(handle, buffer, buffer_size, &msg);
+	rc = io_read_checked(handle, io_copy_out, &c);
 	if (rc == ESHM_ERROR_BUFFER_TOO_SMALL)
-		info->size = msg.size;
+		info->size = c.msg.size;
 	if (rc != ESHM_SUCCESS)
 		return rc;
-	info->size = msg.size;
-	info->sequence = msg.number;
-	info->missed = msg.missed;
-	info->write_time_ns = msg.write_mono_ns;
+	info->size = c.msg.size;
+	info->sequence = c.msg.number;
+	info->missed = c.msg.missed;
+	info->write_time_ns = c.msg.write_mono_ns;
 	info->writer_attach = handle->cursor_incarnation;
 	return ESHM_SUCCESS;
 }

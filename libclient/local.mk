@@ -10,6 +10,7 @@ libclient_libeshm_client_la_SOURCES = \
 	libclient/peer.c \
 	libclient/observers.c \
 	libclient/io.c \
+	libclient/zerocopy.c \
 	libclient/thread.c \
 	libclient/heartbeat.c \
 	libclient/control.c \

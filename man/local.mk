@@ -32,4 +32,9 @@ dist_man_MANS += \
 	man/eshm_options_set_observed_role.3 \
 	man/eshm_write_timeout.3 \
 	man/eshm_read_ex.3 \
-	man/eshm_get_stats_ex.3
+	man/eshm_get_stats_ex.3 \
+	man/eshm_loan.3 \
+	man/eshm_publish.3 \
+	man/eshm_loan_cancel.3 \
+	man/eshm_read_view.3 \
+	man/eshm_read_release.3

@@ -17,6 +17,26 @@ tc_attach(const char *name, ESHMRole role, uint32_t threshold_ms, ESHMDisconnect
 	return eshm_init(&c);
 }
 
+ESHMHandle *
+tc_attach_channel(const char *name, ESHMRole role, ESHMChannelMode mode, uint32_t depth,
+                  size_t capacity, bool timestamps, ESHMDisconnectBehavior behavior)
+{
+	ESHMConfig c = eshm_default_config(name);
+	ESHMOptions *o = eshm_options_new();
+	ESHMHandle *h = NULL;
+
+	c.role = role;
+	c.stale_threshold_ms = 1000;
+	c.disconnect_behavior = behavior;
+	if (o != NULL && eshm_options_set_capacity(o, capacity) == ESHM_SUCCESS &&
+	    eshm_options_set_channel_mode(o, mode) == ESHM_SUCCESS &&
+	    eshm_options_set_queue_depth(o, depth) == ESHM_SUCCESS &&
+	    eshm_options_set_timestamps(o, timestamps) == ESHM_SUCCESS)
+		h = eshm_init_with_options(&c, o);
+	eshm_options_free(o);
+	return h;
+}
+
 static uint64_t
 tc_mix(uint64_t x)
 {

@@ -13,6 +13,15 @@
 ESHMHandle *tc_attach(const char *name, ESHMRole role, uint32_t threshold_ms,
                       ESHMDisconnectBehavior behavior);
 
+/*
+ * Attach @name as @role with the channel options a segment this attach
+ * creates gets: @mode, queue @depth (0: eshmd's), @capacity, @timestamps;
+ * threshold 1000 ms, disconnect behaviour @behavior.  NULL on failure.
+ */
+ESHMHandle *tc_attach_channel(const char *name, ESHMRole role, ESHMChannelMode mode,
+                              uint32_t depth, size_t capacity, bool timestamps,
+                              ESHMDisconnectBehavior behavior);
+
 /* Fill @buf with @len bytes derived from @seed; its checksum rides along. */
 void tc_fill(unsigned char *buf, size_t len, uint64_t seed);
 

@@ -177,12 +177,14 @@ tests_test_peer_lifecycle_LDADD = $(ESHM_RELIABILITY_LDADD)
 tests_test_thread_safety_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_thread_safety_LDADD = $(ESHM_RELIABILITY_LDADD)
 
-# tests: queue channels, observers, message metadata and the extended
-# statistics across real processes
-ESHM_CHANNEL2_TESTS = tests/test_queue tests/test_observer
+# tests: queue channels, observers, message metadata, the extended
+# statistics, loans and read views across real processes
+ESHM_CHANNEL2_TESTS = tests/test_queue tests/test_observer tests/test_zerocopy
 check_PROGRAMS += $(ESHM_CHANNEL2_TESTS)
 TESTS += $(ESHM_CHANNEL2_TESTS)
 tests_test_queue_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_queue_LDADD = $(ESHM_CORE_TEST_LDADD)
 tests_test_observer_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_observer_LDADD = $(ESHM_CORE_TEST_LDADD)
+tests_test_zerocopy_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_zerocopy_LDADD = $(ESHM_CORE_TEST_LDADD)

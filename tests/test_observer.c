@@ -35,19 +35,7 @@ static struct ob_board *board;
 static ESHMHandle *
 ob_attach(const char *name, ESHMRole role, ESHMChannelMode mode, uint32_t depth)
 {
-	ESHMConfig c = eshm_default_config(name);
-	ESHMOptions *o = eshm_options_new();
-	ESHMHandle *h = NULL;
-
-	c.role = role;
-	c.stale_threshold_ms = 1000;
-	c.disconnect_behavior = ESHM_DISCONNECT_NEVER;
-	if (o != NULL && eshm_options_set_capacity(o, OB_MSG) == ESHM_SUCCESS &&
-	    eshm_options_set_channel_mode(o, mode) == ESHM_SUCCESS &&
-	    eshm_options_set_queue_depth(o, depth) == ESHM_SUCCESS)
-		h = eshm_init_with_options(&c, o);
-	eshm_options_free(o);
-	return h;
+	return tc_attach_channel(name, role, mode, depth, OB_MSG, false, ESHM_DISCONNECT_NEVER);
 }
 
 /* Child: the master, writing checksummed messages flat out until told. */

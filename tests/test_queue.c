@@ -38,25 +38,8 @@ struct qt_job {
 static ESHMHandle *
 qt_attach(const struct qt_job *j, ESHMDisconnectBehavior behavior)
 {
-	ESHMConfig c = eshm_default_config(j->name);
-	ESHMOptions *o = eshm_options_new();
-	ESHMHandle *h;
-
-	if (o == NULL)
-		return NULL;
-	c.role = j->role;
-	c.stale_threshold_ms = 1000;
-	c.disconnect_behavior = behavior;
-	if (eshm_options_set_channel_mode(o, j->mode) != ESHM_SUCCESS ||
-	    eshm_options_set_queue_depth(o, j->depth) != ESHM_SUCCESS ||
-	    eshm_options_set_timestamps(o, j->timestamps) != ESHM_SUCCESS ||
-	    eshm_options_set_capacity(o, j->size > QT_MSG ? j->size : QT_MSG) != ESHM_SUCCESS) {
-		eshm_options_free(o);
-		return NULL;
-	}
-	h = eshm_init_with_options(&c, o);
-	eshm_options_free(o);
-	return h;
+	return tc_attach_channel(j->name, j->role, j->mode, j->depth,
+	                         j->size > QT_MSG ? j->size : QT_MSG, j->timestamps, behavior);
 }
 
 /* The payload of message @n: tc_fill keyed by @n, so order and integrity
