@@ -193,18 +193,57 @@ chan_sleep_until(const struct timespec *deadline, const struct timespec *now, bo
 	return chan_ts_before(slice, deadline) ? slice : deadline;
 }
 
-/* FUTEX_WAIT_BITSET on the shared @word while it holds @val, until the
- * absolute CLOCK_MONOTONIC time @until; ESHM_ERROR_TIMEOUT once
- * @deadline has passed, else 0. */
-static int
-chan_futex_wait(const uint32_t *word, uint32_t val, const struct timespec *until,
-                const struct timespec *deadline)
+/* The futex_waitv() of Linux 5.16; ENOSYS before it. */
+static long
+chan_futex_waitv(struct futex_waitv *w, unsigned n, const struct timespec *until)
 {
-	struct timespec now;
+#ifdef SYS_futex_waitv
+	return syscall(SYS_futex_waitv, w, n, 0, until, CLOCK_MONOTONIC);
+#else
+	(void)w;
+	(void)n;
+	(void)until;
+	errno = ENOSYS;
+	return -1;
+#endif
+}
 
-	if (syscall(SYS_futex, word, FUTEX_WAIT_BITSET, val, until, NULL, FUTEX_BITSET_MATCH_ANY) <
-	            0 &&
-	    errno == ETIMEDOUT) {
+/*
+ * Sleep while @word (@shared between processes, or private) holds @val,
+ * and while @also's word holds its value, until the absolute
+ * CLOCK_MONOTONIC time @until.  Without futex_waitv() @also is looked at
+ * once a slice.  Returns ESHM_ERROR_TIMEOUT once @deadline has passed,
+ * else 0 (spurious returns are possible).
+ */
+static int
+chan_futex_wait(const void *word, uint32_t val, bool shared, const struct chan_also *also,
+                const struct timespec *until, const struct timespec *deadline)
+{
+	struct futex_waitv w[2];
+	struct timespec now, slice;
+	long r = -1;
+
+	if (also != NULL) {
+		memset(w, 0, sizeof(w));
+		w[0].val = val;
+		w[0].uaddr = (uintptr_t)word;
+		w[0].flags = FUTEX_32 | (shared ? 0 : FUTEX_PRIVATE_FLAG);
+		w[1].val = also->val;
+		w[1].uaddr = (uintptr_t)also->word;
+		w[1].flags = FUTEX_32 | FUTEX_PRIVATE_FLAG;
+		r = chan_futex_waitv(w, 2, until);
+		if (r < 0 && errno == ENOSYS) {
+			clock_gettime(CLOCK_MONOTONIC, &slice);
+			clock_ts_add_ns(&slice, CHAN_SLICE_NS);
+			if (chan_ts_before(&slice, until))
+				until = &slice;
+			also = NULL;
+		}
+	}
+	if (also == NULL)
+		r = syscall(SYS_futex, word, shared ? FUTEX_WAIT_BITSET : FUTEX_WAIT_BITSET_PRIVATE,
+		            val, until, NULL, FUTEX_BITSET_MATCH_ANY);
+	if (r < 0 && errno == ETIMEDOUT) {
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (!chan_ts_before(&now, deadline))
 			return ESHM_ERROR_TIMEOUT;
@@ -213,8 +252,27 @@ chan_futex_wait(const uint32_t *word, uint32_t val, const struct timespec *until
 }
 
 int
+chan_wait_word(const _Atomic uint32_t *word, uint32_t val, const struct chan_also *also,
+               const struct timespec *deadline)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (!chan_ts_before(&now, deadline))
+		return ESHM_ERROR_TIMEOUT;
+	return chan_futex_wait((const void *)word, val, false, also, deadline, deadline);
+}
+
+int
 chan_wait_room(struct chan_writer *w, const struct seg_reader *consumer,
                const struct timespec *deadline)
+{
+	return chan_wait_room_also(w, consumer, NULL, deadline);
+}
+
+int
+chan_wait_room_also(struct chan_writer *w, const struct seg_reader *consumer,
+                    const struct chan_also *also, const struct timespec *deadline)
 {
 	struct timespec now, slice;
 	const struct timespec *until;
@@ -230,7 +288,8 @@ chan_wait_room(struct chan_writer *w, const struct seg_reader *consumer,
 	atomic_store_explicit(&w->block->room_wait, 1, memory_order_relaxed);
 	until = chan_sleep_until(deadline, &now, chan_heavy_fence(), &slice);
 	if (!chan_queue_room(w, consumer))
-		rc = chan_futex_wait((const uint32_t *)&consumer->room_seq, seq, until, deadline);
+		rc = chan_futex_wait((const void *)&consumer->room_seq, seq, true, also, until,
+		                     deadline);
 	atomic_store_explicit(&w->block->room_wait, 0, memory_order_relaxed);
 	return rc;
 }
@@ -248,6 +307,14 @@ int
 chan_wait(const struct seg_block *block, const struct seg_geometry *g, struct seg_reader *rd,
           const struct chan_cursor *cur, bool consumer, const struct timespec *deadline)
 {
+	return chan_wait_also(block, g, rd, cur, consumer, NULL, deadline);
+}
+
+int
+chan_wait_also(const struct seg_block *block, const struct seg_geometry *g, struct seg_reader *rd,
+               const struct chan_cursor *cur, bool consumer, const struct chan_also *also,
+               const struct timespec *deadline)
+{
 	const struct timespec *until;
 	struct timespec now, slice;
 	uint64_t head;
@@ -262,7 +329,8 @@ chan_wait(const struct seg_block *block, const struct seg_geometry *g, struct se
 	 * load changes head, and the futex then refuses to sleep. */
 	head = atomic_load_explicit(&block->head, memory_order_acquire);
 	if (!chan_has_new(block, g, cur, consumer))
-		rc = chan_futex_wait(chan_futex_word(block), (uint32_t)head, until, deadline);
+		rc = chan_futex_wait(chan_futex_word(block), (uint32_t)head, true, also, until,
+		                     deadline);
 	atomic_store_explicit(&rd->wait, 0, memory_order_relaxed);
 	return rc;
 }

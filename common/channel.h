@@ -476,6 +476,27 @@ void chan_wake(const struct seg_block *block);
 int chan_wait_room(struct chan_writer *w, const struct seg_reader *consumer,
                    const struct timespec *deadline);
 
+/*
+ * A second futex word a wait also returns on once it no longer holds @val
+ * (a word private to the caller's process, e.g. its interrupt counter),
+ * through futex_waitv(); on a kernel without it, the wait looks at the
+ * word once a slice (1 ms).
+ */
+struct chan_also {
+	const _Atomic uint32_t *word;
+	uint32_t val;
+};
+
+/* chan_wait_room(), returning as well when @also changes (NULL: never). */
+int chan_wait_room_also(struct chan_writer *w, const struct seg_reader *consumer,
+                        const struct chan_also *also, const struct timespec *deadline);
+
+/* Sleep while the process-private @word holds @val or until @also changes
+ * or the CLOCK_MONOTONIC time @deadline.  Spurious returns are possible.
+ * Returns 0, or ESHM_ERROR_TIMEOUT once @deadline has passed. */
+int chan_wait_word(const _Atomic uint32_t *word, uint32_t val, const struct chan_also *also,
+                   const struct timespec *deadline);
+
 /* The queue's consumer @rd wakes the writer of @block waiting for room
  * (a system call; see chan_read()). */
 void chan_wake_room(struct seg_reader *rd);
@@ -874,6 +895,11 @@ chan_has_new(const struct seg_block *block, const struct seg_geometry *g,
  */
 int chan_wait(const struct seg_block *block, const struct seg_geometry *g, struct seg_reader *rd,
               const struct chan_cursor *cur, bool consumer, const struct timespec *deadline);
+
+/* chan_wait(), returning as well when @also changes (NULL: never). */
+int chan_wait_also(const struct seg_block *block, const struct seg_geometry *g,
+                   struct seg_reader *rd, const struct chan_cursor *cur, bool consumer,
+                   const struct chan_also *also, const struct timespec *deadline);
 
 /* ---------------------------------------------------------------- repair */
 

@@ -68,6 +68,8 @@ eshm_error_string(int code)
 		return "The writer overwrote the viewed message: discard what was read from it.";
 	case ESHM_ERROR_PENDING:
 		return "A loan or a read view is still out: publish, cancel or release it first.";
+	case ESHM_ERROR_INTERRUPTED:
+		return "The wait was interrupted by eshm_interrupt().";
 	}
 	return "Unknown error code.";
 }

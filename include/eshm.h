@@ -71,6 +71,7 @@ typedef enum {
 	ESHM_ERROR_READ_ONLY = -25,       /* an observer cannot write */
 	ESHM_ERROR_OVERWRITTEN = -26,     /* a read view's message was overwritten: discard it */
 	ESHM_ERROR_PENDING = -27,         /* a loan or read view is out: end it first */
+	ESHM_ERROR_INTERRUPTED = -28,     /* eshm_interrupt() ended the wait */
 } ESHMError;
 
 /** Which side of the segment a handle is. */
@@ -281,8 +282,8 @@ int eshm_write(ESHMHandle *handle, const void *data, size_t size);
  * writer waits).  0 means do not wait.  A latest-value channel never
  * waits.  While it waits, a remote that dies or goes stale is reported
  * per the disconnect behaviour.  Same thread rules as eshm_write().
- * Returns as eshm_write(), ESHM_ERROR_QUEUE_FULL (@timeout_ms 0), or
- * ESHM_ERROR_TIMEOUT (nothing was published).
+ * Returns as eshm_write(), ESHM_ERROR_QUEUE_FULL (@timeout_ms 0),
+ * ESHM_ERROR_TIMEOUT or ESHM_ERROR_INTERRUPTED (nothing was published).
  */
 int eshm_write_timeout(ESHMHandle *handle, const void *data, size_t size, uint32_t timeout_ms);
 
@@ -326,10 +327,42 @@ int eshm_read_ex(ESHMHandle *handle, void *buffer, size_t buffer_size, ESHMMessa
  * As eshm_read(), waiting up to @timeout_ms for a new message: it spins
  * briefly, then sleeps on a futex the writer wakes.  0 means do not wait.
  * It returns at most one copy's time after @timeout_ms.
- * Returns as eshm_read(), or ESHM_ERROR_TIMEOUT (@buffer untouched).
+ * Returns as eshm_read(), ESHM_ERROR_TIMEOUT (@buffer untouched), or
+ * ESHM_ERROR_INTERRUPTED (eshm_interrupt(); @buffer untouched).
  */
 int eshm_read_timeout(ESHMHandle *handle, void *buffer, size_t buffer_size, size_t *bytes_read,
                       uint32_t timeout_ms);
+
+/**
+ * As eshm_read_timeout(), waiting until the absolute CLOCK_MONOTONIC time
+ * @deadline_ns (nanoseconds) at the latest: for loops that tick faster
+ * than a millisecond.  A deadline already passed reads without waiting.
+ */
+int eshm_read_until(ESHMHandle *handle, void *buffer, size_t buffer_size, size_t *bytes_read,
+                    uint64_t deadline_ns);
+
+/**
+ * Wait up to @timeout_ms (0: only look) until a remote is attached and
+ * alive, and its memory mapped here, so that a read or write reaches it:
+ * a program that needs its peer, or whose peer restarts, waits here rather
+ * than polling eshm_check_remote_alive().  A new remote is seen at once; a
+ * stale one coming back within 5 ms of eshmd's verdict.
+ * Returns ESHM_SUCCESS, ESHM_ERROR_TIMEOUT, ESHM_ERROR_INTERRUPTED,
+ * ESHM_ERROR_INVALID_PARAM or ESHM_ERROR_DETACHED.
+ */
+int eshm_wait_remote(ESHMHandle *handle, uint32_t timeout_ms);
+
+/**
+ * Make the waits of @handle (eshm_read_timeout(), eshm_read_until(),
+ * eshm_write_timeout(), eshm_wait_remote()) return ESHM_ERROR_INTERRUPTED:
+ * one in progress at once, else the next one, before it sleeps (an
+ * interrupt is kept until a wait consumes it; several before a wait count
+ * as one).  A call that finds data or room does not wait and leaves the
+ * interrupt for the next wait.  Safe from any thread and from a signal
+ * handler (an atomic add and a system call).
+ * Returns ESHM_SUCCESS or ESHM_ERROR_INVALID_PARAM.
+ */
+int eshm_interrupt(ESHMHandle *handle);
 
 /**
  * Zero-copy write: lend the channel memory of the next message in

@@ -121,6 +121,11 @@ struct ESHMHandle {
 	 * reader asleep with no peer block wakes to look */
 	_Atomic uint32_t peer_seq;
 
+	/* eshm_interrupt() adds one to intr_seq (the futex word every wait
+	 * also sleeps on); a wait consumes up to it by moving intr_done */
+	_Atomic uint32_t intr_seq;
+	_Atomic uint32_t intr_done;
+
 	/* published by the control thread */
 	_Atomic(struct lib_peer *) peer_latest;
 	_Atomic bool detached;     /* eshmd forgot the endpoint */

@@ -1,28 +1,15 @@
 /*
- * io.c - the data path: eshm_write(), eshm_write_timeout(), eshm_read(),
- * eshm_read_ex(), eshm_read_timeout().
+ * io.c - the data path that never waits: eshm_write(), eshm_read(),
+ * eshm_read_ex(), and the steps zerocopy.c and wait.c share.
  *
  * Only mapped memory is touched: the own block, the peer's block and the
  * status block.  No lock, no clock, no system call, except the futex wake
- * when the peer announced it sleeps, and the futex wait of
- * eshm_read_timeout() itself.
+ * when a reader announced it sleeps.
  */
-#include <linux/futex.h>
 #include <string.h>
-#include <sys/syscall.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "clock.h"
 #include "handle.h"
-
-/* Spin this long for a message before eshm_read_timeout() sleeps: a kernel
- * wake-up costs tens of microseconds, a near-miss should not pay it. */
-#define IO_SPIN_NS 20000u
-/* A sleeping reader looks at the remote's state at least this often. */
-#define IO_SLICE_NS (50u * 1000000u)
-/* A writer waiting for room, too: a consumer that died frees none. */
-#define IO_ROOM_SLICE_NS (10u * 1000000u)
 
 /* Without the heartbeat thread, each call is this endpoint's sign of life. */
 static inline void
@@ -131,44 +118,6 @@ eshm_write(ESHMHandle *handle, const void *data, size_t size)
 	if (rc == ESHM_ERROR_QUEUE_FULL)
 		return io_full(handle);
 	return io_published(handle, p);
-}
-
-ESHM_EXPORT int
-eshm_write_timeout(ESHMHandle *handle, const void *data, size_t size, uint32_t timeout_ms)
-{
-	uint64_t start, end, now, until;
-	struct timespec deadline;
-	struct lib_peer *p;
-	int rc;
-
-	rc = eshm_write(handle, data, size);
-	if (rc != ESHM_ERROR_QUEUE_FULL || timeout_ms == 0)
-		return rc;
-	start = clock_mono_ns();
-	end = start + (uint64_t)timeout_ms * 1000000u;
-	for (now = start; now - start < IO_SPIN_NS && now < end; now = clock_mono_ns()) {
-		chan_pause();
-		rc = eshm_write(handle, data, size);
-		if (rc != ESHM_ERROR_QUEUE_FULL)
-			return rc;
-	}
-	for (;;) {
-		now = clock_mono_ns();
-		if (now >= end)
-			return ESHM_ERROR_TIMEOUT;
-		until = end - now > IO_ROOM_SLICE_NS ? now + IO_ROOM_SLICE_NS : end;
-		deadline.tv_sec = (time_t)(until / 1000000000u);
-		deadline.tv_nsec = (long)(until % 1000000000u);
-		p = peer_enter(handle, &handle->peer_wr);
-		if (p != NULL)
-			chan_wait_room(&handle->writer, &p->block->reader, &deadline);
-		else
-			/* No reader ever attached: none will wake us. */
-			clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &deadline, NULL);
-		rc = eshm_write(handle, data, size);
-		if (rc != ESHM_ERROR_QUEUE_FULL)
-			return rc;
-	}
 }
 
 /*
@@ -311,58 +260,4 @@ eshm_read_ex(ESHMHandle *handle, void *buffer, size_t buffer_size, ESHMMessageIn
 	info->write_time_ns = c.msg.write_mono_ns;
 	info->writer_attach = handle->cursor_incarnation;
 	return ESHM_SUCCESS;
-}
-
-/* Sleep until the peer's block changes or someone publishes, or @until. */
-static void
-io_sleep(ESHMHandle *h, uint64_t until)
-{
-	uint32_t seq = atomic_load_explicit(&h->peer_seq, memory_order_acquire);
-	struct lib_peer *p = peer_enter(h, &h->peer_rd);
-	struct timespec deadline = {(time_t)(until / 1000000000u), (long)(until % 1000000000u)};
-
-	if (p != NULL) {
-		chan_wait(p->block, &h->g, h->rd_part, &h->cursor, io_consumer(h), &deadline);
-		return;
-	}
-	/* No peer block yet: the control thread bumps peer_seq and wakes us
-	 * when one arrives. */
-	syscall(SYS_futex, &h->peer_seq, FUTEX_WAIT_BITSET_PRIVATE, seq, &deadline, NULL,
-	        FUTEX_BITSET_MATCH_ANY);
-}
-
-ESHM_EXPORT int
-eshm_read_timeout(ESHMHandle *handle, void *buffer, size_t buffer_size, size_t *bytes_read,
-                  uint32_t timeout_ms)
-{
-	uint64_t start, end, now;
-	struct lib_peer *p;
-	int rc;
-
-	rc = eshm_read(handle, buffer, buffer_size, bytes_read);
-	if (rc != ESHM_ERROR_NO_DATA || timeout_ms == 0)
-		return rc;
-	start = clock_mono_ns();
-	end = start + (uint64_t)timeout_ms * 1000000u;
-	for (now = start; now - start < IO_SPIN_NS && now < end; now = clock_mono_ns()) {
-		p = peer_enter(handle, &handle->peer_rd);
-		if (p != NULL && (handle->cursor_incarnation != p->incarnation ||
-		                  chan_has_new(p->block, &handle->g, &handle->cursor,
-		                               io_consumer(handle)))) {
-			rc = eshm_read(handle, buffer, buffer_size, bytes_read);
-			if (rc != ESHM_ERROR_NO_DATA)
-				return rc;
-		}
-		chan_pause();
-	}
-	for (;;) {
-		now = clock_mono_ns();
-		if (now >= end)
-			return ESHM_ERROR_TIMEOUT;
-		/* Sleep in slices so a remote dying meanwhile is noticed. */
-		io_sleep(handle, end - now > IO_SLICE_NS ? now + IO_SLICE_NS : end);
-		rc = eshm_read(handle, buffer, buffer_size, bytes_read);
-		if (rc != ESHM_ERROR_NO_DATA)
-			return rc;
-	}
 }

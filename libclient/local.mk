@@ -11,6 +11,7 @@ libclient_libeshm_client_la_SOURCES = \
 	libclient/observers.c \
 	libclient/io.c \
 	libclient/zerocopy.c \
+	libclient/wait.c \
 	libclient/thread.c \
 	libclient/heartbeat.c \
 	libclient/control.c \

@@ -37,4 +37,7 @@ dist_man_MANS += \
 	man/eshm_publish.3 \
 	man/eshm_loan_cancel.3 \
 	man/eshm_read_view.3 \
-	man/eshm_read_release.3
+	man/eshm_read_release.3 \
+	man/eshm_interrupt.3 \
+	man/eshm_wait_remote.3 \
+	man/eshm_read_until.3

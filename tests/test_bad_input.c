@@ -168,7 +168,7 @@ every_error_code_has_its_own_sentence(void **state)
 {
 	int code;
 
-	for (code = ESHM_SUCCESS; code >= ESHM_ERROR_PENDING; code--) {
+	for (code = ESHM_SUCCESS; code >= ESHM_ERROR_INTERRUPTED; code--) {
 		const char *s = eshm_error_string(code);
 
 		assert_non_null(s);
