@@ -455,11 +455,13 @@ chan_queue_unread(const struct seg_block *writer, uint64_t incarnation,
 }
 
 /* Whether the reader part @rd announced that it sleeps on the writer's
- * head (an untrusted word: any value other than 0 means yes). */
+ * head, or that its event thread does (armed): untrusted words, any value
+ * other than 0 means yes. */
 static inline bool
 chan_reader_waits(const struct seg_reader *rd)
 {
-	return atomic_load_explicit(&rd->wait, memory_order_relaxed) != 0;
+	return (atomic_load_explicit(&rd->wait, memory_order_relaxed) |
+	        atomic_load_explicit(&rd->armed, memory_order_relaxed)) != 0;
 }
 
 /* FUTEX_WAKE every reader asleep on @block's head (a system call). */

@@ -4,6 +4,8 @@
  * loads "alive" with acquire also sees the incarnation and pid of that
  * holder.
  */
+#include <linux/futex.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "statusblock.h"
@@ -25,7 +27,14 @@ stb_verdict(struct reg_segment *seg)
 		return;
 	for (i = 0; i < 2; i++) {
 		STB_SET(st->verdict.incarnation[i], seg->ep[i].incarnation, memory_order_relaxed);
-		STB_SET(st->verdict.state[i], seg->ep[i].state, memory_order_release);
+		if (atomic_load_explicit(&st->verdict.state[i], memory_order_relaxed) !=
+		    seg->ep[i].state) {
+			atomic_store_explicit(&st->verdict.state[i], seg->ep[i].state,
+			                      memory_order_release);
+			/* a client's event thread sleeps on it (once per change) */
+			syscall(SYS_futex, &st->verdict.state[i], FUTEX_WAKE, INT32_MAX, NULL, NULL,
+			        0);
+		}
 	}
 	STB_SET(st->verdict.observers, seg->nobservers, memory_order_relaxed);
 	STB_SET(st->verdict.flags, seg->verdict_flags, memory_order_release);

@@ -417,6 +417,37 @@ int eshm_read_view(ESHMHandle *handle, const void **data, size_t *size);
  */
 int eshm_read_release(ESHMHandle *handle);
 
+/** Event bits of eshm_get_events(). */
+#define ESHM_EVENT_MESSAGE 0x1u /* a message waits to be read */
+#define ESHM_EVENT_REMOTE 0x2u  /* the remote's state changed (alive, stale, dead, detached) */
+#define ESHM_EVENT_ROOM 0x4u    /* a queue that refused a write has room again */
+
+/**
+ * A descriptor for poll(2), epoll(7), sd-event or libuv, owned by @handle
+ * (closed by eshm_destroy(); do not close it): readable (POLLIN) while an
+ * event is pending or a message waits.  It is an eventfd private to this
+ * process; a library thread signals it, so no descriptor a peer can reach
+ * ever sits on a write path.  The first call starts the watching; later
+ * calls return the same descriptor.  A process may have up to 42 handles
+ * with a descriptor.  Call it from the thread that reads.
+ * Returns ESHM_SUCCESS; ESHM_ERROR_INVALID_PARAM; ESHM_ERROR_DETACHED;
+ * ESHM_ERROR_LIMIT (42 handles have one); ESHM_ERROR_SYSTEM.
+ */
+int eshm_get_event_fd(ESHMHandle *handle, int *fd);
+
+/**
+ * Return in *@events the pending ESHM_EVENT_* bits and clear them.
+ * ESHM_EVENT_MESSAGE stays set, and the descriptor readable, until a read
+ * returns ESHM_ERROR_NO_DATA: read until then after a MESSAGE.  The
+ * remote's state changes are announced by eshmd's verdicts (within 100 ms
+ * of the library's own judgement while eshmd is away); ESHM_EVENT_ROOM
+ * follows a write that returned ESHM_ERROR_QUEUE_FULL.  Call it from the
+ * thread that reads.
+ * Returns ESHM_SUCCESS, ESHM_ERROR_INVALID_PARAM (also: no descriptor was
+ * asked for) or ESHM_ERROR_SYSTEM.
+ */
+int eshm_get_events(ESHMHandle *handle, unsigned *events);
+
 /**
  * Set *@alive to whether the remote endpoint is attached and neither stale
  * nor dead.  Stale is judged by this handle's threshold (how long it

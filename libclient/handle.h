@@ -115,8 +115,11 @@ struct ESHMHandle {
 	struct chan_view view;     /* a read view out (view.slot != NULL) */
 	struct lib_peer *view_peer; /* the peer block it lends from */
 	struct chan_cursor cursor;
-	uint64_t cursor_incarnation; /* of the peer block the cursor is on */
+	/* of the peer block the cursor is on: written by the read side only,
+	 * loaded by the event thread too */
+	_Atomic uint64_t cursor_incarnation;
 	_Atomic(struct lib_peer *) peer_rd; /* the read side's peer mapping */
+	_Atomic(struct lib_peer *) peer_ev; /* the event thread's (events.c) */
 	/* bumped (and futex-woken) when a new peer block is published, so a
 	 * reader asleep with no peer block wakes to look */
 	_Atomic uint32_t peer_seq;
@@ -150,6 +153,14 @@ struct ESHMHandle {
 	uint32_t link_id;          /* id of the REATTACH in flight */
 	int peer_pidfd;
 	pid_t peer_pid;
+
+	/* events.c: the descriptor for poll/epoll */
+	int ev_fd;                 /* eventfd; -1: never asked for */
+	_Atomic unsigned ev_bits;  /* pending ESHM_EVENT_* */
+	_Atomic bool ev_disarmed;  /* a message was announced: not watched until read to NO_DATA */
+	_Atomic bool ev_want_room; /* a write met a full queue: watch for room */
+	uint32_t ev_state;         /* the event thread's: the remote's state last announced */
+	struct ESHMHandle *ev_next; /* the event thread's list */
 
 	struct ESHMHandle *hb_next;  /* heartbeat thread's list */
 	struct ESHMHandle *ctl_next; /* control thread's list */
@@ -231,6 +242,20 @@ obs_any_waits(const struct ESHMHandle *h)
 			return true;
 	return false;
 }
+
+/* events.c */
+
+/* Wake the event thread to look again (a peer block or a list changed). */
+void ev_kick(void);
+
+/* A read found nothing on @h, whose events are on: re-arm. */
+void ev_read_empty(struct ESHMHandle *h);
+
+/* A write on @h, whose events are on, met a full queue: watch for room. */
+void ev_queue_full(struct ESHMHandle *h);
+
+/* Take @h off the event thread's list and close its descriptor. */
+void ev_unregister(struct ESHMHandle *h);
 
 /* peer.c: the peer's block, switched without locks on the data path */
 
@@ -316,7 +341,7 @@ const struct seg_reader *io_queue_reader(const struct ESHMHandle *h, const struc
 
 /* What a full queue returns: the remote's state when the disconnect
  * behaviour reports it, else ESHM_ERROR_QUEUE_FULL. */
-int io_full(const struct ESHMHandle *h);
+int io_full(struct ESHMHandle *h);
 
 /* After a message was published: count it, wake a reader or observer that
  * sleeps, and return the remote's state per the disconnect behaviour. */

@@ -105,6 +105,8 @@ init_socket_path(struct ESHMOptions *o)
 static void
 init_release(ESHMHandle *h)
 {
+	/* first: the event thread must let go of the mappings */
+	ev_unregister(h);
 	peer_release_all(h);
 	obs_release_all(h);
 	if (!h->forked) {
@@ -144,6 +146,7 @@ init_new(const ESHMConfig *config, const ESHMOptions *options)
 	h->status_fd = -1;
 	h->own_fd = -1;
 	h->peer_pidfd = -1;
+	h->ev_fd = -1;
 	pthread_mutex_init(&h->lock, NULL);
 	if (options != NULL)
 		h->options = *options;

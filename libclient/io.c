@@ -45,7 +45,7 @@ io_cursor_start(struct ESHMHandle *h, const struct lib_peer *p)
 	else
 		/* A late reader gets the latest value, not the history. */
 		chan_cursor_init(&h->cursor, p->block, &h->g, false, 0);
-	h->cursor_incarnation = p->incarnation;
+	atomic_store_explicit(&h->cursor_incarnation, p->incarnation, memory_order_relaxed);
 }
 
 int
@@ -73,10 +73,12 @@ io_queue_reader(const ESHMHandle *h, const struct lib_peer *p)
 }
 
 int
-io_full(const ESHMHandle *h)
+io_full(ESHMHandle *h)
 {
 	int verdict = io_verdict(h, live_remote_state(h));
 
+	if (h->ev_fd >= 0)
+		ev_queue_full(h);
 	/* a full queue whose reader is gone says that rather than "full" */
 	return verdict != ESHM_SUCCESS ? verdict : ESHM_ERROR_QUEUE_FULL;
 }
@@ -148,7 +150,7 @@ io_read_side(ESHMHandle *h)
 
 	if (io_consumer(h) && cur != NULL &&
 	    cur != atomic_load_explicit(&h->peer_latest, memory_order_acquire) &&
-	    cur->incarnation == h->cursor_incarnation &&
+	    cur->incarnation == atomic_load_explicit(&h->cursor_incarnation, memory_order_relaxed) &&
 	    chan_has_new(cur->block, &h->g, &h->cursor, true))
 		return cur;
 	return peer_enter(h, &h->peer_rd);
@@ -165,12 +167,12 @@ io_read_block(ESHMHandle *h)
 	/* A new holder of the peer's role writes a fresh block: all of it is
 	 * new to this reader (a latest-value reader starts before its first
 	 * message, the queue's consumer where its position says). */
-	if (h->cursor_incarnation != p->incarnation) {
+	if (atomic_load_explicit(&h->cursor_incarnation, memory_order_relaxed) != p->incarnation) {
 		if (io_consumer(h)) {
 			io_cursor_start(h, p);
 		} else {
 			h->cursor.last = 0;
-			h->cursor_incarnation = p->incarnation;
+			atomic_store_explicit(&h->cursor_incarnation, p->incarnation, memory_order_relaxed);
 		}
 	}
 	return p;
@@ -200,6 +202,8 @@ io_read_checked(ESHMHandle *handle, io_read_fn *fn, void *arg)
 	}
 	p = io_read_block(handle);
 	rc = p != NULL ? fn(handle, p, arg) : ESHM_ERROR_NO_DATA;
+	if (rc == ESHM_ERROR_NO_DATA && handle->ev_fd >= 0)
+		ev_read_empty(handle);
 	if (rc == ESHM_ERROR_NO_DATA && io_verdict(handle, state) != ESHM_SUCCESS &&
 	    io_on_current_block(handle))
 		return io_verdict(handle, state);
@@ -258,6 +262,6 @@ eshm_read_ex(ESHMHandle *handle, void *buffer, size_t buffer_size, ESHMMessageIn
 	info->sequence = c.msg.number;
 	info->missed = c.msg.missed;
 	info->write_time_ns = c.msg.write_mono_ns;
-	info->writer_attach = handle->cursor_incarnation;
+	info->writer_attach = atomic_load_explicit(&handle->cursor_incarnation, memory_order_relaxed);
 	return ESHM_SUCCESS;
 }

@@ -12,6 +12,7 @@ libclient_libeshm_client_la_SOURCES = \
 	libclient/io.c \
 	libclient/zerocopy.c \
 	libclient/wait.c \
+	libclient/events.c \
 	libclient/thread.c \
 	libclient/heartbeat.c \
 	libclient/control.c \

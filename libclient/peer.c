@@ -59,6 +59,8 @@ peer_publish(struct ESHMHandle *h, int fd, uint64_t incarnation)
 		chan_wake(old->block);
 	atomic_fetch_add_explicit(&h->peer_seq, 1, memory_order_release);
 	syscall(SYS_futex, &h->peer_seq, FUTEX_WAKE_PRIVATE, INT32_MAX, NULL, NULL, 0);
+	if (h->ev_fd >= 0)
+		ev_kick();
 	pthread_mutex_lock(&h->lock);
 	peer_reap(h);
 	pthread_mutex_unlock(&h->lock);
@@ -75,7 +77,8 @@ peer_reap(struct ESHMHandle *h)
 		/* seq_cst (see peer_enter); a side that stored another
 		 * pointer is done with p. */
 		if (p == latest || atomic_load_explicit(&h->peer_rd, memory_order_seq_cst) == p ||
-		    atomic_load_explicit(&h->peer_wr, memory_order_seq_cst) == p) {
+		    atomic_load_explicit(&h->peer_wr, memory_order_seq_cst) == p ||
+		    atomic_load_explicit(&h->peer_ev, memory_order_seq_cst) == p) {
 			pp = &p->next;
 			continue;
 		}
@@ -101,4 +104,5 @@ peer_release_all(struct ESHMHandle *h)
 	atomic_store_explicit(&h->peer_latest, NULL, memory_order_relaxed);
 	atomic_store_explicit(&h->peer_rd, NULL, memory_order_relaxed);
 	atomic_store_explicit(&h->peer_wr, NULL, memory_order_relaxed);
+	atomic_store_explicit(&h->peer_ev, NULL, memory_order_relaxed);
 }

@@ -101,7 +101,8 @@ wait_read(ESHMHandle *h, void *buffer, size_t buffer_size, size_t *bytes_read, u
 
 	for (now = start; now - start < WAIT_SPIN_NS && now < end; now = clock_mono_ns()) {
 		p = peer_enter(h, &h->peer_rd);
-		if (p != NULL && (h->cursor_incarnation != p->incarnation ||
+		if (p != NULL && (atomic_load_explicit(&h->cursor_incarnation, memory_order_relaxed) !=
+		                          p->incarnation ||
 		                  chan_has_new(p->block, &h->g, &h->cursor, io_consumer(h)))) {
 			rc = eshm_read(h, buffer, buffer_size, bytes_read);
 			if (rc != ESHM_ERROR_NO_DATA)

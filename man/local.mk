@@ -40,4 +40,6 @@ dist_man_MANS += \
 	man/eshm_read_release.3 \
 	man/eshm_interrupt.3 \
 	man/eshm_wait_remote.3 \
-	man/eshm_read_until.3
+	man/eshm_read_until.3 \
+	man/eshm_get_event_fd.3 \
+	man/eshm_get_events.3

@@ -179,7 +179,8 @@ tests_test_thread_safety_LDADD = $(ESHM_RELIABILITY_LDADD)
 
 # tests: queue channels, observers, message metadata, the extended
 # statistics, loans and read views across real processes
-ESHM_CHANNEL2_TESTS = tests/test_queue tests/test_observer tests/test_zerocopy tests/test_wait
+ESHM_CHANNEL2_TESTS = tests/test_queue tests/test_observer tests/test_zerocopy tests/test_wait \
+	tests/test_events
 check_PROGRAMS += $(ESHM_CHANNEL2_TESTS)
 TESTS += $(ESHM_CHANNEL2_TESTS)
 tests_test_queue_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
@@ -190,3 +191,5 @@ tests_test_zerocopy_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_zerocopy_LDADD = $(ESHM_CORE_TEST_LDADD)
 tests_test_wait_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(PTHREAD_CFLAGS)
 tests_test_wait_LDADD = $(ESHM_CORE_TEST_LDADD)
+tests_test_events_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_events_LDADD = $(ESHM_CORE_TEST_LDADD)

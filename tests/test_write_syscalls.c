@@ -60,6 +60,7 @@ struct sys_board {
 	ESHMDisconnectBehavior behavior;
 	enum sys_wait wait_for;
 	unsigned writes, reads;
+	bool warm_up;                 /* one unfiltered write, and 200 ms, first */
 	atomic_int ready, go, done;
 	/* report */
 	int setup_errno;
@@ -198,6 +199,10 @@ sys_master(void *arg)
 	if (!th_wait_until(sys_go, NULL, 60000))
 		return 2;
 	board->waited = th_wait_until(wait_for[board->wait_for], h, 10000);
+	if (board->warm_up) {
+		eshm_write(h, "warm", 5);
+		tc_sleep_ms(200);
+	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = sys_trap;
 	sa.sa_flags = SA_SIGINFO;
@@ -535,6 +540,36 @@ writes_make_no_system_call_after_an_observer_died_asleep(void **state)
 	sys_done_with(&w, s);
 }
 
+/* A slave that asks for an event descriptor and then never reads. */
+static int
+polling_slave_that_never_reads(void *arg)
+{
+	ESHMHandle *s = tc_attach(arg, ESHM_ROLE_SLAVE, 1000, ESHM_DISCONNECT_NEVER);
+	int fd;
+
+	tf_die_with_parent();
+	if (s == NULL || eshm_get_event_fd(s, &fd) != ESHM_SUCCESS)
+		return 1;
+	for (;;)
+		pause();
+}
+
+/* Its event thread is woken by a first write (unfiltered: the trap would
+ * swallow the wake); then, the message announced and not read, it stops
+ * watching: the writer pays nothing more. */
+static void
+writes_make_no_system_call_for_a_reader_that_polls_and_does_not_read(void **state)
+{
+	struct sys_watch w = { .name = "sys_polled" };
+	pid_t m = sys_start_master(w.name, true, ESHM_DISCONNECT_ON_TIMEOUT);
+	pid_t s = sys_slave(&w, polling_slave_that_never_reads, 0);
+
+	tc_sleep_ms(500);
+	board->warm_up = true;
+	assert_int_equal(sys_count(m, SYS_WAIT_ALIVE, SYS_ROUNDS, 0, ESHM_SUCCESS), 0);
+	sys_done_with(&w, s);
+}
+
 int
 main(void)
 {
@@ -548,6 +583,7 @@ main(void)
 		SYS_TEST(a_write_wakes_a_live_reader_asleep_with_a_system_call),
 		SYS_TEST(a_write_wakes_an_observer_asleep_with_a_system_call),
 		SYS_TEST(writes_make_no_system_call_after_an_observer_died_asleep),
+		SYS_TEST(writes_make_no_system_call_for_a_reader_that_polls_and_does_not_read),
 	};
 
 	/* shared with the children the tests fork */
