@@ -3,7 +3,8 @@
  * against a real eshmd: poll wakes after another process writes, for each
  * role, mode and an observer, and is quiet once everything is read; one
  * reader polls four segments; the remote's state changes and a queue's
- * room are events; it keeps working across an eshmd restart.
+ * room are events; it keeps working across an eshmd restart; the epoll
+ * example serves two segments.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "client_util.h"
@@ -281,6 +283,67 @@ events_go_on_across_an_eshmd_restart(void **state)
 	eshm_destroy(m);
 }
 
+/* Read from @fd until @a and @b were both seen, or 10 s. */
+static bool
+ev_output_has(int fd, const char *a, const char *b)
+{
+	char out[4096];
+	size_t len = 0;
+	long long until = th_now_ns() + EV_WAIT_MS * 1000000LL;
+
+	while (th_now_ns() < until && len < sizeof(out) - 1) {
+		ssize_t n;
+
+		if (!ev_readable(fd, 100))
+			continue;
+		n = read(fd, out + len, sizeof(out) - 1 - len);
+		if (n <= 0)
+			return false;
+		len += (size_t)n;
+		out[len] = '\0';
+		if (strstr(out, a) != NULL && strstr(out, b) != NULL)
+			return true;
+	}
+	return false;
+}
+
+static void
+the_epoll_example_serves_two_segments(void **state)
+{
+	const char *prog = th_build_path("examples/eshm-epoll");
+	ESHMHandle *a, *b;
+	int out[2], status;
+	pid_t pid;
+
+	(void)state;
+	a = ev_attach("ev_ex_a", ESHM_ROLE_MASTER, ESHM_CHANNEL_QUEUE, 16);
+	b = ev_attach("ev_ex_b", ESHM_ROLE_MASTER, ESHM_CHANNEL_QUEUE, 16);
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_int_equal(pipe(out), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(out[1], STDOUT_FILENO);
+		close(out[0]);
+		close(out[1]);
+		execl(prog, prog, "ev_ex_a", "ev_ex_b", (char *)NULL);
+		_exit(127);
+	}
+	close(out[1]);
+	assert_int_equal(eshm_wait_remote(a, EV_WAIT_MS), ESHM_SUCCESS);
+	assert_int_equal(eshm_wait_remote(b, EV_WAIT_MS), ESHM_SUCCESS);
+	assert_int_equal(eshm_write(a, "hello from a", 13), ESHM_SUCCESS);
+	assert_int_equal(eshm_write(b, "hello from b", 13), ESHM_SUCCESS);
+	assert_true(ev_output_has(out[0], "ev_ex_a: hello from a", "ev_ex_b: hello from b"));
+	kill(pid, SIGINT);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(out[0]);
+	eshm_destroy(b);
+	eshm_destroy(a);
+}
+
 static void
 bad_arguments_are_refused(void **state)
 {
@@ -312,6 +375,7 @@ main(void)
 		cmocka_unit_test(one_reader_polls_four_segments),
 		cmocka_unit_test(remote_state_changes_and_room_are_events),
 		cmocka_unit_test(events_go_on_across_an_eshmd_restart),
+		cmocka_unit_test(the_epoll_example_serves_two_segments),
 		cmocka_unit_test(bad_arguments_are_refused),
 	};
 
