@@ -187,6 +187,7 @@ int eshm_bench_seqlock(const struct bench_opts *o, struct seqlock_result *r);
 extern const struct rt_ops eshm_spin_ops;     /* eshm_read in a loop */
 extern const struct rt_ops eshm_futex_ops;    /* eshm_read_timeout */
 extern const struct rt_ops eshm_slept_ops;    /* the same, the slave asleep on the futex */
+extern const struct rt_ops eshm_epoll_ops;    /* each side in epoll_wait on its event descriptor */
 
 #define BENCH_TP_SIZES 2
 struct throughput_result {

@@ -6,10 +6,15 @@
  * ping-pong the answer comes within the spin, so the "slept" variant lets
  * the slave fall asleep before each sample: its round trip includes a
  * FUTEX_WAKE and the kernel's wake-up, as a quiet channel's first message.
+ * "epoll slept": the same, each side waiting in epoll_wait() on its
+ * handle's event descriptor, as an event loop does: the write wakes the
+ * reader's event thread, which writes the eventfd epoll waits on.
  */
 #include "bench.h"
 
 #include <stdlib.h>
+#include <sys/epoll.h>
+#include <unistd.h>
 
 #include "eshm.h"
 
@@ -21,6 +26,7 @@
 struct eshm_rt_state {
 	char name[96];
 	ESHMHandle *h;          /* this process's handle (each side has a copy) */
+	int ep;                 /* epoll on its event descriptor; -1: none */
 };
 
 static void *
@@ -28,8 +34,10 @@ eshm_rt_setup(size_t size)
 {
 	struct eshm_rt_state *s = calloc(1, sizeof(*s));
 
-	if (s != NULL)
+	if (s != NULL) {
 		bench_segment_name("rt", s->name, sizeof(s->name));
+		s->ep = -1;
+	}
 	return s;
 }
 
@@ -49,11 +57,28 @@ eshm_rt_attach(void *st, int side)
 	return s->h != NULL ? 0 : -1;
 }
 
+/* Attach, and put the handle's event descriptor in an epoll set. */
+static int
+eshm_rt_attach_epoll(void *st, int side)
+{
+	struct eshm_rt_state *s = st;
+	struct epoll_event ev = { .events = EPOLLIN };
+	int fd;
+
+	if (eshm_rt_attach(st, side) != 0 || eshm_get_event_fd(s->h, &fd) != ESHM_SUCCESS)
+		return -1;
+	s->ep = epoll_create1(EPOLL_CLOEXEC);
+	return s->ep >= 0 && epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev) == 0 ? 0 : -1;
+}
+
 static void
 eshm_rt_detach(void *st, int side)
 {
 	struct eshm_rt_state *s = st;
 
+	if (s->ep >= 0)
+		close(s->ep);
+	s->ep = -1;
 	eshm_destroy(s->h);
 	s->h = NULL;
 }
@@ -88,6 +113,27 @@ eshm_rt_recv_futex(void *st, int side, void *buf, size_t size)
 	return rc == ESHM_SUCCESS && n == size ? 0 : -1;
 }
 
+/* Read, and while there is nothing, wait in epoll_wait() as a loop does. */
+static int
+eshm_rt_recv_epoll(void *st, int side, void *buf, size_t size)
+{
+	struct eshm_rt_state *s = st;
+	struct epoll_event ev;
+	unsigned events;
+	size_t n;
+	int rc;
+
+	for (int i = 0; i < RT_WAIT_TRIES * 100; i++) {
+		rc = eshm_read(s->h, buf, size, &n);
+		if (rc != ESHM_ERROR_NO_DATA)
+			return rc == ESHM_SUCCESS && n == size ? 0 : -1;
+		if (epoll_wait(s->ep, &ev, 1, RT_WAIT_MS) < 0)
+			return -1;
+		eshm_get_events(s->h, &events);
+	}
+	return -1;
+}
+
 const struct rt_ops eshm_spin_ops = {
 	.name = "eshm spin",
 	.setup = eshm_rt_setup,
@@ -115,6 +161,17 @@ const struct rt_ops eshm_slept_ops = {
 	.attach = eshm_rt_attach,
 	.send = eshm_rt_send,
 	.recv = eshm_rt_recv_futex,
+	.detach = eshm_rt_detach,
+	.teardown = eshm_rt_teardown,
+};
+
+const struct rt_ops eshm_epoll_ops = {
+	.name = "eshm epoll slept",
+	.gap_ns = RT_SLEEP_GAP_NS,
+	.setup = eshm_rt_setup,
+	.attach = eshm_rt_attach_epoll,
+	.send = eshm_rt_send,
+	.recv = eshm_rt_recv_epoll,
 	.detach = eshm_rt_detach,
 	.teardown = eshm_rt_teardown,
 };

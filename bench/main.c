@@ -88,7 +88,7 @@ bench_roundtrips(const struct bench_opts *o, bool with_eshm, struct bench_result
 	} list[] = {
 		{ &peer_floor_ops, false, true },  { &peer_floor_copy_ops, false, true },
 		{ &eshm_spin_ops, true, true },    { &eshm_futex_ops, true, false },
-		{ &eshm_slept_ops, true, false },
+		{ &eshm_slept_ops, true, false },  { &eshm_epoll_ops, true, false },
 		{ &peer_mutex_ops, false, false }, { &peer_unix_ops, false, false },
 		{ &peer_pipe_ops, false, false },  { &peer_mq_ops, false, false },
 	};
