@@ -157,7 +157,7 @@ one_reader_polls_four_segments(void **state)
 {
 	struct ev_writer w[4];
 	ESHMHandle *h[4];
-	char names[4][16];
+	char names[4][32];
 	struct epoll_event ev, out[4];
 	pid_t pid[4];
 	int ep, fd, i, seen = 0;
