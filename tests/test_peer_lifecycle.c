@@ -696,6 +696,36 @@ pl_all(const unsigned char *buf, size_t len, unsigned char v)
 	return true;
 }
 
+/* One read of failed_read_leaves_the_callers_buffer_untouched: a message
+ * is one of the two payloads; a failed read leaves the buffer as the last
+ * successful one did (*@expect, NULL: as filled), or counts a change. */
+static void
+pl_read_once(ESHMHandle *s, unsigned char *buf, unsigned char *payload[2],
+             const unsigned char **expect, unsigned long *ok, unsigned long *failed,
+             unsigned long *changed)
+{
+	uint64_t seed;
+	size_t n;
+	int rc = eshm_read(s, buf, PL_BIG, &n);
+
+	if (rc == ESHM_SUCCESS) {
+		(*ok)++;
+		assert_int_equal(n, PL_BIG);
+		seed = tc_seed(buf);
+		assert_true(seed == 1 || seed == 2);
+		*expect = payload[seed - 1];
+		assert_memory_equal(buf, *expect, PL_BIG);
+		return;
+	}
+	assert_int_equal(rc, ESHM_ERROR_NO_DATA);
+	(*failed)++;
+	if (*expect == NULL ? !pl_all(buf, PL_BIG, 0xa5) : memcmp(buf, *expect, PL_BIG) != 0) {
+		(*changed)++;
+		memset(buf, 0xa5, PL_BIG);
+		*expect = NULL;
+	}
+}
+
 static void
 failed_read_leaves_the_callers_buffer_untouched(void **state)
 {
@@ -703,14 +733,14 @@ failed_read_leaves_the_callers_buffer_untouched(void **state)
 	struct pl_peer big = { name, ESHM_ROLE_MASTER, 1000, NULL };
 	unsigned char *buf = malloc(PL_BIG), *payload[2] = { malloc(PL_BIG), malloc(PL_BIG) };
 	const unsigned char *expect;
-	unsigned long ok = 0, failed = 0, changed = 0;
-	uint64_t contended0, contended, seed;
+	unsigned long ok = 0, failed = 0, failed_before = 0, changed = 0;
+	uint64_t contended0, contended;
 	struct tf_view v;
 	ESHMHandle *s;
 	long long until;
 	size_t n;
 	pid_t pid;
-	int rc;
+	int phase;
 
 	assert_non_null(buf);
 	assert_non_null(payload[0]);
@@ -736,24 +766,15 @@ failed_read_leaves_the_callers_buffer_untouched(void **state)
 	memset(buf, 0xa5, PL_BIG);
 	expect = NULL;
 	until = th_now_ns() + 1000 * 1000000LL;
-	while (th_now_ns() < until) {
-		rc = eshm_read(s, buf, PL_BIG, &n);
-		if (rc == ESHM_SUCCESS) {
-			ok++;
-			assert_int_equal(n, PL_BIG);
-			seed = tc_seed(buf);
-			assert_true(seed == 1 || seed == 2);
-			expect = payload[seed - 1];
-			assert_memory_equal(buf, expect, PL_BIG);
-			continue;
+	/* a second at full speed, then the writer killed: the reads after
+	 * its last message fail for sure */
+	for (phase = 0; phase < 2; phase++) {
+		if (phase == 1) {
+			pl_kill(pid);
+			failed_before = failed;
 		}
-		assert_int_equal(rc, ESHM_ERROR_NO_DATA);
-		failed++;
-		if (expect == NULL ? !pl_all(buf, PL_BIG, 0xa5) : memcmp(buf, expect, PL_BIG) != 0) {
-			changed++;
-			memset(buf, 0xa5, PL_BIG);
-			expect = NULL;
-		}
+		while (phase == 0 ? th_now_ns() < until : failed < failed_before + 3)
+			pl_read_once(s, buf, payload, &expect, &ok, &failed, &changed);
 	}
 	contended = atomic_load(&tf_view_block(&v, SEG_SLAVE)->reader.contended) - contended0;
 	printf("# 4 MiB in bursts at full speed: %lu reads, %lu failed, %lu of them changed the buffer, "
@@ -763,7 +784,6 @@ failed_read_leaves_the_callers_buffer_untouched(void **state)
 	assert_true(failed > 0);
 	assert_true(changed <= contended);
 	tf_view_release(&v);
-	pl_kill(pid);
 	eshm_destroy(s);
 	free(payload[0]);
 	free(payload[1]);
