@@ -94,10 +94,21 @@ ob_observer(void *arg)
 	return rc;
 }
 
+static bool
+ob_observers_are(void *arg)
+{
+	const uintptr_t *want = arg;
+	ESHMStats2 st;
+
+	return eshm_get_stats_ex((ESHMHandle *)want[0], &st, sizeof(st)) == ESHM_SUCCESS &&
+	       st.observers == want[1];
+}
+
 static void
 eight_observers_beside_the_slave_see_nothing_torn(void **state)
 {
 	pid_t writer, obs[OB_OBSERVERS];
+	uintptr_t want[2];
 	ESHMHandle *s;
 	ESHMStats2 st;
 	int i, rc;
@@ -110,7 +121,9 @@ eight_observers_beside_the_slave_see_nothing_torn(void **state)
 	for (i = 0; i < OB_OBSERVERS; i++)
 		obs[i] = th_spawn(ob_observer, (void *)(intptr_t)i);
 	assert_true(th_wait_until(tc_remote_alive, s, 10000));
-	tc_sleep_ms(200);
+	want[0] = (uintptr_t)s;
+	want[1] = OB_OBSERVERS;
+	assert_true(th_wait_until(ob_observers_are, want, 10000));
 	assert_int_equal(eshm_get_stats_ex(s, &st, sizeof(st)), ESHM_SUCCESS);
 	assert_int_equal(st.observers, OB_OBSERVERS);
 	/* the slave reads in this process, as the ninth reader */
@@ -242,16 +255,6 @@ ob_idle_observer(void *name)
 		return 1;
 	for (;;)
 		pause();
-}
-
-static bool
-ob_observers_are(void *arg)
-{
-	const uintptr_t *want = arg;
-	ESHMStats2 st;
-
-	return eshm_get_stats_ex((ESHMHandle *)want[0], &st, sizeof(st)) == ESHM_SUCCESS &&
-	       st.observers == want[1];
 }
 
 static void

@@ -502,7 +502,8 @@ sequence_and_missed_are_exact_against_a_counting_writer(void **state)
 	w.role = ESHM_ROLE_MASTER;
 	pid = th_spawn(qt_counting_writer, &w);
 	until = th_now_ns() + 500 * 1000000LL;
-	while (th_now_ns() < until || reads < 1000) {
+	/* half a second, and at least 1,000 reads (within 20 s) */
+	while (th_now_ns() < until || (reads < 1000 && th_now_ns() < until + 20000 * 1000000LL)) {
 		rc = eshm_read_ex(s, &v, sizeof(v), &info);
 		if (rc == ESHM_ERROR_NO_DATA || rc == ESHM_ERROR_CONTENDED)
 			continue;

@@ -60,7 +60,7 @@ struct sys_board {
 	ESHMDisconnectBehavior behavior;
 	enum sys_wait wait_for;
 	unsigned writes, reads;
-	bool warm_up;                 /* one unfiltered write, and 200 ms, first */
+	bool warm_up;                 /* one unfiltered write, and a second, first */
 	atomic_int ready, go, done;
 	/* report */
 	int setup_errno;
@@ -201,7 +201,7 @@ sys_master(void *arg)
 	board->waited = th_wait_until(wait_for[board->wait_for], h, 10000);
 	if (board->warm_up) {
 		eshm_write(h, "warm", 5);
-		tc_sleep_ms(200);
+		tc_sleep_ms(1000);
 	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = sys_trap;
