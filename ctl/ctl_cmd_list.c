@@ -5,7 +5,6 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #include "clock.h"
 #include "ctl_commands.h"
@@ -70,20 +69,13 @@ ctl_list_run(struct ctl_ctx *ctx, int argc, char **argv)
 {
 	struct proto_segment_info *segs;
 	size_t n;
-	int sock, rc;
+	int rc = ctl_no_operands(ctx, argc, argv, ctl_list_longopts);
 
-	if (ctl_getopt(ctx, argc, argv, "", ctl_list_longopts) != -1)
-		return ctx->exit_code;
-	rc = ctl_operands(ctx, argc, argv, 0, 0);
-	if (rc != 0)
+	if (rc != -1)
 		return rc;
-	sock = ctl_connect(ctx);
-	if (sock < 0)
-		return CTL_EXIT_FAIL;
-	rc = ctl_list(sock, &segs, &n);
-	close(sock);
-	if (rc != 0)
-		return ctl_report(ctx, rc, NULL, NULL);
+	rc = ctl_fetch_list(ctx, &segs, &n);
+	if (rc != CTL_EXIT_OK)
+		return rc;
 	if (ctx->json)
 		rc = ctl_json_print(ctl_list_json(segs, n, clock_real_ns()));
 	else

@@ -55,13 +55,9 @@ static int
 ctl_status_run(struct ctl_ctx *ctx, int argc, char **argv)
 {
 	struct proto_status_reply st;
-	int rc;
+	int rc = ctl_no_operands(ctx, argc, argv, ctl_status_longopts);
 
-	/* No option of its own: anything but the end is --help or an error. */
-	if (ctl_getopt(ctx, argc, argv, "", ctl_status_longopts) != -1)
-		return ctx->exit_code;
-	rc = ctl_operands(ctx, argc, argv, 0, 0);
-	if (rc != 0)
+	if (rc != -1)
 		return rc;
 	if (ctl_request(ctx, NULL, PROTO_REQ_STATUS, NULL, PROTO_REP_DAEMON, &st, NULL) != 0)
 		return CTL_EXIT_FAIL;

@@ -13,5 +13,6 @@ extern const struct ctl_cmd ctl_cmd_watch;
 extern const struct ctl_cmd ctl_cmd_create;
 extern const struct ctl_cmd ctl_cmd_remove;
 extern const struct ctl_cmd ctl_cmd_peek;
+extern const struct ctl_cmd ctl_cmd_metrics;
 
 #endif /* ESHMCTL_COMMANDS_H */

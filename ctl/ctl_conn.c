@@ -35,8 +35,11 @@ ctl_explain_connect(const struct ctl_ctx *ctx, int err, char *buf, size_t len)
 		else
 			snprintf(why, sizeof(why), "%s",
 			         err == ENOENT ? "no such socket" : "connection refused");
-		snprintf(buf, len, "eshmd is not running at %s (%s); start it with systemctl start eshmd",
-		         path, why);
+		/* systemctl starts the eshmd of the system socket only */
+		snprintf(buf, len, "eshmd is not running at %s (%s)%s", path, why,
+		         strcmp(path, ESHM_DEFAULT_SOCKET) == 0
+		                 ? "; start it with systemctl start eshmd"
+		                 : "");
 		break;
 	case EACCES:
 	case EPERM:
@@ -194,6 +197,30 @@ ctl_list(int sock, struct proto_segment_info **segs, size_t *n)
 	if (*n > 1)
 		qsort(*segs, *n, sizeof(**segs), ctl_list_cmp);
 	return 0;
+}
+
+int
+ctl_no_operands(struct ctl_ctx *ctx, int argc, char **argv, const struct option *longopts)
+{
+	int rc;
+
+	/* No option of its own: anything but the end is --help or an error. */
+	if (ctl_getopt(ctx, argc, argv, "", longopts) != -1)
+		return ctx->exit_code;
+	rc = ctl_operands(ctx, argc, argv, 0, 0);
+	return rc != 0 ? rc : -1;
+}
+
+int
+ctl_fetch_list(struct ctl_ctx *ctx, struct proto_segment_info **segs, size_t *n)
+{
+	int sock = ctl_connect(ctx), rc;
+
+	if (sock < 0)
+		return CTL_EXIT_FAIL;
+	rc = ctl_list(sock, segs, n);
+	close(sock);
+	return rc != 0 ? ctl_report(ctx, rc, NULL, NULL) : CTL_EXIT_OK;
 }
 
 void

@@ -59,6 +59,14 @@ void ctl_explain_connect(const struct ctl_ctx *ctx, int err, char *buf, size_t l
  */
 int ctl_list(int sock, struct proto_segment_info **segs, size_t *n);
 
+/* A command without operands of its own: parse its options (@longopts) and
+ * refuse operands.  Returns -1 to go on, else the exit code. */
+int ctl_no_operands(struct ctl_ctx *ctx, int argc, char **argv, const struct option *longopts);
+
+/* ctl_list() over a connection of its own, its failure reported.  Returns
+ * CTL_EXIT_OK with *@segs and *@n filled, or the exit code. */
+int ctl_fetch_list(struct ctl_ctx *ctx, struct proto_segment_info **segs, size_t *n);
+
 /*
  * Write into @buf (@len bytes) what the failure @status of eshmd means for
  * segment @name (NULL if none) and what to do about it; @detail is eshmd's

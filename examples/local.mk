@@ -14,4 +14,5 @@ examples_eshm_sdevent_CFLAGS = $(AM_CFLAGS) $(LIBSYSTEMD_CFLAGS)
 examples_eshm_sdevent_LDADD = libclient/libeshm-client.la $(LIBSYSTEMD_LIBS)
 dist_noinst_SCRIPTS += examples/demo.sh
 eshmexamplesdir = $(docdir)/examples
-dist_eshmexamples_DATA = examples/eshm-demo.c examples/eshm-epoll.c examples/eshm-sdevent.c
+dist_eshmexamples_DATA = examples/eshm-demo.c examples/eshm-epoll.c examples/eshm-sdevent.c \
+	examples/systemd/eshm-metrics.service examples/systemd/eshm-metrics.timer

@@ -18,7 +18,7 @@ EXPOSURE_MAX=1.0
 tap_init install
 dest=$tmp/dest
 
-echo "1..23"
+echo "1..24"
 
 # The installation directories, as make expands them.
 unset MAKEFLAGS MFLAGS MAKELEVEL
@@ -183,6 +183,20 @@ verify_ok()
 	[ $rc -eq 0 ] && [ ! -s "$tmp/verify" ]
 }
 check "systemd-analyze verify accepts the installed units without a word" verify_ok
+
+# The metrics timer and service installed as examples verify as well.
+examples_verify_ok()
+{
+	cp "$dest$docdir/examples/eshm-metrics.service" "$dest$docdir/examples/eshm-metrics.timer" \
+	    "$units/" &&
+	systemd-analyze verify --man=no --root="$dest" \
+	    "$units/eshm-metrics.service" "$units/eshm-metrics.timer" > "$tmp/verify-ex" 2>&1
+	rc=$?
+	cat "$tmp/verify-ex"
+	rm -f "$units/eshm-metrics.service" "$units/eshm-metrics.timer"
+	[ $rc -eq 0 ] && [ ! -s "$tmp/verify-ex" ]
+}
+check "the metrics timer and service of the examples verify without a word" examples_verify_ok
 
 exposure_ok()
 {
