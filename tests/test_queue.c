@@ -307,6 +307,15 @@ qt_reader_dies(void *arg)
 	_exit(qt_read_all(h, j));
 }
 
+static bool
+qt_all_read_by_third(void *h)
+{
+	ESHMStats2 st;
+
+	return eshm_get_stats_ex(h, &st, sizeof(st)) == ESHM_SUCCESS && st.remote_attaches == 3 &&
+	       st.queue_unread == 0;
+}
+
 static void
 new_reader_goes_on_where_the_last_one_stopped(void **state)
 {
@@ -338,6 +347,9 @@ new_reader_goes_on_where_the_last_one_stopped(void **state)
 	third.first = 21;
 	third.count = 20;
 	assert_int_equal(th_wait_child(th_spawn(qt_reader, &third)), 0);
+	/* the writer sees the third reader's memory once its control thread
+	 * mapped it (a moment on a loaded machine): all read */
+	assert_true(th_wait_until(qt_all_read_by_third, m, 10000));
 	assert_int_equal(eshm_get_stats_ex(m, &st, sizeof(st)), ESHM_SUCCESS);
 	assert_int_equal(st.remote_attaches, 3);
 	assert_int_equal(st.queue_unread, 0);
