@@ -166,8 +166,7 @@ chan_wake(const struct seg_block *block)
 	syscall(SYS_futex, chan_futex_word(block), FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
 }
 
-/* The reader's half of the asymmetric fence; false if it could not run. */
-static bool
+bool
 chan_heavy_fence(void)
 {
 	atomic_thread_fence(memory_order_seq_cst);
@@ -263,6 +262,18 @@ chan_wait_word(const _Atomic uint32_t *word, uint32_t val, const struct chan_als
 	return chan_futex_wait((const void *)word, val, false, also, deadline, deadline);
 }
 
+uint32_t
+chan_room_announce(struct seg_block *own, const struct seg_reader *consumer, bool *fenced)
+{
+	/* Loaded before the room-wait word is stored: an increment after
+	 * this makes the futex return at once. */
+	uint32_t seq = atomic_load_explicit(&consumer->room_seq, memory_order_acquire);
+
+	atomic_store_explicit(&own->room_wait, 1, memory_order_relaxed);
+	*fenced = chan_heavy_fence();
+	return seq;
+}
+
 int
 chan_wait_room(struct chan_writer *w, const struct seg_reader *consumer,
                const struct timespec *deadline)
@@ -279,14 +290,13 @@ chan_wait_room_also(struct chan_writer *w, const struct seg_reader *consumer,
 	uint32_t seq;
 	int rc = 0;
 
+	bool fenced;
+
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (!chan_ts_before(&now, deadline))
 		return ESHM_ERROR_TIMEOUT;
-	/* Loaded before the room-wait word is stored: an increment after
-	 * this makes the futex return at once. */
-	seq = atomic_load_explicit(&consumer->room_seq, memory_order_acquire);
-	atomic_store_explicit(&w->block->room_wait, 1, memory_order_relaxed);
-	until = chan_sleep_until(deadline, &now, chan_heavy_fence(), &slice);
+	seq = chan_room_announce(w->block, consumer, &fenced);
+	until = chan_sleep_until(deadline, &now, fenced, &slice);
 	if (!chan_queue_room(w, consumer))
 		rc = chan_futex_wait((const void *)&consumer->room_seq, seq, true, also, until,
 		                     deadline);

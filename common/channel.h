@@ -499,6 +499,21 @@ int chan_wait_room_also(struct chan_writer *w, const struct seg_reader *consumer
 int chan_wait_word(const _Atomic uint32_t *word, uint32_t val, const struct chan_also *also,
                    const struct timespec *deadline);
 
+/*
+ * The writer's half of the room wait, before it looks at the consumer's
+ * position once more: store the room-wait word of its own block @own, run
+ * the heavy side of the fence (*@fenced false: it could not, look again
+ * within a slice).  Returns the consumer's room sequence to sleep on.  The
+ * caller clears the word once it no longer waits.
+ */
+uint32_t chan_room_announce(struct seg_block *own, const struct seg_reader *consumer,
+                            bool *fenced);
+
+/* The reader's (or a waiter's) half of the asymmetric fence: a full
+ * barrier on every CPU running a registered process (membarrier).
+ * Returns false if it could not run. */
+bool chan_heavy_fence(void);
+
 /* The queue's consumer @rd wakes the writer of @block waiting for room
  * (a system call; see chan_read()). */
 void chan_wake_room(struct seg_reader *rd);

@@ -108,6 +108,16 @@ ev_head_word(const struct seg_block *b)
 	return (const uint32_t *)p;
 }
 
+/* @h no longer watches for room: the room-wait word (shared with a
+ * concurrent eshm_write_timeout, which sets it again while it waits, and
+ * looks again within its 10 ms slice) is cleared. */
+static void
+ev_stop_room(struct ESHMHandle *h)
+{
+	atomic_store_explicit(&h->ev_want_room, false, memory_order_relaxed);
+	atomic_store_explicit(&h->own->room_wait, 0, memory_order_relaxed);
+}
+
 /* Look at @h, signal what is new, and add what to sleep on to @w. */
 static void
 ev_watch(struct ESHMHandle *h, struct futex_waitv *w, unsigned *n)
@@ -123,8 +133,10 @@ ev_watch(struct ESHMHandle *h, struct futex_waitv *w, unsigned *n)
 	}
 	ev_add(w, n, state_word, atomic_load_explicit(state_word, memory_order_relaxed), true);
 	if (p != NULL && !atomic_load_explicit(&h->ev_disarmed, memory_order_acquire)) {
+		/* the writer's side is the light fence after its publish:
+		 * this one must be the heavy side (or the slice bounds a miss) */
 		atomic_store_explicit(&h->rd_part->armed, 1, memory_order_relaxed);
-		atomic_thread_fence(memory_order_seq_cst);
+		chan_heavy_fence();
 		head = atomic_load_explicit(&p->block->head, memory_order_acquire);
 		/* The reader part's position is what the reader consumed of the
 		 * block its cursor is on; a block it has not reached yet is all
@@ -141,23 +153,21 @@ ev_watch(struct ESHMHandle *h, struct futex_waitv *w, unsigned *n)
 		}
 	}
 	if (atomic_load_explicit(&h->ev_want_room, memory_order_acquire)) {
-		struct lib_peer *c = p;
-		const struct seg_reader *consumer = c != NULL ? &c->block->reader : NULL;
-		uint32_t seq;
+		const struct seg_reader *consumer = p != NULL ? &p->block->reader : NULL;
+		uint32_t seq = 0;
+		bool fenced;
 
-		if (consumer == NULL) {
-			atomic_store_explicit(&h->ev_want_room, false, memory_order_relaxed);
-			ev_signal(h, ESHM_EVENT_ROOM);
-			return;
-		}
-		seq = atomic_load_explicit(&consumer->room_seq, memory_order_acquire);
-		atomic_store_explicit(&h->own->room_wait, 1, memory_order_relaxed);
-		atomic_thread_fence(memory_order_seq_cst);
-		if (chan_queue_unread(h->own, h->incarnation, consumer, &h->g) < h->g.queue_depth) {
-			atomic_store_explicit(&h->ev_want_room, false, memory_order_relaxed);
-			ev_signal(h, ESHM_EVENT_ROOM);
-		} else {
+		/* unfenced (no membarrier): the 100 ms slice bounds a miss */
+		if (consumer != NULL)
+			seq = chan_room_announce(h->own, consumer, &fenced);
+		if (consumer != NULL &&
+		    chan_queue_unread(h->own, h->incarnation, consumer, &h->g) >= h->g.queue_depth) {
 			ev_add(w, n, (const void *)&consumer->room_seq, seq, true);
+		} else {
+			/* Room: stop asking the consumer for wake-ups, or each of
+			 * its reads would pay one. */
+			ev_stop_room(h);
+			ev_signal(h, ESHM_EVENT_ROOM);
 		}
 	}
 }
@@ -291,6 +301,8 @@ ev_unregister(struct ESHMHandle *h)
 		}
 	pthread_mutex_unlock(&ev_lock);
 	ev_kick();
+	if (atomic_load_explicit(&h->ev_want_room, memory_order_relaxed) && !h->forked)
+		ev_stop_room(h);
 	close(h->ev_fd);
 	h->ev_fd = -1;
 }
