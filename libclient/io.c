@@ -178,11 +178,14 @@ io_read_block(ESHMHandle *h)
 	return p;
 }
 
-int
-io_read_checked(ESHMHandle *handle, io_read_fn *fn, void *arg)
+/*
+ * The checks before a read: the handle, and the disconnect behaviour
+ * before looking.  Returns ESHM_SUCCESS with the remote's *@state and the
+ * peer block to read in *@p (NULL: none yet), or the error to return.
+ */
+static inline int
+io_read_begin(ESHMHandle *handle, uint32_t *state, struct lib_peer **p)
 {
-	struct lib_peer *p;
-	uint32_t state;
 	int rc;
 
 	if (handle->forked)
@@ -192,52 +195,72 @@ io_read_checked(ESHMHandle *handle, io_read_fn *fn, void *arg)
 	io_beat(handle);
 	if (!live_attached(handle))
 		return ESHM_ERROR_DETACHED;
-	state = live_remote_state(handle);
+	*state = live_remote_state(handle);
 	/* IMMEDIATELY reports the remote's state before looking; the other
 	 * behaviours deliver what the remote wrote before it went. */
 	if (handle->config.disconnect_behavior == ESHM_DISCONNECT_IMMEDIATELY) {
-		rc = io_verdict(handle, state);
+		rc = io_verdict(handle, *state);
 		if (rc != ESHM_SUCCESS)
 			return rc;
 	}
-	p = io_read_block(handle);
-	rc = p != NULL ? fn(handle, p, arg) : ESHM_ERROR_NO_DATA;
-	if (rc == ESHM_ERROR_NO_DATA && handle->ev_fd >= 0)
+	*p = io_read_block(handle);
+	return ESHM_SUCCESS;
+}
+
+/* After the read step returned @rc: nothing there may mean the remote is
+ * gone (the disconnect behaviour after looking), and re-arms events. */
+static inline int
+io_read_end(ESHMHandle *handle, int rc, uint32_t state)
+{
+	if (rc != ESHM_ERROR_NO_DATA)
+		return rc;
+	if (handle->ev_fd >= 0)
 		ev_read_empty(handle);
-	if (rc == ESHM_ERROR_NO_DATA && io_verdict(handle, state) != ESHM_SUCCESS &&
-	    io_on_current_block(handle))
+	if (io_verdict(handle, state) != ESHM_SUCCESS && io_on_current_block(handle))
 		return io_verdict(handle, state);
 	return rc;
 }
 
-/* What a copying read needs. */
-struct io_copy {
-	void *buffer;
-	size_t size;
-	struct chan_msg msg;
-};
-
-/* io_read_fn of eshm_read() and eshm_read_ex(). */
-static int
-io_copy_out(ESHMHandle *h, struct lib_peer *p, void *arg)
+int
+io_read_checked(ESHMHandle *handle, io_read_fn *fn, void *arg)
 {
-	struct io_copy *c = arg;
+	struct lib_peer *p;
+	uint32_t state;
+	int rc = io_read_begin(handle, &state, &p);
 
-	return chan_read(p->block, &h->g, &h->cursor, io_consumer(h), h->rd_part, c->buffer,
-	                 c->size, &c->msg);
+	if (rc != ESHM_SUCCESS)
+		return rc;
+	return io_read_end(handle, p != NULL ? fn(handle, p, arg) : ESHM_ERROR_NO_DATA, state);
+}
+
+/* The copying read of eshm_read() and eshm_read_ex(), all inline: the
+ * data path makes no indirect call. */
+static inline int
+io_copy_read(ESHMHandle *h, void *buffer, size_t size, struct chan_msg *msg)
+{
+	struct lib_peer *p;
+	uint32_t state;
+	int rc = io_read_begin(h, &state, &p);
+
+	if (rc != ESHM_SUCCESS)
+		return rc;
+	rc = p != NULL ? chan_read(p->block, &h->g, &h->cursor, io_consumer(h), h->rd_part, buffer,
+	                           size, msg)
+	               : ESHM_ERROR_NO_DATA;
+	return io_read_end(h, rc, state);
 }
 
 ESHM_EXPORT int
 eshm_read(ESHMHandle *handle, void *buffer, size_t buffer_size, size_t *bytes_read)
 {
-	struct io_copy c = { buffer, buffer_size, { 0 } };
+	struct chan_msg msg;
 	int rc;
 
 	if (handle == NULL || buffer == NULL || buffer_size == 0 || bytes_read == NULL)
 		return ESHM_ERROR_INVALID_PARAM;
-	rc = io_read_checked(handle, io_copy_out, &c);
+	rc = io_copy_read(handle, buffer, buffer_size, &msg);
 	if (rc == ESHM_SUCCESS || rc == ESHM_ERROR_BUFFER_TOO_SMALL)
-		*bytes_read = c.msg.size;
+		*bytes_read = msg.size;
 	/* eshm_read() reports a read that gave up under contention as "no
 	 * data" (the only case where the buffer may have changed). */
 	return rc == ESHM_ERROR_CONTENDED ? ESHM_ERROR_NO_DATA : rc;
@@ -246,22 +269,22 @@ eshm_read(ESHMHandle *handle, void *buffer, size_t buffer_size, size_t *bytes_re
 ESHM_EXPORT int
 eshm_read_ex(ESHMHandle *handle, void *buffer, size_t buffer_size, ESHMMessageInfo *info)
 {
-	struct io_copy c = { buffer, buffer_size, { 0 } };
+	struct chan_msg msg;
 	int rc;
 
 	if (info != NULL)
 		memset(info, 0, sizeof(*info));
 	if (handle == NULL || buffer == NULL || buffer_size == 0 || info == NULL)
 		return ESHM_ERROR_INVALID_PARAM;
-	rc = io_read_checked(handle, io_copy_out, &c);
+	rc = io_copy_read(handle, buffer, buffer_size, &msg);
 	if (rc == ESHM_ERROR_BUFFER_TOO_SMALL)
-		info->size = c.msg.size;
+		info->size = msg.size;
 	if (rc != ESHM_SUCCESS)
 		return rc;
-	info->size = c.msg.size;
-	info->sequence = c.msg.number;
-	info->missed = c.msg.missed;
-	info->write_time_ns = c.msg.write_mono_ns;
+	info->size = msg.size;
+	info->sequence = msg.number;
+	info->missed = msg.missed;
+	info->write_time_ns = msg.write_mono_ns;
 	info->writer_attach = atomic_load_explicit(&handle->cursor_incarnation, memory_order_relaxed);
 	return ESHM_SUCCESS;
 }
