@@ -32,8 +32,8 @@ PROTO_PINNED(proto_status, 264);
 PROTO_PINNED(proto_usage, 32);
 PROTO_PINNED(proto_status_reply, 464);
 PROTO_PINNED(proto_endpoint_info, 96);
-PROTO_PINNED(proto_channel_info, 64);
-PROTO_PINNED(proto_segment_info, 656);
+PROTO_PINNED(proto_channel_info, 72);
+PROTO_PINNED(proto_segment_info, 672);
 
 /* A body read in place after the header is aligned in an 8-aligned buffer. */
 _Static_assert(sizeof(struct proto_hdr) % 8 == 0, "bodies start 8-aligned");

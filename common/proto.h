@@ -238,6 +238,9 @@ struct proto_status_reply {
 	struct proto_usage user;   /* the caller's uid */
 };
 
+/* A rate eshmd has not sampled twice yet. */
+#define PROTO_RATE_UNKNOWN UINT64_MAX
+
 struct proto_endpoint_info {
 	int32_t pid;
 	uint32_t state;            /* enum seg_endpoint_state */
@@ -246,7 +249,8 @@ struct proto_endpoint_info {
 	uint32_t judged_ms;        /* the threshold its own state is judged by */
 	uint32_t silent_ms;
 	uint64_t heartbeat;
-	uint64_t heartbeat_rate;   /* per second, over eshmd's last second */
+	uint64_t heartbeat_rate;   /* per second, over eshmd's last one to two seconds;
+	                              PROTO_RATE_UNKNOWN until two samples exist */
 	uint64_t start_time;
 	uint64_t attach_realtime_ns;
 	uint64_t incarnation;      /* attaches to this role so far */
@@ -263,6 +267,7 @@ struct proto_channel_info {
 	uint64_t last_write_realtime_ns;
 	uint32_t last_size;
 	uint32_t unread;           /* queue: messages the reader has not read yet */
+	uint64_t missed_rate;      /* messages per second the reader misses, or PROTO_RATE_UNKNOWN */
 };
 
 struct proto_segment_info {

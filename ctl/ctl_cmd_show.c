@@ -68,9 +68,13 @@ ctl_show_endpoints(const struct proto_segment_info *seg, uint64_t now, bool colo
 	for (i = 0; i < 2; i++)
 		snprintf(v[i], sizeof(v[i]), "%" PRIu32 " ms", ep[i].silent_ms);
 	rc |= ctl_show_row(t, "silent", v[0], v[1], NULL, NULL);
-	for (i = 0; i < 2; i++)
-		snprintf(v[i], sizeof(v[i]), "%" PRIu64 " (%" PRIu64 "/s)", ep[i].heartbeat,
-		         ep[i].heartbeat_rate);
+	for (i = 0; i < 2; i++) {
+		if (ep[i].heartbeat_rate == PROTO_RATE_UNKNOWN)
+			snprintf(v[i], sizeof(v[i]), "%" PRIu64 " (-/s)", ep[i].heartbeat);
+		else
+			snprintf(v[i], sizeof(v[i]), "%" PRIu64 " (%" PRIu64 "/s)", ep[i].heartbeat,
+			         ep[i].heartbeat_rate);
+	}
 	rc |= ctl_show_row(t, "heartbeat", v[0], v[1], NULL, NULL);
 	for (i = 0; i < 2; i++) {
 		if (ep[i].attach_realtime_ns != 0)
@@ -109,6 +113,13 @@ ctl_show_channels(const struct proto_segment_info *seg, uint64_t now)
 	CTL_SHOW_U64("messages", head);
 	CTL_SHOW_U64("read", read_count);
 	CTL_SHOW_U64("missed", missed);
+	for (i = 0; i < 2; i++) {
+		if (ch[i].missed_rate == PROTO_RATE_UNKNOWN)
+			snprintf(v[i], sizeof(v[i]), "-");
+		else
+			snprintf(v[i], sizeof(v[i]), "%" PRIu64 "/s", ch[i].missed_rate);
+	}
+	rc |= ctl_show_row(t, "missing", v[0], v[1], NULL, NULL);
 	CTL_SHOW_U64("retries", retries);
 	CTL_SHOW_U64("gave up", contended);
 	if (seg->mode == SEG_MODE_QUEUE)

@@ -18,6 +18,13 @@ ctl_json_u64(json_object *o, const char *key, uint64_t v)
 	json_object_object_add(o, key, json_object_new_uint64(v));
 }
 
+/* A rate, or null where eshmd has not sampled it twice yet. */
+static void
+ctl_json_rate(json_object *o, const char *key, uint64_t v)
+{
+	json_object_object_add(o, key, v == PROTO_RATE_UNKNOWN ? NULL : json_object_new_uint64(v));
+}
+
 static void
 ctl_json_str(json_object *o, const char *key, const char *v)
 {
@@ -84,7 +91,7 @@ ctl_json_endpoint(const struct proto_endpoint_info *ep)
 	ctl_json_u64(o, "silent_ms", ep->silent_ms);
 	ctl_json_u64(o, "incarnation", ep->incarnation);
 	ctl_json_u64(o, "heartbeat", ep->heartbeat);
-	ctl_json_u64(o, "heartbeat_rate", ep->heartbeat_rate);
+	ctl_json_rate(o, "heartbeat_rate", ep->heartbeat_rate);
 	ctl_json_u64(o, "start_time", ep->start_time);
 	ctl_json_u64(o, "attach_realtime_ns", ep->attach_realtime_ns);
 	return o;
@@ -103,6 +110,7 @@ ctl_json_channel(const struct proto_channel_info *ch, uint64_t now_ns)
 	ctl_json_u64(o, "position", ch->position);
 	ctl_json_u64(o, "read", ch->read_count);
 	ctl_json_u64(o, "missed", ch->missed);
+	ctl_json_rate(o, "missed_rate", ch->missed_rate);
 	ctl_json_u64(o, "retries", ch->retries);
 	ctl_json_u64(o, "contended", ch->contended);
 	ctl_json_u64(o, "unread", ch->unread);

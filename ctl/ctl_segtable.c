@@ -12,12 +12,12 @@
 
 static const char *const ctl_list_headers[] = {
 	"NAME", "CAPACITY", "MASTER", "STATE", "HB/S", "SLAVE", "STATE", "HB/S",
-	"M2S", "S2M", "MISSED", "AGE",
+	"M2S", "S2M", "MISSED/S", "AGE",
 };
 
 static const char *const ctl_watch_headers[] = {
 	"NAME", "CAPACITY", "MASTER", "STATE", "HB/S", "SLAVE", "STATE", "HB/S",
-	"M2S", "S2M", "M2S/S", "S2M/S", "MISSED", "AGE",
+	"M2S", "S2M", "M2S/S", "S2M/S", "MISSED/S", "AGE",
 };
 
 struct ctl_table *
@@ -46,7 +46,7 @@ ctl_segtable_endpoint(struct ctl_table *t, const struct proto_endpoint_info *ep,
 	rc |= ctl_table_cell(t, ctl_fmt_pid(ep->pid, buf), NULL);
 	rc |= ctl_table_cell(t, seg_state_name(ep->state), color ? ctl_state_color(ep->state) : NULL);
 	/* A detached slot has no heartbeat worth a rate. */
-	if (ep->state == SEG_EP_DETACHED)
+	if (ep->state == SEG_EP_DETACHED || ep->heartbeat_rate == PROTO_RATE_UNKNOWN)
 		rc |= ctl_table_cell(t, "-", NULL);
 	else
 		rc |= ctl_segtable_u64(t, ep->heartbeat_rate);
@@ -62,6 +62,19 @@ ctl_segtable_rate(struct ctl_table *t, double rate)
 		return ctl_table_cell(t, "-", NULL);
 	snprintf(buf, sizeof(buf), "%.0f", rate);
 	return ctl_table_cell(t, buf, NULL);
+}
+
+/* Both channels' readers' misses per second, "-" before eshmd knows either. */
+static int
+ctl_segtable_missed(struct ctl_table *t, const struct proto_channel_info *ch)
+{
+	double sum = -1;
+	int i;
+
+	for (i = 0; i < 2; i++)
+		if (ch[i].missed_rate != PROTO_RATE_UNKNOWN)
+			sum = (sum < 0 ? 0 : sum) + (double)ch[i].missed_rate;
+	return ctl_segtable_rate(t, sum);
 }
 
 int
@@ -81,7 +94,7 @@ ctl_segtable_add(struct ctl_table *t, const struct proto_segment_info *s,
 		rc |= ctl_segtable_rate(t, rates[SEG_M2S]);
 		rc |= ctl_segtable_rate(t, rates[SEG_S2M]);
 	}
-	rc |= ctl_segtable_u64(t, s->channel[SEG_M2S].missed + s->channel[SEG_S2M].missed);
+	rc |= ctl_segtable_missed(t, s->channel);
 	rc |= ctl_table_cell(t, ctl_fmt_since(s->created_realtime_ns, now_ns, buf), NULL);
 	return rc != 0 ? -1 : 0;
 }

@@ -175,10 +175,7 @@ ep_attach(struct eshmd *d, struct reg_segment *seg, int index, struct srv_conn *
 	ep->period_us = n->period_us;
 	ep->attach_realtime_ns = clock_real_ns();
 	ep->stale_since_ns = 0;
-	ep->rate = 0;
-	ep->rate_ref_ns = now;
-	ep->rate_ref_hb = 0;
-	ep->rate_mid_ns = 0;
+	rate_reset(&ep->rate);
 	live_start(&ep->live, 0, now);
 	if (proc_comm(c->pid, ep->comm, sizeof(ep->comm)) < 0)
 		ep->comm[0] = '\0';
@@ -253,7 +250,7 @@ ep_leave(struct eshmd *d, struct reg_segment *seg, int index, uint32_t state)
 	ep->state = state;
 	ep->stale_since_ns = 0;
 	ep->live.silent_ms = 0;
-	ep->rate = 0;
+	rate_reset(&ep->rate);
 	ep_publish(d, seg, index);
 }
 

@@ -21,6 +21,7 @@ daemon_eshmd_SOURCES = \
 	daemon/fdstore.h daemon/fdstore.c \
 	daemon/restore.h daemon/restore.c \
 	daemon/monitor.h daemon/monitor.c \
+	daemon/rate.h daemon/rate.c \
 	daemon/notify.h daemon/notify.c \
 	daemon/log.h daemon/log.c \
 	daemon/procinfo.h daemon/procinfo.c

@@ -22,38 +22,23 @@
 #include "log.h"
 #include "monitor.h"
 #include "notify.h"
+#include "rate.h"
 #include "statusblock.h"
 
 #define MON_SEC_NS UINT64_C(1000000000)
+/* A heartbeat still for this long (or three periods) shows a rate of 0. */
+#define MON_STILL_MIN_NS (50 * UINT64_C(1000000))
 
 /* A word of a block its holder writes: loaded once, used only as a number. */
 #define MON_LOAD(field) atomic_load_explicit(&(field), memory_order_relaxed)
 
-/*
- * Heartbeats per second of @ep, now at @hb: over the span from a reference
- * sample, which moves on every second, so a rate is there from the second
- * pass on and always covers one to two seconds after the first.
- */
-static void
-mon_rate(struct reg_endpoint *ep, uint64_t hb, uint64_t now)
+/* A heartbeat standing still this long has a rate of 0. */
+static uint64_t
+mon_still_ns(const struct reg_endpoint *ep)
 {
-	if (ep->rate_ref_ns == 0 || hb < ep->rate_ref_hb) {
-		ep->rate_ref_ns = now;
-		ep->rate_ref_hb = hb;
-		ep->rate_mid_ns = 0;
-		ep->rate = 0;
-		return;
-	}
-	if (now > ep->rate_ref_ns)
-		ep->rate = (hb - ep->rate_ref_hb) * MON_SEC_NS / (now - ep->rate_ref_ns);
-	if (ep->rate_mid_ns == 0 && now - ep->rate_ref_ns >= MON_SEC_NS) {
-		ep->rate_mid_ns = now;
-		ep->rate_mid_hb = hb;
-	} else if (ep->rate_mid_ns != 0 && now - ep->rate_ref_ns >= 2 * MON_SEC_NS) {
-		ep->rate_ref_ns = ep->rate_mid_ns;
-		ep->rate_ref_hb = ep->rate_mid_hb;
-		ep->rate_mid_ns = 0;
-	}
+	uint64_t three = 3ull * live_period_ms(ep->period_us) * 1000000u;
+
+	return three > MON_STILL_MIN_NS ? three : MON_STILL_MIN_NS;
 }
 
 /*
@@ -77,7 +62,7 @@ mon_judge(struct reg_segment *seg, int index, uint32_t interval, uint64_t now, b
 		return false;
 	hb = MON_LOAD(b->heartbeat);
 	if (counting)
-		mon_rate(ep, hb, now);
+		rate_sample(&ep->rate, hb, now, mon_still_ns(ep));
 	threshold = reg_ep_held(seg, !index) ? seg->ep[!index].threshold_ms : ep->threshold_ms;
 	ep->judged_ms = threshold;
 	next = live_judge(&ep->live, hb, now, counting ? interval : 0,
@@ -96,10 +81,11 @@ mon_judge(struct reg_segment *seg, int index, uint32_t interval, uint64_t now, b
 
 /*
  * Stamp when each channel of @seg was last written and read, at the
- * monitor's resolution, so the data path itself never reads a clock.
+ * monitor's resolution, so the data path itself never reads a clock, and
+ * sample how fast each reader misses messages.
  */
 static void
-mon_stamp_traffic(struct reg_segment *seg, uint64_t now_real)
+mon_stamp_traffic(struct reg_segment *seg, uint64_t now, uint64_t now_real)
 {
 	int i;
 
@@ -116,6 +102,8 @@ mon_stamp_traffic(struct reg_segment *seg, uint64_t now_real)
 			seg->seen_position[i] = v;
 			seg->read_realtime_ns[i] = now_real;
 		}
+		if (rd != NULL)
+			rate_sample(&seg->missed_rate[i], MON_LOAD(rd->reader.missed), now, MON_SEC_NS);
 	}
 }
 
@@ -145,7 +133,7 @@ mon_pass(struct eshmd *d, bool counting, uint64_t *due)
 		changed |= seg_changed;
 		if (!counting)
 			continue;
-		mon_stamp_traffic(seg, now_real);
+		mon_stamp_traffic(seg, now, now_real);
 		stb_daemon(seg, d->monitor_pass, now, interval);
 	}
 	if (changed)

@@ -20,6 +20,7 @@
 #include "liveness.h"
 #include "memfd.h"
 #include "proto.h"
+#include "rate.h"
 
 #define REG_BUCKETS 4096
 
@@ -57,9 +58,7 @@ struct reg_endpoint {
 	char comm[32];
 	/* the monitor's own */
 	struct live_counts live;
-	uint64_t rate_ref_ns, rate_ref_hb;   /* heartbeat rate: oldest sample */
-	uint64_t rate_mid_ns, rate_mid_hb;   /* a sample 1 s later, the next reference */
-	uint64_t rate;                       /* beats per second */
+	struct rate_window rate;     /* beats per second */
 };
 
 /* An observer slot: held while conn is not NULL (observer.h). */
@@ -94,6 +93,7 @@ struct reg_segment {
 	/* traffic, stamped by the monitor */
 	uint64_t seen_head[2], seen_position[2];
 	uint64_t write_realtime_ns[2], read_realtime_ns[2];
+	struct rate_window missed_rate[2]; /* messages per second each channel's reader misses */
 	struct reg_segment *prev, *next; /* all segments */
 	struct reg_segment *hnext;   /* hash chain */
 };

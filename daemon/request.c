@@ -693,7 +693,7 @@ req_fill_endpoint(const struct reg_segment *seg, int index, struct proto_endpoin
 	out->judged_ms = ep->judged_ms;
 	out->silent_ms = reg_ep_held(seg, index) ? ep->live.silent_ms : 0;
 	out->heartbeat = b != NULL ? REQ_PEEK_WORD(b->heartbeat) : 0;
-	out->heartbeat_rate = ep->rate;
+	out->heartbeat_rate = ep->rate.known ? ep->rate.per_s : PROTO_RATE_UNKNOWN;
 	out->start_time = ep->start_time;
 	out->attach_realtime_ns = ep->attach_realtime_ns;
 	out->incarnation = ep->incarnation;
@@ -727,6 +727,8 @@ req_fill_channel(const struct reg_segment *seg, int index, struct proto_channel_
 		out->unread = (uint32_t)chan_queue_unread(w, seg->ep[index].incarnation,
 		                                          rd != NULL ? &rd->reader : NULL, &seg->g);
 	out->last_write_realtime_ns = seg->write_realtime_ns[index];
+	out->missed_rate = seg->missed_rate[index].known ? seg->missed_rate[index].per_s
+	                                                 : PROTO_RATE_UNKNOWN;
 }
 
 /* What SHOW and LIST tell of @seg. */

@@ -833,7 +833,7 @@ verdicts_judged_by_the_peers_threshold(void **state)
 }
 
 static void
-heartbeat_rate_shown_from_the_first_samples_and_beats_make_it_alive(void **state)
+heartbeat_rate_shown_from_the_first_samples_zero_when_paused_true_when_resumed(void **state)
 {
 	struct proto_attach_reply r;
 	struct proto_segment_info info;
@@ -842,6 +842,8 @@ heartbeat_rate_shown_from_the_first_samples_and_beats_make_it_alive(void **state
 	struct seg_mapping st, own;
 	struct seg_geometry g;
 	int m = connect_daemon(), i;
+	long long t0;
+	double beaten;
 
 	rc_attach_init(&a, "rate", ESHM_ROLE_MASTER, 30, 64);
 	assert_int_equal(rc_attach(m, PROTO_REQ_ATTACH, &a, NULL, &r, &f), ESHM_SUCCESS);
@@ -859,8 +861,31 @@ heartbeat_rate_shown_from_the_first_samples_and_beats_make_it_alive(void **state
 	print_message("# %llu beats/s after 300 beats\n",
 	              (unsigned long long)info.endpoint[SEG_MASTER].heartbeat_rate);
 	assert_int_equal(info.endpoint[SEG_MASTER].state, SEG_EP_ALIVE);
+	assert_true(info.endpoint[SEG_MASTER].heartbeat_rate != PROTO_RATE_UNKNOWN);
 	assert_true(info.endpoint[SEG_MASTER].heartbeat_rate > 100);
 	assert_true(info.endpoint[SEG_MASTER].heartbeat >= 300);
+	/* paused: stale, and a rate of 0, not what the last window held */
+	assert_true(rc_wait_state(bystander, "rate", SEG_MASTER, SEG_EP_STALE, 3000));
+	for (i = 0; i < 300; i++) {
+		assert_int_equal(rc_show(bystander, "rate", &info), ESHM_SUCCESS);
+		if (info.endpoint[SEG_MASTER].heartbeat_rate == 0)
+			break;
+		usleep(10000);
+	}
+	assert_int_equal(info.endpoint[SEG_MASTER].heartbeat_rate, 0);
+	/* resumed: the rate it beats at from the next samples on, not
+	 * diluted by the pause */
+	t0 = th_now_ns();
+	for (i = 0; i < 100; i++) {
+		atomic_fetch_add(&seg_block_of(&own)->heartbeat, 1);
+		usleep(1000);
+	}
+	beaten = 100 * 1e9 / (double)(th_now_ns() - t0);
+	assert_int_equal(rc_show(bystander, "rate", &info), ESHM_SUCCESS);
+	print_message("# %llu beats/s shown after a resume at %.0f beats/s\n",
+	              (unsigned long long)info.endpoint[SEG_MASTER].heartbeat_rate, beaten);
+	assert_true(info.endpoint[SEG_MASTER].heartbeat_rate != PROTO_RATE_UNKNOWN);
+	assert_true((double)info.endpoint[SEG_MASTER].heartbeat_rate >= beaten / 2);
 	/* and the daemon line is stamped at every pass */
 	assert_true(atomic_load(&seg_status_of(&st)->daemon.pass) > 0);
 	assert_int_equal(atomic_load(&seg_status_of(&st)->daemon.pid), daemon_.pid);
@@ -1018,7 +1043,7 @@ main(void)
 		cmocka_unit_test(forced_remove_revokes_and_closes_holders),
 		cmocka_unit_test(peek_passes_read_only_blocks),
 		cmocka_unit_test(verdicts_judged_by_the_peers_threshold),
-		cmocka_unit_test(heartbeat_rate_shown_from_the_first_samples_and_beats_make_it_alive),
+		cmocka_unit_test(heartbeat_rate_shown_from_the_first_samples_zero_when_paused_true_when_resumed),
 		cmocka_unit_test(silent_client_blocks_nobody_and_is_dropped),
 		cmocka_unit_test(planted_and_leased_files_in_dev_shm_change_nothing),
 		cmocka_unit_test(segment_threshold_is_the_one_the_segment_was_created_with),
