@@ -4,6 +4,7 @@
  */
 #include "eshm.h"
 #include "export.h"
+#include "proto.h"
 
 ESHM_EXPORT const char *
 eshm_error_string(int code)
@@ -72,4 +73,45 @@ eshm_error_string(int code)
 		return "The wait was interrupted by eshm_interrupt().";
 	}
 	return "Unknown error code.";
+}
+
+const char *
+proto_error_name(int code)
+{
+	/* Indexed by -code; the order of ESHMError. */
+	static const char *const names[] = {
+		"success",
+		"invalid_param",
+		"no_data",
+		"timeout",
+		"buffer_too_small",
+		"data_too_large",
+		"name_invalid",
+		"role_taken",
+		"daemon_unavailable",
+		"permission",
+		"no_memory",
+		"no_space",
+		"segment_corrupt",
+		"version_mismatch",
+		"remote_stale",
+		"remote_dead",
+		"detached",
+		"protocol",
+		"limit",
+		"not_found",
+		"busy",
+		"exists",
+		"system",
+		"queue_full",
+		"contended",
+		"read_only",
+		"overwritten",
+		"pending",
+		"interrupted",
+	};
+
+	if (code > 0 || -code >= (int)(sizeof(names) / sizeof(names[0])))
+		return "other";
+	return names[-code];
 }

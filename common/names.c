@@ -25,3 +25,18 @@ proto_name_valid(const char *name)
 	}
 	return ESHM_SUCCESS;
 }
+
+const char *
+proto_role_name(int role)
+{
+	switch (role) {
+	case ESHM_ROLE_MASTER:
+		return "master";
+	case ESHM_ROLE_SLAVE:
+		return "slave";
+	case ESHM_ROLE_OBSERVER:
+		return "observer";
+	default:
+		return NULL;
+	}
+}

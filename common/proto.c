@@ -34,6 +34,9 @@ PROTO_PINNED(proto_status_reply, 464);
 PROTO_PINNED(proto_endpoint_info, 96);
 PROTO_PINNED(proto_channel_info, 72);
 PROTO_PINNED(proto_segment_info, 672);
+PROTO_PINNED(proto_events, 272);
+PROTO_PINNED(proto_event, 616);
+PROTO_PINNED(proto_counters, 312);
 
 /* A body read in place after the header is aligned in an 8-aligned buffer. */
 _Static_assert(sizeof(struct proto_hdr) % 8 == 0, "bodies start 8-aligned");
@@ -46,6 +49,7 @@ _Static_assert(offsetof(struct proto_status_reply, status) == 0, "status first")
 _Static_assert(offsetof(struct proto_segment_info, status) == 0, "status first");
 _Static_assert(offsetof(struct proto_hello_reply, status) == 0, "status first");
 _Static_assert(offsetof(struct proto_peek_reply, status) == 0, "status first");
+_Static_assert(offsetof(struct proto_counters, status) == 0, "status first");
 /* A version-1 peer reads a version-2 status reply: both framings agree. */
 _Static_assert(sizeof(struct proto_status) == 264, "proto_status as in version 1");
 /* Every datagram fits the receive buffer, and a name fits its field. */
@@ -73,6 +77,14 @@ proto_body_size(uint16_t type)
 		return sizeof(struct proto_remove);
 	case PROTO_REQ_HELLO:
 		return sizeof(struct proto_hello);
+	case PROTO_REQ_EVENTS:
+		return sizeof(struct proto_events);
+	case PROTO_REQ_COUNTERS:
+		return 0;
+	case PROTO_REP_EVENT:
+		return sizeof(struct proto_event);
+	case PROTO_REP_COUNTERS:
+		return sizeof(struct proto_counters);
 	case PROTO_REP_STATUS:
 	case PROTO_REP_DONE:
 		return sizeof(struct proto_status);
@@ -121,6 +133,14 @@ proto_strings_ok(uint16_t type, const void *body)
 		return PROTO_STR_OK(((const struct proto_remove *)body)->name);
 	case PROTO_REQ_HELLO:
 		return PROTO_STR_OK(((const struct proto_hello *)body)->software);
+	case PROTO_REQ_EVENTS:
+		return PROTO_STR_OK(((const struct proto_events *)body)->name);
+	case PROTO_REP_EVENT: {
+		const struct proto_event *e = body;
+
+		return PROTO_STR_OK(e->kind) && PROTO_STR_OK(e->message_id) &&
+		       PROTO_STR_OK(e->segment) && PROTO_STR_OK(e->message);
+	}
 	case PROTO_REP_HELLO:
 		return PROTO_STR_OK(((const struct proto_hello_reply *)body)->version);
 	case PROTO_REP_STATUS:

@@ -53,6 +53,9 @@ enum proto_type {
 	PROTO_REQ_REMOVE = 8,   /* proto_remove -> proto_status */
 	PROTO_REQ_PEEK = 9,     /* proto_name -> proto_peek_reply + read-only blocks */
 	PROTO_REQ_HELLO = 10,   /* proto_hello -> proto_hello_reply */
+	PROTO_REQ_EVENTS = 11,  /* proto_events -> proto_event..., proto_status (DONE);
+	                           with PROTO_EVENTS_FOLLOW the events never end */
+	PROTO_REQ_COUNTERS = 12,/* no body -> proto_counters */
 	/* replies */
 	PROTO_REP_STATUS = 100, /* proto_status (generic answer, errors) */
 	PROTO_REP_ATTACH = 101, /* proto_attach_reply */
@@ -61,6 +64,8 @@ enum proto_type {
 	PROTO_REP_DONE = 104,   /* proto_status: end of a LIST */
 	PROTO_REP_HELLO = 105,  /* proto_hello_reply */
 	PROTO_REP_PEEK = 106,   /* proto_peek_reply */
+	PROTO_REP_EVENT = 107,  /* proto_event */
+	PROTO_REP_COUNTERS = 108, /* proto_counters */
 	/* notifications, eshmd to client, id 0 */
 	PROTO_NTF_PEER = 200,   /* proto_peer + the new block, read-only, and a pidfd */
 	PROTO_NTF_OBSERVER = 201, /* proto_observer [+ the observer's block, read-only] */
@@ -72,6 +77,7 @@ enum proto_type {
 #define PROTO_CAP_QUEUE 0x4u        /* SEG_MODE_QUEUE segments */
 #define PROTO_CAP_OBSERVER 0x8u     /* ESHM_ROLE_OBSERVER attaches */
 #define PROTO_CAP_TIMESTAMPS 0x10u  /* PROTO_ATTACH_TIMESTAMPS */
+#define PROTO_CAP_EVENTS 0x20u      /* EVENTS and COUNTERS */
 
 /* Which descriptors a datagram carries ("fds" fields), in this order. */
 #define PROTO_FD_STATUS 0x1u  /* the segment's status block, read-only */
@@ -292,6 +298,51 @@ struct proto_segment_info {
 	struct proto_channel_info channel[2];   /* written by SEG_MASTER, SEG_SLAVE */
 };
 
+/*
+ * EVENTS: the events eshmd keeps that the caller may see, oldest first,
+ * of one segment (name) or all ("").  With PROTO_EVENTS_FOLLOW, new
+ * events follow as they happen until the caller closes the connection;
+ * an event's "lost" says how many went out of eshmd's history before the
+ * caller read them.
+ */
+#define PROTO_EVENTS_FOLLOW 0x1u
+
+struct proto_events {
+	char name[PROTO_NAME_SIZE];  /* "": every segment's, and eshmd's own */
+	uint64_t since_realtime_ns;  /* only events at or after this time; 0: all */
+	uint32_t flags;              /* PROTO_EVENTS_* */
+	uint32_t reserved;
+};
+
+struct proto_event {
+	uint64_t serial;             /* 1 for eshmd's first event since its start */
+	uint64_t realtime_ns;
+	uint64_t lost;               /* events lost just before this one */
+	int32_t pid;                 /* the process concerned, 0: none */
+	uint32_t uid;
+	int32_t role;                /* ESHMRole, or -1 */
+	int32_t status;              /* refusals: the ESHM_ERROR_* answered */
+	char kind[24];               /* "attached", "stale", ... (eshmctl(8)) */
+	char message_id[40];         /* the journal's MESSAGE_ID= of its kind */
+	char segment[PROTO_NAME_SIZE]; /* "": about eshmd or a connection */
+	char message[PROTO_TEXT_SIZE]; /* as logged */
+};
+
+/* COUNTERS: eshmd's counters since its start. */
+#define PROTO_REASONS 32
+
+struct proto_counters {
+	int32_t status;
+	uint32_t reasons;            /* PROTO_REASONS */
+	uint64_t refusals[PROTO_REASONS]; /* by -ESHM_ERROR_* code; [0]: other */
+	uint64_t events;             /* events recorded */
+	uint64_t monitor_passes;
+	uint64_t monitor_busy_ns;    /* time spent in passes (CLOCK_MONOTONIC) */
+	uint64_t monitor_cpu_ns;     /* the monitor thread's CPU time */
+	uint64_t monitor_last_pass_ns;
+	uint64_t monitor_max_pass_ns;
+};
+
 /* Descriptors that travel with one datagram. */
 struct proto_fds {
 	int fd[PROTO_FDS_MAX];
@@ -383,6 +434,15 @@ int proto_connect_timeout(const char *path, int timeout_ms);
  * against a concurrent setenv().
  */
 const char *proto_socket_path(bool *from_env);
+
+/* "master", "slave" or "observer" for ESHMRole @role; NULL for another value. */
+const char *proto_role_name(int role);
+
+/*
+ * The short name of ESHM_ERROR_* @code, for labels and JSON: "limit",
+ * "not_found", ...; "other" for a code it does not know.
+ */
+const char *proto_error_name(int code);
 
 /*
  * Validate a segment name by the rule of ESHMConfig.shm_name in eshm.h:

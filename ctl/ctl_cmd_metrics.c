@@ -143,6 +143,43 @@ ctl_metrics_daemon(const struct proto_status_reply *st)
 	printf("eshm_memory_max_bytes %" PRIu64 "\n", st->total.max_bytes);
 }
 
+/* A family of one sample, @ns nanoseconds in seconds. */
+static void
+ctl_metrics_seconds(const char *name, const char *type, const char *help, uint64_t ns)
+{
+	ctl_metrics_head(name, type, help);
+	printf("%s %.9f\n", name, (double)ns / 1e9);
+}
+
+/* eshmd's own counters, from COUNTERS. */
+static void
+ctl_metrics_counters(const struct proto_counters *k)
+{
+	uint32_t i;
+
+	ctl_metrics_head("eshm_refusals_total", "counter",
+	                 "Requests and connections eshmd refused, by the error answered.");
+	for (i = 1; i < k->reasons && i < PROTO_REASONS; i++)
+		printf("eshm_refusals_total{reason=\"%s\"} %" PRIu64 "\n",
+		       proto_error_name(-(int)i), k->refusals[i]);
+	printf("eshm_refusals_total{reason=\"other\"} %" PRIu64 "\n", k->refusals[0]);
+	ctl_metrics_head("eshm_events_total", "counter",
+	                 "Events eshmd recorded (eshmctl events) since it started.");
+	printf("eshm_events_total %" PRIu64 "\n", k->events);
+	ctl_metrics_head("eshm_monitor_passes_total", "counter",
+	                 "Passes of eshmd's monitor over every heartbeat.");
+	printf("eshm_monitor_passes_total %" PRIu64 "\n", k->monitor_passes);
+	ctl_metrics_seconds("eshm_monitor_pass_seconds_total", "counter",
+	                    "Wall-clock time the monitor's passes took.", k->monitor_busy_ns);
+	ctl_metrics_seconds("eshm_monitor_cpu_seconds_total", "counter",
+	                    "CPU time of eshmd's monitor thread.", k->monitor_cpu_ns);
+	ctl_metrics_seconds("eshm_monitor_last_pass_seconds", "gauge",
+	                    "How long the monitor's last pass took.", k->monitor_last_pass_ns);
+	ctl_metrics_seconds("eshm_monitor_max_pass_seconds", "gauge",
+	                    "How long the monitor's longest pass took since eshmd started.",
+	                    k->monitor_max_pass_ns);
+}
+
 /* The per-segment families. */
 static void
 ctl_metrics_segments(const struct proto_segment_info *segs, size_t n)
@@ -198,18 +235,22 @@ static int
 ctl_metrics_run(struct ctl_ctx *ctx, int argc, char **argv)
 {
 	struct proto_status_reply st;
+	struct proto_counters counters;
 	struct proto_segment_info *segs;
 	size_t n;
 	int rc = ctl_no_operands(ctx, argc, argv, ctl_metrics_longopts);
 
 	if (rc != -1)
 		return rc;
-	if (ctl_request(ctx, NULL, PROTO_REQ_STATUS, NULL, PROTO_REP_DAEMON, &st, NULL) != 0)
+	if (ctl_request(ctx, NULL, PROTO_REQ_STATUS, NULL, PROTO_REP_DAEMON, &st, NULL) != 0 ||
+	    ctl_request(ctx, NULL, PROTO_REQ_COUNTERS, NULL, PROTO_REP_COUNTERS, &counters,
+	                NULL) != 0)
 		return CTL_EXIT_FAIL;
 	rc = ctl_fetch_list(ctx, &segs, &n);
 	if (rc != CTL_EXIT_OK)
 		return rc;
 	ctl_metrics_daemon(&st);
+	ctl_metrics_counters(&counters);
 	ctl_metrics_segments(segs, n);
 	free(segs);
 	return fflush(stdout) == 0 && !ferror(stdout) ? CTL_EXIT_OK
@@ -221,7 +262,8 @@ const struct ctl_cmd ctl_cmd_metrics = {
 	.synopsis = "",
 	.help = "Print eshmd's state in the Prometheus text exposition format: the\n"
 	        "daemon's segments, endpoints by state, observers, connections and memory\n"
-	        "with their limits; per segment its capacity, memory and observers; per\n"
+	        "with their limits, requests refused by reason, events recorded, and the\n"
+	        "monitor's passes with their time and CPU time; per segment its capacity, memory and observers; per\n"
 	        "role its state, silence, heartbeats and attaches; per channel the\n"
 	        "messages written, read and missed, read retries and contended reads, and\n"
 	        "a queue's unread messages.  Counters end in _total; no timestamps, so\n"

@@ -14,5 +14,6 @@ extern const struct ctl_cmd ctl_cmd_create;
 extern const struct ctl_cmd ctl_cmd_remove;
 extern const struct ctl_cmd ctl_cmd_peek;
 extern const struct ctl_cmd ctl_cmd_metrics;
+extern const struct ctl_cmd ctl_cmd_events;
 
 #endif /* ESHMCTL_COMMANDS_H */

@@ -11,7 +11,8 @@
 
 const struct ctl_cmd *const ctl_commands[] = {
 	&ctl_cmd_status, &ctl_cmd_list, &ctl_cmd_show, &ctl_cmd_watch,
-	&ctl_cmd_create, &ctl_cmd_remove, &ctl_cmd_peek, &ctl_cmd_metrics, NULL,
+	&ctl_cmd_create, &ctl_cmd_remove, &ctl_cmd_peek, &ctl_cmd_metrics, &ctl_cmd_events,
+	NULL,
 };
 
 static const struct option ctl_global_longopts[] = {

@@ -19,6 +19,7 @@ ctl_eshmctl_SOURCES = \
 	ctl/ctl_cmd_create.c \
 	ctl/ctl_cmd_remove.c \
 	ctl/ctl_cmd_peek.c \
-	ctl/ctl_cmd_metrics.c
+	ctl/ctl_cmd_metrics.c \
+	ctl/ctl_cmd_events.c
 ctl_eshmctl_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 ctl_eshmctl_LDADD = common/libeshm-common.la $(JSONC_LIBS) -lm

@@ -43,7 +43,13 @@ acc_in_group(int fd, gid_t pgid, gid_t gid)
 int
 acc_check(const struct eshmd *d, const struct srv_conn *c, const struct reg_segment *seg)
 {
-	if (c->uid == 0 || c->uid == seg->owner_uid)
+	return acc_check_owner(d, c, seg->owner_uid);
+}
+
+int
+acc_check_owner(const struct eshmd *d, const struct srv_conn *c, uid_t owner)
+{
+	if (c->uid == 0 || c->uid == owner)
 		return ESHM_SUCCESS;
 	switch (d->set.access) {
 	case ESHMD_ACCESS_ANYONE:

@@ -17,6 +17,9 @@
  */
 int acc_check(const struct eshmd *d, const struct srv_conn *c, const struct reg_segment *seg);
 
+/* As acc_check(), for a segment (existing or not) owned by @owner. */
+int acc_check_owner(const struct eshmd *d, const struct srv_conn *c, uid_t owner);
+
 /*
  * Is the peer of @c an operator: root, or a member of admin_group?  Takes
  * the peer's groups from the socket (@fd, its SO_PEERCRED gid @gid).

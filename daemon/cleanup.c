@@ -9,6 +9,7 @@
 #include "clock.h"
 #include "events.h"
 #include "fdstore.h"
+#include "history.h"
 #include "log.h"
 #include "notify.h"
 #include "observer.h"
@@ -28,8 +29,10 @@ cln_after_leave(struct eshmd *d, struct reg_segment *seg)
 		return;
 	seg->empty_since_ns = clock_mono_ns();
 	if (d->set.cleanup == ESHMD_CLEANUP_ON_EMPTY && (seg->g.seg_flags & SEG_FLAG_AUTO_CLEANUP)) {
-		log_msg(LOG_INFO, "segment %s: no endpoint left, removing it (auto-cleanup)",
-		        seg->name);
+		struct hist_subject subject = hist_segment(seg, 0, 0);
+
+		hist_record(d, HIST_REMOVED, &subject,
+		            "segment %s: no endpoint left, removing it (auto-cleanup)", seg->name);
 		cln_remove(d, seg, false);
 	}
 }
@@ -40,6 +43,7 @@ cln_idle_sweep(struct eshmd *d)
 	uint64_t now = clock_mono_ns();
 	uint64_t idle = (uint64_t)d->set.cleanup_idle_s * 1000000000u;
 	struct reg_segment *seg, *next;
+	struct hist_subject subject;
 
 	if (d->set.cleanup != ESHMD_CLEANUP_IDLE)
 		return;
@@ -51,8 +55,9 @@ cln_idle_sweep(struct eshmd *d)
 			seg->empty_since_ns = now;
 		if (now - seg->empty_since_ns < idle)
 			continue;
-		log_msg(LOG_INFO, "segment %s: idle for %u s, removing it", seg->name,
-		        d->set.cleanup_idle_s);
+		subject = hist_segment(seg, 0, 0);
+		hist_record(d, HIST_REMOVED, &subject, "segment %s: idle for %u s, removing it",
+		            seg->name, d->set.cleanup_idle_s);
 		cln_remove(d, seg, false);
 	}
 }

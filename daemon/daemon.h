@@ -20,6 +20,7 @@
 
 #include "cmdline.h"
 #include "events.h"
+#include "history.h"
 #include "registry.h"
 #include "settings.h"
 
@@ -85,7 +86,12 @@ struct eshmd {
 	bool monitor_running;
 	atomic_bool monitor_stop;
 	uint64_t monitor_pass;           /* passes so far, under registry.lock */
+	uint64_t monitor_busy_ns;        /* time in passes so far, under registry.lock */
+	uint64_t monitor_last_ns;        /* the last pass's time, under registry.lock */
+	uint64_t monitor_max_ns;         /* the longest pass's time, under registry.lock */
+	uint64_t monitor_cpu_ns;         /* the monitor thread's CPU time, under registry.lock */
 	char status_text[160];           /* last STATUS= sent, under registry.lock */
+	struct history hist;             /* under registry.lock */
 };
 
 #endif /* ESHMD_DAEMON_H */

@@ -19,6 +19,7 @@
 #include "endpoint.h"
 #include "eshm.h"
 #include "fdstore.h"
+#include "history.h"
 #include "log.h"
 #include "memfd.h"
 #include "notify.h"
@@ -154,6 +155,7 @@ ep_attach(struct eshmd *d, struct reg_segment *seg, int index, struct srv_conn *
           struct ep_new *n)
 {
 	struct reg_endpoint *ep = &seg->ep[index];
+	struct hist_subject subject;
 	uint64_t now = clock_mono_ns();
 
 	ep_unwatch(d, ep);
@@ -189,21 +191,25 @@ ep_attach(struct eshmd *d, struct reg_segment *seg, int index, struct srv_conn *
 	ep_publish(d, seg, index);
 	ep_announce(d, seg, index);
 	obs_announce(d, seg, index);
-	log_msg(LOG_INFO, "segment %s: %s attached (pid %d, uid %u, threshold %u ms, block %llu)",
-	        seg->name, seg_role_name(index), (int)ep->pid, (unsigned)ep->uid, ep->threshold_ms,
-	        (unsigned long long)ep->incarnation);
+	subject = hist_endpoint(seg, index);
+	hist_record(d, HIST_ATTACHED, &subject,
+	            "segment %s: %s attached (pid %d, uid %u, threshold %u ms, block %llu)",
+	            seg->name, seg_role_name(index), (int)ep->pid, (unsigned)ep->uid,
+	            ep->threshold_ms, (unsigned long long)ep->incarnation);
 }
 
 void
 ep_takeover(struct eshmd *d, struct reg_segment *seg, int index)
 {
 	struct reg_endpoint *ep = &seg->ep[index];
+	struct hist_subject subject = hist_endpoint(seg, index);
 
-	log_msg(LOG_NOTICE, "segment %s: the %s (pid %d, %s for %llu ms) loses its role to a takeover",
-	        seg->name, seg_role_name(index), (int)ep->pid, seg_state_name(ep->state),
-	        ep->stale_since_ns ? (unsigned long long)((clock_mono_ns() - ep->stale_since_ns) /
-	                                                  1000000u)
-	                           : 0ull);
+	hist_record(d, HIST_TAKEN_OVER, &subject,
+	            "segment %s: the %s (pid %d, %s for %llu ms) loses its role to a takeover",
+	            seg->name, seg_role_name(index), (int)ep->pid, seg_state_name(ep->state),
+	            ep->stale_since_ns
+	                    ? (unsigned long long)((clock_mono_ns() - ep->stale_since_ns) / 1000000u)
+	                    : 0ull);
 	if (ep->conn != NULL) {
 		ep->conn->close_pending = true;
 		d->close_pending = true;
@@ -218,6 +224,7 @@ void
 ep_reattach(struct eshmd *d, struct reg_segment *seg, int index, struct srv_conn *c, int pidfd)
 {
 	struct reg_endpoint *ep = &seg->ep[index];
+	struct hist_subject subject;
 
 	if (ep->conn != NULL && ep->conn != c) {
 		/* A forked child may still hold the old connection: the
@@ -236,8 +243,9 @@ ep_reattach(struct eshmd *d, struct reg_segment *seg, int index, struct srv_conn
 	c->peer_pending = seg->ep[!index].incarnation != 0;
 	d->peer_pending |= c->peer_pending;
 	ep_publish(d, seg, index);
-	log_msg(LOG_INFO, "segment %s: %s (pid %d) reattached", seg->name, seg_role_name(index),
-	        (int)c->pid);
+	subject = hist_endpoint(seg, index);
+	hist_record(d, HIST_REATTACHED, &subject, "segment %s: %s (pid %d) reattached", seg->name,
+	            seg_role_name(index), (int)c->pid);
 }
 
 /* Role @index of @seg is left in @state. */
@@ -258,22 +266,29 @@ void
 ep_dead(struct eshmd *d, struct reg_segment *seg, int index)
 {
 	struct reg_endpoint *ep = &seg->ep[index];
+	struct hist_subject subject = hist_endpoint(seg, index);
 	unsigned repaired = 0;
 
 	/* The kernel proved the writer gone: a slot it left odd never turns
 	 * even, so it becomes void for its readers. */
 	if (ep->block.map.base != NULL)
 		repaired = chan_repair(seg_block_of(&ep->block.map), &seg->g);
-	log_msg(LOG_NOTICE, "segment %s: %s (pid %d) died%s", seg->name, seg_role_name(index),
-	        (int)ep->pid, repaired ? "; voided its half-written message" : "");
+	hist_record(d, HIST_DEAD, &subject, "segment %s: %s (pid %d) died", seg->name,
+	            seg_role_name(index), (int)ep->pid);
+	if (repaired)
+		hist_record(d, HIST_REPAIRED, &subject,
+		            "segment %s: voided the half-written message of the dead %s (pid %d)",
+		            seg->name, seg_role_name(index), (int)ep->pid);
 	ep_leave(d, seg, index, SEG_EP_DEAD);
 }
 
 void
 ep_detach(struct eshmd *d, struct reg_segment *seg, int index)
 {
-	log_msg(LOG_INFO, "segment %s: %s (pid %d) detached", seg->name, seg_role_name(index),
-	        (int)seg->ep[index].pid);
+	struct hist_subject subject = hist_endpoint(seg, index);
+
+	hist_record(d, HIST_DETACHED, &subject, "segment %s: %s (pid %d) detached", seg->name,
+	            seg_role_name(index), (int)seg->ep[index].pid);
 	ep_leave(d, seg, index, SEG_EP_DETACHED);
 }
 
@@ -281,6 +296,7 @@ bool
 ep_hangup(struct eshmd *d, struct reg_segment *seg, int index)
 {
 	struct reg_endpoint *ep = &seg->ep[index];
+	struct hist_subject subject;
 
 	if (ep->conn != NULL) {
 		ep->conn->seg = NULL;
@@ -294,9 +310,11 @@ ep_hangup(struct eshmd *d, struct reg_segment *seg, int index)
 		return true;
 	}
 	ep->unlinked_since_ns = clock_mono_ns();
-	log_msg(LOG_INFO, "segment %s: the %s's connection (pid %d) hung up; the role stays "
-	                  "held until its process exits, for %d s unless it reattaches",
-	        seg->name, seg_role_name(index), (int)ep->pid, EP_UNLINKED_MAX_S);
+	subject = hist_endpoint(seg, index);
+	hist_record(d, HIST_HUNG_UP, &subject,
+	            "segment %s: the %s's connection (pid %d) hung up; the role stays held until "
+	            "its process exits, for %d s unless it reattaches",
+	            seg->name, seg_role_name(index), (int)ep->pid, EP_UNLINKED_MAX_S);
 	return false;
 }
 
@@ -320,9 +338,13 @@ ep_poll(struct eshmd *d)
 			           now - ep->unlinked_since_ns < unlinked_max) {
 				continue;
 			} else {
-				log_msg(LOG_NOTICE, "segment %s: the %s (pid %d) has had no connection "
-				                    "for %d s; released",
-				        seg->name, seg_role_name(i), (int)ep->pid, EP_UNLINKED_MAX_S);
+				struct hist_subject subject = hist_endpoint(seg, i);
+
+				hist_record(d, HIST_RELEASED, &subject,
+				            "segment %s: the %s (pid %d) has had no connection for "
+				            "%d s; released",
+				            seg->name, seg_role_name(i), (int)ep->pid,
+				            EP_UNLINKED_MAX_S);
 				ep_leave(d, seg, i, SEG_EP_DETACHED);
 			}
 			cln_after_leave(d, seg);

@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 /* What an epoll event points at: every watched object starts with a tag. */
-enum ev_kind { EV_LISTEN, EV_SIGNAL, EV_TIMER, EV_CONN, EV_PIDFD };
+enum ev_kind { EV_LISTEN, EV_SIGNAL, EV_TIMER, EV_CONN, EV_PIDFD, EV_HISTORY };
 
 struct ev_tag {
 	enum ev_kind kind;

@@ -24,6 +24,8 @@ daemon_eshmd_SOURCES = \
 	daemon/rate.h daemon/rate.c \
 	daemon/notify.h daemon/notify.c \
 	daemon/log.h daemon/log.c \
+	daemon/history.h daemon/history.c \
+	daemon/history_req.h daemon/history_req.c \
 	daemon/procinfo.h daemon/procinfo.c
 # The default configuration file is the configured one, passed at make time
 # as the units' paths are.

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +70,11 @@ eshmd_reload(struct eshmd *d)
 		        s.shm_prefix, d->set.shm_prefix);
 		snprintf(s.shm_prefix, sizeof(s.shm_prefix), "%s", d->set.shm_prefix);
 	}
+	if (s.event_history != d->set.event_history) {
+		log_msg(LOG_NOTICE, "event_history %u takes effect only at restart; still %u",
+		        s.event_history, d->set.event_history);
+		s.event_history = d->set.event_history;
+	}
 	if (strcmp(s.records_dir, d->set.records_dir) != 0) {
 		log_msg(LOG_NOTICE, "records_directory takes effect only at restart; still %s",
 		        d->records_dir);
@@ -100,6 +106,22 @@ eshmd_raise_nofile(void)
 	}
 }
 
+/* Record an event about eshmd itself. */
+static void __attribute__((format(printf, 3, 4)))
+eshmd_event(struct eshmd *d, enum hist_type type, const char *fmt, ...)
+{
+	struct hist_subject s = {.role = -1, .pid = getpid(), .uid = geteuid(), .owner = 0};
+	char text[PROTO_TEXT_SIZE];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	pthread_mutex_lock(&d->reg.lock);
+	hist_record(d, type, &s, "%s", text);
+	pthread_mutex_unlock(&d->reg.lock);
+}
+
 /* The records directory: the setting, or "records" beside the socket. */
 static void
 eshmd_records_dir(struct eshmd *d)
@@ -124,6 +146,7 @@ main(int argc, char **argv)
 	sigset_t set;
 	int rc = 0, passed = -1, loaded;
 
+	log_open();
 	if (cmd_parse(argc, argv, &d.cmd) < 0)
 		return 1;
 	if (d.cmd.help) {
@@ -154,6 +177,8 @@ main(int argc, char **argv)
 		log_msg(LOG_ERR, "cannot initialise the registry");
 		return 1;
 	}
+	if (hist_init(&d.hist, d.set.event_history) < 0)
+		return 1;
 	/* Blocked before any thread starts, so only the signalfd sees them. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
@@ -162,7 +187,8 @@ main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	eshmd_raise_nofile();
-	log_msg(LOG_INFO, "eshmd %s starting (pid %d)", PACKAGE_VERSION, (int)getpid());
+	eshmd_event(&d, HIST_STARTED, "eshmd %s starting (pid %d)", PACKAGE_VERSION,
+	            (int)getpid());
 	eshmd_log_settings(&d.set);
 	acc_resolve_groups(&d.set, &d.groups);
 	eshmd_records_dir(&d);
@@ -188,13 +214,14 @@ out:
 	free(stored);
 	mon_stop(&d);
 	srv_shutdown(&d);
+	eshmd_event(&d, HIST_STOPPED, "eshmd stopped");
 	reg_destroy(&d.reg);
+	hist_free(&d.hist);
 	if (d.epfd >= 0)
 		close(d.epfd);
 	if (d.signal_fd >= 0)
 		close(d.signal_fd);
 	if (d.timer_fd >= 0)
 		close(d.timer_fd);
-	log_msg(LOG_INFO, "eshmd stopped");
 	return rc;
 }

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "history.h"
 #include "liveness.h"
 #include "log.h"
 #include "monitor.h"
@@ -50,10 +51,11 @@ mon_still_ns(const struct reg_endpoint *ep)
  * state changed.
  */
 static bool
-mon_judge(struct reg_segment *seg, int index, uint32_t interval, uint64_t now, bool counting,
-          uint64_t *due)
+mon_judge(struct eshmd *d, struct reg_segment *seg, int index, uint32_t interval, uint64_t now,
+          bool counting, uint64_t *due)
 {
 	struct reg_endpoint *ep = &seg->ep[index];
+	struct hist_subject subject;
 	const struct seg_block *b = seg_block_of(&ep->block.map);
 	uint32_t threshold, next;
 	uint64_t hb;
@@ -72,10 +74,11 @@ mon_judge(struct reg_segment *seg, int index, uint32_t interval, uint64_t now, b
 		return false;
 	ep->state = next;
 	ep->stale_since_ns = next == SEG_EP_STALE ? now : 0;
-	log_msg(next == SEG_EP_STALE ? LOG_NOTICE : LOG_INFO,
-	        "segment %s: %s (pid %d) is %s (silent %u ms, judged by %u ms)", seg->name,
-	        seg_role_name(index), (int)ep->pid, seg_state_name(next), ep->live.silent_ms,
-	        threshold);
+	subject = hist_endpoint(seg, index);
+	hist_record(d, next == SEG_EP_STALE ? HIST_STALE : HIST_ALIVE, &subject,
+	            "segment %s: %s (pid %d) is %s (silent %u ms, judged by %u ms)", seg->name,
+	            seg_role_name(index), (int)ep->pid, seg_state_name(next), ep->live.silent_ms,
+	            threshold);
 	return true;
 }
 
@@ -107,6 +110,21 @@ mon_stamp_traffic(struct reg_segment *seg, uint64_t now, uint64_t now_real)
 	}
 }
 
+/* Count the time of the pass that began at @start and the thread's CPU time. */
+static void
+mon_account(struct eshmd *d, uint64_t start)
+{
+	uint64_t took = clock_mono_ns() - start;
+	struct timespec cpu;
+
+	d->monitor_busy_ns += took;
+	d->monitor_last_ns = took;
+	if (took > d->monitor_max_ns)
+		d->monitor_max_ns = took;
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu) == 0)
+		d->monitor_cpu_ns = (uint64_t)cpu.tv_sec * MON_SEC_NS + (uint64_t)cpu.tv_nsec;
+}
+
 /*
  * One pass over every segment.  Returns the check interval; *@due gets
  * the earliest time an extra pass is needed (UINT64_MAX: none).
@@ -125,9 +143,9 @@ mon_pass(struct eshmd *d, bool counting, uint64_t *due)
 	if (counting)
 		d->monitor_pass++;
 	for (seg = d->reg.head; seg != NULL; seg = seg->next) {
-		bool seg_changed = mon_judge(seg, SEG_MASTER, interval, now, counting, due);
+		bool seg_changed = mon_judge(d, seg, SEG_MASTER, interval, now, counting, due);
 
-		seg_changed |= mon_judge(seg, SEG_SLAVE, interval, now, counting, due);
+		seg_changed |= mon_judge(d, seg, SEG_SLAVE, interval, now, counting, due);
 		if (seg_changed)
 			stb_verdict(seg);
 		changed |= seg_changed;
@@ -138,6 +156,8 @@ mon_pass(struct eshmd *d, bool counting, uint64_t *due)
 	}
 	if (changed)
 		ntf_status(d);
+	if (counting)
+		mon_account(d, now);
 	pthread_mutex_unlock(&d->reg.lock);
 	return interval;
 }

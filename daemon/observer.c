@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "clock.h"
+#include "eshm.h"
+#include "history.h"
 #include "log.h"
 #include "memfd.h"
 #include "observer.h"
@@ -42,10 +44,19 @@ obs_tell_writer(struct eshmd *d, struct reg_segment *seg, int index)
 	}
 }
 
+/* The subject of an event about the observer on @c. */
+static struct hist_subject
+obs_subject(const struct reg_segment *seg, const struct srv_conn *c)
+{
+	return (struct hist_subject){.segment = seg->name, .role = ESHM_ROLE_OBSERVER,
+	                             .pid = c->pid, .uid = c->uid, .owner = seg->owner_uid};
+}
+
 int
 obs_attach(struct eshmd *d, struct srv_conn *c, struct reg_segment *seg, int observed,
            struct reply *r)
 {
+	struct hist_subject subject;
 	struct proto_attach_reply *a;
 	struct reg_observer *o;
 	char suffix[32];
@@ -94,8 +105,10 @@ obs_attach(struct eshmd *d, struct srv_conn *c, struct reg_segment *seg, int obs
 	a->incarnation = o->incarnation;
 	a->stale_threshold_ms = seg->default_threshold_ms;
 	a->slot = (uint32_t)slot;
-	log_msg(LOG_INFO, "segment %s: observer %d of the %s's channel attached (pid %d, uid %u)",
-	        seg->name, slot, seg_role_name(observed), (int)c->pid, (unsigned)c->uid);
+	subject = obs_subject(seg, c);
+	hist_record(d, HIST_OBSERVER_ATTACHED, &subject,
+	            "segment %s: observer %d of the %s's channel attached (pid %d, uid %u)",
+	            seg->name, slot, seg_role_name(observed), (int)c->pid, (unsigned)c->uid);
 	return ESHM_SUCCESS;
 }
 
@@ -103,6 +116,7 @@ void
 obs_leave(struct eshmd *d, struct srv_conn *c)
 {
 	struct reg_segment *seg = c->obs_seg;
+	struct hist_subject subject;
 	struct reg_observer *o;
 
 	if (seg == NULL)
@@ -116,8 +130,9 @@ obs_leave(struct eshmd *d, struct srv_conn *c)
 	stb_observer(seg, c->obs_slot);
 	stb_verdict(seg);
 	obs_tell_writer(d, seg, o->observed);
-	log_msg(LOG_INFO, "segment %s: observer %d (pid %d) left", seg->name, c->obs_slot,
-	        (int)o->pid);
+	subject = obs_subject(seg, c);
+	hist_record(d, HIST_OBSERVER_LEFT, &subject, "segment %s: observer %d (pid %d) left",
+	            seg->name, c->obs_slot, (int)o->pid);
 }
 
 void

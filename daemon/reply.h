@@ -21,22 +21,37 @@ union reply_body {
 	struct proto_hello_reply hello;    /* PROTO_REP_HELLO */
 	struct proto_peek_reply peek;      /* PROTO_REP_PEEK */
 	struct proto_peer peer;            /* PROTO_NTF_PEER */
+	struct proto_event event;          /* PROTO_REP_EVENT */
+	struct proto_counters counters;    /* PROTO_REP_COUNTERS */
+};
+
+/* Where a stream is: LIST's cursor on the registry, EVENTS' next serial. */
+struct reply_cursor {
+	struct reg_cursor seg;
+	uint64_t event;          /* the serial of the next event to look at */
+	uint64_t lost;           /* events lost, not yet told */
 };
 
 /*
  * A long answer: items sent one datagram each before the final reply
- * (LIST: one PROTO_REP_SEGMENT per segment, then PROTO_REP_DONE).  The
- * server makes each item only when the socket can take it, so a client
- * that does not read costs one item, whatever the number of segments.
+ * (LIST: one PROTO_REP_SEGMENT per segment, then PROTO_REP_DONE; EVENTS:
+ * one PROTO_REP_EVENT per event).  The server makes each item only when
+ * the socket can take it, so a client that does not read costs one item,
+ * whatever the number of segments or events.  A stream that follows never
+ * ends: the server asks for more items whenever events are recorded.
  */
 struct reply_stream {
 	uint16_t type;       /* PROTO_REP_* of every item; 0: no stream */
+	bool follow;         /* no final reply: new items as they come */
+	bool privileged;     /* the peer is an operator (EVENTS) */
+	struct proto_events filter; /* EVENTS: which */
 	/*
 	 * Fill @item with the next item at @cur for the peer of @c, moving
-	 * @cur on, and return true; or return false once there is none.
+	 * @cur on, and return true; or return false once there is none (yet).
 	 * Called by the server with registry.lock held.
 	 */
-	bool (*next)(const struct eshmd *d, const struct srv_conn *c, struct reg_cursor *cur,
+	bool (*next)(const struct eshmd *d, const struct srv_conn *c,
+	             const struct reply_stream *how, struct reply_cursor *cur,
 	             union reply_body *item);
 };
 

@@ -28,6 +28,8 @@
 #include "endpoint.h"
 #include "eshm.h"
 #include "fdstore.h"
+#include "history.h"
+#include "history_req.h"
 #include "log.h"
 #include "memfd.h"
 #include "observer.h"
@@ -44,7 +46,8 @@
 #define REQ_CREATE_FLAGS (PROTO_ATTACH_AUTO_CLEANUP | PROTO_ATTACH_TIMESTAMPS)
 /* What eshmd offers in HELLO. */
 #define REQ_CAPS \
-	(PROTO_CAP_PEER_PIDFD | PROTO_CAP_TAKEOVER | PROTO_CAP_QUEUE | PROTO_CAP_TIMESTAMPS)
+	(PROTO_CAP_PEER_PIDFD | PROTO_CAP_TAKEOVER | PROTO_CAP_QUEUE | PROTO_CAP_TIMESTAMPS | \
+	 PROTO_CAP_EVENTS)
 /* Queue depth of a queue created by CREATE without one. */
 #define REQ_QUEUE_DEPTH_DEFAULT 64u
 /* Longest heartbeat period and takeover wait a request may name. */
@@ -64,6 +67,7 @@ struct req_kind {
 	/* Act on the valid @body and leave the answer in @r.  Returns its status. */
 	int (*act)(struct eshmd *d, struct srv_conn *c, const void *body, struct proto_fds *in,
 	           struct reply *r);
+	bool named;             /* the body starts with a segment name */
 };
 
 /* ---------------------------------------------------------------- checks */
@@ -214,6 +218,21 @@ req_check_plain(const struct eshmd *d, const struct srv_conn *c, const void *bod
 }
 
 static int
+req_check_events(const struct eshmd *d, const struct srv_conn *c, const void *body,
+                 const struct proto_fds *in, struct reply *r)
+{
+	const struct proto_events *ev = body;
+	int rc;
+
+	if (ev->name[0] != '\0' && (rc = req_check_name(ev->name, r)) != ESHM_SUCCESS)
+		return rc;
+	if ((ev->flags & ~PROTO_EVENTS_FOLLOW) != 0 || ev->reserved != 0)
+		return reply_status(r, ESHM_ERROR_INVALID_PARAM, "unknown EVENTS flags 0x%x",
+		                    ev->flags);
+	return req_check_no_fds(in, r);
+}
+
+static int
 req_check_create(const struct eshmd *d, const struct srv_conn *c, const void *body,
                  const struct proto_fds *in, struct reply *r)
 {
@@ -290,6 +309,7 @@ req_create_segment(struct eshmd *d, const struct srv_conn *c, const char *name,
                    const struct seg_geometry *g, uint32_t threshold, struct reg_segment **out,
                    struct reply *r)
 {
+	struct hist_subject subject;
 	struct reg_segment *seg;
 	uint64_t bytes = seg_cost(g);
 	char why[PROTO_TEXT_SIZE];
@@ -330,9 +350,11 @@ req_create_segment(struct eshmd *d, const struct srv_conn *c, const char *name,
 	stb_all(seg);
 	fds_put_status(seg);
 	rec_save(d, seg);
-	log_msg(LOG_INFO, "segment %s created by uid %u (capacity %llu, %s, %llu bytes)", name,
-	        (unsigned)c->uid, (unsigned long long)g->capacity,
-	        g->mode == SEG_MODE_QUEUE ? "queue" : "latest value", (unsigned long long)bytes);
+	subject = hist_segment(seg, c->pid, c->uid);
+	hist_record(d, HIST_CREATED, &subject,
+	            "segment %s created by uid %u (capacity %llu, %s, %llu bytes)", name,
+	            (unsigned)c->uid, (unsigned long long)g->capacity,
+	            g->mode == SEG_MODE_QUEUE ? "queue" : "latest value", (unsigned long long)bytes);
 	ntf_status(d);
 	*out = seg;
 	return ESHM_SUCCESS;
@@ -763,19 +785,19 @@ req_fill_info(const struct eshmd *d, const struct reg_segment *seg,
 
 /* LIST's stream: the next segment the peer may see. */
 static bool
-req_list_next(const struct eshmd *d, const struct srv_conn *c, struct reg_cursor *cur,
-              union reply_body *item)
+req_list_next(const struct eshmd *d, const struct srv_conn *c, const struct reply_stream *how,
+              struct reply_cursor *cur, union reply_body *item)
 {
-	const struct reg_segment *seg = cur->at;
+	const struct reg_segment *seg = cur->seg.at;
 
 	while (seg != NULL && acc_check(d, c, seg) != ESHM_SUCCESS)
 		seg = seg->next;
 	if (seg == NULL) {
-		cur->at = NULL;
+		cur->seg.at = NULL;
 		return false;
 	}
 	req_fill_info(d, seg, &item->segment);
-	cur->at = seg->next;
+	cur->seg.at = seg->next;
 	return true;
 }
 
@@ -835,6 +857,7 @@ req_remove(struct eshmd *d, struct srv_conn *c, const void *body, struct proto_f
            struct reply *r)
 {
 	const struct proto_remove *rm = body;
+	struct hist_subject subject;
 	struct reg_segment *seg;
 	int rc = req_lookup(d, c, rm->name, &seg, r);
 
@@ -849,8 +872,9 @@ req_remove(struct eshmd *d, struct srv_conn *c, const void *body, struct proto_f
 		seg->ep[c->role_index].conn = NULL;
 		c->seg = NULL;
 	}
-	log_msg(LOG_NOTICE, "segment %s removed by uid %u%s", seg->name, (unsigned)c->uid,
-	        rm->force ? " (forced)" : "");
+	subject = hist_segment(seg, c->pid, c->uid);
+	hist_record(d, HIST_REMOVED, &subject, "segment %s removed by uid %u%s", seg->name,
+	            (unsigned)c->uid, rm->force ? " (forced)" : "");
 	cln_remove(d, seg, true);
 	return reply_status(r, ESHM_SUCCESS, "removed");
 }
@@ -881,17 +905,38 @@ req_peek(struct eshmd *d, struct srv_conn *c, const void *body, struct proto_fds
 }
 
 static const struct req_kind req_kinds[] = {
-	{PROTO_REQ_ATTACH, req_check_attach, req_attach},
-	{PROTO_REQ_REATTACH, req_check_reattach, req_reattach},
-	{PROTO_REQ_DETACH, req_check_named, req_detach},
-	{PROTO_REQ_STATUS, req_check_plain, req_status},
-	{PROTO_REQ_LIST, req_check_plain, req_list},
-	{PROTO_REQ_SHOW, req_check_named, req_show},
-	{PROTO_REQ_CREATE, req_check_create, req_create},
-	{PROTO_REQ_REMOVE, req_check_remove, req_remove},
-	{PROTO_REQ_PEEK, req_check_named, req_peek},
-	{PROTO_REQ_HELLO, req_check_plain, req_hello},
+	{PROTO_REQ_ATTACH, req_check_attach, req_attach, true},
+	{PROTO_REQ_REATTACH, req_check_reattach, req_reattach, true},
+	{PROTO_REQ_DETACH, req_check_named, req_detach, true},
+	{PROTO_REQ_STATUS, req_check_plain, req_status, false},
+	{PROTO_REQ_LIST, req_check_plain, req_list, false},
+	{PROTO_REQ_SHOW, req_check_named, req_show, true},
+	{PROTO_REQ_CREATE, req_check_create, req_create, true},
+	{PROTO_REQ_REMOVE, req_check_remove, req_remove, true},
+	{PROTO_REQ_PEEK, req_check_named, req_peek, true},
+	{PROTO_REQ_HELLO, req_check_plain, req_hello, false},
+	{PROTO_REQ_EVENTS, req_check_events, hreq_events, true},
+	{PROTO_REQ_COUNTERS, req_check_plain, hreq_counters, false},
 };
+
+/*
+ * Count and record the refusal of request @k from @c with the answer in
+ * @r, naming the segment the request named if that is a valid name.  The
+ * refused user (and operators) may see it, whoever owns the segment.
+ */
+static void
+req_note_refusal(struct eshmd *d, const struct srv_conn *c, const struct req_kind *k,
+                 const void *body, const struct reply *r)
+{
+	const char *name = k->named && proto_name_valid(body) == ESHM_SUCCESS ? body : NULL;
+	struct hist_subject s = {.segment = name, .role = -1, .pid = c->pid, .uid = c->uid,
+	                         .owner = c->uid, .status = r->body.status.status};
+
+	hist_refusal(d, HIST_REFUSED, &s, "%s%s%srefused pid %d uid %u: %s",
+	             name != NULL ? "segment " : "", name != NULL ? name : "",
+	             name != NULL ? ": " : "", (int)c->pid, (unsigned)c->uid,
+	             r->body.status.message);
+}
 
 /* Answer a datagram proto_parse() refused with @rc.  Returns -1 to close. */
 static int
@@ -945,7 +990,6 @@ req_handle(struct eshmd *d, struct srv_conn *c, const void *buf, size_t len,
 	if (rc == ESHM_SUCCESS)
 		rc = k->act(d, c, body, in, r);
 	if (rc != ESHM_SUCCESS)
-		log_msg(LOG_DEBUG, "pid %d: request %u refused: %s", (int)c->pid, hdr->type,
-		        r->body.status.message);
+		req_note_refusal(d, c, k, body, r);
 	return 0;
 }

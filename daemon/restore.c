@@ -17,6 +17,7 @@
 #include "clock.h"
 #include "endpoint.h"
 #include "eshm.h"
+#include "history.h"
 #include "log.h"
 #include "memfd.h"
 #include "notify.h"
@@ -66,6 +67,7 @@ rst_endpoint(struct rst_ctx *x, struct reg_segment *seg, int index, const struct
 {
 	struct reg_endpoint *ep = &seg->ep[index];
 	uint64_t now = clock_mono_ns(), start = 0;
+	struct hist_subject subject;
 	char name[64];
 	int alive, pidfd;
 
@@ -114,8 +116,9 @@ rst_endpoint(struct rst_ctx *x, struct reg_segment *seg, int index, const struct
 	if (ep->block.map.base != NULL)
 		chan_repair(seg_block_of(&ep->block.map), &seg->g);
 	ep->state = SEG_EP_DEAD;
-	log_msg(LOG_NOTICE, "segment %s: %s (pid %d) died while eshmd was away", seg->name,
-	        seg_role_name(index), (int)ep->pid);
+	subject = hist_endpoint(seg, index);
+	hist_record(x->d, HIST_DEAD, &subject, "segment %s: %s (pid %d) died while eshmd was away",
+	            seg->name, seg_role_name(index), (int)ep->pid);
 	return true;
 }
 
@@ -124,6 +127,7 @@ rst_one(void *arg, const struct rec_segment *r)
 {
 	struct rst_ctx *x = arg;
 	struct eshmd *d = x->d;
+	struct hist_subject subject;
 	struct reg_segment *seg;
 	struct seg_geometry g;
 	char name[64];
@@ -155,6 +159,7 @@ rst_one(void *arg, const struct rec_segment *r)
 	}
 	for (i = 0; i < 2; i++)
 		died |= rst_endpoint(x, seg, i, &r->ep[i]);
+	subject = hist_segment(seg, 0, 0);
 	reg_insert(&d->reg, seg);
 	bud_segment(d, seg->owner_uid, seg->bytes, +1);
 	x->restored++;
@@ -162,9 +167,9 @@ rst_one(void *arg, const struct rec_segment *r)
 		seg->empty_since_ns = clock_mono_ns();
 	if (seg->status.fd < 0) {
 		if (!reg_ep_held(seg, SEG_MASTER) && !reg_ep_held(seg, SEG_SLAVE)) {
-			log_msg(LOG_NOTICE, "segment %s: no stored memfd and nobody to bring it back; "
-			                    "dropped",
-			        seg->name);
+			hist_record(d, HIST_REMOVED, &subject,
+			            "segment %s: no stored memfd and nobody to bring it back; dropped",
+			            seg->name);
 			cln_remove(d, seg, false);
 			return;
 		}
@@ -174,8 +179,8 @@ rst_one(void *arg, const struct rec_segment *r)
 	}
 	stb_all(seg);
 	rec_save(d, seg);
-	log_msg(LOG_INFO, "segment %s restored (generation %llu)", seg->name,
-	        (unsigned long long)seg->generation);
+	hist_record(d, HIST_RESTORED, &subject, "segment %s restored (generation %llu)", seg->name,
+	            (unsigned long long)seg->generation);
 	if (died)
 		cln_after_leave(d, seg);
 }
@@ -209,14 +214,17 @@ rst_sweep(struct eshmd *d)
 {
 	uint64_t now = clock_mono_ns();
 	struct reg_segment *seg, *next;
+	struct hist_subject subject;
 
 	for (seg = d->reg.head; seg != NULL; seg = next) {
 		next = seg->next;
 		if (seg->restore_deadline_ns == 0 || now < seg->restore_deadline_ns)
 			continue;
-		log_msg(LOG_NOTICE, "segment %s: no endpoint brought its memfds back within %d s; "
-		                    "dropping its record",
-		        seg->name, RST_WAIT_S);
+		subject = hist_segment(seg, 0, 0);
+		hist_record(d, HIST_REMOVED, &subject,
+		            "segment %s: no endpoint brought its memfds back within %d s; dropping "
+		            "its record",
+		            seg->name, RST_WAIT_S);
 		cln_remove(d, seg, false);
 	}
 }

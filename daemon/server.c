@@ -62,9 +62,9 @@ struct srv_out {
 	unsigned char body[];
 };
 
-/* A LIST being sent: the next item is made only when the socket takes one. */
+/* A LIST or EVENTS being sent: the next item is made only when the socket takes one. */
 struct srv_stream {
-	struct reg_cursor cursor;
+	struct reply_cursor cursor;
 	struct reply_stream how;
 	uint32_t id;
 	bool have_item;                  /* item made, not yet taken by the socket */
@@ -76,6 +76,7 @@ struct srv_stream {
 static struct ev_tag srv_listen_tag = {EV_LISTEN};
 static struct ev_tag srv_signal_tag = {EV_SIGNAL};
 static struct ev_tag srv_timer_tag = {EV_TIMER};
+static struct ev_tag srv_history_tag = {EV_HISTORY};
 
 /*
  * The directory of the socket: created if missing (one level), and
@@ -231,7 +232,8 @@ srv_setup(struct eshmd *d)
 int
 srv_start(struct eshmd *d)
 {
-	if (ev_watch(d->epfd, d->listen_fd, EPOLLIN, &srv_listen_tag) < 0) {
+	if (ev_watch(d->epfd, d->listen_fd, EPOLLIN, &srv_listen_tag) < 0 ||
+	    ev_watch(d->epfd, d->hist.wake_fd, EPOLLIN, &srv_history_tag) < 0) {
 		log_msg(LOG_ERR, "epoll_ctl: %s", strerror(errno));
 		return -1;
 	}
@@ -267,7 +269,9 @@ srv_end_stream(struct eshmd *d, struct srv_conn *c)
 {
 	if (c->stream == NULL)
 		return;
-	reg_cursor_close(&d->reg, &c->stream->cursor);
+	reg_cursor_close(&d->reg, &c->stream->cursor.seg);
+	if (c->stream->how.follow)
+		d->hist.followers--;
 	free(c->stream);
 	c->stream = NULL;
 }
@@ -407,7 +411,9 @@ srv_pump(struct eshmd *d, struct srv_conn *c)
 		int rc;
 
 		if (!s->have_item) {
-			if (!s->how.next(d, c, &s->cursor, &s->item)) {
+			if (!s->how.next(d, c, &s->how, &s->cursor, &s->item)) {
+				if (s->how.follow)
+					return;
 				srv_send(d, c, PROTO_VERSION, s->final_type, s->id, &s->final, NULL);
 				srv_end_stream(d, c);
 				srv_set_events(d, c);
@@ -447,7 +453,9 @@ srv_answer(struct eshmd *d, struct srv_conn *c, struct reply *r)
 			s->id = r->id;
 			s->final_type = r->type;
 			s->final = r->body.status;
-			reg_cursor_open(&d->reg, &s->cursor);
+			reg_cursor_open(&d->reg, &s->cursor.seg);
+			if (s->how.follow)
+				d->hist.followers++;
 			c->stream = s;
 			srv_pump(d, c);
 			reply_done(r);
@@ -586,10 +594,12 @@ srv_notify_pending(struct eshmd *d)
 	pthread_mutex_unlock(&d->reg.lock);
 }
 
-/* Refuse the connection @fd at once: a status with id 0 naming the limit. */
+/* Refuse the connection @fd of @pid, @uid at once: a status with id 0 naming the
+ * limit, and an event. */
 static void
-srv_refuse(int fd, pid_t pid, const char *why)
+srv_refuse(struct eshmd *d, int fd, pid_t pid, uid_t uid, const char *why)
 {
+	struct hist_subject subject;
 	struct proto_status st;
 
 	memset(&st, 0, sizeof(st));
@@ -598,7 +608,12 @@ srv_refuse(int fd, pid_t pid, const char *why)
 	/* A fresh socket has room for one datagram: this never blocks. */
 	proto_send(fd, PROTO_VERSION, PROTO_REP_STATUS, 0, &st, NULL);
 	close(fd);
-	log_msg(LOG_NOTICE, "refused a connection from pid %d: %s", (int)pid, why);
+	subject = (struct hist_subject){.role = -1, .pid = pid, .uid = uid, .owner = uid,
+	                                .status = ESHM_ERROR_LIMIT};
+	pthread_mutex_lock(&d->reg.lock);
+	hist_refusal(d, HIST_LIMIT, &subject, "refused a connection from pid %d uid %u: %s",
+	             (int)pid, (unsigned)uid, why);
+	pthread_mutex_unlock(&d->reg.lock);
 }
 
 /*
@@ -615,7 +630,7 @@ srv_accept_emfile(struct eshmd *d)
 	close(d->spare_fd);
 	fd = accept4(d->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd >= 0)
-		srv_refuse(fd, 0, "eshmd is out of descriptors (raise LimitNOFILE)");
+		srv_refuse(d, fd, 0, 0, "eshmd is out of descriptors (raise LimitNOFILE)");
 	d->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 }
 
@@ -652,7 +667,7 @@ srv_accept(struct eshmd *d)
 			bud_connection(d, cred.uid, +1);
 		pthread_mutex_unlock(&d->reg.lock);
 		if (rc != ESHM_SUCCESS) {
-			srv_refuse(fd, cred.pid, why);
+			srv_refuse(d, fd, cred.pid, cred.uid, why);
 			continue;
 		}
 		c = calloc(1, sizeof(*c));
@@ -756,6 +771,22 @@ srv_conn_event(struct eshmd *d, struct srv_conn *c, uint32_t events)
 		srv_hangup(d, c);
 }
 
+/* Events were recorded: move every stream that follows them on. */
+static void
+srv_follow(struct eshmd *d)
+{
+	uint64_t count;
+	struct srv_conn *c;
+
+	while (read(d->hist.wake_fd, &count, sizeof(count)) > 0)
+		;
+	pthread_mutex_lock(&d->reg.lock);
+	for (c = d->conns; c != NULL; c = c->next)
+		if (!c->closed && c->stream != NULL && c->stream->how.follow)
+			srv_pump(d, c);
+	pthread_mutex_unlock(&d->reg.lock);
+}
+
 static void
 srv_signal(struct eshmd *d)
 {
@@ -792,7 +823,8 @@ srv_tick(struct eshmd *d)
 	pthread_mutex_lock(&d->reg.lock);
 	for (c = d->conns; c != NULL; c = next) {
 		next = c->next;
-		if (c->seg == NULL &&
+		/* A follower of events is silent by design: it reads. */
+		if (c->seg == NULL && (c->stream == NULL || !c->stream->how.follow) &&
 		    now - c->last_active_ns >= (uint64_t)SRV_IDLE_TIMEOUT_S * 1000000000u) {
 			log_msg(LOG_DEBUG, "pid %d silent for %d s: closing its connection",
 			        (int)c->pid, SRV_IDLE_TIMEOUT_S);
@@ -886,6 +918,9 @@ srv_run(struct eshmd *d)
 			}
 			case EV_PIDFD:
 				srv_pidfd_event(d, (struct reg_endpoint *)tag);
+				break;
+			case EV_HISTORY:
+				srv_follow(d);
 				break;
 			}
 			if (d->peer_pending)

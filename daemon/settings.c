@@ -15,6 +15,7 @@
 
 #include "eshm.h"
 #include "layout.h"
+#include "history.h"
 #include "settings.h"
 
 #define SETTINGS_PREFIX_MAX 50      /* prefix + 200-byte name stays under NAME_MAX */
@@ -59,6 +60,7 @@ settings_defaults(struct eshmd_settings *s)
 	s->access = ESHMD_ACCESS_OWNER;
 	snprintf(s->access_group, sizeof(s->access_group), "eshm");
 	s->verbose = false;
+	s->event_history = HIST_DEFAULT;
 }
 
 const char *
@@ -235,6 +237,8 @@ settings_set_eshmd(struct eshmd_settings *s, const char *key, const char *value,
 		return settings_prefix(s, value, err, errlen);
 	if (strcmp(key, "verbose") == 0)
 		return settings_bool(key, value, &s->verbose, err, errlen);
+	if (strcmp(key, "event_history") == 0)
+		return settings_u32(key, value, 0, HIST_MAX, &s->event_history, err, errlen);
 	settings_err(err, errlen, "unknown key '%s' in [eshmd]", key);
 	return -1;
 }

@@ -50,6 +50,7 @@ struct eshmd_settings {
 	char access_group[64];       /* [access] group */
 	char admin_group[64];        /* [access] admin_group; "": root only */
 	bool verbose;                /* [eshmd] verbose = yes | no: log debug lines */
+	uint32_t event_history;      /* [eshmd] event_history: events kept in memory */
 };
 
 /* Fill @s with the built-in defaults. */

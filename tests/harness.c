@@ -199,6 +199,25 @@ th_daemon_start(struct th_daemon *d, const char *const *extra)
 }
 
 int
+th_daemon_start_conf(struct th_daemon *d, const char *conf)
+{
+	char path[sizeof(d->dir) + 16];
+	const char *extra[] = { "--config", path, NULL };
+	FILE *f;
+
+	if (th_daemon_prepare(d) != 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/eshmd.conf", d->dir);
+	f = fopen(path, "w");
+	if (f == NULL)
+		return -1;
+	fputs(conf, f);
+	if (fclose(f) != 0)
+		return -1;
+	return th_daemon_start(d, extra);
+}
+
+int
 th_daemon_stop(struct th_daemon *d)
 {
 	int rc;

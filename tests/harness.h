@@ -61,6 +61,12 @@ int th_daemon_start_managed(struct th_daemon *d, const char *const *extra,
 /* th_daemon_spawn() of the built daemon/eshmd. */
 int th_daemon_start(struct th_daemon *d, const char *const *extra);
 
+/*
+ * Prepare @d, write @conf (the text of an eshmd.conf) into its directory
+ * and th_daemon_start() eshmd with it.  Returns as th_daemon_spawn().
+ */
+int th_daemon_start_conf(struct th_daemon *d, const char *conf);
+
 /* SIGTERM eshmd and reap it; returns its exit status (or -1). */
 int th_daemon_stop(struct th_daemon *d);
 

@@ -50,10 +50,17 @@ EXTRA_tests_test_daemon_restart_DEPENDENCIES = daemon/eshmd
 # tests: ctl (eshmctl run as a process against a private eshmd)
 check_PROGRAMS += tests/test_eshmctl
 TESTS += tests/test_eshmctl
+tests_test_eshmctl_SOURCES = tests/test_eshmctl.c tests/ctl_util.h tests/ctl_util.c
 tests_test_eshmctl_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JSONC_CFLAGS)
 tests_test_eshmctl_LDADD = tests/libeshm-testutil.la tests/libeshm-harness.la \
 	libclient/libeshm-client.la $(CMOCKA_LIBS) $(JSONC_LIBS) $(PTHREAD_LIBS)
 EXTRA_tests_test_eshmctl_DEPENDENCIES = ctl/eshmctl daemon/eshmd
+check_PROGRAMS += tests/test_ctl_events
+TESTS += tests/test_ctl_events
+tests_test_ctl_events_SOURCES = tests/test_ctl_events.c tests/ctl_util.h tests/ctl_util.c
+tests_test_ctl_events_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JSONC_CFLAGS)
+tests_test_ctl_events_LDADD = $(tests_test_eshmctl_LDADD)
+EXTRA_tests_test_ctl_events_DEPENDENCIES = ctl/eshmctl daemon/eshmd
 
 # tests: systemd (man pages, install and units, sd_notify, socket
 # activation; tests/vm/run-vm-test.sh boots them under a real systemd in CI)

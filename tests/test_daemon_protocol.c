@@ -199,7 +199,7 @@ hello_offers_its_capabilities_and_limits(void **state)
 	assert_int_equal(rc_hello(bystander, ~0ull, &h), ESHM_SUCCESS);
 	assert_int_equal(h.layout_version, SEG_LAYOUT_VERSION);
 	assert_int_equal(h.caps, PROTO_CAP_PEER_PIDFD | PROTO_CAP_TAKEOVER | PROTO_CAP_QUEUE |
-	                                 PROTO_CAP_TIMESTAMPS);
+	                                 PROTO_CAP_TIMESTAMPS | PROTO_CAP_EVENTS);
 	assert_int_equal(h.max_capacity, SEG_CAPACITY_MAX);
 	assert_int_equal(h.max_queue_depth, SEG_QUEUE_DEPTH_MAX);
 	assert_int_equal(h.max_observers, 8);

@@ -21,6 +21,7 @@
 #include <json-c/json.h>
 
 #include "client_util.h"
+#include "ctl_util.h"
 #include "endpoint_proc.h"
 #include "harness.h"
 #include "proc_util.h"
@@ -31,14 +32,12 @@
  * threshold is long enough that a client starved by load does not turn
  * stale on its own, which the tests would take for a wrong state.
  */
-#define RUN_TIMEOUT_MS 30000
 #define STATE_TIMEOUT_MS 30000
 #define EXIT_TIMEOUT_MS 30000
 #define STALE_MS 1000
 
 static struct th_daemon daemon_;
 static int pty_master = -1; /* open pseudo-terminal, closed by teardown */
-static char ctl_copy[256];  /* eshmctl where other users reach it, removed by teardown */
 
 static int
 setup(void **state)
@@ -48,19 +47,7 @@ setup(void **state)
 	signal(SIGPIPE, SIG_IGN);
 	/* A fresh directory, socket and prefix for every test; the socket
 	 * open to all, so that eshmd's policy is what the tests meet. */
-	static char conf[192];
-	const char *extra[] = { "--config", conf, NULL };
-	FILE *f;
-
-	if (th_daemon_prepare(&daemon_) != 0)
-		return -1;
-	snprintf(conf, sizeof(conf), "%s/eshmd.conf", daemon_.dir);
-	f = fopen(conf, "w");
-	if (f == NULL)
-		return -1;
-	fputs("[eshmd]\nsocket_mode = 0666\n", f);
-	fclose(f);
-	return th_daemon_start(&daemon_, extra);
+	return th_daemon_start_conf(&daemon_, "[eshmd]\nsocket_mode = 0666\n");
 }
 
 static int
@@ -73,9 +60,7 @@ teardown(void **state)
 		close(pty_master);
 	pty_master = -1;
 	th_kill_children();
-	if (ctl_copy[0] != '\0')
-		tp_remove_copy(ctl_copy);
-	ctl_copy[0] = '\0';
+	ctl_util_cleanup();
 	/* An eshmd that ignores SIGTERM fails the test instead of hanging it. */
 	if (daemon_.pid > 0) {
 		pid_t pid = daemon_.pid;
@@ -90,93 +75,6 @@ teardown(void **state)
 	 * remove segments count the objects themselves. */
 	th_daemon_cleanup(&daemon_);
 	return rc;
-}
-
-/* ------------------------------------------------------------ running eshmctl */
-
-/*
- * Run the built eshmctl with the NULL-terminated @args (as user @uid unless
- * it is -1: then a copy that user can reach), collect stdout and stderr,
- * and return its exit code.
- */
-static int
-ctl_run_as(struct tp_output *r, uid_t uid, const char *const *args)
-{
-	const char *argv[32];
-	int argc = 0;
-
-	if (uid != (uid_t)-1 && ctl_copy[0] == '\0')
-		tp_reachable_copy(th_build_path("ctl/eshmctl"), ctl_copy, sizeof(ctl_copy));
-	argv[argc++] = uid != (uid_t)-1 ? ctl_copy : th_build_path("ctl/eshmctl");
-	while (*args != NULL && argc < 31)
-		argv[argc++] = *args++;
-	argv[argc] = NULL;
-	return tp_run(r, argv, uid, RUN_TIMEOUT_MS);
-}
-
-static int
-ctl_runv(struct tp_output *r, ...)
-{
-	const char *args[32];
-	va_list ap;
-	int n = 0;
-
-	va_start(ap, r);
-	while (n < 31 && (args[n] = va_arg(ap, const char *)) != NULL)
-		n++;
-	va_end(ap);
-	args[n] = NULL;
-	return ctl_run_as(r, (uid_t)-1, args);
-}
-
-#define CTL(...) ctl_runv(__VA_ARGS__, (const char *)NULL)
-
-/* The JSON document eshmctl printed for @args; fails the test unless it parses. */
-static json_object *
-ctl_json(const char *cmd, const char *name)
-{
-	static struct tp_output r;
-	json_object *doc;
-
-	if (name != NULL)
-		CTL(&r, cmd, name, "--json");
-	else
-		CTL(&r, cmd, "--json");
-	if (r.status != 0)
-		fail_msg("eshmctl %s --json exited %d: %s", cmd, r.status, r.err);
-	doc = json_tokener_parse(r.out);
-	if (doc == NULL)
-		fail_msg("eshmctl %s --json printed no valid JSON: %s", cmd, r.out);
-	return doc;
-}
-
-static json_object *
-jget(json_object *o, const char *path)
-{
-	char key[64];
-	const char *dot;
-	json_object *v = o;
-
-	while (v != NULL && *path != '\0') {
-		dot = strchr(path, '.');
-		snprintf(key, sizeof(key), "%.*s", dot ? (int)(dot - path) : (int)strlen(path), path);
-		if (!json_object_object_get_ex(v, key, &v))
-			fail_msg("JSON has no field %s", key);
-		path = dot ? dot + 1 : path + strlen(path);
-	}
-	return v;
-}
-
-static long long
-jint(json_object *o, const char *path)
-{
-	return (long long)json_object_get_int64(jget(o, path));
-}
-
-static const char *
-jstr(json_object *o, const char *path)
-{
-	return json_object_get_string(jget(o, path));
 }
 
 /* Number of times @needle occurs in @hay. */

@@ -45,6 +45,8 @@ struct dgram {
 		struct proto_status_reply daemon;
 		struct proto_hello hello;
 		struct proto_hello_reply hello_reply;
+		struct proto_events events;
+		struct proto_event event;
 		unsigned char raw[PROTO_MSG_MAX];
 	} body;
 };
@@ -70,7 +72,8 @@ every_type_has_a_body_size_and_fits_a_datagram(void **state)
 	                    PROTO_REQ_HELLO,  PROTO_REP_STATUS,   PROTO_REP_ATTACH,
 	                    PROTO_REP_DAEMON, PROTO_REP_SEGMENT,  PROTO_REP_DONE,
 	                    PROTO_REP_HELLO,  PROTO_REP_PEEK,     PROTO_NTF_PEER,
-	                    PROTO_NTF_OBSERVER};
+	                    PROTO_NTF_OBSERVER, PROTO_REQ_EVENTS, PROTO_REQ_COUNTERS,
+	                    PROTO_REP_EVENT,  PROTO_REP_COUNTERS};
 	size_t i;
 
 	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
@@ -82,7 +85,8 @@ every_type_has_a_body_size_and_fits_a_datagram(void **state)
 	assert_int_equal(proto_body_size(PROTO_REQ_STATUS), 0);
 	assert_int_equal(proto_body_size(0), -1);
 	assert_int_equal(proto_body_size(99), -1);
-	assert_int_equal(proto_body_size(107), -1);
+	assert_int_equal(proto_body_size(PROTO_REQ_COUNTERS), 0);
+	assert_int_equal(proto_body_size(109), -1);
 	assert_int_equal(proto_body_size(202), -1);
 }
 
@@ -166,6 +170,22 @@ parse_rejects_every_string_field_without_nul(void **state)
 	assert_int_equal(proto_parse(&d, len, NULL, NULL), ESHM_ERROR_PROTOCOL);
 	len = make(&d, PROTO_REP_HELLO);
 	memset(d.body.hello_reply.version, 'v', sizeof(d.body.hello_reply.version));
+	assert_int_equal(proto_parse(&d, len, NULL, NULL), ESHM_ERROR_PROTOCOL);
+	len = make(&d, PROTO_REQ_EVENTS);
+	memset(d.body.events.name, 'n', sizeof(d.body.events.name));
+	assert_int_equal(proto_parse(&d, len, NULL, NULL), ESHM_ERROR_PROTOCOL);
+	len = make(&d, PROTO_REP_EVENT);
+	assert_int_equal(proto_parse(&d, len, NULL, NULL), ESHM_SUCCESS);
+	memset(d.body.event.kind, 'k', sizeof(d.body.event.kind));
+	assert_int_equal(proto_parse(&d, len, NULL, NULL), ESHM_ERROR_PROTOCOL);
+	len = make(&d, PROTO_REP_EVENT);
+	memset(d.body.event.message_id, 'i', sizeof(d.body.event.message_id));
+	assert_int_equal(proto_parse(&d, len, NULL, NULL), ESHM_ERROR_PROTOCOL);
+	len = make(&d, PROTO_REP_EVENT);
+	memset(d.body.event.segment, 's', sizeof(d.body.event.segment));
+	assert_int_equal(proto_parse(&d, len, NULL, NULL), ESHM_ERROR_PROTOCOL);
+	len = make(&d, PROTO_REP_EVENT);
+	memset(d.body.event.message, 'm', sizeof(d.body.event.message));
 	assert_int_equal(proto_parse(&d, len, NULL, NULL), ESHM_ERROR_PROTOCOL);
 }
 
