@@ -27,10 +27,14 @@ CLEANFILES += $(systemd_generated)
 systemdsystemunit_DATA = systemd/eshmd.service systemd/eshmd.socket
 sysusers_DATA = systemd/sysusers.d/eshm.conf
 tmpfiles_DATA = systemd/tmpfiles.d/eshm.conf
+# eshmd's MESSAGE_IDs for journalctl --catalog (journalctl --update-catalog
+# reads them; Debian's systemd does so by a trigger on the directory).
+dist_catalog_DATA = systemd/eshmd.catalog
 
 # distcheck installs as an ordinary user: keep the system directories inside
 # its prefix.
 DISTCHECK_CONFIGURE_FLAGS = \
 	--with-systemdsystemunitdir='$${prefix}/lib/systemd/system' \
 	--with-sysusersdir='$${prefix}/lib/sysusers.d' \
-	--with-tmpfilesdir='$${prefix}/lib/tmpfiles.d'
+	--with-tmpfilesdir='$${prefix}/lib/tmpfiles.d' \
+	--with-catalogdir='$${prefix}/lib/systemd/catalog'

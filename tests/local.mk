@@ -70,9 +70,10 @@ tests_vm_eshm_pingpong_LDADD = libclient/libeshm-client.la
 tests_test_systemd_notify_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_systemd_notify_LDADD = $(ESHM_DAEMON_TEST_LDADD)
 EXTRA_tests_test_systemd_notify_DEPENDENCIES = daemon/eshmd
-TESTS += tests/test_man_lint.sh tests/test_systemd_notify \
+TESTS += tests/test_man_lint.sh tests/test_catalog.sh tests/test_systemd_notify \
 	tests/test_systemd_socket_activation.sh tests/test_systemd_install.sh
-dist_noinst_SCRIPTS += tests/test_man_lint.sh tests/test_systemd_socket_activation.sh \
+dist_noinst_SCRIPTS += tests/test_man_lint.sh tests/test_catalog.sh \
+	tests/test_systemd_socket_activation.sh \
 	tests/test_systemd_install.sh tests/vm/run-vm-test.sh tests/vm/vm-checks.sh \
 	tests/vm/vm-package-checks.sh \
 	tests/tap.sh tests/tap-skip.sh

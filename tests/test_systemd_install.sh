@@ -18,7 +18,7 @@ EXPOSURE_MAX=1.0
 tap_init install
 dest=$tmp/dest
 
-echo "1..24"
+echo "1..25"
 
 # The installation directories, as make expands them.
 unset MAKEFLAGS MFLAGS MAKELEVEL
@@ -27,7 +27,7 @@ eshm-print-dirs:
 	@echo "libdir='$(libdir)' includedir='$(includedir)' pkgconfigdir='$(pkgconfigdir)'"
 	@echo "sbindir='$(sbindir)' bindir='$(bindir)' mandir='$(mandir)' docdir='$(docdir)'"
 	@echo "sysconfdir='$(sysconfdir)' unitdir='$(systemdsystemunitdir)'"
-	@echo "sysusersdir='$(sysusersdir)' tmpfilesdir='$(tmpfilesdir)'"
+	@echo "sysusersdir='$(sysusersdir)' tmpfilesdir='$(tmpfilesdir)' catalogdir='$(catalogdir)'"
 	@echo "socket='$(ESHMD_SOCKET)'"
 MK
 eval "$(make -s --no-print-directory -C "$builddir" -f Makefile -f "$tmp/dirs.mk" eshm-print-dirs)" || {
@@ -41,7 +41,7 @@ for f in "$libdir/libeshm-client.so" "$includedir/eshm.h" \
     "$unitdir/eshmd.service" "$unitdir/eshmd.socket" "$sysusersdir/eshm.conf" \
     "$tmpfilesdir/eshm.conf" "$sysconfdir/eshm/eshmd.conf" "$mandir/man8/eshmd.8" \
     "$mandir/man5/eshmd.conf.5" "$mandir/man3/libeshm-client.3" \
-    "$mandir/man3/eshm_read_timeout.3"; do
+    "$mandir/man3/eshm_read_timeout.3" "$catalogdir/eshmd.catalog"; do
 	check "installs $f" test -e "$dest$f"
 done
 

@@ -7,7 +7,7 @@ set -u
 name=vmtest
 progress=/run/eshm-pingpong.progress
 
-echo "1..20"
+echo "1..25"
 echo "# $(uname -r), $(systemctl --version | head -1)"
 
 check "systemd-sysusers created the eshm user at boot" id eshm
@@ -21,6 +21,29 @@ pp=$!
 check "a client's attach starts eshmd, which serves it" wait_for 60 trips_above 0
 check "systemctl is-active eshmd" systemctl is-active eshmd.service
 check "eshmctl list shows the segment" sh -c "eshmctl list | grep -w $name"
+
+# A second pair whose slave is stopped, then killed: eshmd's journal
+# fields and event history tell the story.
+eshm-pingpong vm-story 60 /run/eshm-story.progress > /run/eshm-story.out 2>&1 &
+story=$!
+wait_for 30 sh -c "[ -s /run/eshm-story.progress ]" && sleep 0.5
+slave=$(pgrep -P "$story" | head -1)
+kill -STOP "$slave"; sleep 1; kill -CONT "$slave"; sleep 0.5; kill -KILL "$slave"
+in_journal() { journalctl -b --no-pager -o cat "MESSAGE_ID=$1" ESHM_SEGMENT=vm-story ESHM_ROLE=slave \
+    "ESHM_PID=$slave" | grep -q "$2"; }
+check "journalctl MESSAGE_ID=(stale) ESHM_SEGMENT=vm-story finds the stopped slave" \
+    wait_for 20 in_journal 6a74175f243149c98ba7d45325c94b88 "is stale"
+check "journalctl MESSAGE_ID=(dead) ESHM_SEGMENT=vm-story finds the killed slave" \
+    wait_for 20 in_journal 396d602665cc499297fdcaf088160368 "died"
+check "journalctl --update-catalog; journalctl -x explains the stale event" sh -c \
+    "journalctl --update-catalog && journalctl -b -x --no-pager MESSAGE_ID=6a74175f243149c98ba7d45325c94b88 \
+     ESHM_SEGMENT=vm-story | grep -q 'Subject: eshm endpoint stale in vm-story'"
+check "eshmctl events vm-story: attached, stale, alive, dead in order" sh -c \
+    "eshmctl events vm-story | awk '/ attached .*slave/ {a=NR} / stale .*slave/ && a {s=NR}
+       / alive .*slave/ && s {l=NR} / dead .*slave/ && l {d=NR} END {exit !d}'"
+kill -TERM "$story" 2>/dev/null; wait "$story" 2>/dev/null
+check "eshmctl metrics counts the events" sh -c \
+    "eshmctl metrics | grep -q '^eshm_events_total [1-9]'"
 
 check "eshmctl create: a segment no endpoint holds" eshmctl create vm-unheld
 pid=$(main_pid)
