@@ -12,20 +12,20 @@
 
 static const char *const ctl_list_headers[] = {
 	"NAME", "CAPACITY", "MASTER", "STATE", "HB/S", "SLAVE", "STATE", "HB/S",
-	"M2S", "S2M", "MISSED/S", "AGE",
+	"M2S", "S2M", "MISSED/S", "QUEUED", "OBS", "AGE",
 };
 
 static const char *const ctl_watch_headers[] = {
 	"NAME", "CAPACITY", "MASTER", "STATE", "HB/S", "SLAVE", "STATE", "HB/S",
-	"M2S", "S2M", "M2S/S", "S2M/S", "MISSED/S", "AGE",
+	"M2S", "S2M", "M2S/S", "S2M/S", "MISSED/S", "QUEUED", "OBS", "AGE",
 };
 
 struct ctl_table *
 ctl_segtable_new(bool rates)
 {
 	if (rates)
-		return ctl_table_new(14, ctl_watch_headers, "lrrlrrlrrrrrrr");
-	return ctl_table_new(12, ctl_list_headers, "lrrlrrlrrrrr");
+		return ctl_table_new(16, ctl_watch_headers, "lrrlrrlrrrrrrrrr");
+	return ctl_table_new(14, ctl_list_headers, "lrrlrrlrrrrrrr");
 }
 
 static int
@@ -95,6 +95,14 @@ ctl_segtable_add(struct ctl_table *t, const struct proto_segment_info *s,
 		rc |= ctl_segtable_rate(t, rates[SEG_S2M]);
 	}
 	rc |= ctl_segtable_missed(t, s->channel);
+	/* A queue's unread messages per direction; a latest-value channel has none. */
+	if (s->mode == SEG_MODE_QUEUE)
+		snprintf(buf, sizeof(buf), "%" PRIu32 "/%" PRIu32, s->channel[SEG_M2S].unread,
+		         s->channel[SEG_S2M].unread);
+	else
+		snprintf(buf, sizeof(buf), "-");
+	rc |= ctl_table_cell(t, buf, NULL);
+	rc |= ctl_segtable_u64(t, s->observers);
 	rc |= ctl_table_cell(t, ctl_fmt_since(s->created_realtime_ns, now_ns, buf), NULL);
 	return rc != 0 ? -1 : 0;
 }

@@ -169,7 +169,7 @@ list_says(void *arg)
 	assert_non_null(strstr(w->r.out, "NAME"));
 	/* Not a terminal: no colour escapes. */
 	assert_null(strchr(w->r.out, '\033'));
-	ok = row_of(w->r.out, w->name, f, 16) == 12 && strcmp(f[3], w->master) == 0 &&
+	ok = row_of(w->r.out, w->name, f, 16) == 14 && strcmp(f[3], w->master) == 0 &&
 	     strcmp(f[6], w->slave) == 0;
 	if (!ok)
 		tc_sleep_ms(5);
@@ -212,7 +212,9 @@ list_and_show_follow_attach_stale_dead_and_detach(void **state)
 
 	/* The rows and the JSON name the very processes attached. */
 	assert_int_equal(CTL(&r, "list"), 0);
-	assert_int_equal(row_of(r.out, "life", f, 16), 12);
+	assert_int_equal(row_of(r.out, "life", f, 16), 14);
+	assert_string_equal(f[11], "-"); /* latest value: nothing queued */
+	assert_string_equal(f[12], "0"); /* no observer */
 	snprintf(pid, sizeof(pid), "%d", (int)m.pid);
 	assert_string_equal(f[2], pid);
 	snprintf(pid, sizeof(pid), "%d", (int)s.pid);
@@ -330,6 +332,7 @@ queue_created_by_eshmctl_shows_its_mode_and_fill_level(void **state)
 	struct tp_output r;
 	struct te_proc m;
 	json_object *doc;
+	char f[16][64];
 	int i;
 
 	(void)state;
@@ -351,6 +354,10 @@ queue_created_by_eshmctl_shows_its_mode_and_fill_level(void **state)
 	assert_non_null(strstr(r.out, "channels         queue of 8 messages (8 slots)\n"));
 	assert_non_null(strstr(r.out, "timestamps"));
 	assert_non_null(strstr(r.out, "unread"));
+	/* list shows the fill level per direction */
+	assert_int_equal(CTL(&r, "list"), 0);
+	assert_int_equal(row_of(r.out, "fifo", f, 16), 14);
+	assert_string_equal(f[11], "3/0");
 	assert_int_equal(te_end(&m), 0);
 	/* what eshmctl refuses before asking eshmd */
 	assert_int_equal(CTL(&r, "create", "fifo2", "--mode", "sideways"), 2);
@@ -644,10 +651,10 @@ watch_prints_plain_snapshots_with_rates_when_not_a_terminal(void **state)
 	assert_null(strchr(r.out, '\033'));
 	assert_int_equal(count_of(r.out, "NAME "), 3);
 	/* First snapshot: no rate yet; later ones: the pump's messages per second. */
-	assert_int_equal(row_of(r.out, "pumped", f, 16), 14);
+	assert_int_equal(row_of(r.out, "pumped", f, 16), 16);
 	assert_string_equal(f[10], "-");
 	second = strstr(strstr(r.out, "NAME ") + 1, "NAME ");
-	assert_int_equal(row_of(second, "pumped", f, 16), 14);
+	assert_int_equal(row_of(second, "pumped", f, 16), 16);
 	assert_true(atoi(f[10]) > 0);
 	assert_true(atoi(f[4]) > 0); /* the master's heartbeats per second */
 

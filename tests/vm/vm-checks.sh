@@ -16,7 +16,7 @@ check "the socket is 0660, group eshm" sh -c \
     '[ "$(stat -c "%a %G" /run/eshm/eshmd.sock)" = "660 eshm" ]'
 check "eshmd.service waits for a client" sh -c '! systemctl is-active -q eshmd.service'
 
-eshm-pingpong "$name" 90 "$progress" > /run/eshm-pingpong.out 2>&1 &
+eshm-pingpong "$name" 300 "$progress" > /run/eshm-pingpong.out 2>&1 &
 pp=$!
 check "a client's attach starts eshmd, which serves it" wait_for 60 trips_above 0
 check "systemctl is-active eshmd" systemctl is-active eshmd.service
@@ -27,7 +27,9 @@ check "eshmctl list shows the segment" sh -c "eshmctl list | grep -w $name"
 eshm-pingpong vm-story 60 /run/eshm-story.progress > /run/eshm-story.out 2>&1 &
 story=$!
 wait_for 30 sh -c "[ -s /run/eshm-story.progress ]" && sleep 0.5
-slave=$(pgrep -P "$story" | head -1)
+# eshm-pingpong's child is its slave (no pgrep on a minimal system).
+slave=$(cat "/proc/$story/task/$story/children" 2>/dev/null | cut -d' ' -f1)
+echo "# vm-story: master $story, slave $slave"
 kill -STOP "$slave"; sleep 1; kill -CONT "$slave"; sleep 0.5; kill -KILL "$slave"
 in_journal() { journalctl -b --no-pager -o cat "MESSAGE_ID=$1" ESHM_SEGMENT=vm-story ESHM_ROLE=slave \
     "ESHM_PID=$slave" | grep -q "$2"; }
