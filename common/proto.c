@@ -31,9 +31,10 @@ PROTO_PINNED(proto_peek_reply, 24);
 PROTO_PINNED(proto_status, 264);
 PROTO_PINNED(proto_usage, 32);
 PROTO_PINNED(proto_status_reply, 464);
-PROTO_PINNED(proto_endpoint_info, 96);
+PROTO_PINNED(proto_endpoint_info, 168);
 PROTO_PINNED(proto_channel_info, 72);
-PROTO_PINNED(proto_segment_info, 672);
+PROTO_PINNED(proto_segment_info, 816);
+PROTO_PINNED(proto_proxy, 336);
 PROTO_PINNED(proto_events, 272);
 PROTO_PINNED(proto_event, 616);
 PROTO_PINNED(proto_counters, 312);
@@ -81,6 +82,8 @@ proto_body_size(uint16_t type)
 		return sizeof(struct proto_events);
 	case PROTO_REQ_COUNTERS:
 		return 0;
+	case PROTO_REQ_PROXY:
+		return sizeof(struct proto_proxy);
 	case PROTO_REP_EVENT:
 		return sizeof(struct proto_event);
 	case PROTO_REP_COUNTERS:
@@ -135,6 +138,11 @@ proto_strings_ok(uint16_t type, const void *body)
 		return PROTO_STR_OK(((const struct proto_hello *)body)->software);
 	case PROTO_REQ_EVENTS:
 		return PROTO_STR_OK(((const struct proto_events *)body)->name);
+	case PROTO_REQ_PROXY: {
+		const struct proto_proxy *p = body;
+
+		return PROTO_STR_OK(p->name) && PROTO_STR_OK(p->remote_host);
+	}
 	case PROTO_REP_EVENT: {
 		const struct proto_event *e = body;
 
@@ -156,7 +164,8 @@ proto_strings_ok(uint16_t type, const void *body)
 		const struct proto_segment_info *r = body;
 
 		return PROTO_STR_OK(r->name) && PROTO_STR_OK(r->endpoint[0].comm) &&
-		       PROTO_STR_OK(r->endpoint[1].comm);
+		       PROTO_STR_OK(r->endpoint[1].comm) && PROTO_STR_OK(r->endpoint[0].remote_host) &&
+		       PROTO_STR_OK(r->endpoint[1].remote_host);
 	}
 	default:
 		return 1;

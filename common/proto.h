@@ -56,6 +56,7 @@ enum proto_type {
 	PROTO_REQ_EVENTS = 11,  /* proto_events -> proto_event..., proto_status (DONE);
 	                           with PROTO_EVENTS_FOLLOW the events never end */
 	PROTO_REQ_COUNTERS = 12,/* no body -> proto_counters */
+	PROTO_REQ_PROXY = 13,   /* proto_proxy -> proto_status (bridges only) */
 	/* replies */
 	PROTO_REP_STATUS = 100, /* proto_status (generic answer, errors) */
 	PROTO_REP_ATTACH = 101, /* proto_attach_reply */
@@ -78,6 +79,7 @@ enum proto_type {
 #define PROTO_CAP_OBSERVER 0x8u     /* ESHM_ROLE_OBSERVER attaches */
 #define PROTO_CAP_TIMESTAMPS 0x10u  /* PROTO_ATTACH_TIMESTAMPS */
 #define PROTO_CAP_EVENTS 0x20u      /* EVENTS and COUNTERS */
+#define PROTO_CAP_PROXY 0x40u       /* PROXY (eshm-bridge) */
 
 /* Which descriptors a datagram carries ("fds" fields), in this order. */
 #define PROTO_FD_STATUS 0x1u  /* the segment's status block, read-only */
@@ -261,7 +263,13 @@ struct proto_endpoint_info {
 	uint64_t attach_realtime_ns;
 	uint64_t incarnation;      /* attaches to this role so far */
 	char comm[32];             /* process name */
+	uint32_t flags;            /* PROTO_EP_* */
+	int32_t remote_pid;        /* PROTO_EP_BRIDGED: the remote process's pid, 0: unknown */
+	char remote_host[64];      /* PROTO_EP_BRIDGED: where it runs */
 };
+
+/* proto_endpoint_info.flags */
+#define PROTO_EP_BRIDGED 0x1u      /* held by a bridge standing in for a remote process */
 
 struct proto_channel_info {
 	uint64_t head;             /* messages published by the current block's writer */
@@ -326,6 +334,28 @@ struct proto_event {
 	char message_id[40];         /* the journal's MESSAGE_ID= of its kind */
 	char segment[PROTO_NAME_SIZE]; /* "": about eshmd or a connection */
 	char message[PROTO_TEXT_SIZE]; /* as logged */
+};
+
+/*
+ * PROXY: a bridge (eshm-bridge) holds @role of segment @name as the
+ * stand-in of a process on another host, and declares that process's
+ * state as judged there.  eshmd accepts it only from the process that
+ * holds the role (its pid, from the socket), run by root or a member of
+ * bridge_group (eshmd.conf); any other caller gets ESHM_ERROR_PERMISSION.
+ * From then on the role shows the declared state (eshm_check_remote_alive()
+ * of its peer, the verdict in the status block, eshmctl), unless eshmd's
+ * own judgement of the stand-in is worse: a bridge that stalls is stale,
+ * one that dies is dead, whatever it declared.  The declaration lasts as
+ * long as the stand-in holds the role; a bridge repeats it whenever the
+ * remote state changes and at least once a second.
+ */
+struct proto_proxy {
+	char name[PROTO_NAME_SIZE];
+	uint32_t role;             /* ESHM_ROLE_MASTER or ESHM_ROLE_SLAVE: the role the caller holds */
+	uint32_t state;            /* enum seg_endpoint_state of the remote process */
+	int32_t remote_pid;        /* its pid on its host, 0: unknown */
+	uint32_t reserved;         /* 0 */
+	char remote_host[64];      /* its host, as the bridge names it (NUL-terminated) */
 };
 
 /* COUNTERS: eshmd's counters since its start. */

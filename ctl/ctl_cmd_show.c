@@ -52,6 +52,16 @@ ctl_show_endpoints(const struct proto_segment_info *seg, uint64_t now, bool colo
 	                   NULL, NULL);
 	rc |= ctl_show_row(t, "process", ep[0].comm[0] != '\0' ? ep[0].comm : "-",
 	                   ep[1].comm[0] != '\0' ? ep[1].comm : "-", NULL, NULL);
+	/* A bridge's role: the state shown is the remote process's. */
+	for (i = 0; i < 2; i++) {
+		if (ep[i].flags & PROTO_EP_BRIDGED)
+			snprintf(v[i], sizeof(v[i]), "pid %" PRId32 " on %.40s", ep[i].remote_pid,
+			         ep[i].remote_host);
+		else
+			snprintf(v[i], sizeof(v[i]), "-");
+	}
+	if ((ep[0].flags | ep[1].flags) & PROTO_EP_BRIDGED)
+		rc |= ctl_show_row(t, "bridged for", v[0], v[1], NULL, NULL);
 	rc |= ctl_show_row(t, "state", seg_state_name(ep[0].state), seg_state_name(ep[1].state),
 	                   color ? ctl_state_color(ep[0].state) : NULL,
 	                   color ? ctl_state_color(ep[1].state) : NULL);

@@ -25,6 +25,19 @@ ctl_json_rate(json_object *o, const char *key, uint64_t v)
 	json_object_object_add(o, key, v == PROTO_RATE_UNKNOWN ? NULL : json_object_new_uint64(v));
 }
 
+/* "bridged": where the remote process a bridge stands in for runs, or null. */
+static void
+ctl_json_bridged(json_object *o, const struct proto_endpoint_info *ep)
+{
+	json_object *b = NULL;
+
+	if ((ep->flags & PROTO_EP_BRIDGED) && (b = json_object_new_object()) != NULL) {
+		json_object_object_add(b, "remote_pid", json_object_new_int(ep->remote_pid));
+		json_object_object_add(b, "remote_host", json_object_new_string(ep->remote_host));
+	}
+	json_object_object_add(o, "bridged", b);
+}
+
 static void
 ctl_json_str(json_object *o, const char *key, const char *v)
 {
@@ -94,6 +107,7 @@ ctl_json_endpoint(const struct proto_endpoint_info *ep)
 	ctl_json_rate(o, "heartbeat_rate", ep->heartbeat_rate);
 	ctl_json_u64(o, "start_time", ep->start_time);
 	ctl_json_u64(o, "attach_realtime_ns", ep->attach_realtime_ns);
+	ctl_json_bridged(o, ep);
 	return o;
 }
 

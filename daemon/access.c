@@ -70,6 +70,12 @@ acc_privileged(const struct eshmd *d, int fd, uid_t uid, gid_t gid)
 	return uid == 0 || (d->groups.admin_ok && acc_in_group(fd, gid, d->groups.admin));
 }
 
+bool
+acc_bridge(const struct eshmd *d, const struct srv_conn *c)
+{
+	return c->uid == 0 || (d->groups.bridge_ok && acc_in_group(c->fd, c->gid, d->groups.bridge));
+}
+
 /* The gid of group @name into *@gid; false (logged as @what) if unknown. */
 static bool
 acc_lookup(const char *name, const char *what, gid_t *gid)
@@ -94,6 +100,8 @@ acc_resolve_groups(const struct eshmd_settings *s, struct eshmd_groups *g)
 	                          &g->access);
 	g->admin_ok = s->admin_group[0] != '\0' &&
 	              acc_lookup(s->admin_group, "admin_group (root only)", &g->admin);
+	g->bridge_ok = s->bridge_group[0] != '\0' &&
+	               acc_lookup(s->bridge_group, "bridge_group (root only)", &g->bridge);
 	if (s->socket_group[0] != '\0') {
 		if (!acc_lookup(s->socket_group, "socket_group (keeping eshmd's group)",
 		                &g->socket))

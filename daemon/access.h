@@ -26,6 +26,9 @@ int acc_check_owner(const struct eshmd *d, const struct srv_conn *c, uid_t owner
  */
 bool acc_privileged(const struct eshmd *d, int fd, uid_t uid, gid_t gid);
 
+/* May the peer of @c declare a remote endpoint's state: root, or a member of bridge_group? */
+bool acc_bridge(const struct eshmd *d, const struct srv_conn *c);
+
 /*
  * Resolve the group names of @s into @g (access group, admin group, the
  * socket's group), logging the ones that do not exist.  Called at start

@@ -59,6 +59,8 @@ struct eshmd_groups {
 	gid_t access;
 	bool admin_ok;                   /* admin_group set and exists */
 	gid_t admin;
+	bool bridge_ok;                  /* bridge_group set and exists */
+	gid_t bridge;
 	gid_t socket;                    /* the group given to a socket eshmd binds */
 };
 

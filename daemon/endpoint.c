@@ -25,6 +25,7 @@
 #include "notify.h"
 #include "observer.h"
 #include "procinfo.h"
+#include "proxy.h"
 #include "records.h"
 #include "statusblock.h"
 
@@ -178,6 +179,7 @@ ep_attach(struct eshmd *d, struct reg_segment *seg, int index, struct srv_conn *
 	ep->attach_realtime_ns = clock_real_ns();
 	ep->stale_since_ns = 0;
 	rate_reset(&ep->rate);
+	prx_clear(ep);
 	live_start(&ep->live, 0, now);
 	if (proc_comm(c->pid, ep->comm, sizeof(ep->comm)) < 0)
 		ep->comm[0] = '\0';
@@ -259,6 +261,7 @@ ep_leave(struct eshmd *d, struct reg_segment *seg, int index, uint32_t state)
 	ep->stale_since_ns = 0;
 	ep->live.silent_ms = 0;
 	rate_reset(&ep->rate);
+	prx_clear(ep);
 	ep_publish(d, seg, index);
 }
 

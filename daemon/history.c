@@ -43,7 +43,23 @@ static const struct {
 	[HIST_OBSERVER_ATTACHED] = {"observer-attached", LOG_INFO,
 	                            "b6a7ba5089b74d4187defcb4c3e8e347"},
 	[HIST_OBSERVER_LEFT] = {"observer-left", LOG_INFO, "5471930e9b8b4474974f75a09fe1b342"},
+	[HIST_BRIDGED] = {"bridged", LOG_INFO, "a3c5f53231604eaaad7345397f8edd9b"},
 };
+
+enum hist_type
+hist_of_state(uint32_t state)
+{
+	switch (state) {
+	case SEG_EP_STALE:
+		return HIST_STALE;
+	case SEG_EP_DEAD:
+		return HIST_DEAD;
+	case SEG_EP_DETACHED:
+		return HIST_DETACHED;
+	default:
+		return HIST_ALIVE;
+	}
+}
 
 const char *
 hist_type_name(unsigned type)

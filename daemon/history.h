@@ -40,6 +40,7 @@ enum hist_type {
 	HIST_LIMIT,             /* a connection was refused at a limit */
 	HIST_OBSERVER_ATTACHED, /* an observer attached */
 	HIST_OBSERVER_LEFT,     /* an observer left */
+	HIST_BRIDGED,           /* a bridge declared the state of the remote process it stands in for */
 	HIST_TYPES
 };
 
@@ -128,6 +129,9 @@ void hist_refusal(struct eshmd *d, enum hist_type type, const struct hist_subjec
  * @serial on the ring no longer holds.  registry.lock held.
  */
 const struct hist_event *hist_at(const struct history *h, uint64_t serial, uint64_t *lost);
+
+/* The event of an endpoint's move to @state (enum seg_endpoint_state). */
+enum hist_type hist_of_state(uint32_t state);
 
 /* The name ("stale") and the journal's MESSAGE_ID of @type. */
 const char *hist_type_name(unsigned type);

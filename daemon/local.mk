@@ -26,6 +26,7 @@ daemon_eshmd_SOURCES = \
 	daemon/log.h daemon/log.c \
 	daemon/history.h daemon/history.c \
 	daemon/history_req.h daemon/history_req.c \
+	daemon/proxy.h daemon/proxy.c \
 	daemon/procinfo.h daemon/procinfo.c
 # The default configuration file is the configured one, passed at make time
 # as the units' paths are.

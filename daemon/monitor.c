@@ -75,10 +75,11 @@ mon_judge(struct eshmd *d, struct reg_segment *seg, int index, uint32_t interval
 	ep->state = next;
 	ep->stale_since_ns = next == SEG_EP_STALE ? now : 0;
 	subject = hist_endpoint(seg, index);
-	hist_record(d, next == SEG_EP_STALE ? HIST_STALE : HIST_ALIVE, &subject,
+	/* What its peer sees: a bridge that beats again shows its remote's state. */
+	hist_record(d, hist_of_state(reg_ep_shown(ep)), &subject,
 	            "segment %s: %s (pid %d) is %s (silent %u ms, judged by %u ms)", seg->name,
-	            seg_role_name(index), (int)ep->pid, seg_state_name(next), ep->live.silent_ms,
-	            threshold);
+	            seg_role_name(index), (int)ep->pid, seg_state_name(reg_ep_shown(ep)),
+	            ep->live.silent_ms, threshold);
 	return true;
 }
 

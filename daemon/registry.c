@@ -197,19 +197,24 @@ reg_counts(const struct registry *reg, uint32_t by_state[4])
 
 	memset(by_state, 0, 4 * sizeof(by_state[0]));
 	for (seg = reg->head; seg != NULL; seg = seg->next)
-		for (i = 0; i < 2; i++)
-			if (seg->ep[i].state != SEG_EP_DETACHED && seg->ep[i].state <= SEG_EP_DEAD)
-				by_state[seg->ep[i].state]++;
+		for (i = 0; i < 2; i++) {
+			uint32_t shown = reg_ep_shown(&seg->ep[i]);
+
+			if (shown != SEG_EP_DETACHED && shown <= SEG_EP_DEAD)
+				by_state[shown]++;
+		}
 	return reg->count;
 }
 
 uint32_t
 reg_held_endpoints(const struct registry *reg)
 {
-	uint32_t by_state[4];
+	const struct reg_segment *seg;
+	uint32_t n = 0;
 
-	reg_counts(reg, by_state);
-	return by_state[SEG_EP_ALIVE] + by_state[SEG_EP_STALE];
+	for (seg = reg->head; seg != NULL; seg = seg->next)
+		n += reg_ep_held(seg, SEG_MASTER) + reg_ep_held(seg, SEG_SLAVE);
+	return n;
 }
 
 void

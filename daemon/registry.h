@@ -56,6 +56,11 @@ struct reg_endpoint {
 	uint64_t attach_realtime_ns;
 	uint64_t stale_since_ns;     /* CLOCK_MONOTONIC of the stale verdict, 0: not stale */
 	char comm[32];
+	/* a bridge standing in for a remote process (proxy.h); cleared with the holder */
+	bool proxied;
+	uint32_t proxy_state;        /* the remote's state as its bridge declares it */
+	pid_t remote_pid;
+	char remote_host[64];
 	/* the monitor's own */
 	struct live_counts live;
 	struct rate_window rate;     /* beats per second */
@@ -159,6 +164,18 @@ struct reg_segment *reg_segment_new(const char *name);
 
 /* True while endpoint @index is alive or stale: the role is held. */
 bool reg_ep_held(const struct reg_segment *seg, int index);
+
+/*
+ * The state role @ep shows its peer and operators: eshmd's own verdict on
+ * its holder, or, for a bridge judged alive, the state the bridge declared
+ * for the remote process it stands in for (proxy.h).  Whether the role is
+ * held is always eshmd's own verdict (reg_ep_held()).
+ */
+static inline uint32_t
+reg_ep_shown(const struct reg_endpoint *ep)
+{
+	return ep->proxied && ep->state == SEG_EP_ALIVE ? ep->proxy_state : ep->state;
+}
 
 /* Unmap and close @m, leaving it empty. */
 void reg_memfd_clear(struct reg_memfd *m);

@@ -35,6 +35,7 @@
 #include "observer.h"
 #include "notify.h"
 #include "procinfo.h"
+#include "proxy.h"
 #include "records.h"
 #include "request.h"
 #include "statusblock.h"
@@ -47,7 +48,7 @@
 /* What eshmd offers in HELLO. */
 #define REQ_CAPS \
 	(PROTO_CAP_PEER_PIDFD | PROTO_CAP_TAKEOVER | PROTO_CAP_QUEUE | PROTO_CAP_TIMESTAMPS | \
-	 PROTO_CAP_EVENTS)
+	 PROTO_CAP_EVENTS | PROTO_CAP_PROXY)
 /* Queue depth of a queue created by CREATE without one. */
 #define REQ_QUEUE_DEPTH_DEFAULT 64u
 /* Longest heartbeat period and takeover wait a request may name. */
@@ -229,6 +230,25 @@ req_check_events(const struct eshmd *d, const struct srv_conn *c, const void *bo
 	if ((ev->flags & ~PROTO_EVENTS_FOLLOW) != 0 || ev->reserved != 0)
 		return reply_status(r, ESHM_ERROR_INVALID_PARAM, "unknown EVENTS flags 0x%x",
 		                    ev->flags);
+	return req_check_no_fds(in, r);
+}
+
+static int
+req_check_proxy(const struct eshmd *d, const struct srv_conn *c, const void *body,
+                const struct proto_fds *in, struct reply *r)
+{
+	const struct proto_proxy *p = body;
+	int rc = req_check_name(p->name, r);
+
+	if (rc != ESHM_SUCCESS)
+		return rc;
+	if (p->role != ESHM_ROLE_MASTER && p->role != ESHM_ROLE_SLAVE)
+		return reply_status(r, ESHM_ERROR_INVALID_PARAM, "role %u is not master or slave",
+		                    p->role);
+	if (p->state > SEG_EP_DEAD || p->reserved != 0 || p->remote_pid < 0)
+		return reply_status(r, ESHM_ERROR_INVALID_PARAM,
+		                    "state %u, pid %d or reserved %u out of range", p->state,
+		                    (int)p->remote_pid, p->reserved);
 	return req_check_no_fds(in, r);
 }
 
@@ -709,7 +729,7 @@ req_fill_endpoint(const struct reg_segment *seg, int index, struct proto_endpoin
 	const struct seg_block *b = seg_block_of(&ep->block.map);
 
 	out->pid = (int32_t)ep->pid;
-	out->state = ep->state;
+	out->state = reg_ep_shown(ep);
 	out->uid = (uint32_t)ep->uid;
 	out->stale_threshold_ms = ep->threshold_ms;
 	out->judged_ms = ep->judged_ms;
@@ -720,6 +740,11 @@ req_fill_endpoint(const struct reg_segment *seg, int index, struct proto_endpoin
 	out->attach_realtime_ns = ep->attach_realtime_ns;
 	out->incarnation = ep->incarnation;
 	snprintf(out->comm, sizeof(out->comm), "%s", ep->comm);
+	if (ep->proxied) {
+		out->flags |= PROTO_EP_BRIDGED;
+		out->remote_pid = (int32_t)ep->remote_pid;
+		snprintf(out->remote_host, sizeof(out->remote_host), "%s", ep->remote_host);
+	}
 }
 
 static void
@@ -917,6 +942,7 @@ static const struct req_kind req_kinds[] = {
 	{PROTO_REQ_HELLO, req_check_plain, req_hello, false},
 	{PROTO_REQ_EVENTS, req_check_events, hreq_events, true},
 	{PROTO_REQ_COUNTERS, req_check_plain, hreq_counters, false},
+	{PROTO_REQ_PROXY, req_check_proxy, prx_request, true},
 };
 
 /*

@@ -342,6 +342,9 @@ settings_set_access(struct eshmd_settings *s, const char *key, const char *value
 	if (strcmp(key, "admin_group") == 0)
 		return settings_group(key, value, true, s->admin_group, sizeof(s->admin_group), err,
 		                      errlen);
+	if (strcmp(key, "bridge_group") == 0)
+		return settings_group(key, value, true, s->bridge_group, sizeof(s->bridge_group),
+		                      err, errlen);
 	settings_err(err, errlen, "unknown key '%s' in [access]", key);
 	return -1;
 }

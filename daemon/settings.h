@@ -49,6 +49,7 @@ struct eshmd_settings {
 	enum eshmd_access access;    /* [access] policy = owner | group | anyone */
 	char access_group[64];       /* [access] group */
 	char admin_group[64];        /* [access] admin_group; "": root only */
+	char bridge_group[64];       /* [access] bridge_group; "": root only */
 	bool verbose;                /* [eshmd] verbose = yes | no: log debug lines */
 	uint32_t event_history;      /* [eshmd] event_history: events kept in memory */
 };

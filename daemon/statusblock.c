@@ -27,10 +27,10 @@ stb_verdict(struct reg_segment *seg)
 		return;
 	for (i = 0; i < 2; i++) {
 		STB_SET(st->verdict.incarnation[i], seg->ep[i].incarnation, memory_order_relaxed);
-		if (atomic_load_explicit(&st->verdict.state[i], memory_order_relaxed) !=
-		    seg->ep[i].state) {
-			atomic_store_explicit(&st->verdict.state[i], seg->ep[i].state,
-			                      memory_order_release);
+		uint32_t shown = reg_ep_shown(&seg->ep[i]);
+
+		if (atomic_load_explicit(&st->verdict.state[i], memory_order_relaxed) != shown) {
+			atomic_store_explicit(&st->verdict.state[i], shown, memory_order_release);
 			/* a client's event thread sleeps on it (once per change) */
 			syscall(SYS_futex, &st->verdict.state[i], FUTEX_WAKE, INT32_MAX, NULL, NULL,
 			        0);

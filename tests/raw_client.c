@@ -93,6 +93,23 @@ rc_detach(int fd, const char *name)
 }
 
 int
+rc_proxy(int fd, const char *name, uint32_t role, uint32_t state, int32_t remote_pid,
+         const char *host)
+{
+	struct proto_proxy p;
+	struct proto_status st;
+
+	memset(&p, 0, sizeof(p));
+	snprintf(p.name, sizeof(p.name), "%.*s", PROTO_NAME_MAX, name);
+	snprintf(p.remote_host, sizeof(p.remote_host), "%s", host);
+	p.role = role;
+	p.state = state;
+	p.remote_pid = remote_pid;
+	return proto_call(fd, PROTO_REQ_PROXY, &p, NULL, PROTO_REP_STATUS, &st, NULL, NULL,
+	                  RC_TIMEOUT_MS);
+}
+
+int
 rc_status(int fd, struct proto_status_reply *r)
 {
 	return proto_call(fd, PROTO_REQ_STATUS, NULL, NULL, PROTO_REP_DAEMON, r, NULL, NULL,

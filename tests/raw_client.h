@@ -37,6 +37,10 @@ int rc_show(int fd, const char *name, struct proto_segment_info *info);
 int rc_remove(int fd, const char *name, bool force);
 int rc_detach(int fd, const char *name);
 int rc_status(int fd, struct proto_status_reply *r);
+
+/* PROXY: the caller stands in as @role of @name for @remote_pid on @host, in @state. */
+int rc_proxy(int fd, const char *name, uint32_t role, uint32_t state, int32_t remote_pid,
+             const char *host);
 int rc_hello(int fd, uint64_t caps, struct proto_hello_reply *r);
 int rc_peek(int fd, const char *name, struct proto_peek_reply *r, struct proto_fds *got);
 

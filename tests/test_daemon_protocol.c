@@ -199,7 +199,7 @@ hello_offers_its_capabilities_and_limits(void **state)
 	assert_int_equal(rc_hello(bystander, ~0ull, &h), ESHM_SUCCESS);
 	assert_int_equal(h.layout_version, SEG_LAYOUT_VERSION);
 	assert_int_equal(h.caps, PROTO_CAP_PEER_PIDFD | PROTO_CAP_TAKEOVER | PROTO_CAP_QUEUE |
-	                                 PROTO_CAP_TIMESTAMPS | PROTO_CAP_EVENTS);
+	                                 PROTO_CAP_TIMESTAMPS | PROTO_CAP_EVENTS | PROTO_CAP_PROXY);
 	assert_int_equal(h.max_capacity, SEG_CAPACITY_MAX);
 	assert_int_equal(h.max_queue_depth, SEG_QUEUE_DEPTH_MAX);
 	assert_int_equal(h.max_observers, 8);
@@ -832,6 +832,97 @@ verdicts_judged_by_the_peers_threshold(void **state)
 	close(s);
 }
 
+/* The state eshmd shows for role @index of @name, and whether a bridge holds it. */
+static uint32_t
+shown_state(const char *name, int index, bool *bridged)
+{
+	struct proto_segment_info info;
+
+	assert_int_equal(rc_show(bystander, name, &info), ESHM_SUCCESS);
+	*bridged = (info.endpoint[index].flags & PROTO_EP_BRIDGED) != 0;
+	return info.endpoint[index].state;
+}
+
+static void
+a_bridge_declares_the_remote_state_only_for_its_own_role(void **state)
+{
+	struct proto_attach_reply r;
+	struct proto_segment_info info;
+	struct proto_fds f;
+	struct seg_mapping st, own;
+	struct seg_geometry g;
+	bool bridged;
+	pid_t child;
+	int m = connect_daemon(), other = connect_daemon(), i, status;
+
+	(void)state;
+	/* nobody holds the role yet */
+	assert_int_equal(rc_proxy(m, "proxied", ESHM_ROLE_MASTER, SEG_EP_ALIVE, 7, "far"),
+	                 ESHM_ERROR_NOT_FOUND);
+	assert_int_equal(rc_attach_simple(m, "proxied", ESHM_ROLE_MASTER, &r, &f), ESHM_SUCCESS);
+	assert_int_equal(seg_map_status(proto_fds_get(&f, r.fds, PROTO_FD_STATUS), false, &st, &g), 0);
+	assert_int_equal(seg_map_block(proto_fds_get(&f, r.fds, PROTO_FD_OWN), &g, false, true, &own),
+	                 0);
+	/* malformed declarations */
+	assert_int_equal(rc_proxy(m, "proxied", 7, SEG_EP_ALIVE, 7, "far"),
+	                 ESHM_ERROR_INVALID_PARAM);
+	assert_int_equal(rc_proxy(m, "proxied", ESHM_ROLE_MASTER, 9, 7, "far"),
+	                 ESHM_ERROR_INVALID_PARAM);
+	/* the slave's role is not this process's */
+	assert_int_equal(rc_proxy(m, "proxied", ESHM_ROLE_SLAVE, SEG_EP_ALIVE, 7, "far"),
+	                 ESHM_ERROR_PERMISSION);
+	/* another process may not speak for the master, even as root */
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		int fd = proto_connect(daemon_.sock);
+
+		_exit(rc_proxy(fd, "proxied", ESHM_ROLE_MASTER, SEG_EP_DEAD, 7, "far") ==
+		              ESHM_ERROR_PERMISSION ? 0 : 1);
+	}
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* the holder, over any connection of its own, declares the remote stale */
+	for (i = 0; i < 20; i++) {
+		atomic_fetch_add(&seg_block_of(&own)->heartbeat, 1);
+		usleep(1000);
+	}
+	assert_int_equal(rc_proxy(other, "proxied", ESHM_ROLE_MASTER, SEG_EP_STALE, 4242,
+	                          "far.example"), ESHM_SUCCESS);
+	assert_int_equal(shown_state("proxied", SEG_MASTER, &bridged), SEG_EP_STALE);
+	assert_true(bridged);
+	assert_int_equal(atomic_load(&seg_status_of(&st)->verdict.state[SEG_MASTER]), SEG_EP_STALE);
+	assert_int_equal(rc_show(bystander, "proxied", &info), ESHM_SUCCESS);
+	assert_int_equal(info.endpoint[SEG_MASTER].remote_pid, 4242);
+	assert_string_equal(info.endpoint[SEG_MASTER].remote_host, "far.example");
+	/* alive there, and the bridge beats: alive here */
+	assert_int_equal(rc_proxy(m, "proxied", ESHM_ROLE_MASTER, SEG_EP_ALIVE, 4242,
+	                          "far.example"), ESHM_SUCCESS);
+	assert_int_equal(shown_state("proxied", SEG_MASTER, &bridged), SEG_EP_ALIVE);
+	/* dead there: dead here, though the bridge lives */
+	assert_int_equal(rc_proxy(m, "proxied", ESHM_ROLE_MASTER, SEG_EP_DEAD, 4242,
+	                          "far.example"), ESHM_SUCCESS);
+	assert_int_equal(shown_state("proxied", SEG_MASTER, &bridged), SEG_EP_DEAD);
+	assert_int_equal(atomic_load(&seg_status_of(&st)->verdict.state[SEG_MASTER]), SEG_EP_DEAD);
+	/* a bridge that stops beating is stale, whatever it declared */
+	assert_int_equal(rc_proxy(m, "proxied", ESHM_ROLE_MASTER, SEG_EP_ALIVE, 4242,
+	                          "far.example"), ESHM_SUCCESS);
+	assert_true(rc_wait_state(bystander, "proxied", SEG_MASTER, SEG_EP_STALE, 5000));
+	/* a new holder of the role is no bridge until it says so */
+	assert_int_equal(rc_detach(m, "proxied"), ESHM_SUCCESS);
+	proto_fds_close(&f);
+	assert_int_equal(rc_attach_simple(m, "proxied", ESHM_ROLE_MASTER, &r, &f), ESHM_SUCCESS);
+	shown_state("proxied", SEG_MASTER, &bridged);
+	assert_false(bridged);
+	seg_unmap(&own);
+	seg_unmap(&st);
+	proto_fds_close(&f);
+	assert_int_equal(rc_remove(bystander, "proxied", true), ESHM_SUCCESS);
+	close(m);
+	close(other);
+	bystander_is_served();
+}
+
 static void
 heartbeat_rate_shown_from_the_first_samples_zero_when_paused_true_when_resumed(void **state)
 {
@@ -1044,6 +1135,7 @@ main(void)
 		cmocka_unit_test(peek_passes_read_only_blocks),
 		cmocka_unit_test(verdicts_judged_by_the_peers_threshold),
 		cmocka_unit_test(heartbeat_rate_shown_from_the_first_samples_zero_when_paused_true_when_resumed),
+		cmocka_unit_test(a_bridge_declares_the_remote_state_only_for_its_own_role),
 		cmocka_unit_test(silent_client_blocks_nobody_and_is_dropped),
 		cmocka_unit_test(planted_and_leased_files_in_dev_shm_change_nothing),
 		cmocka_unit_test(segment_threshold_is_the_one_the_segment_was_created_with),
