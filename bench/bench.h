@@ -153,6 +153,9 @@ struct api_result {
 	double write_dead_reader_ns[BENCH_API_SIZES];
 	double read_ns[BENCH_API_SIZES];
 	double memcpy_ns[BENCH_API_SIZES];
+	/* medians of the per-block ratios to the memcpy of the same block */
+	double write_ratio[BENCH_API_SIZES];
+	double read_ratio[BENCH_API_SIZES];
 };
 int eshm_bench_api(const struct bench_opts *o, struct api_result *r);
 

@@ -63,25 +63,65 @@ api_pass(struct api_ctx *c, enum api_kind kind, size_t n)
 	}
 }
 
-/* Median over @batches of the mean cost of one operation, in ns. */
+/* The mean cost of one operation of @kind over @n, in ns. */
 static double
-api_time(struct api_ctx *c, enum api_kind kind, size_t n, size_t batches)
+api_time(struct api_ctx *c, enum api_kind kind, size_t n)
 {
-	double *v = calloc(batches, sizeof(*v));
-	struct bench_dist d;
+	uint64_t t0 = bench_now_ns();
+
+	api_pass(c, kind, n);
+	return (double)(bench_now_ns() - t0) / (double)n;
+}
+
+/*
+ * Size @i of @r: memcpy, write and write + read timed in turn in each of
+ * @batches blocks, so each block's three see the host in the same phase;
+ * the costs are medians over the blocks, the ratios medians of the
+ * per-block ratios.  Returns false if out of memory.
+ */
+static bool
+api_measure(struct api_ctx *c, size_t n, size_t batches, struct api_result *r, size_t i)
+{
+	double *v = calloc(5 * batches, sizeof(*v)), *cp, *w, *rd, *wq, *rq;
+
+	if (v == NULL)
+		return false;
+	cp = v, w = v + batches, rd = v + 2 * batches, wq = v + 3 * batches, rq = v + 4 * batches;
+	for (enum api_kind k = API_MEMCPY; k <= API_WRITE_READ; k++)
+		api_pass(c, k, n); /* warm the lines and the branch predictors */
+	for (size_t b = 0; b < batches; b++) {
+		double wr;
+
+		cp[b] = api_time(c, API_MEMCPY, n);
+		w[b] = api_time(c, API_WRITE, n);
+		wr = api_time(c, API_WRITE_READ, n);
+		rd[b] = wr > w[b] ? wr - w[b] : 0;
+		wq[b] = w[b] / cp[b];
+		rq[b] = rd[b] / cp[b];
+	}
+	r->memcpy_ns[i] = bench_median(cp, batches);
+	r->write_ns[i] = bench_median(w, batches);
+	r->read_ns[i] = bench_median(rd, batches);
+	r->write_ratio[i] = bench_median(wq, batches);
+	r->read_ratio[i] = bench_median(rq, batches);
+	free(v);
+	return true;
+}
+
+/* Median over @batches of the cost of a write to the dead reader's segment. */
+static double
+api_dead_write(struct api_ctx *c, size_t n, size_t batches)
+{
+	double *v = calloc(batches, sizeof(*v)), m;
 
 	if (v == NULL)
 		return 0;
-	api_pass(c, kind, n); /* warm the lines and the branch predictors */
-	for (size_t b = 0; b < batches; b++) {
-		uint64_t t0 = bench_now_ns();
-
-		api_pass(c, kind, n);
-		v[b] = (double)(bench_now_ns() - t0) / (double)n;
-	}
-	bench_dist_of(v, batches, &d);
+	api_pass(c, API_WRITE, n);
+	for (size_t b = 0; b < batches; b++)
+		v[b] = api_time(c, API_WRITE, n);
+	m = bench_median(v, batches);
 	free(v);
-	return d.p50;
+	return m;
 }
 
 /* Whether process @pid's main thread sleeps (state S in /proc/PID/stat). */
@@ -184,19 +224,14 @@ eshm_bench_api(const struct bench_opts *o, struct api_result *r)
 	if (c.src != NULL && c.dst != NULL && c.master != NULL && c.slave != NULL) {
 		memset(c.src, 0x5a, API_CAPACITY);
 		dead.src = c.src;
+		r->ok = true;
 		for (size_t i = 0; i < BENCH_API_SIZES; i++) {
-			double w, wr;
-
 			c.size = dead.size = r->size[i] = sizes[i];
-			r->memcpy_ns[i] = api_time(&c, API_MEMCPY, n, batches);
-			w = api_time(&c, API_WRITE, n, batches);
-			wr = api_time(&c, API_WRITE_READ, n, batches);
-			r->write_ns[i] = w;
-			r->read_ns[i] = wr > w ? wr - w : 0;
+			r->ok &= api_measure(&c, n, batches, r, i);
 			if (have_dead)
-				r->write_dead_reader_ns[i] = api_time(&dead, API_WRITE, n, batches);
+				r->write_dead_reader_ns[i] = api_dead_write(&dead, n, batches);
 		}
-		r->ok = c.err == 0 && dead.err == 0;
+		r->ok &= c.err == 0 && dead.err == 0;
 	}
 	eshm_destroy(dead.master);
 	eshm_destroy(c.slave);

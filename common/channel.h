@@ -193,6 +193,12 @@ void AnnotateIgnoreWritesEnd(const char *file, int line);
 #define CHAN_TSAN_HIDE_END() ((void)0)
 #endif
 
+/*
+ * The data path's steps are inlined whatever the compiler's size
+ * heuristics say: a call per step costs more than a small message's copy.
+ */
+#define CHAN_HOT static inline __attribute__((always_inline))
+
 /* Copies one read call redoes because a write overlapped, before it gives
  * up as contended: a writer at full speed must publish slots - 1 messages
  * during one copy to overlap it, so a read that gives up is rare. */
@@ -251,7 +257,7 @@ extern _Atomic int chan_membarrier_ready;
 /* The writer's store-load barrier between publishing and loading the wait
  * words: a compiler barrier when readers can force a real one with
  * membarrier, a full fence otherwise. */
-static inline void
+CHAN_HOT void
 chan_store_load_fence(void)
 {
 	if (atomic_load_explicit(&chan_membarrier_ready, memory_order_relaxed) == 1)
@@ -262,14 +268,14 @@ chan_store_load_fence(void)
 
 /* The message number a slot sequence refers to: 2m - 1, 2m and
  * 2m | SEG_SEQ_VOID all give m; 0 (a slot never written) gives 0. */
-static inline uint64_t
+CHAN_HOT uint64_t
 chan_seq_number(uint64_t seq)
 {
 	return ((seq & ~SEG_SEQ_VOID) + 1) >> 1;
 }
 
 /* The slot of message @n of the block at @b. */
-static inline struct seg_slot *
+CHAN_HOT struct seg_slot *
 chan_slot(const struct seg_block *b, const struct seg_geometry *g, uint64_t n)
 {
 	/* slots is a power of two (seg_geometry). */
@@ -282,7 +288,7 @@ chan_slot(const struct seg_block *b, const struct seg_geometry *g, uint64_t n)
  * bytes) are copied as two overlapping fixed-size blocks the compiler
  * turns into a few vector moves.
  */
-static inline void
+CHAN_HOT void
 chan_copy(void *dst, const void *src, size_t n)
 {
 	unsigned char *d = dst;
@@ -313,7 +319,7 @@ void chan_writer_init(struct chan_writer *w, struct seg_block *block, const stru
 /* Queue mode: refill @w's room from the consumer's position, which counts
  * only when it names @w's block (position_of).  Returns false when the
  * queue holds queue_depth unconsumed messages. */
-static inline bool
+CHAN_HOT bool
 chan_queue_room(struct chan_writer *w, const struct seg_reader *consumer)
 {
 	uint64_t pos = 0, used;
@@ -337,7 +343,7 @@ chan_queue_room(struct chan_writer *w, const struct seg_reader *consumer)
  * cancel) readers see the message as being written.  Returns
  * ESHM_SUCCESS with *@slot set, or ESHM_ERROR_QUEUE_FULL.
  */
-static inline int
+CHAN_HOT int
 chan_begin(struct chan_writer *w, const struct seg_reader *consumer, struct seg_slot **slot)
 {
 	const struct seg_geometry *g = w->g;
@@ -359,7 +365,7 @@ chan_begin(struct chan_writer *w, const struct seg_reader *consumer, struct seg_
 
 /* Complete the message chan_begin() opened in @s with @size bytes (its
  * data already in the slot): size, time, even sequence, head. */
-static inline void
+CHAN_HOT void
 chan_end(struct chan_writer *w, struct seg_slot *s, uint32_t size)
 {
 	uint64_t m = w->last + 1;
@@ -387,7 +393,7 @@ chan_end(struct chan_writer *w, struct seg_slot *s, uint32_t size)
  * process that could not register for membarrier).
  * Returns ESHM_SUCCESS or ESHM_ERROR_QUEUE_FULL.
  */
-static inline int
+CHAN_HOT int
 chan_write(struct chan_writer *w, const struct seg_reader *consumer, const void *data,
            uint32_t size)
 {
@@ -457,7 +463,7 @@ chan_queue_unread(const struct seg_block *writer, uint64_t incarnation,
 /* Whether the reader part @rd announced that it sleeps on the writer's
  * head, or that its event thread does (armed): untrusted words, any value
  * other than 0 means yes. */
-static inline bool
+CHAN_HOT bool
 chan_reader_waits(const struct seg_reader *rd)
 {
 	return (atomic_load_explicit(&rd->wait, memory_order_relaxed) |
@@ -557,7 +563,7 @@ struct chan_probe {
 
 /* Where a probe at @c goes on after finding message @j > @c, when the
  * writer may have overwritten everything up to j - slots. */
-static inline uint64_t
+CHAN_HOT uint64_t
 chan_probe_skip(uint64_t c, uint64_t j, uint32_t slots)
 {
 	uint64_t oldest = j >= slots ? j - slots + 1 : 1;
@@ -580,7 +586,7 @@ chan_probe_skip(uint64_t c, uint64_t j, uint32_t slots)
  * address then waits for no earlier load, so a reader that is behind
  * has its loads in flight together instead of one miss after another.
  */
-static inline void
+CHAN_HOT void
 chan_probe(const struct seg_block *block, const struct seg_geometry *g, uint64_t last,
            bool oldest, struct chan_probe *p)
 {
@@ -639,7 +645,7 @@ chan_probe(const struct seg_block *block, const struct seg_geometry *g, uint64_t
 
 /* Add @n to a counter of the caller's own reader part: one writer, so a
  * load and a store, no locked instruction. */
-static inline void
+CHAN_HOT void
 chan_count(_Atomic uint64_t *counter, uint64_t n)
 {
 	atomic_store_explicit(counter, atomic_load_explicit(counter, memory_order_relaxed) + n,
@@ -648,7 +654,7 @@ chan_count(_Atomic uint64_t *counter, uint64_t n)
 
 /* Record that @cur consumed everything up to @upto, @missed of it
  * skipped, the last one read (@read) or not, in @rd too. */
-static inline void
+CHAN_HOT void
 chan_consume(struct chan_cursor *cur, struct seg_reader *rd, bool consumer, uint64_t upto,
              uint64_t missed, bool read)
 {
@@ -694,7 +700,7 @@ chan_count_overlap(struct chan_cursor *cur, struct seg_reader *rd, bool gave_up)
  * position: the light fence, then the writer's room-wait word, on the
  * writer's quiet heartbeat line; a system call only while a writer waits.
  */
-static inline void
+CHAN_HOT void
 chan_room_check(const struct seg_block *block, const struct seg_geometry *g, bool consumer,
                 struct seg_reader *rd)
 {
@@ -718,7 +724,7 @@ chan_room_check(const struct seg_block *block, const struct seg_geometry *g, boo
  * hint: the slot's sequence decides, so a wrong head costs a vandal's own
  * reader a spurious NO_DATA at most.
  */
-static inline bool
+CHAN_HOT bool
 chan_consumer_ahead(const struct seg_block *block, const struct seg_geometry *g,
                     struct chan_cursor *cur)
 {
@@ -758,7 +764,7 @@ chan_consumer_ahead(const struct seg_block *block, const struct seg_geometry *g,
  * complete to read: counted, the message stays unread, @buf may have
  * changed).
  */
-static inline int
+CHAN_HOT int
 chan_read(const struct seg_block *block, const struct seg_geometry *g, struct chan_cursor *cur,
           bool consumer, struct seg_reader *rd, void *buf, size_t buflen,
           struct chan_msg *info)

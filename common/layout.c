@@ -80,8 +80,7 @@ seg_geometry(uint64_t capacity, uint32_t mode, uint32_t queue_depth, uint32_t se
 	g->mode = mode;
 	g->queue_depth = queue_depth;
 	g->seg_flags = seg_flags;
-	g->data_offset = seg_flags & SEG_FLAG_TIMESTAMPS ? SEG_SLOT_HEADER_TIMESTAMPED
-	                                                  : SEG_SLOT_HEADER;
+	g->data_offset = seg_data_offset(capacity, seg_flags);
 	g->slot_stride = (uint32_t)seg_round_up(g->data_offset + capacity, SEG_CACHE_LINE);
 	g->block_size = seg_round_up(sizeof(struct seg_block) + (uint64_t)g->slots * g->slot_stride,
 	                             SEG_PAGE);

@@ -228,7 +228,7 @@ void obs_release_all(struct ESHMHandle *h);
 
 /* Whether an observer of @h's channel announced that it sleeps.  Data
  * path: a load of obs_hi, then one per slot below it. */
-static inline bool
+CHAN_HOT bool
 obs_any_waits(const struct ESHMHandle *h)
 {
 	uint32_t n = atomic_load_explicit(&h->obs_hi, memory_order_acquire), i;
@@ -271,7 +271,7 @@ int peer_publish(struct ESHMHandle *h, int fd, uint64_t incarnation);
  * &h->peer_wr), switching that side to the latest one.  NULL while no
  * peer ever attached.  Data path: lock-free, no system call.
  */
-static inline struct lib_peer *
+CHAN_HOT struct lib_peer *
 peer_enter(struct ESHMHandle *h, _Atomic(struct lib_peer *) *side)
 {
 	struct lib_peer *p = atomic_load_explicit(&h->peer_latest, memory_order_acquire);
@@ -324,7 +324,7 @@ void hb_unregister(struct ESHMHandle *h);
 
 /* The queue's consumer reads in order; everyone else (an observer) gets
  * the newest, or on a queue the oldest still there. */
-static inline bool
+CHAN_HOT bool
 io_consumer(const struct ESHMHandle *h)
 {
 	return h->g.mode == SEG_MODE_QUEUE && !h->observer;
@@ -373,7 +373,7 @@ void io_cursor_start(struct ESHMHandle *h, const struct lib_peer *p);
  * eshmd's verdict, or while eshmd's monitor is away the control thread's
  * local one.  No clock, no lock.
  */
-static inline uint32_t
+CHAN_HOT uint32_t
 live_remote_state(const struct ESHMHandle *h)
 {
 	if (atomic_load_explicit(&h->daemon_away, memory_order_acquire))
@@ -385,7 +385,7 @@ live_remote_state(const struct ESHMHandle *h)
  * Whether @h may still be used: not revoked by an operator, not taken
  * over by another process, not forgotten by eshmd.  Data path.
  */
-static inline bool
+CHAN_HOT bool
 live_attached(const struct ESHMHandle *h)
 {
 	const struct seg_status_verdict *v = &h->st->verdict;

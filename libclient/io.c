@@ -12,7 +12,7 @@
 #include "handle.h"
 
 /* Without the heartbeat thread, each call is this endpoint's sign of life. */
-static inline void
+CHAN_HOT void
 io_beat(ESHMHandle *h)
 {
 	if (!h->config.use_threads && h->own != NULL)
@@ -22,7 +22,7 @@ io_beat(ESHMHandle *h)
 }
 
 /* What the disconnect behaviour makes of the remote's @state. */
-static inline int
+CHAN_HOT int
 io_verdict(const ESHMHandle *h, uint32_t state)
 {
 	switch (h->config.disconnect_behavior) {
@@ -48,8 +48,9 @@ io_cursor_start(struct ESHMHandle *h, const struct lib_peer *p)
 	atomic_store_explicit(&h->cursor_incarnation, p->incarnation, memory_order_relaxed);
 }
 
-int
-io_write_gate(ESHMHandle *h, size_t size, struct lib_peer **p)
+/* io_write_gate(), inlined into eshm_write(). */
+CHAN_HOT int
+io_gate(ESHMHandle *h, size_t size, struct lib_peer **p)
 {
 	if (h->forked)
 		return ESHM_ERROR_DETACHED;
@@ -83,8 +84,9 @@ io_full(ESHMHandle *h)
 	return verdict != ESHM_SUCCESS ? verdict : ESHM_ERROR_QUEUE_FULL;
 }
 
-int
-io_published(ESHMHandle *h, const struct lib_peer *p)
+/* io_published(), inlined into eshm_write(). */
+CHAN_HOT int
+io_after_publish(ESHMHandle *h, const struct lib_peer *p)
 {
 	uint32_t state;
 
@@ -102,6 +104,18 @@ io_published(ESHMHandle *h, const struct lib_peer *p)
 	return io_verdict(h, state);
 }
 
+int
+io_write_gate(ESHMHandle *h, size_t size, struct lib_peer **p)
+{
+	return io_gate(h, size, p);
+}
+
+int
+io_published(ESHMHandle *h, const struct lib_peer *p)
+{
+	return io_after_publish(h, p);
+}
+
 ESHM_EXPORT int
 eshm_write(ESHMHandle *handle, const void *data, size_t size)
 {
@@ -110,7 +124,7 @@ eshm_write(ESHMHandle *handle, const void *data, size_t size)
 
 	if (handle == NULL || data == NULL || size == 0)
 		return ESHM_ERROR_INVALID_PARAM;
-	rc = io_write_gate(handle, size, &p);
+	rc = io_gate(handle, size, &p);
 	if (rc != ESHM_SUCCESS)
 		return rc;
 	/* Always published, whatever the remote's state: what a writer last
@@ -119,7 +133,7 @@ eshm_write(ESHMHandle *handle, const void *data, size_t size)
 	rc = chan_write(&handle->writer, io_queue_reader(handle, p), data, (uint32_t)size);
 	if (rc == ESHM_ERROR_QUEUE_FULL)
 		return io_full(handle);
-	return io_published(handle, p);
+	return io_after_publish(handle, p);
 }
 
 /*
@@ -128,7 +142,7 @@ eshm_write(ESHMHandle *handle, const void *data, size_t size)
  * may hold messages: only once the reader is on the current block has a
  * dead remote nothing more to deliver.
  */
-static inline bool
+CHAN_HOT bool
 io_on_current_block(const ESHMHandle *h)
 {
 	const struct lib_peer *p = atomic_load_explicit(&h->peer_rd, memory_order_relaxed);
@@ -183,7 +197,7 @@ io_read_block(ESHMHandle *h)
  * before looking.  Returns ESHM_SUCCESS with the remote's *@state and the
  * peer block to read in *@p (NULL: none yet), or the error to return.
  */
-static inline int
+CHAN_HOT int
 io_read_begin(ESHMHandle *handle, uint32_t *state, struct lib_peer **p)
 {
 	int rc;
@@ -209,7 +223,7 @@ io_read_begin(ESHMHandle *handle, uint32_t *state, struct lib_peer **p)
 
 /* After the read step returned @rc: nothing there may mean the remote is
  * gone (the disconnect behaviour after looking), and re-arms events. */
-static inline int
+CHAN_HOT int
 io_read_end(ESHMHandle *handle, int rc, uint32_t state)
 {
 	if (rc != ESHM_ERROR_NO_DATA)
@@ -235,7 +249,7 @@ io_read_checked(ESHMHandle *handle, io_read_fn *fn, void *arg)
 
 /* The copying read of eshm_read() and eshm_read_ex(), all inline: the
  * data path makes no indirect call. */
-static inline int
+CHAN_HOT int
 io_copy_read(ESHMHandle *h, void *buffer, size_t size, struct chan_msg *msg)
 {
 	struct lib_peer *p;
@@ -253,7 +267,7 @@ io_copy_read(ESHMHandle *h, void *buffer, size_t size, struct chan_msg *msg)
 ESHM_EXPORT int
 eshm_read(ESHMHandle *handle, void *buffer, size_t buffer_size, size_t *bytes_read)
 {
-	struct chan_msg msg;
+	struct chan_msg msg = {0};
 	int rc;
 
 	if (handle == NULL || buffer == NULL || buffer_size == 0 || bytes_read == NULL)
@@ -269,7 +283,7 @@ eshm_read(ESHMHandle *handle, void *buffer, size_t buffer_size, size_t *bytes_re
 ESHM_EXPORT int
 eshm_read_ex(ESHMHandle *handle, void *buffer, size_t buffer_size, ESHMMessageInfo *info)
 {
-	struct chan_msg msg;
+	struct chan_msg msg = {0};
 	int rc;
 
 	if (info != NULL)
