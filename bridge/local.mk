@@ -1,0 +1,56 @@
+# bridge/local.mk - eshm-bridge, a segment carried between two hosts over
+# Cyclone DDS (docs/bridge.md), and its tests.  Built only when configure
+# found Cyclone DDS (ESHM_BRIDGE); its sources are distributed either way.
+# Included by the top Makefile.am.
+EXTRA_DIST += bridge/eshm_bridge.idl bridge/eshm-bridge.conf.example
+
+if ESHM_BRIDGE
+# The topic types, compiled from the IDL at build time into the build
+# folder; idlc writes the .c and the .h in one run.
+bridge/eshm_bridge.c: $(srcdir)/bridge/eshm_bridge.idl
+	$(AM_V_GEN)$(MKDIR_P) bridge && $(IDLC) -o bridge $(srcdir)/bridge/eshm_bridge.idl
+bridge/eshm_bridge.h: bridge/eshm_bridge.c
+	@test -f $@ || { rm -f bridge/eshm_bridge.c && $(MAKE) $(AM_MAKEFLAGS) bridge/eshm_bridge.c; }
+CLEANFILES += bridge/eshm_bridge.c bridge/eshm_bridge.h
+
+# Everything but main(), so the unit tests link what the program runs.
+noinst_LTLIBRARIES += bridge/libeshm-bridge.la
+bridge_libeshm_bridge_la_SOURCES = \
+	bridge/brg_err.h bridge/brg_err.c \
+	bridge/brg_log.h bridge/brg_log.c \
+	bridge/brg_topic.h bridge/brg_topic.c \
+	bridge/brg_config.h bridge/brg_config.c \
+	bridge/brg_ddsconf.h bridge/brg_ddsconf.c \
+	bridge/brg_remote.h bridge/brg_remote.c \
+	bridge/brg_local.h bridge/brg_local.c \
+	bridge/brg_dds.h bridge/brg_dds.c \
+	bridge/brg_bridge.h bridge/brg_bridge.c \
+	bridge/brg_state.h bridge/brg_state.c \
+	bridge/brg_pump.h bridge/brg_pump.c \
+	bridge/brg_sink.h bridge/brg_sink.c \
+	bridge/brg_proxy.h bridge/brg_proxy.c \
+	bridge/brg_notify.h bridge/brg_notify.c \
+	bridge/brg_run.h bridge/brg_run.c \
+	bridge/brg_cli.h bridge/brg_cli.c
+nodist_bridge_libeshm_bridge_la_SOURCES = bridge/eshm_bridge.c bridge/eshm_bridge.h
+ESHM_BRIDGE_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)/bridge -I$(top_srcdir)/bridge
+ESHM_BRIDGE_CFLAGS = $(AM_CFLAGS) $(CYCLONEDDS_CFLAGS) $(INIH_CFLAGS) $(LIBSYSTEMD_CFLAGS)
+bridge_libeshm_bridge_la_CPPFLAGS = $(ESHM_BRIDGE_CPPFLAGS)
+bridge_libeshm_bridge_la_CFLAGS = $(ESHM_BRIDGE_CFLAGS)
+bridge_libeshm_bridge_la_LIBADD = libclient/libeshm-client.la common/libeshm-common.la \
+	$(CYCLONEDDS_LIBS) $(INIH_LIBS) $(LIBSYSTEMD_LIBS) $(PTHREAD_LIBS)
+$(bridge_libeshm_bridge_la_OBJECTS): bridge/eshm_bridge.h
+
+sbin_PROGRAMS += bridge/eshm-bridge
+bridge_eshm_bridge_SOURCES = bridge/brg_main.c
+bridge_eshm_bridge_CPPFLAGS = $(ESHM_BRIDGE_CPPFLAGS)
+bridge_eshm_bridge_CFLAGS = $(ESHM_BRIDGE_CFLAGS)
+bridge_eshm_bridge_LDADD = bridge/libeshm-bridge.la
+endif
+
+if ESHM_BRIDGE
+# tests: the local programs of the integration test
+check_PROGRAMS += bridge/tests/brg-peer
+bridge_tests_brg_peer_SOURCES = bridge/tests/brg_peer.c
+bridge_tests_brg_peer_LDADD = libclient/libeshm-client.la $(PTHREAD_LIBS)
+endif
