@@ -54,3 +54,21 @@ check_PROGRAMS += bridge/tests/brg-peer
 bridge_tests_brg_peer_SOURCES = bridge/tests/brg_peer.c
 bridge_tests_brg_peer_LDADD = libclient/libeshm-client.la $(PTHREAD_LIBS)
 endif
+
+if ESHM_BRIDGE
+# tests: unit tests of the bridge's pure parts (cmocka)
+ESHM_BRIDGE_UNIT_TESTS = bridge/tests/test_brg_topic bridge/tests/test_brg_config \
+	bridge/tests/test_brg_remote
+check_PROGRAMS += $(ESHM_BRIDGE_UNIT_TESTS)
+TESTS += $(ESHM_BRIDGE_UNIT_TESTS)
+ESHM_BRIDGE_TEST_LDADD = bridge/libeshm-bridge.la $(CMOCKA_LIBS)
+bridge_tests_test_brg_topic_CPPFLAGS = $(ESHM_BRIDGE_CPPFLAGS)
+bridge_tests_test_brg_topic_CFLAGS = $(ESHM_BRIDGE_CFLAGS) $(CMOCKA_CFLAGS)
+bridge_tests_test_brg_topic_LDADD = $(ESHM_BRIDGE_TEST_LDADD)
+bridge_tests_test_brg_config_CPPFLAGS = $(ESHM_BRIDGE_CPPFLAGS)
+bridge_tests_test_brg_config_CFLAGS = $(ESHM_BRIDGE_CFLAGS) $(CMOCKA_CFLAGS)
+bridge_tests_test_brg_config_LDADD = $(ESHM_BRIDGE_TEST_LDADD)
+bridge_tests_test_brg_remote_CPPFLAGS = $(ESHM_BRIDGE_CPPFLAGS)
+bridge_tests_test_brg_remote_CFLAGS = $(ESHM_BRIDGE_CFLAGS) $(CMOCKA_CFLAGS)
+bridge_tests_test_brg_remote_LDADD = $(ESHM_BRIDGE_TEST_LDADD)
+endif
