@@ -42,8 +42,14 @@ brg_dds_state_qos(uint32_t lease_ms, bool reader)
 	if (reader)
 		/* A bridge's own reports are not news to it. */
 		dds_qset_ignorelocal(q, DDS_IGNORELOCAL_PARTICIPANT);
-	else
+	else {
 		dds_qset_liveliness(q, DDS_LIVELINESS_MANUAL_BY_PARTICIPANT, DDS_MSECS(lease_ms));
+		/* Only a bridge that leaves cleanly disposes its report
+		 * (brg_state_withdraw()): a lost one must read as lost, not as
+		 * gone, so its instance is unregistered, never disposed, when its
+		 * liveliness lapses. */
+		dds_qset_writer_data_lifecycle(q, false);
+	}
 	return q;
 }
 
@@ -129,7 +135,7 @@ brg_dds_open(struct brg_dds *d, const struct brg_dds_spec *s, char *err, size_t 
 		return BRG_ERR_INVALID;
 	memset(d, 0, sizeof(*d));
 	d->domain = dds_create_domain(s->domain, s->config);
-	rc = brg_dds_check(d->domain, "domain (see Cyclone's messages above)", err, errlen);
+	rc = brg_dds_check(d->domain, "domain (Cyclone's messages above say why)", err, errlen);
 	if (rc != BRG_OK) {
 		d->domain = 0;
 		return rc;

@@ -14,6 +14,7 @@
 
 #include "brg_bridge.h"
 #include "brg_ddsconf.h"
+#include "brg_ddslog.h"
 #include "brg_err.h"
 #include "brg_log.h"
 #include "brg_notify.h"
@@ -290,6 +291,7 @@ brg_run(const struct brg_config *cfg, volatile sig_atomic_t *stop)
 	b->pump_stop = -1;
 	b->start_ns = clock_real_ns();
 	brg_run_host(b);
+	brg_ddslog_open();
 	rc = brg_run_open(b);
 	if (rc == BRG_OK)
 		rc = brg_remote_init(&l.remote, cfg->lease_ms, cfg->dead_after_ms);
@@ -314,6 +316,7 @@ brg_run(const struct brg_config *cfg, volatile sig_atomic_t *stop)
 		rc = brg_run_loop(b, &l, stop);
 	}
 	brg_run_close(b, &l);
+	brg_ddslog_close();
 	if (rc == BRG_OK)
 		rc = atomic_load(&b->failure);
 	free(b);

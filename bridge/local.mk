@@ -3,6 +3,7 @@
 # found Cyclone DDS (ESHM_BRIDGE); its sources are distributed either way.
 # Included by the top Makefile.am.
 EXTRA_DIST += bridge/eshm_bridge.idl bridge/eshm-bridge.conf.example
+dist_noinst_SCRIPTS += bridge/tests/test_bridge_netns.sh
 
 if ESHM_BRIDGE
 # The topic types, compiled from the IDL at build time into the build
@@ -21,6 +22,7 @@ bridge_libeshm_bridge_la_SOURCES = \
 	bridge/brg_topic.h bridge/brg_topic.c \
 	bridge/brg_config.h bridge/brg_config.c \
 	bridge/brg_ddsconf.h bridge/brg_ddsconf.c \
+	bridge/brg_ddslog.h bridge/brg_ddslog.c \
 	bridge/brg_remote.h bridge/brg_remote.c \
 	bridge/brg_local.h bridge/brg_local.c \
 	bridge/brg_dds.h bridge/brg_dds.c \
@@ -49,7 +51,9 @@ bridge_eshm_bridge_LDADD = bridge/libeshm-bridge.la
 endif
 
 if ESHM_BRIDGE
-# tests: the local programs of the integration test
+# tests: two hosts made of network namespaces (root only, else skipped),
+# and the local programs they run
+TESTS += bridge/tests/test_bridge_netns.sh
 check_PROGRAMS += bridge/tests/brg-peer
 bridge_tests_brg_peer_SOURCES = bridge/tests/brg_peer.c
 bridge_tests_brg_peer_LDADD = libclient/libeshm-client.la $(PTHREAD_LIBS)
