@@ -5,8 +5,9 @@
  *
  *   brg-peer pingpong master|slave NAME COUNT   latest-value segment: the
  *            master sends message i and waits for its echo, COUNT times
- *   brg-peer stream master|slave NAME COUNT     queue segment: both sides
- *            send COUNT messages and read the other's COUNT, in order
+ *   brg-peer stream master|slave NAME COUNT [PAUSE_AT]  queue segment: both
+ *            sides send COUNT messages and read the other's COUNT, in
+ *            order; after reading message PAUSE_AT, stop reading for 2 s
  *   brg-peer hold master|slave NAME             attach, then print a line
  *            "<CLOCK_MONOTONIC ms> <state> <pid>" at each change of the
  *            remote's state until SIGTERM
@@ -231,7 +232,7 @@ bp_send_all(void *arg)
 }
 
 static int
-bp_stream(ESHMHandle *h, bool master, uint64_t count)
+bp_stream(ESHMHandle *h, bool master, uint64_t count, uint64_t pause_at)
 {
 	static struct bp_msg in;
 	struct bp_sender s = {h, count, master ? 3u : 4u, 0};
@@ -251,6 +252,9 @@ bp_stream(ESHMHandle *h, bool master, uint64_t count)
 			        (unsigned long long)i, (unsigned long long)in.index, n);
 			rc = 1;
 		}
+		/* The queue fills meanwhile: the writer and the bridges must hold back. */
+		if (i == pause_at)
+			usleep(2000000);
 	}
 	if (rc != 0)
 		bp_stop = 1;
@@ -311,7 +315,7 @@ main(int argc, char **argv)
 {
 	struct sigaction sa;
 	ESHMHandle *h;
-	uint64_t count = 0;
+	uint64_t count = 0, pause_at = 0;
 	int rc;
 
 	if (argc == 2 && strcmp(argv[1], "now") == 0) {
@@ -319,11 +323,13 @@ main(int argc, char **argv)
 		return 0;
 	}
 	if (argc < 4 || (strcmp(argv[2], "master") != 0 && strcmp(argv[2], "slave") != 0)) {
-		fprintf(stderr, "usage: brg-peer pingpong|stream|hold master|slave NAME [COUNT]\n");
+		fprintf(stderr, "usage: brg-peer pingpong|stream|hold master|slave NAME [COUNT [PAUSE_AT]]\n");
 		return 2;
 	}
 	if (argc > 4)
 		count = strtoull(argv[4], NULL, 10);
+	if (argc > 5)
+		pause_at = strtoull(argv[5], NULL, 10);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = bp_on_signal;
 	sigaction(SIGTERM, &sa, NULL);
@@ -335,7 +341,7 @@ main(int argc, char **argv)
 	if (strcmp(argv[1], "pingpong") == 0)
 		rc = bp_pingpong(h, strcmp(argv[2], "master") == 0, count);
 	else if (strcmp(argv[1], "stream") == 0)
-		rc = bp_stream(h, strcmp(argv[2], "master") == 0, count);
+		rc = bp_stream(h, strcmp(argv[2], "master") == 0, count, pause_at);
 	else
 		rc = bp_hold(h);
 	eshm_destroy(h);

@@ -1,0 +1,426 @@
+#!/bin/sh
+# test_bridge_netns.sh - eshm-bridge between two hosts, made of two network
+# namespaces joined by a veth pair: a private eshmd and two bridges in each
+# (a latest-value segment and a queue segment), a master in A and a slave
+# in B that exchange checksummed messages through them; then the faults a
+# bridge must report on the other side, each within its bound:
+#
+#   the remote program  SIGSTOP -> stale, SIGCONT -> alive, SIGKILL -> dead
+#   the remote bridge   kill -9 -> stale (lease) then dead (dead_after);
+#                       restarted -> alive; SIGTERM -> detached
+#   the link            ip link set down -> stale then dead on both sides;
+#                       up -> alive
+#
+# What the other side concludes is read twice: in the bridge's log (what it
+# declared), and, where eshmd takes PROXY declarations, by a local program
+# (eshm_check_remote_alive()) and by "eshmctl show --json".
+#
+# Needs root (ip netns); otherwise skipped.  Timing bounds leave room for a
+# loaded two-core machine; the latencies measured are printed as comments.
+set -u
+builddir=${ESHM_TEST_BUILDDIR:?run by make check}
+srcdir=${ESHM_TEST_SRCDIR:?run by make check}
+
+skip_all()
+{
+	echo "1..0 # SKIP $1"
+	exit 0
+}
+
+[ "$(id -u)" -eq 0 ] || skip_all "needs root to create network namespaces"
+command -v ip >/dev/null 2>&1 || skip_all "no ip command (apt-get install iproute2)"
+command -v python3 >/dev/null 2>&1 || skip_all "no python3 to read eshmctl's JSON"
+[ -x "$builddir/bridge/eshm-bridge" ] || skip_all "eshm-bridge is not built"
+
+. "$srcdir/tests/tap.sh"
+tap_init bridge
+
+peer=$builddir/bridge/tests/brg-peer
+bridge=$builddir/bridge/eshm-bridge
+eshmd=$builddir/daemon/eshmd
+eshmctl=$builddir/ctl/eshmctl
+tag=$$
+nsA=eshmbrA$tag
+nsB=eshmbrB$tag
+vA=ebA$tag
+vB=ebB$tag
+addrA=10.231.7.1
+addrB=10.231.7.2
+LAT=brt.lat_1
+QUE=brt-q.2
+LEASE=1000
+PERIOD=250
+DEAD=3000
+# The bounds checked (ms).  The bridges' own parts are the threshold of
+# the remote program (100 ms), the lease and dead_after; the rest is
+# room for a loaded machine.
+BOUND_FAST=1500
+BOUND_STALE=$((LEASE + 1500))
+BOUND_DEAD=$((DEAD + 2000))
+BOUND_BACK=15000
+
+pids=""
+
+bridge_cleanup()
+{
+	for p in $pids; do
+		kill -CONT "$p" 2>/dev/null
+		kill -KILL "$p" 2>/dev/null
+	done
+	for p in $pids; do
+		wait "$p" 2>/dev/null
+	done
+	pids=""
+	ip netns del "$nsA" 2>/dev/null
+	ip netns del "$nsB" 2>/dev/null
+	ip link del "$vA" 2>/dev/null
+	tap_cleanup
+}
+trap bridge_cleanup EXIT
+
+now_ms()
+{
+	"$peer" now
+}
+
+lines()
+{
+	if [ -f "$1" ]; then wc -l < "$1"; else echo 0; fi
+}
+
+# wait_for FILE FROM REGEX MS: the first line after line FROM of FILE that
+# matches REGEX, within MS.  Prints its first field when that is a time
+# (brg-peer hold's lines), else the time it was seen.
+wait_for()
+{
+	wf_limit=$(($(now_ms) + $4))
+	while :; do
+		wf_line=$(tail -n +"$(($2 + 1))" "$1" 2>/dev/null | grep -m1 -E "$3")
+		if [ -n "$wf_line" ]; then
+			wf_t=${wf_line%% *}
+			case $wf_t in '' | *[!0-9]*) wf_t=$(now_ms) ;; esac
+			echo "$wf_t"
+			return 0
+		fi
+		[ "$(now_ms)" -lt "$wf_limit" ] || return 1
+		sleep 0.02
+	done
+}
+
+# in_ns SIDE LOG COMMAND...: start COMMAND in SIDE's namespace with its
+# eshmd, output to LOG; $! stays the command's pid (ip netns exec execs).
+in_ns()
+{
+	ns=$nsA
+	[ "$1" = B ] && ns=$nsB
+	side=$1
+	log=$2
+	shift 2
+	ESHM_SOCKET=$tmp/$side/eshmd.sock ip netns exec "$ns" "$@" >"$log" 2>&1 &
+	last=$!
+	pids="$pids $last"
+}
+
+start_bridge()
+{
+	in_ns "$1" "$tmp/$1/bridge-$2.log.$3" "$bridge" --config "$tmp/$1/$2.conf" --verbose
+	eval "bridge_$1_$2=$last"
+	eval "bridge_$1_$2_log=$tmp/$1/bridge-$2.log.$3"
+}
+
+write_conf()
+{
+	side=$1 name=$2 mode=$3 conf=$tmp/$1/$4.conf
+	if [ "$side" = A ]; then role=slave own=$vA other=$addrB host=hostA rhost=hostB
+	else role=master own=$vB other=$addrA host=hostB rhost=hostA; fi
+	cat > "$conf" <<EOF
+[bridge]
+segment = $name
+stand_in = $role
+host = $host
+remote_host = $rhost
+[segment]
+mode = $mode
+queue_depth = 64
+[dds]
+domain = 7
+interface = $own
+peers = $other
+multicast = no
+[liveness]
+stale_threshold_ms = 100
+lease_ms = $LEASE
+state_period_ms = $PERIOD
+dead_after_ms = $DEAD
+EOF
+}
+
+# latency DESC T0 T BOUND [MIN]: a test point that T - T0 is within MIN..BOUND.
+latency()
+{
+	lat=$(($3 - $2))
+	echo "# $1: ${lat} ms"
+	if [ "$lat" -le "$4" ] && [ "$lat" -ge "${5:-0}" ]; then
+		ok "$1 within ${5:-0}..$4 ms (${lat} ms)"
+	else
+		fail "$1 within ${5:-0}..$4 ms" "took ${lat} ms"
+	fi
+}
+
+# seen DESC FILE FROM REGEX T0 BOUND [MIN]: REGEX comes in FILE within BOUND of T0.
+seen()
+{
+	if t=$(wait_for "$2" "$3" "$4" "$(($6 + 3000))"); then
+		latency "$1" "$5" "$t" "$6" "${7:-0}"
+	else
+		fail "$1" "not seen in $2 within $(($6 + 3000)) ms: $(tail -n 5 "$2")"
+	fi
+}
+
+# remote_is SIDE STATE DESC T0 BOUND [MIN]: the bridge of SIDE on the
+# latest-value segment declares the remote STATE; where eshmd takes PROXY,
+# the local program sees it too.
+remote_is()
+{
+	eval "rl=\$bridge_$1_lat_log; rf=\$mark_$1_log; hf=$tmp/$1/hold.out; hm=\$mark_$1_hold"
+	seen "$3: the bridge in $1 declares $2" "$rl" "$rf" "remote .* is $2\$" "$4" "$5" "${6:-0}"
+	if [ "$proxy" = yes ]; then
+		seen "$3: the program in $1 sees its remote $2" "$hf" "$hm" "^[0-9]+ $2 " \
+			"$4" "$5" "${6:-0}"
+	else
+		skip "$3: the program in $1 sees it (eshmd takes no PROXY)"
+	fi
+}
+
+# mark: remember where the logs are, so the next checks read only what follows.
+mark()
+{
+	mark_A_log=$(lines "$bridge_A_lat_log")
+	mark_B_log=$(lines "$bridge_B_lat_log")
+	mark_A_hold=$(lines "$tmp/A/hold.out")
+	mark_B_hold=$(lines "$tmp/B/hold.out")
+}
+
+show_json()
+{
+	ESHM_SOCKET=$tmp/$1/eshmd.sock ip netns exec "$(eval echo \$ns$1)" \
+		"$eshmctl" show "$LAT" --json
+}
+
+# --- the two hosts
+mkdir -p "$tmp/A" "$tmp/B"
+if ! ip netns add "$nsA" 2>"$tmp/out" || ! ip netns add "$nsB" 2>>"$tmp/out"; then
+	reason=$(head -n 1 "$tmp/out")
+	trap - EXIT
+	bridge_cleanup
+	skip_all "cannot create network namespaces here: $reason"
+fi
+setup_net()
+{
+	ip link add "$vA" type veth peer name "$vB" &&
+	ip link set "$vA" netns "$nsA" && ip link set "$vB" netns "$nsB" &&
+	ip -n "$nsA" addr add "$addrA/30" dev "$vA" && ip -n "$nsB" addr add "$addrB/30" dev "$vB" &&
+	ip -n "$nsA" link set lo up && ip -n "$nsB" link set lo up &&
+	ip -n "$nsA" link set "$vA" up && ip -n "$nsB" link set "$vB" up
+}
+check "two namespaces joined by a veth pair ($addrA - $addrB)" setup_net
+
+for side in A B; do
+	in_ns "$side" "$tmp/$side/eshmd.log" "$eshmd" --socket "$tmp/$side/eshmd.sock" \
+		--shm-prefix "${prefix}$side." --config /dev/null
+	eval "eshmd_$side=$last"
+done
+eshmd_up()
+{
+	for i in $(seq 100); do
+		[ -S "$tmp/A/eshmd.sock" ] && [ -S "$tmp/B/eshmd.sock" ] && return 0
+		sleep 0.1
+	done
+	cat "$tmp/A/eshmd.log" "$tmp/B/eshmd.log"
+	return 1
+}
+check "a private eshmd in each namespace" eshmd_up
+
+for side in A B; do
+	write_conf "$side" "$LAT" latest lat
+	write_conf "$side" "$QUE" queue que
+	start_bridge "$side" lat 1
+	start_bridge "$side" que 1
+done
+bridges_meet()
+{
+	for log in "$bridge_A_lat_log" "$bridge_B_lat_log" "$bridge_A_que_log" "$bridge_B_que_log"; do
+		wait_for "$log" 0 "reports the (master|slave)" 20000 >/dev/null ||
+			{ echo "$log:"; cat "$log"; return 1; }
+	done
+}
+check "the four bridges find each other over the veth only" bridges_meet
+
+# --- messages: 10,000 each way on the queue, held back mid-way; 1,000
+# round trips on the latest-value segment
+t0=$(now_ms)
+in_ns A "$tmp/A/stream.out" "$peer" stream master "$QUE" 10000
+stream_A=$last
+# The slave stops reading for 2 s after message 3000: its queue fills,
+# the bridges hold the messages back, the master waits for room; nothing
+# may be lost.
+in_ns B "$tmp/B/stream.out" "$peer" stream slave "$QUE" 10000 3000
+stream_B=$last
+in_ns A "$tmp/A/pingpong.out" "$peer" pingpong master "$LAT" 1000
+ping_A=$last
+in_ns B "$tmp/B/pingpong.out" "$peer" pingpong slave "$LAT" 1000
+ping_B=$last
+finished()
+{
+	rc=0
+	for p in "$@"; do
+		wait "$p" || rc=$?
+	done
+	return $rc
+}
+check "the queue: 10,000 checksummed messages each way, in order, none lost though the slave stopped reading for 2 s" \
+	finished "$stream_A" "$stream_B"
+cat "$tmp/A/stream.out" "$tmp/B/stream.out" | sed 's/^/# /'
+check "the latest-value segment: 1,000 checksummed round trips" finished "$ping_A" "$ping_B"
+cat "$tmp/A/pingpong.out" "$tmp/B/pingpong.out" | sed 's/^/# /'
+echo "# the exchanges took $(($(now_ms) - t0)) ms"
+
+# --- programs that hold the latest-value segment and watch their remote
+in_ns A "$tmp/A/hold.out" "$peer" hold master "$LAT"
+hold_A=$last
+in_ns B "$tmp/B/hold.out" "$peer" hold slave "$LAT"
+hold_B=$last
+both_alive()
+{
+	wait_for "$bridge_A_lat_log" 0 "remote slave on hostB \\(pid $hold_B\\) is alive" 10000 &&
+		wait_for "$bridge_B_lat_log" 0 "remote master on hostA \\(pid $hold_A\\) is alive" 10000
+}
+check "each bridge declares the other host's program alive, with its pid" both_alive
+if grep -q "takes the remote's state" "$bridge_A_lat_log"; then
+	proxy=yes
+	proxy_json()
+	{
+		wait_for "$tmp/A/hold.out" 0 "^[0-9]+ alive " 5000 >/dev/null || return 1
+		show_json A > "$tmp/show.json" || return 1
+		python3 - "$tmp/show.json" "$hold_B" <<'EOF'
+import json, sys
+s = json.load(open(sys.argv[1]))["slave"]
+b = s.get("bridged")
+ok = s["state"] == "alive" and b is not None and b["remote_pid"] == int(sys.argv[2]) \
+	and b["remote_host"] == "hostB"
+print(json.dumps(s))
+sys.exit(0 if ok else 1)
+EOF
+	}
+	check "eshmctl show in A: the slave is alive, bridged from pid $hold_B on hostB" proxy_json
+else
+	proxy=no
+	grep -q "does not support PROXY" "$bridge_A_lat_log" &&
+		echo "# eshmd here takes no PROXY: only the bridges' declarations are checked"
+	skip "eshmctl show in A shows the bridged slave (eshmd takes no PROXY)"
+fi
+
+# --- the remote program paused, resumed, killed, restarted
+mark
+t0=$(now_ms)
+kill -STOP "$hold_B"
+remote_is A stale "SIGSTOP of the slave in B" "$t0" "$BOUND_FAST"
+mark
+t0=$(now_ms)
+kill -CONT "$hold_B"
+remote_is A alive "SIGCONT of the slave in B" "$t0" "$BOUND_FAST"
+mark
+t0=$(now_ms)
+kill -KILL "$hold_B"
+wait "$hold_B" 2>/dev/null
+remote_is A dead "SIGKILL of the slave in B" "$t0" "$BOUND_FAST"
+mark
+in_ns B "$tmp/B/hold.out" "$peer" hold slave "$LAT"
+hold_B=$last
+t0=$(now_ms)
+remote_is A alive "a new slave in B" "$t0" "$BOUND_BACK"
+if [ "$proxy" = yes ]; then
+	new_pid_json()
+	{
+		show_json A | python3 -c "import json,sys; b=json.load(sys.stdin)['slave']['bridged']; sys.exit(0 if b and b['remote_pid']==$hold_B else 1)"
+	}
+	check "eshmctl show in A names the new slave's pid $hold_B" new_pid_json
+fi
+
+# --- the remote bridge killed, then restarted
+mark
+t0=$(now_ms)
+kill -KILL "$bridge_B_lat"
+wait "$bridge_B_lat" 2>/dev/null
+# In B the slave sees its master, the bridge, die: eshm's own verdict.
+seen "kill -9 of the bridge in B: the slave in B sees its master dead" "$tmp/B/hold.out" \
+	"$mark_B_hold" "^[0-9]+ dead " "$t0" "$BOUND_FAST"
+remote_is A stale "kill -9 of the bridge in B" "$t0" "$BOUND_STALE" $((LEASE - PERIOD - 150))
+remote_is A dead "kill -9 of the bridge in B" "$t0" "$BOUND_DEAD" $((DEAD - PERIOD - 150))
+start_bridge B lat 2
+mark
+t0=$(now_ms)
+remote_is A alive "the bridge in B restarted" "$t0" "$BOUND_BACK"
+seen "the bridge in B restarted: it declares the master in A alive" "$bridge_B_lat_log" 0 \
+	"remote master on hostA \\(pid $hold_A\\) is alive" "$t0" "$BOUND_BACK"
+
+# --- the link cut, then restored
+mark
+t0=$(now_ms)
+ip -n "$nsA" link set "$vA" down
+remote_is A stale "link down" "$t0" "$BOUND_STALE" $((LEASE - PERIOD - 150))
+remote_is B stale "link down" "$t0" "$BOUND_STALE" $((LEASE - PERIOD - 150))
+remote_is A dead "link down" "$t0" "$BOUND_DEAD" $((DEAD - PERIOD - 150))
+remote_is B dead "link down" "$t0" "$BOUND_DEAD" $((DEAD - PERIOD - 150))
+mark
+t0=$(now_ms)
+ip -n "$nsA" link set "$vA" up
+remote_is A alive "link up" "$t0" "$BOUND_BACK"
+remote_is B alive "link up" "$t0" "$BOUND_BACK"
+
+# --- a bridge that stops cleanly says so
+mark
+t0=$(now_ms)
+kill -TERM "$bridge_B_lat"
+check "SIGTERM: the bridge in B exits 0" wait "$bridge_B_lat"
+remote_is A detached "the bridge in B stopped cleanly" "$t0" "$BOUND_FAST"
+
+# --- teardown: every bridge stops cleanly, having lost nothing
+for p in $bridge_A_lat $bridge_A_que $bridge_B_que; do
+	kill -TERM "$p"
+done
+clean_stops()
+{
+	for p in "$bridge_A_lat" "$bridge_A_que" "$bridge_B_que"; do
+		wait "$p" || return 1
+	done
+	! grep -h "stopping:" "$tmp"/A/bridge-*.log.* "$tmp"/B/bridge-*.log.* |
+		grep -v " 0 refused, 0 lost at the stop"
+}
+check "every bridge exits 0 on SIGTERM, none refused or lost a message" clean_stops
+held_back()
+{
+	grep -q "stopping: 10000 messages sent, 10000 received, 10000 written, 0 refused, 0 lost at the stop, [1-9][0-9]* waits for room" \
+		"$bridge_A_que_log" &&
+		grep -q "stopping: .* [1-9][0-9]* waits for room" "$bridge_B_que_log"
+}
+check "the queue's bridges waited for room rather than drop while the slave did not read" held_back
+grep -h "stopping:" "$tmp"/A/bridge-*.log.* "$tmp"/B/bridge-*.log.* | sed 's/^/# /'
+for f in "$tmp"/A/bridge-*.log.* "$tmp"/B/bridge-*.log.*; do
+	echo "# Cyclone DDS's lines in ${f#"$tmp"/}: $(grep -c "Cyclone DDS:" "$f")"
+done
+grep -h "held back" "$tmp"/A/bridge-*.log.* "$tmp"/B/bridge-*.log.* | sed 's/^/# /'
+kill -TERM "$hold_A" "$hold_B" "$eshmd_A" "$eshmd_B" 2>/dev/null
+for p in $pids; do
+	wait "$p" 2>/dev/null
+done
+pids=""
+ip netns del "$nsA"
+ip netns del "$nsB"
+nothing_left()
+{
+	! ip netns list | grep -q -e "$nsA" -e "$nsB" && ! ip link show "$vA" >/dev/null 2>&1 &&
+		! pgrep -f "$tmp/" >/dev/null
+}
+check "nothing left: namespaces, veth and processes gone" nothing_left
+echo "1..$tap_n"
