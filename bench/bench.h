@@ -9,6 +9,8 @@
 #ifndef ESHM_BENCH_H
 #define ESHM_BENCH_H
 
+#include "config.h" /* HAVE_ZMQ, HAVE_ICEORYX: which peers were built */
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -82,6 +84,9 @@ int bench_read_full(int fd, void *buf, size_t len);
 struct rt_ops {
 	const char *name;
 	bool tag_only;          /* carries only the 8-byte tag (the floor) */
+	bool fresh_process;     /* setup and teardown here, the measurement in a
+	                         * child process of its own: a peer whose
+	                         * runtime survives no fork */
 	uint64_t gap_ns;        /* untimed pause before each sample, so the
 	                         * slave has gone to sleep when it comes */
 	void *(*setup)(size_t size);
@@ -113,6 +118,12 @@ extern const struct rt_ops peer_mutex_ops;      /* pshared mutex + condvar */
 extern const struct rt_ops peer_unix_ops;       /* Unix stream socket pair */
 extern const struct rt_ops peer_pipe_ops;       /* two pipes */
 extern const struct rt_ops peer_mq_ops;         /* two POSIX message queues */
+#ifdef HAVE_ZMQ
+extern const struct rt_ops peer_zmq_ops;        /* ZeroMQ PAIR sockets over ipc:// */
+#endif
+#ifdef HAVE_ICEORYX
+extern const struct rt_ops peer_iox_ops;        /* iceoryx publisher and subscriber, polled */
+#endif
 
 /* ---- daemon.c: the private eshmd every eshm figure runs against, started
  * and stopped with the tests' harness (tests/harness.h) */
@@ -278,7 +289,7 @@ int eshm_bench_scale(const struct bench_opts *o, const struct th_daemon *d,
 
 /* ---- report.c */
 
-#define BENCH_RT_MAX 24
+#define BENCH_RT_MAX 32
 struct bench_results {
 	char machine[256];
 	char kernel[256];

@@ -15,6 +15,18 @@ bench_eshm_bench_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
 bench_eshm_bench_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 bench_eshm_bench_LDADD = tests/libeshm-harness.la libclient/libeshm-client.la \
 	common/libeshm-common.la $(JSONC_LIBS) $(PTHREAD_LIBS) -lrt
+# Peers measured when their development files were found (configure.ac).
+if ESHM_BENCH_ZMQ
+bench_eshm_bench_SOURCES += bench/peer_zmq.c
+bench_eshm_bench_CFLAGS += $(ZMQ_CFLAGS)
+bench_eshm_bench_LDADD += $(ZMQ_LIBS)
+endif
+if ESHM_BENCH_ICEORYX
+bench_eshm_bench_SOURCES += bench/peer_iox.c
+bench_eshm_bench_CFLAGS += $(ICEORYX_CFLAGS)
+bench_eshm_bench_LDADD += $(ICEORYX_LIBS)
+endif
+EXTRA_DIST += bench/peer_zmq.c bench/peer_iox.c
 dist_noinst_SCRIPTS += bench/check-quick.sh
 TESTS += bench/check-quick.sh
 .PHONY: bench

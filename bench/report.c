@@ -330,8 +330,16 @@ report_table_rt(const struct bench_results *r)
 	const struct rt_result *floor = report_rt(r, &peer_floor_ops, 64);
 	const struct rt_ops *mine[] = { &eshm_spin_ops, &eshm_futex_ops, &eshm_slept_ops,
 		                        &eshm_epoll_ops };
-	const struct rt_ops *peers[] = { &peer_floor_ops, &peer_floor_copy_ops, &peer_mutex_ops,
-		                         &peer_unix_ops, &peer_pipe_ops, &peer_mq_ops };
+	const struct rt_ops *peers[] = {
+		&peer_floor_ops, &peer_floor_copy_ops, &peer_mutex_ops, &peer_unix_ops,
+		&peer_pipe_ops,  &peer_mq_ops,
+#ifdef HAVE_ZMQ
+		&peer_zmq_ops,
+#endif
+#ifdef HAVE_ICEORYX
+		&peer_iox_ops,
+#endif
+	};
 	char sz[32];
 
 	if (r->nrt == 0)

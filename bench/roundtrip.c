@@ -74,27 +74,22 @@ rt_loop(const struct rt_ops *ops, void *st, unsigned char *out, unsigned char *i
 	return 0;
 }
 
-int
-rt_run(const struct rt_ops *ops, size_t size, size_t iters, struct rt_result *res)
+/* The measurement of rt_run() on @st, which setup() made. */
+static int
+rt_measure(const struct rt_ops *ops, void *st, size_t size, size_t iters, struct rt_result *res)
 {
 	int ready[2];
-	void *st = NULL;
 	unsigned char *out = NULL, *in = NULL;
 	double *samples = NULL;
 	char verdict = 0;
 	pid_t pid;
 	int rc = -1, attached = 0;
 
-	memset(res, 0, sizeof(*res));
-	snprintf(res->name, sizeof(res->name), "%s", ops->name);
-	res->size = size;
 	if (size < sizeof(uint64_t) || pipe(ready) != 0)
 		return -1;
 	out = malloc(size);
 	in = malloc(size);
 	samples = calloc(iters, sizeof(*samples));
-	if (ops->setup != NULL && (st = ops->setup(size)) == NULL)
-		goto out_pipe;
 	if (out == NULL || in == NULL || samples == NULL)
 		goto out_pipe;
 	for (size_t i = 0; i < size; i++)
@@ -143,11 +138,53 @@ out_pipe:
 	close(ready[0]);
 	if (ready[1] >= 0)
 		close(ready[1]);
-	if (st != NULL && ops->teardown != NULL)
-		ops->teardown(st);
 	free(out);
 	free(in);
 	free(samples);
 	res->ok = rc == 0;
+	return rc;
+}
+
+/* rt_measure() in a child process of its own, its result sent back on a pipe. */
+static int
+rt_in_child(const struct rt_ops *ops, void *st, size_t size, size_t iters, struct rt_result *res)
+{
+	int fd[2], status, rc = -1;
+	pid_t pid;
+
+	if (pipe(fd) != 0)
+		return -1;
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		close(fd[0]);
+		rt_measure(ops, st, size, iters, res);
+		_exit(bench_write_full(fd[1], res, sizeof(*res)) == 0 ? 0 : 1);
+	}
+	close(fd[1]);
+	if (pid > 0 && bench_read_full(fd[0], res, sizeof(*res)) == 0 && res->ok)
+		rc = 0;
+	close(fd[0]);
+	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	res->ok = rc == 0;
+	return rc;
+}
+
+int
+rt_run(const struct rt_ops *ops, size_t size, size_t iters, struct rt_result *res)
+{
+	void *st = NULL;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	snprintf(res->name, sizeof(res->name), "%s", ops->name);
+	res->size = size;
+	if (ops->setup != NULL && (st = ops->setup(size)) == NULL)
+		return -1;
+	rc = ops->fresh_process ? rt_in_child(ops, st, size, iters, res)
+	                        : rt_measure(ops, st, size, iters, res);
+	if (st != NULL && ops->teardown != NULL)
+		ops->teardown(st);
 	return rc;
 }
