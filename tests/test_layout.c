@@ -35,8 +35,8 @@ static void
 check_slots(const struct seg_geometry *g, uint64_t capacity, uint32_t flags)
 {
 	uint32_t header = flags & SEG_FLAG_TIMESTAMPS ? SEG_SLOT_HEADER_TIMESTAMPED : SEG_SLOT_HEADER;
-	/* small messages share the header's line; larger ones start line-aligned */
-	uint32_t offset = header + capacity <= SEG_CACHE_LINE ? header : SEG_CACHE_LINE;
+	/* small messages follow the header; large ones start line-aligned */
+	uint32_t offset = capacity < SEG_DATA_ALIGNED_MIN ? header : SEG_CACHE_LINE;
 
 	assert_int_equal(g->capacity, capacity);
 	assert_int_equal(g->seg_flags, flags);
