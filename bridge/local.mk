@@ -3,7 +3,7 @@
 # found Cyclone DDS (ESHM_BRIDGE); its sources are distributed either way.
 # Included by the top Makefile.am.
 EXTRA_DIST += bridge/eshm_bridge.idl bridge/eshm-bridge.conf.example
-dist_noinst_SCRIPTS += bridge/tests/test_bridge_netns.sh
+dist_noinst_SCRIPTS += bridge/tests/test_bridge_netns.sh bridge/tests/test_bridge_unit.sh
 
 if ESHM_BRIDGE
 # The topic types, compiled from the IDL at build time into the build
@@ -53,7 +53,7 @@ endif
 if ESHM_BRIDGE
 # tests: two hosts made of network namespaces (root only, else skipped),
 # and the local programs they run
-TESTS += bridge/tests/test_bridge_netns.sh
+TESTS += bridge/tests/test_bridge_netns.sh bridge/tests/test_bridge_unit.sh
 check_PROGRAMS += bridge/tests/brg-peer
 bridge_tests_brg_peer_SOURCES = bridge/tests/brg_peer.c
 bridge_tests_brg_peer_LDADD = libclient/libeshm-client.la $(PTHREAD_LIBS)

@@ -43,3 +43,9 @@ dist_man_MANS += \
 	man/eshm_read_until.3 \
 	man/eshm_get_event_fd.3 \
 	man/eshm_get_events.3
+
+# eshm-bridge(8) is installed where the bridge is built, distributed always.
+EXTRA_DIST += man/eshm-bridge.8
+if ESHM_BRIDGE
+man_MANS = man/eshm-bridge.8
+endif

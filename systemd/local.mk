@@ -38,3 +38,12 @@ DISTCHECK_CONFIGURE_FLAGS = \
 	--with-sysusersdir='$${prefix}/lib/sysusers.d' \
 	--with-tmpfilesdir='$${prefix}/lib/tmpfiles.d' \
 	--with-catalogdir='$${prefix}/lib/systemd/catalog'
+
+# eshm-bridge@.service, only where the bridge is built; distributed always.
+EXTRA_DIST += systemd/eshm-bridge@.service.in
+if ESHM_BRIDGE
+systemd/eshm-bridge@.service: $(srcdir)/systemd/eshm-bridge@.service.in Makefile
+	$(AM_V_GEN)$(systemd_edit)
+CLEANFILES += systemd/eshm-bridge@.service
+systemdsystemunit_DATA += systemd/eshm-bridge@.service
+endif

@@ -116,7 +116,8 @@ in_ns()
 	side=$1
 	log=$2
 	shift 2
-	ESHM_SOCKET=$tmp/$side/eshmd.sock ip netns exec "$ns" "$@" >"$log" 2>&1 &
+	ESHM_SOCKET=$tmp/$side/eshmd.sock NOTIFY_SOCKET=${notify:-} ip netns exec "$ns" "$@" \
+		>"$log" 2>&1 &
 	last=$!
 	pids="$pids $last"
 }
@@ -357,12 +358,29 @@ seen "kill -9 of the bridge in B: the slave in B sees its master dead" "$tmp/B/h
 	"$mark_B_hold" "^[0-9]+ dead " "$t0" "$BOUND_FAST"
 remote_is A stale "kill -9 of the bridge in B" "$t0" "$BOUND_STALE" $((LEASE - PERIOD - 150))
 remote_is A dead "kill -9 of the bridge in B" "$t0" "$BOUND_DEAD" $((DEAD - PERIOD - 150))
+# Restarted as systemd would: it says READY=1 and what it declares.
+python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+while True:
+    print(s.recv(4096).decode().replace("\n", " | "), flush=True)
+' "$tmp/notify.sock" > "$tmp/notify.out" 2>&1 &
+listener=$!
+pids="$pids $listener"
+while [ ! -S "$tmp/notify.sock" ]; do sleep 0.05; done
+notify=$tmp/notify.sock
 start_bridge B lat 2
+notify=
 mark
 t0=$(now_ms)
 remote_is A alive "the bridge in B restarted" "$t0" "$BOUND_BACK"
 seen "the bridge in B restarted: it declares the master in A alive" "$bridge_B_lat_log" 0 \
 	"remote master on hostA \\(pid $hold_A\\) is alive" "$t0" "$BOUND_BACK"
+seen "the bridge in B restarted: READY=1 to systemd" "$tmp/notify.out" 0 "READY=1" "$t0" \
+	"$BOUND_BACK"
+seen "the bridge in B restarted: STATUS= says the remote master is alive" "$tmp/notify.out" 0 \
+	"STATUS=remote master on hostA: alive" "$t0" "$BOUND_BACK"
 
 # --- the link cut, then restored
 mark
@@ -410,7 +428,7 @@ for f in "$tmp"/A/bridge-*.log.* "$tmp"/B/bridge-*.log.*; do
 	echo "# Cyclone DDS's lines in ${f#"$tmp"/}: $(grep -c "Cyclone DDS:" "$f")"
 done
 grep -h "held back" "$tmp"/A/bridge-*.log.* "$tmp"/B/bridge-*.log.* | sed 's/^/# /'
-kill -TERM "$hold_A" "$hold_B" "$eshmd_A" "$eshmd_B" 2>/dev/null
+kill -TERM "$hold_A" "$hold_B" "$eshmd_A" "$eshmd_B" "$listener" 2>/dev/null
 for p in $pids; do
 	wait "$p" 2>/dev/null
 done
