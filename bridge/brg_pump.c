@@ -5,7 +5,10 @@
  * nothing while the local program is quiet and a message wakes it at once;
  * it reads until the channel is empty, as the descriptor requires.  On a
  * queue, a message read has left the segment: the pump keeps it until
- * DDS takes it, however long the other side makes it wait.
+ * DDS takes it, however long the other side makes it wait, and reads
+ * nothing while no bridge on the other side listens, as a reliable
+ * writer without readers would take and drop it: the local queue holds
+ * the local writer back instead.
  */
 #include <errno.h>
 #include <poll.h>
@@ -17,6 +20,8 @@
 #include "brg_err.h"
 #include "brg_log.h"
 #include "brg_pump.h"
+
+#define BRG_PUMP_LOOK_MS 50
 
 /* Publish @size bytes of @data as message @info; wait while DDS has no room. */
 static int
@@ -54,6 +59,18 @@ brg_pump_publish(struct brg_bridge *b, void *data, size_t size, const ESHMMessag
 	return BRG_OK;
 }
 
+/* Whether a message read now has a reader to go to (always, for latest values). */
+static bool
+brg_pump_listened(struct brg_bridge *b)
+{
+	dds_publication_matched_status_t st;
+
+	if (b->local.mode != ESHM_CHANNEL_QUEUE)
+		return true;
+	return dds_get_publication_matched_status(b->dds.data_writer, &st) == DDS_RETCODE_OK &&
+	       st.current_count > 0;
+}
+
 /* Read and publish until the channel is empty. */
 static int
 brg_pump_drain(struct brg_bridge *b, void *buf)
@@ -61,7 +78,8 @@ brg_pump_drain(struct brg_bridge *b, void *buf)
 	ESHMMessageInfo info;
 	int rc;
 
-	for (;;) {
+	/* A reader that left meanwhile: leave the rest in the local queue. */
+	while (brg_pump_listened(b)) {
 		rc = eshm_read_ex(b->local.h, buf, (size_t)b->local.capacity, &info);
 		switch (rc) {
 		case ESHM_SUCCESS:
@@ -85,6 +103,7 @@ brg_pump_drain(struct brg_bridge *b, void *buf)
 			return BRG_ERR_ESHM;
 		}
 	}
+	return BRG_OK;
 }
 
 static void *
@@ -114,17 +133,24 @@ brg_pump_main(void *arg)
 	pfd[1].fd = b->pump_stop;
 	pfd[1].events = POLLIN;
 	while (!atomic_load(&b->stopping)) {
-		if (poll(pfd, 2, -1) < 0 && errno != EINTR) {
+		bool listened = brg_pump_listened(b);
+		int n;
+
+		/* Unheard, the descriptor (readable while a message waits) is
+		 * not watched: look again for a reader every BRG_PUMP_LOOK_MS. */
+		n = listened ? poll(pfd, 2, -1) : poll(pfd + 1, 1, BRG_PUMP_LOOK_MS);
+		if (n < 0 && errno != EINTR) {
 			brg_bridge_fail(b, BRG_ERR_IO);
 			break;
 		}
 		if (pfd[1].revents != 0)
 			break;
-		if (eshm_get_events(b->local.h, &events) != ESHM_SUCCESS)
-			events = ESHM_EVENT_MESSAGE;
 		/* The local peer's state changed: the main loop reports it now. */
-		if (events & ESHM_EVENT_REMOTE)
+		if (eshm_get_events(b->local.h, &events) == ESHM_SUCCESS &&
+		    (events & ESHM_EVENT_REMOTE))
 			dds_set_guardcondition(b->wake, true);
+		if (!listened)
+			continue;
 		rc = brg_pump_drain(b, buf);
 		if (rc != BRG_OK && rc != BRG_ERR_STOPPED) {
 			brg_bridge_fail(b, rc);

@@ -336,9 +336,9 @@ kill -KILL "$hold_B"
 wait "$hold_B" 2>/dev/null
 remote_is A dead "SIGKILL of the slave in B" "$t0" "$BOUND_FAST"
 mark
+t0=$(now_ms)
 in_ns B "$tmp/B/hold.out" "$peer" hold slave "$LAT"
 hold_B=$last
-t0=$(now_ms)
 remote_is A alive "a new slave in B" "$t0" "$BOUND_BACK"
 if [ "$proxy" = yes ]; then
 	new_pid_json()
@@ -370,10 +370,10 @@ listener=$!
 pids="$pids $listener"
 while [ ! -S "$tmp/notify.sock" ]; do sleep 0.05; done
 notify=$tmp/notify.sock
-start_bridge B lat 2
-notify=
 mark
 t0=$(now_ms)
+start_bridge B lat 2
+notify=
 remote_is A alive "the bridge in B restarted" "$t0" "$BOUND_BACK"
 seen "the bridge in B restarted: it declares the master in A alive" "$bridge_B_lat_log" 0 \
 	"remote master on hostA \\(pid $hold_A\\) is alive" "$t0" "$BOUND_BACK"
@@ -382,7 +382,13 @@ seen "the bridge in B restarted: READY=1 to systemd" "$tmp/notify.out" 0 "READY=
 seen "the bridge in B restarted: STATUS= says the remote master is alive" "$tmp/notify.out" 0 \
 	"STATUS=remote master on hostA: alive" "$t0" "$BOUND_BACK"
 
-# --- the link cut, then restored
+# --- the link cut, then restored, while the queue carries 30,000 messages
+# each way: they wait, none is lost
+in_ns A "$tmp/A/stream2.out" "$peer" stream master "$QUE" 30000
+stream_A=$last
+in_ns B "$tmp/B/stream2.out" "$peer" stream slave "$QUE" 30000
+stream_B=$last
+sleep 0.3
 mark
 t0=$(now_ms)
 ip -n "$nsA" link set "$vA" down
@@ -395,6 +401,10 @@ t0=$(now_ms)
 ip -n "$nsA" link set "$vA" up
 remote_is A alive "link up" "$t0" "$BOUND_BACK"
 remote_is B alive "link up" "$t0" "$BOUND_BACK"
+check "the queue across the cut: 30,000 checksummed messages each way, in order, none lost" \
+	finished "$stream_A" "$stream_B"
+cat "$tmp/A/stream2.out" "$tmp/B/stream2.out" | sed 's/^/# /'
+echo "# the queue's streams ended $(($(now_ms) - t0)) ms after the link came back"
 
 # --- a bridge that stops cleanly says so
 mark
@@ -418,9 +428,10 @@ clean_stops()
 check "every bridge exits 0 on SIGTERM, none refused or lost a message" clean_stops
 held_back()
 {
-	grep -q "stopping: 10000 messages sent, 10000 received, 10000 written, 0 refused, 0 lost at the stop, [1-9][0-9]* waits for room" \
+	grep -q "stopping: 40000 messages sent, 40000 received, 40000 written, 0 refused, 0 lost at the stop, [1-9][0-9]* waits for room" \
 		"$bridge_A_que_log" &&
-		grep -q "stopping: .* [1-9][0-9]* waits for room" "$bridge_B_que_log"
+		grep -q "stopping: 40000 messages sent, 40000 received, 40000 written, .* [1-9][0-9]* waits for room" \
+			"$bridge_B_que_log"
 }
 check "the queue's bridges waited for room rather than drop while the slave did not read" held_back
 grep -h "stopping:" "$tmp"/A/bridge-*.log.* "$tmp"/B/bridge-*.log.* | sed 's/^/# /'
