@@ -71,6 +71,21 @@ brg_state_withdraw(struct brg_bridge *b)
 	return BRG_OK;
 }
 
+/*
+ * Copy a label that came from the network: printable ASCII only, so that it
+ * can neither break a log line nor look like markup where it is shown.
+ */
+static void
+brg_state_label(char *out, size_t size, const char *in)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < size && in[i] != '\0'; i++)
+		out[i] = in[i] >= 0x20 && in[i] < 0x7f && strchr("<>&\"'", in[i]) == NULL ? in[i]
+		                                                                         : '?';
+	out[i] = '\0';
+}
+
 /* Log, once each, what makes the two sides disagree. */
 static void
 brg_state_compare(struct brg_bridge *b, const eshm_bridge_EndpointState *s,
@@ -79,8 +94,11 @@ brg_state_compare(struct brg_bridge *b, const eshm_bridge_EndpointState *s,
 	uint32_t mode = b->local.mode == ESHM_CHANNEL_QUEUE ? eshm_bridge_MODE_QUEUE
 	                                                    : eshm_bridge_MODE_LATEST;
 
+	char host[BRG_LABEL_SIZE];
+
+	brg_state_label(host, sizeof(host), s->host);
 	if (s->bridge_start_ns != peer->bridge_start_ns) {
-		brg_log(LOG_INFO, "the bridge on %s (pid %d) reports the %s", s->host,
+		brg_log(LOG_INFO, "the bridge on %s (pid %d) reports the %s", host,
 		        (int)s->bridge_pid, proto_role_name((int)s->role));
 		peer->bridge_start_ns = s->bridge_start_ns;
 		peer->bridge_pid = s->bridge_pid;
@@ -90,7 +108,7 @@ brg_state_compare(struct brg_bridge *b, const eshm_bridge_EndpointState *s,
 		brg_log(LOG_WARNING,
 		        "the segment on %s is a %s segment of %llu bytes, here a %s of %llu: "
 		        "messages above the smaller capacity are refused",
-		        s->host, s->mode == eshm_bridge_MODE_QUEUE ? "queue" : "latest-value",
+		        host, s->mode == eshm_bridge_MODE_QUEUE ? "queue" : "latest-value",
 		        (unsigned long long)s->capacity,
 		        mode == eshm_bridge_MODE_QUEUE ? "queue" : "latest-value",
 		        (unsigned long long)b->local.capacity);
@@ -139,19 +157,22 @@ brg_state_take(struct brg_bridge *b, struct brg_remote *r, struct brg_state_peer
 				continue;
 			}
 			if (s->role != (uint32_t)b->local.role) {
-				if (!peer->warned_twin)
+				/* Another bridge reporting the role this one reports
+				 * is a mistake worth saying once; a role no bridge
+				 * reports is ignored. */
+				if (s->role == brg_state_local_role(b) && !peer->warned_twin)
 					brg_log(LOG_WARNING,
-					        "the bridge on %s also reports a %s here: two hosts "
+					        "another bridge also reports a %s here: two hosts "
 					        "hold the same role; check stand_in",
-					        s->host, proto_role_name((int)s->role));
-				peer->warned_twin = true;
+					        proto_role_name((int)s->role));
+				peer->warned_twin = peer->warned_twin || s->role == brg_state_local_role(b);
 				continue;
 			}
 			memset(&rep, 0, sizeof(rep));
 			rep.state = s->state > SEG_EP_DEAD ? SEG_EP_STALE : s->state;
 			rep.pid = s->pid;
 			rep.attaches = s->attaches;
-			snprintf(rep.host, sizeof(rep.host), "%s", s->host);
+			brg_state_label(rep.host, sizeof(rep.host), s->host);
 			brg_state_compare(b, s, peer);
 			brg_remote_report(r, &rep, now_ns);
 			reports++;
