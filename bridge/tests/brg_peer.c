@@ -128,16 +128,48 @@ bp_read(ESHMHandle *h, struct bp_msg *m, size_t *n)
 	return rc;
 }
 
+static long long
+bp_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static int
+bp_cmp_ll(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The master's round trips: median, 99th percentile and maximum, in us. */
+static void
+bp_report(long long *rtt, uint64_t n)
+{
+	if (n == 0)
+		return;
+	qsort(rtt, n, sizeof(*rtt), bp_cmp_ll);
+	printf("round trip over %llu: median %lld us, p99 %lld us, max %lld us\n",
+	       (unsigned long long)n, rtt[n / 2] / 1000, rtt[n * 99 / 100] / 1000,
+	       rtt[n - 1] / 1000);
+}
+
 static int
 bp_pingpong(ESHMHandle *h, bool master, uint64_t count)
 {
 	static struct bp_msg out, in;
+	long long *rtt = master ? calloc(count + 1, sizeof(*rtt)) : NULL;
 	uint64_t i;
 	size_t n;
 
+	if (master && rtt == NULL)
+		return 1;
 	for (i = 1; i <= count; i++) {
 		if (master) {
-			long long resend = bp_now_ms() + 2000;
+			long long resend = bp_now_ms() + 2000, sent = bp_now_ns();
 
 			eshm_write(h, &out, bp_make(&out, i, 1));
 			/* The echo of i, skipping an older echo seen again. */
@@ -173,6 +205,7 @@ bp_pingpong(ESHMHandle *h, bool master, uint64_t count)
 				fprintf(stderr, "brg-peer: echo %llu is corrupt\n", (unsigned long long)i);
 				return 1;
 			}
+			rtt[i - 1] = bp_now_ns() - sent;
 		} else {
 			if (bp_read(h, &in, &n) != ESHM_SUCCESS)
 				return 1;
@@ -190,6 +223,10 @@ bp_pingpong(ESHMHandle *h, bool master, uint64_t count)
 			eshm_write(h, &out, bp_make(&out, i, 2));
 		}
 	}
+	/* The first includes waiting for the peer: left out. */
+	if (master)
+		bp_report(rtt + 1, count > 0 ? count - 1 : 0);
+	free(rtt);
 	return 0;
 }
 
