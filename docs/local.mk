@@ -6,4 +6,5 @@ dist_doc_DATA = README.md \
 	docs/RELIABILITY.md \
 	docs/SECURITY.md \
 	docs/systemd.md \
-	docs/packaging.md
+	docs/packaging.md \
+	docs/bridge.md
