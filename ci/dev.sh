@@ -10,7 +10,8 @@ build=${2:-$src/build}
 PACKAGES="build-essential autoconf automake libtool pkg-config \
 libsystemd-dev libcmocka-dev libinih-dev libjson-c-dev \
 systemd mandoc python3 python3-prometheus-client util-linux passwd iproute2 \
-libzmq3-dev libiceoryx-binding-c-dev iceoryx"
+libzmq3-dev libiceoryx-binding-c-dev iceoryx \
+cyclonedds-dev cyclonedds-tools"
 
 dev_install() {
 	missing=""
