@@ -40,7 +40,7 @@ log_open(void)
 }
 
 /* Add "NAME=value" to @iov as the next field, in @buf.  Returns the new count. */
-static int
+static int __attribute__((format(printf, 5, 6)))
 log_field(struct iovec *iov, int n, char *buf, size_t size, const char *fmt, ...)
 {
 	va_list ap;
