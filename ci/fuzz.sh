@@ -31,7 +31,7 @@ common_a=$ci_build/common/.libs/libeshm-common.a
 for t in $targets; do
 	extra=""
 	[ "$t" = settings ] && extra="$ci_src/daemon/settings.c $(pkg-config --cflags --libs inih)"
-	[ "$t" = records ] && extra="$ci_src/daemon/records.c $ci_src/daemon/log.c"
+	[ "$t" = records ] && extra="$ci_src/daemon/records.c $ci_src/daemon/log.c $(pkg-config --cflags --libs libsystemd)"
 	ci_log "build fuzz_$t"
 	# shellcheck disable=SC2086
 	"$cc" -std=gnu11 $cflags -fsanitize=fuzzer $inc -o "$ci_work/fuzz_$t" \
