@@ -48,11 +48,8 @@ brg_ddslog_sink(void *arg, const dds_log_data_t *d)
 	uint64_t now = clock_mono_ns();
 
 	(void)arg;
-	/* The header (time, domain, thread) is Cyclone's; the journal has its own. */
-	if (d->hdrsize <= len) {
-		text += d->hdrsize;
-		len -= d->hdrsize;
-	}
+	/* The message comes without Cyclone's header (time, domain, thread):
+	 * the journal has its own. */
 	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
 		len--;
 	if (len == 0)

@@ -116,6 +116,17 @@ brg_state_compare(struct brg_bridge *b, const eshm_bridge_EndpointState *s,
 	}
 }
 
+/* What the instance's state says of the other bridge: disposed, it left
+ * cleanly; without writers, it is lost. */
+static void
+brg_state_instance(struct brg_remote *r, dds_instance_state_t state)
+{
+	if (state == DDS_IST_NOT_ALIVE_DISPOSED)
+		brg_remote_withdrawn(r);
+	else if (state == DDS_IST_NOT_ALIVE_NO_WRITERS)
+		brg_remote_liveliness(r, false);
+}
+
 /* Liveliness news of the other bridge's writer, if DDS has any. */
 static void
 brg_state_liveliness(struct brg_bridge *b, struct brg_remote *r)
@@ -149,11 +160,7 @@ brg_state_take(struct brg_bridge *b, struct brg_remote *r, struct brg_state_peer
 			struct brg_report rep;
 
 			if (!info[i].valid_data) {
-				/* Disposed: it left cleanly; no writers: it is lost. */
-				if (info[i].instance_state == DDS_IST_NOT_ALIVE_DISPOSED)
-					brg_remote_withdrawn(r);
-				else if (info[i].instance_state == DDS_IST_NOT_ALIVE_NO_WRITERS)
-					brg_remote_liveliness(r, false);
+				brg_state_instance(r, info[i].instance_state);
 				continue;
 			}
 			if (s->role != (uint32_t)b->local.role) {
@@ -176,6 +183,9 @@ brg_state_take(struct brg_bridge *b, struct brg_remote *r, struct brg_state_peer
 			brg_state_compare(b, s, peer);
 			brg_remote_report(r, &rep, now_ns);
 			reports++;
+			/* The last report and the end of its writer may come as one
+			 * sample: a valid one whose instance is no longer alive. */
+			brg_state_instance(r, info[i].instance_state);
 		}
 		if (n > 0)
 			dds_return_loan(b->dds.state_reader, samples, n);
