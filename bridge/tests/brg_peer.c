@@ -3,15 +3,16 @@
  * (test_bridge_netns.sh): an ordinary master or slave of libeshm-client that
  * cannot tell a bridge from a peer, and checks every byte it gets.
  *
- *   brg-peer pingpong master|slave NAME COUNT   latest-value segment: the
- *            master sends message i and waits for its echo, COUNT times
+ *   brg-peer pingpong master|slave NAME COUNT [SIZE]  latest-value segment:
+ *            the master sends message i and waits for its echo, COUNT
+ *            times; messages of SIZE bytes (16..4096), else of 17..516
  *   brg-peer stream master|slave NAME COUNT [PAUSE_AT]  queue segment: both
  *            sides send COUNT messages and read the other's COUNT, in
  *            order; after reading message PAUSE_AT, stop reading for 2 s
  *   brg-peer hold master|slave NAME             attach, then print a line
- *            "<CLOCK_MONOTONIC ms> <state> <pid>" at each change of the
+ *            "<CLOCK_BOOTTIME ms> <state> <pid>" at each change of the
  *            remote's state until SIGTERM
- *   brg-peer now                                CLOCK_MONOTONIC in ms
+ *   brg-peer now                                CLOCK_BOOTTIME in ms
  *
  * eshmd is found at $ESHM_SOCKET.  Exit 0 when every check held.
  */
@@ -25,12 +26,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "brg_rtt.h"
 #include "eshm.h"
 
 #define BP_CAPACITY 4096
 #define BP_QUEUE_DEPTH 64
 #define BP_HEADER 16
-#define BP_WAIT_MS 30000
+#define BP_WAIT_MS 60000
 
 struct bp_msg {
 	uint64_t index;
@@ -40,13 +42,16 @@ struct bp_msg {
 };
 
 static volatile sig_atomic_t bp_stop;
+static size_t bp_fixed_len;  /* pingpong SIZE; 0: sizes vary */
 
+/* CLOCK_BOOTTIME in ms: what /proc/uptime counts, so that a shell can read
+ * the same clock without starting a process. */
 static long long
 bp_now_ms(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_BOOTTIME, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
@@ -67,7 +72,7 @@ bp_make(struct bp_msg *m, uint64_t index, unsigned salt)
 	uint32_t x = (uint32_t)(index * 2654435761u) ^ salt;
 	size_t n, i;
 
-	n = 1 + x % 500;
+	n = bp_fixed_len > BP_HEADER ? bp_fixed_len - BP_HEADER : 1 + x % 500;
 	m->index = index;
 	for (i = 0; i < n; i++) {
 		x = x * 1103515245u + 12345u;
@@ -128,35 +133,6 @@ bp_read(ESHMHandle *h, struct bp_msg *m, size_t *n)
 	return rc;
 }
 
-static long long
-bp_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static int
-bp_cmp_ll(const void *a, const void *b)
-{
-	long long x = *(const long long *)a, y = *(const long long *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* The master's round trips: median, 99th percentile and maximum, in us. */
-static void
-bp_report(long long *rtt, uint64_t n)
-{
-	if (n == 0)
-		return;
-	qsort(rtt, n, sizeof(*rtt), bp_cmp_ll);
-	printf("round trip over %llu: median %lld us, p99 %lld us, max %lld us\n",
-	       (unsigned long long)n, rtt[n / 2] / 1000, rtt[n * 99 / 100] / 1000,
-	       rtt[n - 1] / 1000);
-}
-
 static int
 bp_pingpong(ESHMHandle *h, bool master, uint64_t count)
 {
@@ -169,7 +145,7 @@ bp_pingpong(ESHMHandle *h, bool master, uint64_t count)
 		return 1;
 	for (i = 1; i <= count; i++) {
 		if (master) {
-			long long resend = bp_now_ms() + 2000, sent = bp_now_ns();
+			long long resend = bp_now_ms() + 2000, sent = brg_rtt_now_ns();
 
 			eshm_write(h, &out, bp_make(&out, i, 1));
 			/* The echo of i, skipping an older echo seen again. */
@@ -205,7 +181,7 @@ bp_pingpong(ESHMHandle *h, bool master, uint64_t count)
 				fprintf(stderr, "brg-peer: echo %llu is corrupt\n", (unsigned long long)i);
 				return 1;
 			}
-			rtt[i - 1] = bp_now_ns() - sent;
+			rtt[i - 1] = brg_rtt_now_ns() - sent;
 		} else {
 			if (bp_read(h, &in, &n) != ESHM_SUCCESS)
 				return 1;
@@ -225,7 +201,7 @@ bp_pingpong(ESHMHandle *h, bool master, uint64_t count)
 	}
 	/* The first includes waiting for the peer: left out. */
 	if (master)
-		bp_report(rtt + 1, count > 0 ? count - 1 : 0);
+		brg_rtt_report(rtt + 1, count > 0 ? count - 1 : 0);
 	free(rtt);
 	return 0;
 }
@@ -365,8 +341,12 @@ main(int argc, char **argv)
 	}
 	if (argc > 4)
 		count = strtoull(argv[4], NULL, 10);
-	if (argc > 5)
+	if (argc > 5 && strcmp(argv[1], "stream") == 0)
 		pause_at = strtoull(argv[5], NULL, 10);
+	if (argc > 5 && strcmp(argv[1], "pingpong") == 0)
+		bp_fixed_len = strtoull(argv[5], NULL, 10);
+	if (bp_fixed_len > BP_CAPACITY)
+		bp_fixed_len = BP_CAPACITY;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = bp_on_signal;
 	sigaction(SIGTERM, &sa, NULL);

@@ -21,36 +21,17 @@ set -u
 builddir=${ESHM_TEST_BUILDDIR:?run by make check}
 srcdir=${ESHM_TEST_SRCDIR:?run by make check}
 
-skip_all()
-{
-	echo "1..0 # SKIP $1"
-	exit 0
-}
-
-[ "$(id -u)" -eq 0 ] || skip_all "needs root to create network namespaces"
-command -v ip >/dev/null 2>&1 || skip_all "no ip command (apt-get install iproute2)"
-command -v python3 >/dev/null 2>&1 || skip_all "no python3 to read eshmctl's JSON"
-[ -x "$builddir/bridge/eshm-bridge" ] || skip_all "eshm-bridge is not built"
-
 . "$srcdir/tests/tap.sh"
+. "$srcdir/bridge/tests/brg_lib.sh"
+brg_can_run
+command -v python3 >/dev/null 2>&1 || brg_skip "no python3 to read eshmctl's JSON"
 tap_init bridge
+trap brg_cleanup EXIT
 
 peer=$builddir/bridge/tests/brg-peer
-bridge=$builddir/bridge/eshm-bridge
-eshmd=$builddir/daemon/eshmd
 eshmctl=$builddir/ctl/eshmctl
-tag=$$
-nsA=eshmbrA$tag
-nsB=eshmbrB$tag
-vA=ebA$tag
-vB=ebB$tag
-addrA=10.231.7.1
-addrB=10.231.7.2
 LAT=brt.lat_1
 QUE=brt-q.2
-LEASE=1000
-PERIOD=250
-DEAD=3000
 # The bounds checked (ms).  The bridges' own parts are the threshold of
 # the remote program (100 ms), the lease and dead_after; the rest is
 # room for a loaded machine.
@@ -58,103 +39,7 @@ BOUND_FAST=1500
 BOUND_STALE=$((LEASE + 1500))
 BOUND_DEAD=$((DEAD + 2000))
 BOUND_BACK=15000
-
-pids=""
-
-bridge_cleanup()
-{
-	for p in $pids; do
-		kill -CONT "$p" 2>/dev/null
-		kill -KILL "$p" 2>/dev/null
-	done
-	for p in $pids; do
-		wait "$p" 2>/dev/null
-	done
-	pids=""
-	ip netns del "$nsA" 2>/dev/null
-	ip netns del "$nsB" 2>/dev/null
-	ip link del "$vA" 2>/dev/null
-	tap_cleanup
-}
-trap bridge_cleanup EXIT
-
-now_ms()
-{
-	"$peer" now
-}
-
-lines()
-{
-	if [ -f "$1" ]; then wc -l < "$1"; else echo 0; fi
-}
-
-# wait_for FILE FROM REGEX MS: the first line after line FROM of FILE that
-# matches REGEX, within MS.  Prints its first field when that is a time
-# (brg-peer hold's lines), else the time it was seen.
-wait_for()
-{
-	wf_limit=$(($(now_ms) + $4))
-	while :; do
-		wf_line=$(tail -n +"$(($2 + 1))" "$1" 2>/dev/null | grep -m1 -E "$3")
-		if [ -n "$wf_line" ]; then
-			wf_t=${wf_line%% *}
-			case $wf_t in '' | *[!0-9]*) wf_t=$(now_ms) ;; esac
-			echo "$wf_t"
-			return 0
-		fi
-		[ "$(now_ms)" -lt "$wf_limit" ] || return 1
-		sleep 0.02
-	done
-}
-
-# in_ns SIDE LOG COMMAND...: start COMMAND in SIDE's namespace with its
-# eshmd, output to LOG; $! stays the command's pid (ip netns exec execs).
-in_ns()
-{
-	ns=$nsA
-	[ "$1" = B ] && ns=$nsB
-	side=$1
-	log=$2
-	shift 2
-	ESHM_SOCKET=$tmp/$side/eshmd.sock NOTIFY_SOCKET=${notify:-} ip netns exec "$ns" "$@" \
-		>"$log" 2>&1 &
-	last=$!
-	pids="$pids $last"
-}
-
-start_bridge()
-{
-	in_ns "$1" "$tmp/$1/bridge-$2.log.$3" "$bridge" --config "$tmp/$1/$2.conf" --verbose
-	eval "bridge_$1_$2=$last"
-	eval "bridge_$1_$2_log=$tmp/$1/bridge-$2.log.$3"
-}
-
-write_conf()
-{
-	side=$1 name=$2 mode=$3 conf=$tmp/$1/$4.conf
-	if [ "$side" = A ]; then role=slave own=$vA other=$addrB host=hostA rhost=hostB
-	else role=master own=$vB other=$addrA host=hostB rhost=hostA; fi
-	cat > "$conf" <<EOF
-[bridge]
-segment = $name
-stand_in = $role
-host = $host
-remote_host = $rhost
-[segment]
-mode = $mode
-queue_depth = 64
-[dds]
-domain = 7
-interface = $own
-peers = $other
-multicast = no
-[liveness]
-stale_threshold_ms = 100
-lease_ms = $LEASE
-state_period_ms = $PERIOD
-dead_after_ms = $DEAD
-EOF
-}
+proxy=no
 
 # latency DESC T0 T BOUND [MIN]: a test point that T - T0 is within MIN..BOUND.
 latency()
@@ -184,7 +69,12 @@ seen()
 remote_is()
 {
 	eval "rl=\$bridge_$1_lat_log; rf=\$mark_$1_log; hf=$tmp/$1/hold.out; hm=\$mark_$1_hold"
-	seen "$3: the bridge in $1 declares $2" "$rl" "$rf" "remote .* is $2\$" "$4" "$5" "${6:-0}"
+	# The log has no times of its own: it is polled, and a starved shell
+	# polls late.  Where the program's view, timed by itself, is there to
+	# check the bound, the log only has to say it, in a while.
+	rb=$5
+	[ "$proxy" = yes ] && rb=$(($5 + 20000))
+	seen "$3: the bridge in $1 declares $2" "$rl" "$rf" "remote .* is $2\$" "$4" "$rb" "${6:-0}"
 	if [ "$proxy" = yes ]; then
 		seen "$3: the program in $1 sees its remote $2" "$hf" "$hm" "^[0-9]+ $2 " \
 			"$4" "$5" "${6:-0}"
@@ -209,44 +99,15 @@ show_json()
 }
 
 # --- the two hosts
-mkdir -p "$tmp/A" "$tmp/B"
-if ! ip netns add "$nsA" 2>"$tmp/out" || ! ip netns add "$nsB" 2>>"$tmp/out"; then
-	reason=$(head -n 1 "$tmp/out")
-	trap - EXIT
-	bridge_cleanup
-	skip_all "cannot create network namespaces here: $reason"
-fi
-setup_net()
-{
-	ip link add "$vA" type veth peer name "$vB" &&
-	ip link set "$vA" netns "$nsA" && ip link set "$vB" netns "$nsB" &&
-	ip -n "$nsA" addr add "$addrA/30" dev "$vA" && ip -n "$nsB" addr add "$addrB/30" dev "$vB" &&
-	ip -n "$nsA" link set lo up && ip -n "$nsB" link set lo up &&
-	ip -n "$nsA" link set "$vA" up && ip -n "$nsB" link set "$vB" up
-}
-check "two namespaces joined by a veth pair ($addrA - $addrB)" setup_net
+brg_hosts
+check "two namespaces joined by a veth pair ($addrA - $addrB)" brg_link
+check "a private eshmd in each namespace" brg_eshmds
 
 for side in A B; do
-	in_ns "$side" "$tmp/$side/eshmd.log" "$eshmd" --socket "$tmp/$side/eshmd.sock" \
-		--shm-prefix "${prefix}$side." --config /dev/null
-	eval "eshmd_$side=$last"
-done
-eshmd_up()
-{
-	for i in $(seq 100); do
-		[ -S "$tmp/A/eshmd.sock" ] && [ -S "$tmp/B/eshmd.sock" ] && return 0
-		sleep 0.1
-	done
-	cat "$tmp/A/eshmd.log" "$tmp/B/eshmd.log"
-	return 1
-}
-check "a private eshmd in each namespace" eshmd_up
-
-for side in A B; do
-	write_conf "$side" "$LAT" latest lat
-	write_conf "$side" "$QUE" queue que
-	start_bridge "$side" lat 1
-	start_bridge "$side" que 1
+	brg_conf "$side" "$LAT" latest lat
+	brg_conf "$side" "$QUE" queue que
+	brg_start "$side" lat 1
+	brg_start "$side" que 1
 done
 bridges_meet()
 {
@@ -372,7 +233,7 @@ while [ ! -S "$tmp/notify.sock" ]; do sleep 0.05; done
 notify=$tmp/notify.sock
 mark
 t0=$(now_ms)
-start_bridge B lat 2
+brg_start B lat 2
 notify=
 remote_is A alive "the bridge in B restarted" "$t0" "$BOUND_BACK"
 seen "the bridge in B restarted: it declares the master in A alive" "$bridge_B_lat_log" 0 \
@@ -389,18 +250,24 @@ stream_A=$last
 in_ns B "$tmp/B/stream2.out" "$peer" stream slave "$QUE" 30000
 stream_B=$last
 sleep 0.3
+# Taking a busy link down can take the kernel a while: the bounds count
+# from when ip(8) returned, the least times from when it started.
 mark
 t0=$(now_ms)
 ip -n "$nsA" link set "$vA" down
-remote_is A stale "link down" "$t0" "$BOUND_STALE" $((LEASE - PERIOD - 150))
-remote_is B stale "link down" "$t0" "$BOUND_STALE" $((LEASE - PERIOD - 150))
-remote_is A dead "link down" "$t0" "$BOUND_DEAD" $((DEAD - PERIOD - 150))
-remote_is B dead "link down" "$t0" "$BOUND_DEAD" $((DEAD - PERIOD - 150))
+took=$(($(now_ms) - t0))
+echo "# ip link set down took $took ms"
+remote_is A stale "link down" "$t0" $((BOUND_STALE + took)) $((LEASE - PERIOD - 150))
+remote_is B stale "link down" "$t0" $((BOUND_STALE + took)) $((LEASE - PERIOD - 150))
+remote_is A dead "link down" "$t0" $((BOUND_DEAD + took)) $((DEAD - PERIOD - 150))
+remote_is B dead "link down" "$t0" $((BOUND_DEAD + took)) $((DEAD - PERIOD - 150))
 mark
 t0=$(now_ms)
 ip -n "$nsA" link set "$vA" up
-remote_is A alive "link up" "$t0" "$BOUND_BACK"
-remote_is B alive "link up" "$t0" "$BOUND_BACK"
+took=$(($(now_ms) - t0))
+echo "# ip link set up took $took ms"
+remote_is A alive "link up" "$t0" $((BOUND_BACK + took))
+remote_is B alive "link up" "$t0" $((BOUND_BACK + took))
 check "the queue across the cut: 30,000 checksummed messages each way, in order, none lost" \
 	finished "$stream_A" "$stream_B"
 cat "$tmp/A/stream2.out" "$tmp/B/stream2.out" | sed 's/^/# /'
