@@ -3,7 +3,9 @@
 # found Cyclone DDS (ESHM_BRIDGE); its sources are distributed either way.
 # Included by the top Makefile.am.
 EXTRA_DIST += bridge/eshm_bridge.idl bridge/eshm-bridge.conf.example
-dist_noinst_SCRIPTS += bridge/tests/test_bridge_netns.sh bridge/tests/test_bridge_unit.sh
+dist_noinst_SCRIPTS += bridge/tests/test_bridge_netns.sh bridge/tests/test_bridge_unit.sh \
+	bridge/tests/bench_bridge.sh
+EXTRA_DIST += bridge/tests/brg_lib.sh
 
 if ESHM_BRIDGE
 # The topic types, compiled from the IDL at build time into the build
@@ -55,9 +57,33 @@ if ESHM_BRIDGE
 # and the local programs they run
 TESTS += bridge/tests/test_bridge_netns.sh bridge/tests/test_bridge_unit.sh
 check_PROGRAMS += bridge/tests/brg-peer
-bridge_tests_brg_peer_SOURCES = bridge/tests/brg_peer.c
+bridge_tests_brg_peer_SOURCES = bridge/tests/brg_peer.c bridge/tests/brg_rtt.h
 bridge_tests_brg_peer_LDADD = libclient/libeshm-client.la $(PTHREAD_LIBS)
+
+# The bridge's row of `make bench`: its round trip over a veth pair beside
+# a plain Cyclone DDS ping-pong on the same link (root only).
+check_PROGRAMS += bridge/tests/brg-ddsping
+bridge_tests_brg_ddsping_SOURCES = bridge/tests/brg_ddsping.c bridge/tests/brg_rtt.h
+nodist_bridge_tests_brg_ddsping_SOURCES = bridge/eshm_bridge.c bridge/eshm_bridge.h
+bridge_tests_brg_ddsping_CPPFLAGS = $(ESHM_BRIDGE_CPPFLAGS)
+bridge_tests_brg_ddsping_CFLAGS = $(ESHM_BRIDGE_CFLAGS)
+bridge_tests_brg_ddsping_LDADD = $(CYCLONEDDS_LIBS)
+$(bridge_tests_brg_ddsping_OBJECTS): bridge/eshm_bridge.h
+ESHM_BRIDGE_BUILT = yes
 endif
+
+# `make bench` runs bench-bridge too; without the bridge it says so.
+.PHONY: bench-bridge
+bench: bench-bridge
+bench-bridge:
+	@if test "$(ESHM_BRIDGE_BUILT)" = yes; then \
+		$(MAKE) $(AM_MAKEFLAGS) bridge/eshm-bridge bridge/tests/brg-peer \
+			bridge/tests/brg-ddsping daemon/eshmd && \
+		ESHM_TEST_BUILDDIR='$(abs_top_builddir)' ESHM_TEST_SRCDIR='$(abs_top_srcdir)' \
+			$(SHELL) $(srcdir)/bridge/tests/bench_bridge.sh; \
+	else \
+		echo "bench-bridge: eshm-bridge is not built (configure --enable-bridge)"; \
+	fi
 
 if ESHM_BRIDGE
 # tests: unit tests of the bridge's pure parts (cmocka)
