@@ -88,6 +88,7 @@ brg_proxy_declare(struct brg_proxy *p, const struct brg_report *r, uint64_t now_
 	struct proto_status reply;
 	int rc;
 
+	memset(&reply, 0, sizeof(reply));
 	if (p == NULL || r == NULL)
 		return BRG_ERR_INVALID;
 	if (now_ns < p->retry_ns)
@@ -113,6 +114,9 @@ brg_proxy_declare(struct brg_proxy *p, const struct brg_report *r, uint64_t now_
 		p->message[0] = '\0';
 		return BRG_OK;
 	}
+	/* The expected reply is itself a status: its message is in its body. */
+	if (p->message[0] == '\0')
+		snprintf(p->message, sizeof(p->message), "%s", reply.message);
 	if (rc == ESHM_ERROR_DAEMON_UNAVAILABLE) {
 		/* Hung up or too slow: a late answer must not pass for the next one. */
 		brg_proxy_close(p);

@@ -88,7 +88,7 @@ bench-bridge:
 if ESHM_BRIDGE
 # tests: unit tests of the bridge's pure parts (cmocka)
 ESHM_BRIDGE_UNIT_TESTS = bridge/tests/test_brg_topic bridge/tests/test_brg_config \
-	bridge/tests/test_brg_remote
+	bridge/tests/test_brg_remote bridge/tests/test_brg_proxy
 check_PROGRAMS += $(ESHM_BRIDGE_UNIT_TESTS)
 TESTS += $(ESHM_BRIDGE_UNIT_TESTS)
 ESHM_BRIDGE_TEST_LDADD = bridge/libeshm-bridge.la $(CMOCKA_LIBS)
@@ -101,4 +101,7 @@ bridge_tests_test_brg_config_LDADD = $(ESHM_BRIDGE_TEST_LDADD)
 bridge_tests_test_brg_remote_CPPFLAGS = $(ESHM_BRIDGE_CPPFLAGS)
 bridge_tests_test_brg_remote_CFLAGS = $(ESHM_BRIDGE_CFLAGS) $(CMOCKA_CFLAGS)
 bridge_tests_test_brg_remote_LDADD = $(ESHM_BRIDGE_TEST_LDADD)
+bridge_tests_test_brg_proxy_CPPFLAGS = $(ESHM_BRIDGE_CPPFLAGS)
+bridge_tests_test_brg_proxy_CFLAGS = $(ESHM_BRIDGE_CFLAGS) $(CMOCKA_CFLAGS)
+bridge_tests_test_brg_proxy_LDADD = $(ESHM_BRIDGE_TEST_LDADD) $(PTHREAD_LIBS)
 endif
