@@ -172,29 +172,42 @@ an_accepted_declaration_carries_every_field(void **state)
 	tp_stop(&d);
 }
 
+/*
+ * A stand-in eshmd answering PROXY with @answer, and a first declaration at
+ * T0 that it refuses: with @rc, leaving status @status.
+ */
+#define T0 (1000 * MS)
+static void
+tp_refused_at_t0(struct tp_daemon *d, struct brg_proxy *p, int answer, int rc,
+                 enum brg_proxy_status status)
+{
+	struct brg_report r = tp_report(SEG_EP_ALIVE);
+
+	tp_start(d, answer);
+	assert_int_equal(brg_proxy_init(p, d->path, "s", ESHM_ROLE_MASTER), BRG_OK);
+	assert_int_equal(brg_proxy_declare(p, &r, T0), rc);
+	assert_int_equal(p->status, status);
+	assert_int_equal(p->last_error, answer);
+	assert_int_equal(d->proxies, 1);
+}
+
 static void
 an_eshmd_without_proxy_is_asked_again_only_later(void **state)
 {
 	struct tp_daemon d;
 	struct brg_proxy p;
 	struct brg_report r = tp_report(SEG_EP_ALIVE);
-	uint64_t now = 1000 * MS;
 
-	tp_start(&d, ESHM_ERROR_PROTOCOL);
-	brg_proxy_init(&p, d.path, "s", ESHM_ROLE_MASTER);
-	assert_int_equal(brg_proxy_declare(&p, &r, now), BRG_ERR_UNSUPPORTED);
-	assert_int_equal(p.status, BRG_PROXY_UNSUPPORTED);
-	assert_int_equal(p.last_error, ESHM_ERROR_PROTOCOL);
+	tp_refused_at_t0(&d, &p, ESHM_ERROR_PROTOCOL, BRG_ERR_UNSUPPORTED, BRG_PROXY_UNSUPPORTED);
 	assert_non_null(strstr(p.message, "unknown request type"));
-	assert_int_equal(d.proxies, 1);
 	/* Not asked again before the retry time, and without a word to eshmd. */
-	assert_int_equal(brg_proxy_declare(&p, &r, now + 500 * MS), BRG_ERR_UNSUPPORTED);
-	assert_int_equal(brg_proxy_declare(&p, &r, now + (BRG_PROXY_RETRY_MS - 1) * MS),
+	assert_int_equal(brg_proxy_declare(&p, &r, T0 + 500 * MS), BRG_ERR_UNSUPPORTED);
+	assert_int_equal(brg_proxy_declare(&p, &r, T0 + (BRG_PROXY_RETRY_MS - 1) * MS),
 	                 BRG_ERR_UNSUPPORTED);
 	assert_int_equal(d.proxies, 1);
 	/* Then on a fresh connection: an eshmd restarted into PROXY is used. */
 	d.answer = ESHM_SUCCESS;
-	assert_int_equal(brg_proxy_declare(&p, &r, now + BRG_PROXY_RETRY_MS * MS), BRG_OK);
+	assert_int_equal(brg_proxy_declare(&p, &r, T0 + BRG_PROXY_RETRY_MS * MS), BRG_OK);
 	assert_int_equal(d.connections, 2);
 	assert_int_equal(d.proxies, 2);
 	brg_proxy_close(&p);
@@ -207,22 +220,17 @@ refusals_wait_as_long_as_they_may_last(void **state)
 	struct tp_daemon d;
 	struct brg_proxy p;
 	struct brg_report r = tp_report(SEG_EP_DEAD);
-	uint64_t now = 1000 * MS;
 
-	tp_start(&d, ESHM_ERROR_PERMISSION);
-	brg_proxy_init(&p, d.path, "s", ESHM_ROLE_MASTER);
-	assert_int_equal(brg_proxy_declare(&p, &r, now), BRG_ERR_REFUSED);
-	assert_int_equal(p.status, BRG_PROXY_REFUSED);
-	assert_int_equal(p.last_error, ESHM_ERROR_PERMISSION);
-	assert_int_equal(brg_proxy_declare(&p, &r, now + 5000 * MS), BRG_ERR_REFUSED);
+	tp_refused_at_t0(&d, &p, ESHM_ERROR_PERMISSION, BRG_ERR_REFUSED, BRG_PROXY_REFUSED);
+	assert_int_equal(brg_proxy_declare(&p, &r, T0 + 5000 * MS), BRG_ERR_REFUSED);
 	assert_int_equal(d.proxies, 1);
 	/* What may pass by itself (a segment being restored) is asked again soon. */
 	d.answer = ESHM_ERROR_BUSY;
-	assert_int_equal(brg_proxy_declare(&p, &r, now + BRG_PROXY_RETRY_MS * MS), BRG_ERR_REFUSED);
+	assert_int_equal(brg_proxy_declare(&p, &r, T0 + BRG_PROXY_RETRY_MS * MS), BRG_ERR_REFUSED);
 	assert_int_equal(p.last_error, ESHM_ERROR_BUSY);
 	assert_int_equal(d.proxies, 2);
 	d.answer = ESHM_SUCCESS;
-	assert_int_equal(brg_proxy_declare(&p, &r, now + (BRG_PROXY_RETRY_MS + 1000) * MS), BRG_OK);
+	assert_int_equal(brg_proxy_declare(&p, &r, T0 + (BRG_PROXY_RETRY_MS + 1000) * MS), BRG_OK);
 	assert_int_equal(d.proxies, 3);
 	brg_proxy_close(&p);
 	tp_stop(&d);
