@@ -142,51 +142,48 @@ parse_rejects_bad_header_and_length(void **state)
 	assert_int_equal(proto_parse(&d, len, NULL, NULL), ESHM_SUCCESS);
 }
 
+/* A fixed-size string field of a body: where it is and how long. */
+#define STR_FIELD(type, st, field) \
+	{ type, #st "." #field, offsetof(struct st, field), sizeof(((struct st *)0)->field) }
+
 static void
 parse_rejects_every_string_field_without_nul(void **state)
 {
+	static const struct {
+		uint16_t type;
+		const char *what;
+		size_t offset, size;
+	} fields[] = {
+		STR_FIELD(PROTO_REQ_ATTACH, proto_attach, name),
+		STR_FIELD(PROTO_REP_STATUS, proto_status, message),
+		STR_FIELD(PROTO_REP_DAEMON, proto_status_reply, shm_prefix),
+		STR_FIELD(PROTO_REP_DAEMON, proto_status_reply, version),
+		STR_FIELD(PROTO_REP_DAEMON, proto_status_reply, socket_path),
+		STR_FIELD(PROTO_REP_SEGMENT, proto_segment_info, name),
+		STR_FIELD(PROTO_REP_SEGMENT, proto_segment_info, endpoint[1].comm),
+		STR_FIELD(PROTO_REP_SEGMENT, proto_segment_info, endpoint[0].remote_host),
+		STR_FIELD(PROTO_REP_SEGMENT, proto_segment_info, endpoint[1].remote_host),
+		STR_FIELD(PROTO_REQ_HELLO, proto_hello, software),
+		STR_FIELD(PROTO_REP_HELLO, proto_hello_reply, version),
+		STR_FIELD(PROTO_REQ_EVENTS, proto_events, name),
+		STR_FIELD(PROTO_REP_EVENT, proto_event, kind),
+		STR_FIELD(PROTO_REP_EVENT, proto_event, message_id),
+		STR_FIELD(PROTO_REP_EVENT, proto_event, segment),
+		STR_FIELD(PROTO_REP_EVENT, proto_event, message),
+		STR_FIELD(PROTO_REQ_PROXY, proto_proxy, name),
+		STR_FIELD(PROTO_REQ_PROXY, proto_proxy, remote_host),
+	};
 	struct dgram d;
-	size_t len;
+	size_t i, len;
 
-	len = make(&d, PROTO_REQ_ATTACH);
-	memset(d.body.attach.name, 'a', sizeof(d.body.attach.name));
-	assert_int_equal(proto_parse(&d, len, NULL, NULL), ESHM_ERROR_PROTOCOL);
-	len = make(&d, PROTO_REP_STATUS);
-	memset(d.body.status.message, 'm', sizeof(d.body.status.message));
-	assert_int_equal(proto_parse(&d, len, NULL, NULL), ESHM_ERROR_PROTOCOL);
-	len = make(&d, PROTO_REP_DAEMON);
-	memset(d.body.daemon.shm_prefix, 'p', sizeof(d.body.daemon.shm_prefix));
-	assert_int_equal(proto_parse(&d, len, NULL, NULL), ESHM_ERROR_PROTOCOL);
-	len = make(&d, PROTO_REP_DAEMON);
-	memset(d.body.daemon.version, 'v', sizeof(d.body.daemon.version));
-	assert_int_equal(proto_parse(&d, len, NULL, NULL), ESHM_ERROR_PROTOCOL);
-	len = make(&d, PROTO_REP_SEGMENT);
-	memset(d.body.seg.endpoint[1].comm, 'c', sizeof(d.body.seg.endpoint[1].comm));
-	assert_int_equal(proto_parse(&d, len, NULL, NULL), ESHM_ERROR_PROTOCOL);
-	len = make(&d, PROTO_REP_SEGMENT);
-	assert_int_equal(proto_parse(&d, len, NULL, NULL), ESHM_SUCCESS);
-	len = make(&d, PROTO_REQ_HELLO);
-	memset(d.body.hello.software, 's', sizeof(d.body.hello.software));
-	assert_int_equal(proto_parse(&d, len, NULL, NULL), ESHM_ERROR_PROTOCOL);
-	len = make(&d, PROTO_REP_HELLO);
-	memset(d.body.hello_reply.version, 'v', sizeof(d.body.hello_reply.version));
-	assert_int_equal(proto_parse(&d, len, NULL, NULL), ESHM_ERROR_PROTOCOL);
-	len = make(&d, PROTO_REQ_EVENTS);
-	memset(d.body.events.name, 'n', sizeof(d.body.events.name));
-	assert_int_equal(proto_parse(&d, len, NULL, NULL), ESHM_ERROR_PROTOCOL);
-	len = make(&d, PROTO_REP_EVENT);
-	assert_int_equal(proto_parse(&d, len, NULL, NULL), ESHM_SUCCESS);
-	memset(d.body.event.kind, 'k', sizeof(d.body.event.kind));
-	assert_int_equal(proto_parse(&d, len, NULL, NULL), ESHM_ERROR_PROTOCOL);
-	len = make(&d, PROTO_REP_EVENT);
-	memset(d.body.event.message_id, 'i', sizeof(d.body.event.message_id));
-	assert_int_equal(proto_parse(&d, len, NULL, NULL), ESHM_ERROR_PROTOCOL);
-	len = make(&d, PROTO_REP_EVENT);
-	memset(d.body.event.segment, 's', sizeof(d.body.event.segment));
-	assert_int_equal(proto_parse(&d, len, NULL, NULL), ESHM_ERROR_PROTOCOL);
-	len = make(&d, PROTO_REP_EVENT);
-	memset(d.body.event.message, 'm', sizeof(d.body.event.message));
-	assert_int_equal(proto_parse(&d, len, NULL, NULL), ESHM_ERROR_PROTOCOL);
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		len = make(&d, fields[i].type);
+		/* all zeros: every string empty and terminated */
+		assert_int_equal(proto_parse(&d, len, NULL, NULL), ESHM_SUCCESS);
+		memset(d.body.raw + fields[i].offset, 'x', fields[i].size);
+		if (proto_parse(&d, len, NULL, NULL) != ESHM_ERROR_PROTOCOL)
+			fail_msg("%s without its NUL was accepted", fields[i].what);
+	}
 }
 
 /* Same open file as @fd? */
