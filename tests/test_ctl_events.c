@@ -107,7 +107,7 @@ find_event(json_object *events, int from, const char *kind, int pid)
 struct follower {
 	pid_t pid;
 	int out;
-	char buf[65536];
+	char buf[1 << 20];  /* a stopped follower resumes with hundreds of events */
 	size_t len;
 };
 
@@ -162,7 +162,7 @@ follow_stop(struct follower *f)
 static void
 stale_alive_and_dead_come_in_order_and_live_to_a_follower(void **state)
 {
-	struct follower f;
+	static struct follower f;
 	struct te_proc m, s;
 	json_object *ev;
 	char want[128];
@@ -292,10 +292,24 @@ another_user_sees_only_what_the_policy_lets_it(void **state)
 	te_end(&m);
 }
 
+/* Whether some event in @buf says events were lost before it. */
+static bool
+told_lost(const char *buf)
+{
+	const char *p = buf;
+
+	while ((p = strstr(p, "\"lost\":")) != NULL) {
+		p += strlen("\"lost\":");
+		if (*p >= '1' && *p <= '9')
+			return true;
+	}
+	return false;
+}
+
 static void
 a_follower_that_falls_behind_is_told_how_many_it_lost(void **state)
 {
-	struct follower f;
+	static struct follower f;
 	ESHMHandle *h;
 	ESHMConfig cfg;
 	int i;
@@ -317,23 +331,8 @@ a_follower_that_falls_behind_is_told_how_many_it_lost(void **state)
 	}
 	kill(f.pid, SIGCONT);
 	/* some event carries a count above 0 */
-	for (;;) {
-		const char *p = f.buf;
-		bool found = false;
-
-		while ((p = strstr(p, "\"lost\":")) != NULL) {
-			p += strlen("\"lost\":");
-			if (*p != '0') {
-				found = true;
-				break;
-			}
-		}
-		if (found)
-			break;
-		if (!tp_drain(f.out, f.buf, sizeof(f.buf), &f.len))
-			fail_msg("the follower ended without telling what it lost:\n%s", f.buf);
-		tc_sleep_ms(10);
-	}
+	if (!tp_read_until(f.out, f.buf, sizeof(f.buf), &f.len, told_lost, WAIT_MS))
+		fail_msg("the follower never told what it lost:\n%s", f.buf);
 	follow_stop(&f);
 }
 
