@@ -93,9 +93,6 @@ brg_proxy_declare(struct brg_proxy *p, const struct brg_report *r, uint64_t now_
 		return BRG_ERR_INVALID;
 	if (now_ns < p->retry_ns)
 		return p->status == BRG_PROXY_UNSUPPORTED ? BRG_ERR_UNSUPPORTED : BRG_ERR_REFUSED;
-	/* A library built before PROXY cannot even frame the request. */
-	if (proto_body_size(PROTO_REQ_PROXY) != (ssize_t)sizeof(req))
-		return brg_proxy_refused(p, BRG_PROXY_UNSUPPORTED, ESHM_ERROR_PROTOCOL, now_ns);
 	if (p->fd < 0 && brg_proxy_connect(p) != BRG_OK) {
 		p->status = BRG_PROXY_UNREACHABLE;
 		return BRG_ERR_IO;
