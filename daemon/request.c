@@ -239,6 +239,7 @@ req_check_proxy(const struct eshmd *d, const struct srv_conn *c, const void *bod
 {
 	const struct proto_proxy *p = body;
 	int rc = req_check_name(p->name, r);
+	size_t i;
 
 	if (rc != ESHM_SUCCESS)
 		return rc;
@@ -249,6 +250,13 @@ req_check_proxy(const struct eshmd *d, const struct srv_conn *c, const void *bod
 		return reply_status(r, ESHM_ERROR_INVALID_PARAM,
 		                    "state %u, pid %d or reserved %u out of range", p->state,
 		                    (int)p->remote_pid, p->reserved);
+	/* The host goes into log lines and eshmctl's output: printable only,
+	 * so no client can forge a line. */
+	for (i = 0; p->remote_host[i] != '\0'; i++)
+		if (p->remote_host[i] < 0x20 || p->remote_host[i] > 0x7e)
+			return reply_status(r, ESHM_ERROR_INVALID_PARAM,
+			                    "the remote host holds byte 0x%02x",
+			                    (unsigned char)p->remote_host[i]);
 	return req_check_no_fds(in, r);
 }
 

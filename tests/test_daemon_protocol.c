@@ -868,6 +868,8 @@ a_bridge_declares_the_remote_state_only_for_its_own_role(void **state)
 	                 ESHM_ERROR_INVALID_PARAM);
 	assert_int_equal(rc_proxy(m, "proxied", ESHM_ROLE_MASTER, 9, 7, "far"),
 	                 ESHM_ERROR_INVALID_PARAM);
+	assert_int_equal(rc_proxy(m, "proxied", ESHM_ROLE_MASTER, SEG_EP_ALIVE, 7, "far\nforged"),
+	                 ESHM_ERROR_INVALID_PARAM);
 	/* the slave's role is not this process's */
 	assert_int_equal(rc_proxy(m, "proxied", ESHM_ROLE_SLAVE, SEG_EP_ALIVE, 7, "far"),
 	                 ESHM_ERROR_PERMISSION);
