@@ -30,7 +30,11 @@ wait_for 30 sh -c "[ -s /run/eshm-story.progress ]" && sleep 0.5
 # eshm-pingpong's child is its slave (no pgrep on a minimal system).
 slave=$(cat "/proc/$story/task/$story/children" 2>/dev/null | cut -d' ' -f1)
 echo "# vm-story: master $story, slave $slave"
-kill -STOP "$slave"; sleep 1; kill -CONT "$slave"; sleep 0.5; kill -KILL "$slave"
+# Each step waits for eshmd's verdict on the last, as its history shows it.
+seen() { eshmctl events vm-story | grep -q " $1 .*slave (pid $slave)"; }
+kill -STOP "$slave"; wait_for 20 seen stale
+kill -CONT "$slave"; wait_for 20 seen alive
+kill -KILL "$slave"
 in_journal() { journalctl -b --no-pager -o cat "MESSAGE_ID=$1" ESHM_SEGMENT=vm-story ESHM_ROLE=slave \
     "ESHM_PID=$slave" | grep -q "$2"; }
 check "journalctl MESSAGE_ID=(stale) ESHM_SEGMENT=vm-story finds the stopped slave" \
