@@ -326,6 +326,10 @@ int eshm_read_ex(ESHMHandle *handle, void *buffer, size_t buffer_size, ESHMMessa
 /**
  * As eshm_read(), waiting up to @timeout_ms for a new message: it spins
  * briefly, then sleeps on a futex the writer wakes.  0 means do not wait.
+ * The spin adapts to the handle's recent waits: up to 20 us while
+ * messages come within it, none while they do not (a spin that never
+ * pays only takes the CPU from the threads the wait is for), with one
+ * full spin in sixteen waits to notice when it would pay again.
  * It returns at most one copy's time after @timeout_ms.
  * Returns as eshm_read(), ESHM_ERROR_TIMEOUT (@buffer untouched), or
  * ESHM_ERROR_INTERRUPTED (eshm_interrupt(); @buffer untouched).
@@ -342,6 +346,14 @@ int eshm_read_until(ESHMHandle *handle, void *buffer, size_t buffer_size, size_t
                     uint64_t deadline_ns);
 
 /**
+ * As eshm_read_ex() (@info filled, ESHM_ERROR_CONTENDED where a read gave
+ * up under contention), waiting as eshm_read_until() does.
+ * Returns as eshm_read_ex(), ESHM_ERROR_TIMEOUT or ESHM_ERROR_INTERRUPTED.
+ */
+int eshm_read_ex_until(ESHMHandle *handle, void *buffer, size_t buffer_size, ESHMMessageInfo *info,
+                       uint64_t deadline_ns);
+
+/**
  * Wait up to @timeout_ms (0: only look) until a remote is attached and
  * alive, and its memory mapped here, so that a read or write reaches it:
  * a program that needs its peer, or whose peer restarts, waits here rather
@@ -354,7 +366,8 @@ int eshm_wait_remote(ESHMHandle *handle, uint32_t timeout_ms);
 
 /**
  * Make the waits of @handle (eshm_read_timeout(), eshm_read_until(),
- * eshm_write_timeout(), eshm_wait_remote()) return ESHM_ERROR_INTERRUPTED:
+ * eshm_read_ex_until(), eshm_write_timeout(), eshm_wait_remote()) return
+ * ESHM_ERROR_INTERRUPTED:
  * one in progress at once, else the next one, before it sleeps (an
  * interrupt is kept until a wait consumes it; several before a wait count
  * as one).  A call that finds data or room does not wait and leaves the

@@ -30,6 +30,7 @@
 #include "eshm.h"
 #include "export.h"
 #include "layout.h"
+#include "spin.h"
 #include "liveness.h"
 #include "proto.h"
 
@@ -123,6 +124,10 @@ struct ESHMHandle {
 	/* bumped (and futex-woken) when a new peer block is published, so a
 	 * reader asleep with no peer block wakes to look */
 	_Atomic uint32_t peer_seq;
+
+	/* how long the waiting reads and writes spin before they sleep
+	 * (wait.c); each kept by the thread that waits */
+	struct spin_state spin_rd, spin_wr;
 
 	/* eshm_interrupt() adds one to intr_seq (the futex word every wait
 	 * also sleeps on); a wait consumes up to it by moving intr_done */

@@ -12,6 +12,8 @@ libclient_libeshm_client_la_SOURCES = \
 	libclient/io.c \
 	libclient/zerocopy.c \
 	libclient/wait.c \
+	libclient/spin.h \
+	libclient/spin.c \
 	libclient/events.c \
 	libclient/thread.c \
 	libclient/heartbeat.c \

@@ -1,7 +1,7 @@
 /*
  * wait.c - the calls that wait: eshm_read_timeout(), eshm_read_until(),
- * eshm_write_timeout(), eshm_wait_remote(), and eshm_interrupt(), which
- * ends any of them.
+ * eshm_read_ex_until(), eshm_write_timeout(), eshm_wait_remote(), and
+ * eshm_interrupt(), which ends any of them.
  *
  * Each spins briefly, then sleeps on a futex that whoever it waits for
  * wakes (the writer's head, the consumer's room sequence, the control
@@ -9,7 +9,8 @@
  * (futex_waitv), in slices so that a remote dying meanwhile is noticed.
  * An interrupt is a counter eshm_interrupt() increments; a wait consumes
  * every interrupt not yet consumed, before it sleeps, so one that came
- * while nothing waited ends the next wait.
+ * while nothing waited ends the next wait.  How long a wait spins is
+ * learned from the handle's recent waits (spin.h).
  */
 #include <linux/futex.h>
 #include <sys/syscall.h>
@@ -19,9 +20,6 @@
 #include "clock.h"
 #include "handle.h"
 
-/* Spin this long before sleeping: a kernel wake-up costs tens of
- * microseconds, a near-miss should not pay it. */
-#define WAIT_SPIN_NS 20000u
 /* A sleeping reader looks at the remote's state at least this often. */
 #define WAIT_SLICE_NS (50u * 1000000u)
 /* A writer waiting for room, too: a consumer that died frees none. */
@@ -89,27 +87,47 @@ wait_sleep(ESHMHandle *h, const struct timespec *ts, const struct chan_also *als
 	chan_wait_word(&h->peer_seq, seq, also, ts);
 }
 
-/* eshm_read() until the CLOCK_MONOTONIC time @end (ns) at the latest. */
+/* One read of a waiting read: eshm_read()'s when @info is NULL, else
+ * eshm_read_ex()'s. */
+struct wait_rd {
+	void *buffer;
+	size_t size;
+	size_t *bytes_read;
+	ESHMMessageInfo *info;
+};
+
 static int
-wait_read(ESHMHandle *h, void *buffer, size_t buffer_size, size_t *bytes_read, uint64_t end)
+wait_try(ESHMHandle *h, const struct wait_rd *r)
 {
-	uint64_t start = clock_mono_ns(), now;
+	if (r->info != NULL)
+		return eshm_read_ex(h, r->buffer, r->size, r->info);
+	return eshm_read(h, r->buffer, r->size, r->bytes_read);
+}
+
+/* Read until the CLOCK_MONOTONIC time @end (ns) at the latest. */
+static int
+wait_read(ESHMHandle *h, const struct wait_rd *r, uint64_t end)
+{
+	uint64_t start = clock_mono_ns(), spin = spin_budget_ns(&h->spin_rd), now;
 	struct chan_also also;
 	struct timespec ts;
 	struct lib_peer *p;
 	int rc;
 
-	for (now = start; now - start < WAIT_SPIN_NS && now < end; now = clock_mono_ns()) {
+	for (now = start; now - start < spin && now < end; now = clock_mono_ns()) {
 		p = peer_enter(h, &h->peer_rd);
 		if (p != NULL && (atomic_load_explicit(&h->cursor_incarnation, memory_order_relaxed) !=
 		                          p->incarnation ||
 		                  chan_has_new(p->block, &h->g, &h->cursor, io_consumer(h)))) {
-			rc = eshm_read(h, buffer, buffer_size, bytes_read);
-			if (rc != ESHM_ERROR_NO_DATA)
+			rc = wait_try(h, r);
+			if (rc != ESHM_ERROR_NO_DATA) {
+				spin_learn(&h->spin_rd, true);
 				return rc;
+			}
 		}
 		chan_pause();
 	}
+	spin_learn(&h->spin_rd, false);
 	for (;;) {
 		now = clock_mono_ns();
 		if (now >= end)
@@ -118,41 +136,62 @@ wait_read(ESHMHandle *h, void *buffer, size_t buffer_size, size_t *bytes_read, u
 			return ESHM_ERROR_INTERRUPTED;
 		ts = wait_until(now, end, WAIT_SLICE_NS);
 		wait_sleep(h, &ts, &also);
-		rc = eshm_read(h, buffer, buffer_size, bytes_read);
+		rc = wait_try(h, r);
 		if (rc != ESHM_ERROR_NO_DATA)
 			return rc;
 	}
+}
+
+/* A read, then, while there is nothing, a wait until @deadline_ns. */
+static int
+wait_read_until(ESHMHandle *h, const struct wait_rd *r, uint64_t deadline_ns)
+{
+	int rc = wait_try(h, r);
+
+	if (rc != ESHM_ERROR_NO_DATA)
+		return rc;
+	if (clock_mono_ns() >= deadline_ns)
+		return ESHM_ERROR_TIMEOUT;
+	return wait_read(h, r, deadline_ns);
 }
 
 ESHM_EXPORT int
 eshm_read_timeout(ESHMHandle *handle, void *buffer, size_t buffer_size, size_t *bytes_read,
                   uint32_t timeout_ms)
 {
-	int rc = eshm_read(handle, buffer, buffer_size, bytes_read);
+	struct wait_rd r = {buffer, buffer_size, bytes_read, NULL};
+	int rc = wait_try(handle, &r);
 
 	if (rc != ESHM_ERROR_NO_DATA || timeout_ms == 0)
 		return rc;
-	return wait_read(handle, buffer, buffer_size, bytes_read,
-	                 clock_mono_ns() + (uint64_t)timeout_ms * 1000000u);
+	return wait_read(handle, &r, clock_mono_ns() + (uint64_t)timeout_ms * 1000000u);
 }
 
 ESHM_EXPORT int
 eshm_read_until(ESHMHandle *handle, void *buffer, size_t buffer_size, size_t *bytes_read,
                 uint64_t deadline_ns)
 {
-	int rc = eshm_read(handle, buffer, buffer_size, bytes_read);
+	struct wait_rd r = {buffer, buffer_size, bytes_read, NULL};
 
-	if (rc != ESHM_ERROR_NO_DATA)
-		return rc;
-	if (clock_mono_ns() >= deadline_ns)
-		return ESHM_ERROR_TIMEOUT;
-	return wait_read(handle, buffer, buffer_size, bytes_read, deadline_ns);
+	return wait_read_until(handle, &r, deadline_ns);
+}
+
+ESHM_EXPORT int
+eshm_read_ex_until(ESHMHandle *handle, void *buffer, size_t buffer_size, ESHMMessageInfo *info,
+                   uint64_t deadline_ns)
+{
+	struct wait_rd r = {buffer, buffer_size, NULL, info};
+
+	/* Without @info, wait_try() would be eshm_read()'s. */
+	if (info == NULL)
+		return ESHM_ERROR_INVALID_PARAM;
+	return wait_read_until(handle, &r, deadline_ns);
 }
 
 ESHM_EXPORT int
 eshm_write_timeout(ESHMHandle *handle, const void *data, size_t size, uint32_t timeout_ms)
 {
-	uint64_t start, end, now;
+	uint64_t start, end, now, spin;
 	struct chan_also also;
 	struct timespec ts;
 	struct lib_peer *p;
@@ -163,12 +202,16 @@ eshm_write_timeout(ESHMHandle *handle, const void *data, size_t size, uint32_t t
 		return rc;
 	start = clock_mono_ns();
 	end = start + (uint64_t)timeout_ms * 1000000u;
-	for (now = start; now - start < WAIT_SPIN_NS && now < end; now = clock_mono_ns()) {
+	spin = spin_budget_ns(&handle->spin_wr);
+	for (now = start; now - start < spin && now < end; now = clock_mono_ns()) {
 		chan_pause();
 		rc = eshm_write(handle, data, size);
-		if (rc != ESHM_ERROR_QUEUE_FULL)
+		if (rc != ESHM_ERROR_QUEUE_FULL) {
+			spin_learn(&handle->spin_wr, true);
 			return rc;
+		}
 	}
+	spin_learn(&handle->spin_wr, false);
 	for (;;) {
 		now = clock_mono_ns();
 		if (now >= end)

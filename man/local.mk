@@ -41,6 +41,7 @@ dist_man_MANS += \
 	man/eshm_interrupt.3 \
 	man/eshm_wait_remote.3 \
 	man/eshm_read_until.3 \
+	man/eshm_read_ex_until.3 \
 	man/eshm_get_event_fd.3 \
 	man/eshm_get_events.3
 

@@ -122,7 +122,8 @@ check_LTLIBRARIES += tests/libeshm-chantest.la
 tests_libeshm_chantest_la_SOURCES = tests/memfd_util.h tests/memfd_util.c \
 	tests/message_util.h tests/message_util.c
 ESHM_COMMON_TESTS = tests/test_layout tests/test_proto tests/test_channel \
-	tests/test_seqlock_stress tests/test_liveness_rule tests/test_chan_xproc
+	tests/test_seqlock_stress tests/test_liveness_rule tests/test_chan_xproc \
+	tests/test_spin
 check_PROGRAMS += $(ESHM_COMMON_TESTS)
 TESTS += $(ESHM_COMMON_TESTS)
 ESHM_COMMON_TEST_LDADD = common/libeshm-common.la $(CMOCKA_LIBS) $(PTHREAD_LIBS)
@@ -138,6 +139,11 @@ tests_test_seqlock_stress_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_seqlock_stress_LDADD = $(ESHM_CHAN_TEST_LDADD)
 tests_test_liveness_rule_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_liveness_rule_LDADD = $(ESHM_COMMON_TEST_LDADD)
+# the library's adaptive spin, a pure rule: built from its source
+tests_test_spin_SOURCES = tests/test_spin.c libclient/spin.c libclient/spin.h
+tests_test_spin_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/libclient
+tests_test_spin_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_spin_LDADD = $(CMOCKA_LIBS)
 tests_test_chan_xproc_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_chan_xproc_LDADD = $(ESHM_CHAN_TEST_LDADD)
 

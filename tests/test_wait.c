@@ -2,7 +2,9 @@
  * test_wait.c - the waits and what ends them, against a real eshmd:
  * eshm_interrupt() from another thread, from a signal handler and before
  * the wait; a writer waiting on a full queue interrupted; eshm_wait_remote()
- * across a peer's kill and restart; eshm_read_until()'s absolute deadline.
+ * across a peer's kill and restart; eshm_read_until()'s absolute deadline;
+ * eshm_read_ex_until() waiting with the message's number and what it
+ * skipped.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -219,6 +221,66 @@ read_until_waits_to_an_absolute_deadline(void **state)
 	eshm_destroy(m);
 }
 
+/* Thread: write message "late" on the master @arg after 100 ms. */
+static void *
+wt_write_later(void *arg)
+{
+	tc_sleep_ms(100);
+	eshm_write(arg, "late", 5);
+	return NULL;
+}
+
+static void
+read_ex_until_waits_and_says_which_message(void **state)
+{
+	ESHMMessageInfo info;
+	unsigned char buf[64];
+	ESHMHandle *m, *s;
+	long long t0, took;
+	uint64_t now;
+	pthread_t t;
+	int i;
+
+	(void)state;
+	wt_pair("wt_ex", ESHM_CHANNEL_LATEST, 0, &m, &s);
+	now = (uint64_t)th_now_ns();
+	/* bad arguments and a deadline passed */
+	assert_int_equal(eshm_read_ex_until(s, buf, sizeof(buf), NULL, now + WT_LONG_MS),
+	                 ESHM_ERROR_INVALID_PARAM);
+	assert_int_equal(eshm_read_ex_until(NULL, buf, sizeof(buf), &info, now),
+	                 ESHM_ERROR_INVALID_PARAM);
+	assert_int_equal(eshm_read_ex_until(s, buf, sizeof(buf), &info, now), ESHM_ERROR_TIMEOUT);
+	/* five written before the read: the newest, four skipped */
+	for (i = 1; i <= 5; i++)
+		assert_int_equal(eshm_write(m, &i, sizeof(i)), ESHM_SUCCESS);
+	assert_int_equal(eshm_read_ex_until(s, buf, sizeof(buf), &info,
+	                                    (uint64_t)th_now_ns() + 1000000000u),
+	                 ESHM_SUCCESS);
+	assert_int_equal(info.size, sizeof(i));
+	assert_int_equal(info.sequence, 5);
+	assert_int_equal(info.missed, 4);
+	/* one written while the read waits: the next, none skipped */
+	assert_int_equal(pthread_create(&t, NULL, wt_write_later, m), 0);
+	t0 = th_now_ns();
+	assert_int_equal(eshm_read_ex_until(s, buf, sizeof(buf), &info,
+	                                    (uint64_t)t0 + WT_LONG_MS * 1000000ull),
+	                 ESHM_SUCCESS);
+	took = th_now_ns() - t0;
+	pthread_join(t, NULL);
+	assert_true(took >= 90 * 1000000LL && took < 5000 * 1000000LL);
+	assert_string_equal((char *)buf, "late");
+	assert_int_equal(info.sequence, 6);
+	assert_int_equal(info.missed, 0);
+	/* an interrupt ends it */
+	assert_int_equal(pthread_create(&t, NULL, wt_interrupt_later, s), 0);
+	assert_int_equal(eshm_read_ex_until(s, buf, sizeof(buf), &info,
+	                                    (uint64_t)th_now_ns() + WT_LONG_MS * 1000000ull),
+	                 ESHM_ERROR_INTERRUPTED);
+	pthread_join(t, NULL);
+	eshm_destroy(s);
+	eshm_destroy(m);
+}
+
 int
 main(void)
 {
@@ -228,6 +290,7 @@ main(void)
 		cmocka_unit_test(interrupt_ends_a_write_waiting_for_room),
 		cmocka_unit_test(wait_remote_sees_a_peer_come_die_and_come_back),
 		cmocka_unit_test(read_until_waits_to_an_absolute_deadline),
+		cmocka_unit_test(read_ex_until_waits_and_says_which_message),
 	};
 
 	return cmocka_run_group_tests_name("wait", tests, th_group_setup, th_group_teardown);
