@@ -8,7 +8,8 @@
  *  - the pump (brg_pump.c) reads the local real endpoint's channel and
  *    publishes each message;
  *  - the sink (brg_sink.c) takes what the other side published and writes
- *    it into the local channel.
+ *    it into the local channel: a thread of its own for a queue, Cyclone's
+ *    delivering thread (a listener) for latest values.
  * The segment handle is used as libeshm-client allows: one thread reads
  * (the pump), another writes (the sink), the main thread only asks for
  * statistics and liveness.
@@ -48,6 +49,8 @@ struct brg_bridge {
 	struct brg_counters n;
 	pthread_t pump, sink;
 	bool pump_started, sink_started;
+	bool sink_listens;           /* latest values: the sink is a DDS listener */
+	pthread_mutex_t sink_lock;   /* one writer into the local channel at a time */
 };
 
 /*

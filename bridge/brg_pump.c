@@ -1,14 +1,18 @@
 /*
  * brg_pump.c - local channel to DDS (brg_pump.h).
  *
- * The pump sleeps in poll(2) on the handle's event descriptor, so it costs
- * nothing while the local program is quiet and a message wakes it at once;
- * it reads until the channel is empty, as the descriptor requires.  On a
- * queue, a message read has left the segment: the pump keeps it until
- * DDS takes it, however long the other side makes it wait, and reads
- * nothing while no bridge on the other side listens, as a reliable
- * writer without readers would take and drop it: the local queue holds
- * the local writer back instead.
+ * The pump waits in eshm_read_ex_until(), asleep on the futex the local
+ * writer wakes: a message reaches dds_write() one wake-up after it was
+ * written (an event descriptor would cost two: the library's event
+ * thread, then the pump), and the library's spin adapts to a writer whose
+ * messages come a network round trip apart, so the pump does not hold a
+ * CPU the rest of the path needs.  It wakes at least every
+ * BRG_PUMP_LOOK_MS to see whether it must stop.  On a queue, a message
+ * read has left the segment: the pump keeps it until DDS takes it,
+ * however long the other side makes it wait, and reads nothing while no
+ * bridge on the other side listens, as a reliable writer without readers
+ * would take and drop it: the local queue holds the local writer back
+ * instead.
  */
 #include <errno.h>
 #include <poll.h>
@@ -20,6 +24,7 @@
 #include "brg_err.h"
 #include "brg_log.h"
 #include "brg_pump.h"
+#include "clock.h"
 
 #define BRG_PUMP_LOOK_MS 50
 
@@ -71,97 +76,61 @@ brg_pump_listened(struct brg_bridge *b)
 	       st.current_count > 0;
 }
 
-/* Read and publish until the channel is empty. */
+/* Wait for the next message and publish it: BRG_OK (also when none
+ * came), or why the pump must stop. */
 static int
-brg_pump_drain(struct brg_bridge *b, void *buf)
+brg_pump_next(struct brg_bridge *b, void *buf)
 {
 	ESHMMessageInfo info;
 	int rc;
 
-	/* A reader that left meanwhile: leave the rest in the local queue. */
-	while (brg_pump_listened(b)) {
-		rc = eshm_read_ex(b->local.h, buf, (size_t)b->local.capacity, &info);
-		switch (rc) {
-		case ESHM_SUCCESS:
-			rc = brg_pump_publish(b, buf, info.size, &info);
-			if (rc != BRG_OK)
-				return rc;
-			break;
-		case ESHM_ERROR_NO_DATA:
-			return BRG_OK;
-		case ESHM_ERROR_CONTENDED:
-			break;
-		case ESHM_ERROR_SEGMENT_CORRUPT:
-			/* The library skipped it; the local writer is at fault. */
-			brg_log(LOG_WARNING, "skipped a malformed message of the local endpoint");
-			break;
-		case ESHM_ERROR_DETACHED:
-			brg_log(LOG_ERR, "the bridge lost its role in the local segment");
-			return BRG_ERR_STOPPED;
-		default:
-			brg_log(LOG_ERR, "cannot read the local channel: %s", eshm_error_string(rc));
-			return BRG_ERR_ESHM;
-		}
+	rc = eshm_read_ex_until(b->local.h, buf, (size_t)b->local.capacity, &info,
+	                        clock_mono_ns() + BRG_PUMP_LOOK_MS * UINT64_C(1000000));
+	switch (rc) {
+	case ESHM_SUCCESS:
+		return brg_pump_publish(b, buf, info.size, &info);
+	case ESHM_ERROR_NO_DATA:
+	case ESHM_ERROR_TIMEOUT:
+	case ESHM_ERROR_INTERRUPTED:
+	case ESHM_ERROR_CONTENDED:
+		return BRG_OK;
+	case ESHM_ERROR_SEGMENT_CORRUPT:
+		/* The library skipped it; the local writer is at fault. */
+		brg_log(LOG_WARNING, "skipped a malformed message of the local endpoint");
+		return BRG_OK;
+	case ESHM_ERROR_DETACHED:
+		brg_log(LOG_ERR, "the bridge lost its role in the local segment");
+		return BRG_ERR_STOPPED;
+	default:
+		brg_log(LOG_ERR, "cannot read the local channel: %s", eshm_error_string(rc));
+		return BRG_ERR_ESHM;
 	}
-	return BRG_OK;
 }
 
 static void *
 brg_pump_main(void *arg)
 {
 	struct brg_bridge *b = arg;
-	struct pollfd pfd[2];
-	unsigned events;
+	struct pollfd stop = {.fd = b->pump_stop, .events = POLLIN};
 	void *buf = malloc((size_t)b->local.capacity);
-	int fd, rc;
+	int rc = BRG_OK;
 
 	if (buf == NULL) {
 		brg_bridge_fail(b, BRG_ERR_NO_MEMORY);
 		return NULL;
 	}
-	/* The descriptor belongs to the thread that reads. */
-	rc = eshm_get_event_fd(b->local.h, &fd);
-	if (rc != ESHM_SUCCESS) {
-		brg_log(LOG_ERR, "no event descriptor for the local segment: %s",
-		        eshm_error_string(rc));
-		free(buf);
-		brg_bridge_fail(b, BRG_ERR_ESHM);
-		return NULL;
-	}
-	pfd[0].fd = fd;
-	pfd[0].events = POLLIN;
-	pfd[1].fd = b->pump_stop;
-	pfd[1].events = POLLIN;
-	while (!atomic_load(&b->stopping)) {
-		bool listened = brg_pump_listened(b);
-		int n;
-
-		/* Unheard, the descriptor (readable while a message waits) is
-		 * not watched: look again for a reader every BRG_PUMP_LOOK_MS. */
-		n = listened ? poll(pfd, 2, -1) : poll(pfd + 1, 1, BRG_PUMP_LOOK_MS);
-		if (n < 0 && errno != EINTR) {
-			brg_bridge_fail(b, BRG_ERR_IO);
-			break;
-		}
-		if (pfd[1].revents != 0)
-			break;
-		/* The local peer's state changed: the main loop reports it now. */
-		if (eshm_get_events(b->local.h, &events) == ESHM_SUCCESS &&
-		    (events & ESHM_EVENT_REMOTE))
-			dds_set_guardcondition(b->wake, true);
-		if (!listened)
+	while (rc == BRG_OK && !atomic_load(&b->stopping)) {
+		if (brg_pump_listened(b)) {
+			rc = brg_pump_next(b, buf);
 			continue;
-		rc = brg_pump_drain(b, buf);
-		if (rc != BRG_OK && rc != BRG_ERR_STOPPED) {
-			brg_bridge_fail(b, rc);
-			break;
 		}
-		if (rc == BRG_ERR_STOPPED) {
-			if (!atomic_load(&b->stopping))
-				brg_bridge_fail(b, rc);
-			break;
-		}
+		/* Unheard: leave the messages in the local queue and look
+		 * again for a reader in a while. */
+		if (poll(&stop, 1, BRG_PUMP_LOOK_MS) < 0 && errno != EINTR)
+			rc = BRG_ERR_IO;
 	}
+	if (rc != BRG_OK && !(rc == BRG_ERR_STOPPED && atomic_load(&b->stopping)))
+		brg_bridge_fail(b, rc);
 	free(buf);
 	return NULL;
 }
@@ -181,6 +150,8 @@ brg_pump_stop(struct brg_bridge *b)
 
 	if (b == NULL || !b->pump_started)
 		return;
+	/* The pump waits either for a message or, unheard, on pump_stop. */
+	eshm_interrupt(b->local.h);
 	if (write(b->pump_stop, &one, sizeof(one)) < 0)
 		brg_log(LOG_WARNING, "cannot wake the pump: %s", strerror(errno));
 	pthread_join(b->pump, NULL);

@@ -289,6 +289,7 @@ brg_run(const struct brg_config *cfg, volatile sig_atomic_t *stop)
 	memset(&l, 0, sizeof(l));
 	b->cfg = *cfg;
 	b->pump_stop = -1;
+	pthread_mutex_init(&b->sink_lock, NULL);
 	b->start_ns = clock_real_ns();
 	brg_run_host(b);
 	brg_ddslog_open();
@@ -319,6 +320,7 @@ brg_run(const struct brg_config *cfg, volatile sig_atomic_t *stop)
 	brg_ddslog_close();
 	if (rc == BRG_OK)
 		rc = atomic_load(&b->failure);
+	pthread_mutex_destroy(&b->sink_lock);
 	free(b);
 	return rc;
 }

@@ -11,8 +11,10 @@
 
 /* How often the remote's state is declared to eshmd when nothing changes. */
 #define BRG_DECLARE_PERIOD_MS 500u
-/* The longest the main loop sleeps before looking at *stop again. */
-#define BRG_LOOP_MAX_MS 100u
+/* The longest the main loop sleeps: it looks this often at *stop and at
+ * the local endpoint's state, which no one wakes it for (the pump sleeps
+ * on the channel, not on the handle's event descriptor). */
+#define BRG_LOOP_MAX_MS 20u
 
 /*
  * Run the bridge of @cfg (checked by brg_config_check()) until *@stop

@@ -2,11 +2,17 @@
  * brg_sink.c - DDS to the local channel (brg_sink.h).
  *
  * Samples are taken on loan, a few at a time, and written straight from
- * Cyclone's buffers.  On a queue a full local channel is waited out with
- * eshm_write_timeout(), the sample kept, never dropped: while the sink
- * waits it takes nothing more, so the DDS history fills and the sending
- * bridge is held back in turn (brg_dds.h).
+ * Cyclone's buffers.  A latest value is written from Cyclone's listener,
+ * in the thread that delivers the sample: eshm_write() never waits on a
+ * latest-value channel, and a thread of our own would cost a wake-up on
+ * every message.  On a queue a full local channel is waited out with
+ * eshm_write_timeout(), the sample kept, never dropped, which must not
+ * hold Cyclone's delivering thread (the state topic and liveliness come
+ * through it too): a sink thread of its own, woken by a waitset, does it.
+ * While it waits it takes nothing more, so the DDS history fills and the
+ * sending bridge is held back in turn (brg_dds.h).
  */
+#include <pthread.h>
 #include <string.h>
 
 #include "brg_err.h"
@@ -66,19 +72,22 @@ brg_sink_valid(struct brg_bridge *b, const eshm_bridge_Message *m)
 	return false;
 }
 
-/* Take what is there and write it; BRG_OK, or why the sink must stop. */
+/* Take what is there and write it, counting the samples taken in
+ * *@taken; BRG_OK, or why the sink must stop. */
 static int
-brg_sink_batch(struct brg_bridge *b)
+brg_sink_batch(struct brg_bridge *b, int *taken)
 {
 	void *samples[BRG_SINK_BATCH] = {NULL};
 	dds_sample_info_t info[BRG_SINK_BATCH];
 	int i, n, rc = BRG_OK;
 
+	*taken = 0;
 	n = dds_take(b->dds.data_reader, samples, info, BRG_SINK_BATCH, BRG_SINK_BATCH);
 	if (n < 0) {
 		brg_log(LOG_ERR, "cannot take from DDS: %s", dds_strretcode(n));
 		return BRG_ERR_DDS;
 	}
+	*taken = n;
 	for (i = 0; i < n; i++) {
 		const eshm_bridge_Message *m = samples[i];
 
@@ -100,12 +109,44 @@ brg_sink_batch(struct brg_bridge *b)
 	return rc;
 }
 
+/* Stop the bridge for @rc, unless it is the stop already under way. */
+static void
+brg_sink_failed(struct brg_bridge *b, int rc)
+{
+	if (rc != BRG_OK && !(rc == BRG_ERR_STOPPED && atomic_load(&b->stopping)))
+		brg_bridge_fail(b, rc);
+}
+
+/* Write everything the reader holds; under sink_lock, as the listener and
+ * brg_sink_start() may both come here. */
+static void
+brg_sink_deliver(struct brg_bridge *b)
+{
+	int rc = BRG_OK, taken = 0;
+
+	pthread_mutex_lock(&b->sink_lock);
+	do {
+		if (atomic_load(&b->stopping))
+			break;
+		rc = brg_sink_batch(b, &taken);
+	} while (rc == BRG_OK && taken == BRG_SINK_BATCH);
+	pthread_mutex_unlock(&b->sink_lock);
+	brg_sink_failed(b, rc);
+}
+
+static void
+brg_sink_on_data(dds_entity_t reader, void *arg)
+{
+	(void)reader;
+	brg_sink_deliver(arg);
+}
+
 static void *
 brg_sink_main(void *arg)
 {
 	struct brg_bridge *b = arg;
 	dds_entity_t ws, rd;
-	int rc = BRG_OK;
+	int rc = BRG_OK, taken;
 
 	ws = dds_create_waitset(b->dds.participant);
 	rd = dds_create_readcondition(b->dds.data_reader, DDS_ANY_STATE);
@@ -122,12 +163,11 @@ brg_sink_main(void *arg)
 		}
 		if (atomic_load(&b->stopping))
 			break;
-		rc = brg_sink_batch(b);
+		rc = brg_sink_batch(b, &taken);
 		if (rc != BRG_OK)
 			break;
 	}
-	if (rc != BRG_OK && !(rc == BRG_ERR_STOPPED && atomic_load(&b->stopping)))
-		brg_bridge_fail(b, rc);
+	brg_sink_failed(b, rc);
 out:
 	if (ws > 0)
 		dds_delete(ws);
@@ -136,18 +176,49 @@ out:
 	return NULL;
 }
 
+/* A latest-value sink: the listener, then what came before it was set. */
+static int
+brg_sink_listen(struct brg_bridge *b)
+{
+	dds_listener_t *l = dds_create_listener(b);
+	dds_return_t rc;
+
+	if (l == NULL)
+		return BRG_ERR_NO_MEMORY;
+	dds_lset_data_available(l, brg_sink_on_data);
+	rc = dds_set_listener(b->dds.data_reader, l);
+	dds_delete_listener(l);
+	if (rc != DDS_RETCODE_OK) {
+		brg_log(LOG_ERR, "cannot listen for DDS samples: %s", dds_strretcode(rc));
+		return BRG_ERR_DDS;
+	}
+	b->sink_listens = true;
+	brg_sink_deliver(b);
+	return BRG_OK;
+}
+
 int
 brg_sink_start(struct brg_bridge *b)
 {
 	if (b == NULL || b->local.h == NULL || b->dds.data_reader <= 0 || b->sink_stop <= 0)
 		return BRG_ERR_INVALID;
+	if (b->local.mode != ESHM_CHANNEL_QUEUE)
+		return brg_sink_listen(b);
 	return brg_bridge_thread(b, &b->sink, &b->sink_started, brg_sink_main);
 }
 
 void
 brg_sink_stop(struct brg_bridge *b)
 {
-	if (b == NULL || !b->sink_started)
+	if (b == NULL)
+		return;
+	if (b->sink_listens) {
+		/* Returns once no call of the listener is under way. */
+		dds_set_listener(b->dds.data_reader, NULL);
+		b->sink_listens = false;
+		return;
+	}
+	if (!b->sink_started)
 		return;
 	/* The sink may be waiting for room: end that wait too. */
 	eshm_interrupt(b->local.h);

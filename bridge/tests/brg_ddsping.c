@@ -139,7 +139,7 @@ main(int argc, char **argv)
 		rtt[i - 1] = brg_rtt_now_ns() - t;
 	}
 	/* The first includes waiting for the other side: left out. */
-	brg_rtt_report(rtt + 1, count - 1);
+	brg_rtt_report("", rtt + 1, count - 1);
 	dds_delete(DDS_CYCLONEDDS_HANDLE);
 	return 0;
 }

@@ -3,9 +3,13 @@
  * (test_bridge_netns.sh): an ordinary master or slave of libeshm-client that
  * cannot tell a bridge from a peer, and checks every byte it gets.
  *
- *   brg-peer pingpong master|slave NAME COUNT [SIZE]  latest-value segment:
- *            the master sends message i and waits for its echo, COUNT
- *            times; messages of SIZE bytes (16..4096), else of 17..516
+ *   brg-peer pingpong master|slave NAME COUNT [SIZE [BLOCKS GO DONE]]
+ *            latest-value segment: the master sends message i and waits
+ *            for its echo, COUNT times; messages of SIZE bytes (16..4096),
+ *            else of 17..516; with BLOCKS, the master reads a byte from
+ *            the FIFO GO before each of BLOCKS blocks of COUNT/BLOCKS round
+ *            trips, reports each block and then writes a line to the FIFO
+ *            DONE (bench_bridge.sh alternates them with plain DDS ones)
  *   brg-peer stream master|slave NAME COUNT [PAUSE_AT]  queue segment: both
  *            sides send COUNT messages and read the other's COUNT, in
  *            order; after reading message PAUSE_AT, stop reading for 2 s
@@ -17,6 +21,7 @@
  * eshmd is found at $ESHM_SOCKET.  Exit 0 when every check held.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -43,6 +48,9 @@ struct bp_msg {
 
 static volatile sig_atomic_t bp_stop;
 static size_t bp_fixed_len;  /* pingpong SIZE; 0: sizes vary */
+static uint64_t bp_blocks = 1; /* pingpong BLOCKS */
+static int bp_go = -1;       /* pingpong GO, open */
+static int bp_done = -1;     /* pingpong DONE, open */
 
 /* CLOCK_BOOTTIME in ms: what /proc/uptime counts, so that a shell can read
  * the same clock without starting a process. */
@@ -133,6 +141,51 @@ bp_read(ESHMHandle *h, struct bp_msg *m, size_t *n)
 	return rc;
 }
 
+/* Round trips per block of a pingpong of @count. */
+static uint64_t
+bp_block_size(uint64_t count)
+{
+	uint64_t per = count / bp_blocks;
+
+	return per > 1 ? per : count;
+}
+
+/* Before round trip @i: at a block's start, wait for the go. */
+static int
+bp_block_begins(uint64_t i, uint64_t count)
+{
+	char go;
+
+	if (bp_go < 0 || (i - 1) % bp_block_size(count) != 0)
+		return 0;
+	if (read(bp_go, &go, 1) == 1)
+		return 0;
+	fprintf(stderr, "brg-peer: no go for the block of %llu\n", (unsigned long long)i);
+	return 1;
+}
+
+/* After round trip @i: at a block's end, report it (its first round trip
+ * left out: it follows a pause). */
+static void
+bp_block_ends(long long *rtt, uint64_t i, uint64_t count)
+{
+	uint64_t per = bp_block_size(count), first = (i - 1) / per * per;
+	long long *copy;
+	char label[32];
+
+	if (bp_go < 0 || (i % per != 0 && i != count) || i - first < 2)
+		return;
+	copy = malloc((i - first - 1) * sizeof(*copy));
+	if (copy == NULL)
+		return;
+	memcpy(copy, rtt + first + 1, (i - first - 1) * sizeof(*copy));
+	snprintf(label, sizeof(label), "block %llu: ", (unsigned long long)(first / per + 1));
+	brg_rtt_report(label, copy, i - first - 1);
+	free(copy);
+	if (write(bp_done, "\n", 1) != 1)
+		fprintf(stderr, "brg-peer: cannot say the block is done\n");
+}
+
 static int
 bp_pingpong(ESHMHandle *h, bool master, uint64_t count)
 {
@@ -144,6 +197,8 @@ bp_pingpong(ESHMHandle *h, bool master, uint64_t count)
 	if (master && rtt == NULL)
 		return 1;
 	for (i = 1; i <= count; i++) {
+		if (master && bp_block_begins(i, count) != 0)
+			return 1;
 		if (master) {
 			long long resend = bp_now_ms() + 2000, sent = brg_rtt_now_ns();
 
@@ -182,6 +237,7 @@ bp_pingpong(ESHMHandle *h, bool master, uint64_t count)
 				return 1;
 			}
 			rtt[i - 1] = brg_rtt_now_ns() - sent;
+			bp_block_ends(rtt, i, count);
 		} else {
 			if (bp_read(h, &in, &n) != ESHM_SUCCESS)
 				return 1;
@@ -201,7 +257,7 @@ bp_pingpong(ESHMHandle *h, bool master, uint64_t count)
 	}
 	/* The first includes waiting for the peer: left out. */
 	if (master)
-		brg_rtt_report(rtt + 1, count > 0 ? count - 1 : 0);
+		brg_rtt_report("", rtt + 1, count > 0 ? count - 1 : 0);
 	free(rtt);
 	return 0;
 }
@@ -345,6 +401,15 @@ main(int argc, char **argv)
 		pause_at = strtoull(argv[5], NULL, 10);
 	if (argc > 5 && strcmp(argv[1], "pingpong") == 0)
 		bp_fixed_len = strtoull(argv[5], NULL, 10);
+	if (argc > 8 && strcmp(argv[1], "pingpong") == 0) {
+		bp_blocks = strtoull(argv[6], NULL, 10);
+		bp_go = open(argv[7], O_RDONLY | O_CLOEXEC);
+		bp_done = open(argv[8], O_WRONLY | O_CLOEXEC);
+		if (bp_blocks == 0 || bp_go < 0 || bp_done < 0) {
+			fprintf(stderr, "brg-peer: bad BLOCKS or GO\n");
+			return 2;
+		}
+	}
 	if (bp_fixed_len > BP_CAPACITY)
 		bp_fixed_len = BP_CAPACITY;
 	memset(&sa, 0, sizeof(sa));

@@ -29,17 +29,18 @@ brg_rtt_cmp(const void *a, const void *b)
 }
 
 /*
- * Sort the @n round trips at @rtt (ns) and print "round trip over N:
- * median M us, p99 P us, max X us", the line bench_bridge.sh reads.
+ * Sort the @n round trips at @rtt (ns) and print "@label round trip over
+ * N: median M us, p99 P us, max X us", the line bench_bridge.sh reads.
  */
 static inline void
-brg_rtt_report(long long *rtt, size_t n)
+brg_rtt_report(const char *label, long long *rtt, size_t n)
 {
 	if (n == 0)
 		return;
 	qsort(rtt, n, sizeof(*rtt), brg_rtt_cmp);
-	printf("round trip over %zu: median %lld us, p99 %lld us, max %lld us\n", n,
+	printf("%sround trip over %zu: median %lld us, p99 %lld us, max %lld us\n", label, n,
 	       rtt[n / 2] / 1000, rtt[n * 99 / 100] / 1000, rtt[n - 1] / 1000);
+	fflush(stdout);
 }
 
 #endif /* ESHM_BRIDGE_TESTS_RTT_H */
