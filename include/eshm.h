@@ -326,10 +326,10 @@ int eshm_read_ex(ESHMHandle *handle, void *buffer, size_t buffer_size, ESHMMessa
 /**
  * As eshm_read(), waiting up to @timeout_ms for a new message: it spins
  * briefly, then sleeps on a futex the writer wakes.  0 means do not wait.
- * The spin adapts to the handle's recent waits: up to 20 us while
- * messages come within it, none while they do not (a spin that never
- * pays only takes the CPU from the threads the wait is for), with one
- * full spin in sixteen waits to notice when it would pay again.
+ * The spin adapts to the handle's recent waits: 20 us, but none after
+ * four waits in a row that had to sleep (a spin that never pays only
+ * takes the CPU from the threads the wait is for) until a wait a spin
+ * ended, with one spin in sixteen waits to notice when it would pay again.
  * It returns at most one copy's time after @timeout_ms.
  * Returns as eshm_read(), ESHM_ERROR_TIMEOUT (@buffer untouched), or
  * ESHM_ERROR_INTERRUPTED (eshm_interrupt(); @buffer untouched).

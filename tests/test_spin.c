@@ -1,7 +1,8 @@
 /*
  * test_spin.c - the adaptive spin of the library's waits (libclient/spin.h):
- * full at first and after any wait a spin ended, halved by each wait that
- * slept down to none, and then a full probe once in SPIN_PROBE_EVERY waits.
+ * a full spin at first and after any wait a spin ended, none after
+ * SPIN_MISSES waits in a row that slept, and then a full probe once in
+ * SPIN_PROBE_EVERY waits.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,16 +13,24 @@
 
 #include "spin.h"
 
+/* @n waits that slept. */
 static void
-full_at_first_and_halved_by_each_wait_that_slept(void **state)
+sp_miss(struct spin_state *s, unsigned n)
+{
+	while (n-- > 0)
+		spin_learn(s, false);
+}
+
+static void
+spins_until_waits_in_a_row_slept_then_probes(void **state)
 {
 	struct spin_state s;
 	unsigned i;
 
 	(void)state;
 	memset(&s, 0, sizeof(s));
-	for (i = 0; i < SPIN_HALVINGS; i++) {
-		assert_int_equal(spin_budget_ns(&s), SPIN_FULL_NS >> i);
+	for (i = 0; i < SPIN_MISSES; i++) {
+		assert_int_equal(spin_budget_ns(&s), SPIN_FULL_NS);
 		spin_learn(&s, false);
 	}
 	/* none now, then one probe in SPIN_PROBE_EVERY waits */
@@ -34,21 +43,21 @@ full_at_first_and_halved_by_each_wait_that_slept(void **state)
 }
 
 static void
-a_wait_the_spin_ended_restores_it_in_full(void **state)
+a_wait_the_spin_ended_brings_it_back(void **state)
 {
 	struct spin_state s;
 	unsigned i;
 
 	(void)state;
 	memset(&s, 0, sizeof(s));
-	spin_learn(&s, false);
-	spin_learn(&s, false);
-	assert_int_equal(spin_budget_ns(&s), SPIN_FULL_NS / 4);
-	spin_learn(&s, true);
-	assert_int_equal(spin_budget_ns(&s), SPIN_FULL_NS);
+	/* a peer that answers within the spin only now and then keeps it */
+	for (i = 0; i < 10; i++) {
+		sp_miss(&s, SPIN_MISSES - 1);
+		spin_learn(&s, true);
+		assert_int_equal(spin_budget_ns(&s), SPIN_FULL_NS);
+	}
 	/* from no spin at all: the probe that pays brings it back */
-	for (i = 0; i < SPIN_HALVINGS; i++)
-		spin_learn(&s, false);
+	sp_miss(&s, SPIN_MISSES);
 	for (i = 1; i < SPIN_PROBE_EVERY; i++)
 		assert_int_equal(spin_budget_ns(&s), 0);
 	assert_int_equal(spin_budget_ns(&s), SPIN_FULL_NS);
@@ -63,8 +72,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(full_at_first_and_halved_by_each_wait_that_slept),
-		cmocka_unit_test(a_wait_the_spin_ended_restores_it_in_full),
+		cmocka_unit_test(spins_until_waits_in_a_row_slept_then_probes),
+		cmocka_unit_test(a_wait_the_spin_ended_brings_it_back),
 	};
 
 	return cmocka_run_group_tests_name("spin", tests, NULL, NULL);
