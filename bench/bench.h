@@ -111,6 +111,23 @@ struct rt_result {
  */
 int rt_run(const struct rt_ops *ops, size_t size, size_t iters, struct rt_result *res);
 
+/* ---- rtpair.c: round trips and their floors in alternating blocks */
+
+#define BENCH_RTPAIRS 3
+struct rtpair {
+	bool ok;
+	const char *row, *floor;       /* the rt_ops' names */
+	size_t size;
+	double row_p50, floor_p50;     /* medians of the blocks' medians, ns */
+	double ratio;                  /* median of the per-block ratios */
+};
+struct rtpair_result {
+	bool ok;
+	size_t blocks, per_block;
+	struct rtpair pair[BENCH_RTPAIRS];
+};
+int eshm_bench_rtpairs(const struct bench_opts *o, struct rtpair_result *r);
+
 /* ---- peer_*.c: the alternatives eshm is measured against */
 extern const struct rt_ops peer_floor_ops;      /* one cache line, atomics */
 extern const struct rt_ops peer_floor_copy_ops; /* the line plus a memcpy each way */
@@ -199,6 +216,7 @@ struct seqlock_result {
 int eshm_bench_seqlock(const struct bench_opts *o, struct seqlock_result *r);
 
 extern const struct rt_ops eshm_spin_ops;     /* eshm_read in a loop */
+extern const struct rt_ops eshm_spin_fit_ops; /* the same, capacity = message size */
 extern const struct rt_ops eshm_futex_ops;    /* eshm_read_timeout */
 extern const struct rt_ops eshm_slept_ops;    /* the same, the slave asleep on the futex */
 extern const struct rt_ops eshm_epoll_ops;    /* each side in epoll_wait on its event descriptor */
@@ -299,6 +317,7 @@ struct bench_results {
 	bool quick;
 	size_t nrt;
 	struct rt_result rt[BENCH_RT_MAX];
+	struct rtpair_result rtp;
 	struct seqlock_result seq;
 	struct api_result api;
 	struct throughput_result tp;

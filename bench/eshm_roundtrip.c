@@ -25,6 +25,7 @@
 
 struct eshm_rt_state {
 	char name[96];
+	size_t capacity;        /* of the segment; 0: the default */
 	ESHMHandle *h;          /* this process's handle (each side has a copy) */
 	int ep;                 /* epoll on its event descriptor; -1: none */
 };
@@ -41,6 +42,18 @@ eshm_rt_setup(size_t size)
 	return s;
 }
 
+/* A segment whose capacity is the message's size: up to 48 bytes, a
+ * message and its header share one cache line. */
+static void *
+eshm_rt_setup_fit(size_t size)
+{
+	struct eshm_rt_state *s = eshm_rt_setup(size);
+
+	if (s != NULL)
+		s->capacity = size;
+	return s;
+}
+
 static void
 eshm_rt_teardown(void *st)
 {
@@ -53,7 +66,7 @@ eshm_rt_attach(void *st, int side)
 	struct eshm_rt_state *s = st;
 
 	s->h = bench_attach(s->name, side == 0 ? ESHM_ROLE_MASTER : ESHM_ROLE_SLAVE, true, 0, 0,
-	                    0);
+	                    s->capacity);
 	return s->h != NULL ? 0 : -1;
 }
 
@@ -137,6 +150,16 @@ eshm_rt_recv_epoll(void *st, int side, void *buf, size_t size)
 const struct rt_ops eshm_spin_ops = {
 	.name = "eshm spin",
 	.setup = eshm_rt_setup,
+	.attach = eshm_rt_attach,
+	.send = eshm_rt_send,
+	.recv = eshm_rt_recv_spin,
+	.detach = eshm_rt_detach,
+	.teardown = eshm_rt_teardown,
+};
+
+const struct rt_ops eshm_spin_fit_ops = {
+	.name = "eshm spin, fit",
+	.setup = eshm_rt_setup_fit,
 	.attach = eshm_rt_attach,
 	.send = eshm_rt_send,
 	.recv = eshm_rt_recv_spin,

@@ -197,6 +197,8 @@ main(int argc, char **argv)
 	}
 	if (bench_wants(&o, "roundtrip"))
 		failed |= bench_ran(bench_roundtrips(&o, have_daemon, r), "roundtrip");
+	if (have_daemon && bench_wants(&o, "roundtrip"))
+		failed |= bench_ran(eshm_bench_rtpairs(&o, &r->rtp), "paired round trip");
 	if (have_daemon && bench_wants(&o, "throughput")) {
 		bench_progress("throughput");
 		failed |= bench_ran(eshm_bench_throughput(&o, &r->tp), "throughput");
