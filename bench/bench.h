@@ -102,6 +102,7 @@ struct rt_result {
 	size_t size;
 	bool ok;
 	struct bench_dist rt;   /* round trip, ns */
+	double per_s;           /* a stream: messages per second */
 };
 
 /*
@@ -110,6 +111,16 @@ struct rt_result {
  * checked.  Fills @res; returns 0 or -1.
  */
 int rt_run(const struct rt_ops *ops, size_t size, size_t iters, struct rt_result *res);
+
+/* The depth of the queues the streams run through, where one is set. */
+#define BENCH_STREAM_DEPTH 256
+
+/*
+ * Send @messages messages of @size bytes one way through @ops as fast as it
+ * takes them; the slave checks each (in order, none lost, intact) and
+ * answers the last.  Fills @res (per_s); returns 0 or -1.
+ */
+int rt_stream(const struct rt_ops *ops, size_t size, size_t messages, struct rt_result *res);
 
 /* ---- rtpair.c: round trips and their floors in alternating blocks */
 
@@ -140,6 +151,7 @@ extern const struct rt_ops peer_zmq_ops;        /* ZeroMQ PAIR sockets over ipc:
 #endif
 #ifdef HAVE_ICEORYX
 extern const struct rt_ops peer_iox_ops;        /* iceoryx publisher and subscriber, polled */
+extern const struct rt_ops peer_iox_stream_ops; /* the same, queue of BENCH_STREAM_DEPTH, blocking */
 #endif
 
 /* ---- daemon.c: the private eshmd every eshm figure runs against, started
@@ -217,6 +229,7 @@ int eshm_bench_seqlock(const struct bench_opts *o, struct seqlock_result *r);
 
 extern const struct rt_ops eshm_spin_ops;     /* eshm_read in a loop */
 extern const struct rt_ops eshm_spin_fit_ops; /* the same, capacity = message size */
+extern const struct rt_ops eshm_queue_ops;    /* a queue: write waits for room, read spins */
 extern const struct rt_ops eshm_futex_ops;    /* eshm_read_timeout */
 extern const struct rt_ops eshm_slept_ops;    /* the same, the slave asleep on the futex */
 extern const struct rt_ops eshm_epoll_ops;    /* each side in epoll_wait on its event descriptor */
@@ -308,6 +321,7 @@ int eshm_bench_scale(const struct bench_opts *o, const struct th_daemon *d,
 /* ---- report.c */
 
 #define BENCH_RT_MAX 32
+#define BENCH_STREAMS_MAX 8
 struct bench_results {
 	char machine[256];
 	char kernel[256];
@@ -318,6 +332,8 @@ struct bench_results {
 	size_t nrt;
 	struct rt_result rt[BENCH_RT_MAX];
 	struct rtpair_result rtp;
+	size_t nstream;
+	struct rt_result stream[BENCH_STREAMS_MAX];
 	struct seqlock_result seq;
 	struct api_result api;
 	struct throughput_result tp;

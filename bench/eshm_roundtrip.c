@@ -70,6 +70,37 @@ eshm_rt_attach(void *st, int side)
 	return s->h != NULL ? 0 : -1;
 }
 
+/* Attach to a queue of BENCH_STREAM_DEPTH messages of the stream's size. */
+static int
+eshm_rt_attach_queue(void *st, int side)
+{
+	struct eshm_rt_state *s = st;
+	ESHMConfig cfg = eshm_default_config(s->name);
+	ESHMOptions *o = eshm_options_new();
+
+	cfg.role = side == 0 ? ESHM_ROLE_MASTER : ESHM_ROLE_SLAVE;
+	cfg.disconnect_behavior = ESHM_DISCONNECT_NEVER;
+	if (o != NULL && eshm_options_set_channel_mode(o, ESHM_CHANNEL_QUEUE) == ESHM_SUCCESS &&
+	    eshm_options_set_queue_depth(o, BENCH_STREAM_DEPTH) == ESHM_SUCCESS &&
+	    eshm_options_set_capacity(o, s->capacity) == ESHM_SUCCESS)
+		s->h = eshm_init_with_options(&cfg, o);
+	eshm_options_free(o);
+	return s->h != NULL ? 0 : -1;
+}
+
+/* A full queue is waited out, as a lossless sender must. */
+static int
+eshm_rt_send_wait(void *st, int side, const void *buf, size_t size)
+{
+	ESHMHandle *h = ((struct eshm_rt_state *)st)->h;
+	int rc = ESHM_ERROR_TIMEOUT;
+
+	(void)side;
+	for (int i = 0; i < RT_WAIT_TRIES && rc == ESHM_ERROR_TIMEOUT; i++)
+		rc = eshm_write_timeout(h, buf, size, RT_WAIT_MS);
+	return rc == ESHM_SUCCESS ? 0 : -1;
+}
+
 /* Attach, and put the handle's event descriptor in an epoll set. */
 static int
 eshm_rt_attach_epoll(void *st, int side)
@@ -162,6 +193,16 @@ const struct rt_ops eshm_spin_fit_ops = {
 	.setup = eshm_rt_setup_fit,
 	.attach = eshm_rt_attach,
 	.send = eshm_rt_send,
+	.recv = eshm_rt_recv_spin,
+	.detach = eshm_rt_detach,
+	.teardown = eshm_rt_teardown,
+};
+
+const struct rt_ops eshm_queue_ops = {
+	.name = "eshm queue",
+	.setup = eshm_rt_setup_fit,
+	.attach = eshm_rt_attach_queue,
+	.send = eshm_rt_send_wait,
 	.recv = eshm_rt_recv_spin,
 	.detach = eshm_rt_detach,
 	.teardown = eshm_rt_teardown,

@@ -130,6 +130,48 @@ bench_roundtrips(const struct bench_opts *o, bool with_eshm, struct bench_result
 	return rc;
 }
 
+/* One-way streams of 64 B, every message checked: eshm's queue beside the
+ * peers that deliver every message too. */
+static int
+bench_streams(const struct bench_opts *o, bool with_eshm, struct bench_results *r)
+{
+	struct {
+		const struct rt_ops *ops;
+		bool eshm, optional;
+	} list[] = {
+		{ &eshm_queue_ops, true, false }, { &peer_unix_ops, false, false },
+		{ &peer_pipe_ops, false, false },
+#ifdef HAVE_ZMQ
+		{ &peer_zmq_ops, false, true },
+#endif
+#ifdef HAVE_ICEORYX
+		{ &peer_iox_stream_ops, false, true },
+#endif
+	};
+	size_t messages = o->quick ? 20000 : 1000000;
+	int rc = 0;
+
+	for (size_t i = 0; i < sizeof(list) / sizeof(list[0]); i++) {
+		struct rt_result *res;
+
+		if ((list[i].eshm && !with_eshm) ||
+		    (list[i].optional && list[i].ops->fresh_process && o->quick) ||
+		    r->nstream == BENCH_STREAMS_MAX)
+			continue;
+		res = &r->stream[r->nstream++];
+		bench_progress("stream %s, 64 B, %zu messages", list[i].ops->name, messages);
+		if (rt_stream(list[i].ops, 64, messages, res) == 0)
+			continue;
+		fprintf(stderr, "eshm-bench: stream %s %s\n", list[i].ops->name,
+		        list[i].optional ? "could not run here: left out" : "failed");
+		if (list[i].optional)
+			r->nstream--;
+		else
+			rc = -1;
+	}
+	return rc;
+}
+
 /* 0 if family @name ran (@rc == 0); else says which one could not, and 1. */
 static int
 bench_ran(int rc, const char *name)
@@ -199,6 +241,8 @@ main(int argc, char **argv)
 		failed |= bench_ran(bench_roundtrips(&o, have_daemon, r), "roundtrip");
 	if (have_daemon && bench_wants(&o, "roundtrip"))
 		failed |= bench_ran(eshm_bench_rtpairs(&o, &r->rtp), "paired round trip");
+	if (bench_wants(&o, "stream"))
+		failed |= bench_ran(bench_streams(&o, have_daemon, r), "stream");
 	if (have_daemon && bench_wants(&o, "throughput")) {
 		bench_progress("throughput");
 		failed |= bench_ran(eshm_bench_throughput(&o, &r->tp), "throughput");

@@ -120,11 +120,12 @@ iox_setup(size_t size)
 	return s;
 }
 
+/* Attach with a subscriber queue of @depth chunks; @wait: a full queue
+ * holds the publisher back instead of losing the oldest chunk. */
 static int
-iox_attach(void *st, int side)
+iox_attach_as(struct iox_state *s, int side, uint64_t depth, bool wait)
 {
 	static const char *const event[2] = { "m2s", "s2m" };
-	struct iox_state *s = st;
 	iox_pub_options_t po;
 	iox_sub_options_t so;
 	char name[64];
@@ -135,10 +136,27 @@ iox_attach(void *st, int side)
 	iox_runtime_init(name);
 	iox_pub_options_init(&po);
 	iox_sub_options_init(&so);
-	so.queueCapacity = 1;
+	so.queueCapacity = depth;
+	if (wait) {
+		po.subscriberTooSlowPolicy = ConsumerTooSlowPolicy_WAIT_FOR_CONSUMER;
+		so.queueFullPolicy = QueueFullPolicy_BLOCK_PRODUCER;
+	}
 	s->pub = iox_pub_init(&s->pub_storage, "eshm-bench", s->instance, event[side], &po);
 	s->sub = iox_sub_init(&s->sub_storage, "eshm-bench", s->instance, event[!side], &so);
 	return s->pub != NULL && s->sub != NULL ? 0 : -1;
+}
+
+static int
+iox_attach(void *st, int side)
+{
+	return iox_attach_as(st, side, 1, false);
+}
+
+/* A stream: lossless, as deep as eshm's queue. */
+static int
+iox_attach_stream(void *st, int side)
+{
+	return iox_attach_as(st, side, BENCH_STREAM_DEPTH, true);
 }
 
 /* A message published before the subscription is through is lost: the
@@ -207,6 +225,17 @@ const struct rt_ops peer_iox_ops = {
 	.fresh_process = true,
 	.setup = iox_setup,
 	.attach = iox_attach,
+	.send = iox_send,
+	.recv = iox_recv,
+	.detach = iox_detach,
+	.teardown = iox_teardown,
+};
+
+const struct rt_ops peer_iox_stream_ops = {
+	.name = "iceoryx blocking",
+	.fresh_process = true,
+	.setup = iox_setup,
+	.attach = iox_attach_stream,
 	.send = iox_send,
 	.recv = iox_recv,
 	.detach = iox_detach,

@@ -64,6 +64,16 @@ report_rt(const struct bench_results *r, const struct rt_ops *ops, size_t size)
 	return NULL;
 }
 
+/* The stream of @ops, if it ran. */
+static const struct rt_result *
+report_stream(const struct bench_results *r, const struct rt_ops *ops)
+{
+	for (size_t i = 0; i < r->nstream; i++)
+		if (strcmp(r->stream[i].name, ops->name) == 0 && r->stream[i].ok)
+			return &r->stream[i];
+	return NULL;
+}
+
 static double
 report_pct(uint64_t part, uint64_t whole)
 {
@@ -437,6 +447,33 @@ report_table_rtpairs(const struct rtpair_result *r)
 }
 
 static void
+report_table_streams(const struct bench_results *r)
+{
+	const struct rt_result *q = report_stream(r, &eshm_queue_ops);
+
+	if (r->nstream == 0)
+		return;
+	printf("\n4b. One-way stream of 64 B messages, master (CPU %d) -> slave (CPU %d), every\n"
+	       "   message checked in order; queues %u deep where a depth is set\n",
+	       BENCH_MASTER_CPU, BENCH_SLAVE_CPU, BENCH_STREAM_DEPTH);
+	printf("   %-18s %14s %16s\n", "transport", "messages/s", "eshm queue / it");
+	for (size_t i = 0; i < r->nstream; i++) {
+		const struct rt_result *x = &r->stream[i];
+
+		if (!x->ok) {
+			printf("   %-18s   failed\n", x->name);
+			continue;
+		}
+		printf("   %-18s %14.0f", x->name, x->per_s);
+		if (q != NULL && q->ok)
+			printf(" %15.2fx", q->per_s / x->per_s);
+		putchar('\n');
+	}
+	printf("   (eshm queue: eshm_write_timeout and a spinning eshm_read; the others as in\n"
+	       "   2-3; iceoryx with a subscriber queue that blocks its publisher when full)\n");
+}
+
+static void
 report_table_tp(const struct throughput_result *t)
 {
 	char sz[32];
@@ -564,6 +601,7 @@ report_table(const struct bench_results *r)
 	report_table_api(&r->api);
 	report_table_rt(r);
 	report_table_rtpairs(&r->rtp);
+	report_table_streams(r);
 	report_table_tp(&r->tp);
 	report_table_loan(&r->loan);
 	report_table_obs(&r->obs);
@@ -664,6 +702,19 @@ report_json_families(const struct bench_results *r)
 		json_object_array_add(a, o);
 	}
 	JADD(root, "round_trip", a);
+	if (r->nstream > 0) {
+		a = json_object_new_array();
+		for (size_t i = 0; i < r->nstream; i++) {
+			if (!r->stream[i].ok)
+				continue;
+			o = json_object_new_object();
+			JADD(o, "transport", json_object_new_string(r->stream[i].name));
+			JADD(o, "size", JI(r->stream[i].size));
+			JADD(o, "messages_per_s", JD(r->stream[i].per_s));
+			json_object_array_add(a, o);
+		}
+		JADD(root, "stream", a);
+	}
 	if (r->rtp.blocks > 0) {
 		a = json_object_new_array();
 		for (size_t p = 0; p < BENCH_RTPAIRS; p++) {

@@ -1,7 +1,11 @@
 /*
- * roundtrip.c - the round-trip harness every transport runs through: the
- * master (this process, CPU 0) sends a numbered message, the slave (a forked
- * child, CPU 1) echoes it, the master times the pair and checks the echo.
+ * roundtrip.c - the harness every transport runs through: the master (this
+ * process, CPU 0) and the slave (a forked child, CPU 1).  Round trips: the
+ * master sends a numbered message, the slave echoes it, the master times
+ * the pair and checks the echo.  Streams: the master sends numbered
+ * messages one way as fast as the transport takes them, the slave checks
+ * each (in order, none lost, payload intact) and answers the last, the
+ * master times the whole.
  */
 #include "bench.h"
 
@@ -16,8 +20,43 @@
 
 #define RT_STOP UINT64_MAX
 
+/* The payload of every message: byte i is i * 31 + 7, after the tag. */
+static void
+rt_fill(unsigned char *buf, size_t size)
+{
+	for (size_t i = 0; i < size; i++)
+		buf[i] = (unsigned char)(i * 31 + 7);
+}
+
+/* A stream's slave: messages 0 .. @n - 1 in order, each intact; then the
+ * last one back.  0, or the exit status that says what went wrong. */
 static int
-rt_slave(const struct rt_ops *ops, void *st, size_t size, int ready_fd)
+rt_slave_stream(const struct rt_ops *ops, void *st, size_t size, size_t n, unsigned char *buf)
+{
+	unsigned char *want = malloc(size);
+	int rc = 0;
+
+	if (want == NULL)
+		return 4;
+	rt_fill(want, size);
+	for (uint64_t i = 0; i < n && rc == 0; i++) {
+		uint64_t tag;
+
+		if (ops->recv(st, 1, buf, size) != 0)
+			rc = 2;
+		memcpy(&tag, buf, sizeof(tag));
+		if (rc == 0 && (tag != i || memcmp(buf + sizeof(tag), want + sizeof(tag),
+		                                   size - sizeof(tag)) != 0))
+			rc = 5;
+	}
+	if (rc == 0 && ops->send(st, 1, buf, size) != 0)
+		rc = 3;
+	free(want);
+	return rc;
+}
+
+static int
+rt_slave(const struct rt_ops *ops, void *st, size_t size, size_t stream, int ready_fd)
 {
 	unsigned char *buf = malloc(size);
 	char verdict = 'F';
@@ -31,6 +70,14 @@ rt_slave(const struct rt_ops *ops, void *st, size_t size, int ready_fd)
 	close(ready_fd);
 	if (verdict != 'R')
 		return 1;
+	if (stream > 0) {
+		int rc = rt_slave_stream(ops, st, size, stream, buf);
+
+		if (ops->detach != NULL)
+			ops->detach(st, 1);
+		free(buf);
+		return rc;
+	}
 	for (;;) {
 		if (ops->recv(st, 1, buf, size) != 0)
 			return 2;
@@ -74,9 +121,33 @@ rt_loop(const struct rt_ops *ops, void *st, unsigned char *out, unsigned char *i
 	return 0;
 }
 
-/* The measurement of rt_run() on @st, which setup() made. */
+/* A stream of @n messages; its rate into @res. */
 static int
-rt_measure(const struct rt_ops *ops, void *st, size_t size, size_t iters, struct rt_result *res)
+rt_stream_loop(const struct rt_ops *ops, void *st, unsigned char *out, unsigned char *in,
+               size_t size, size_t n, struct rt_result *res)
+{
+	uint64_t t0 = bench_now_ns(), t1, last = n - 1, echo;
+
+	for (uint64_t i = 0; i < n; i++) {
+		memcpy(out, &i, sizeof(i));
+		if (ops->send(st, 0, out, size) != 0)
+			return -1;
+	}
+	if (ops->recv(st, 0, in, size) != 0)
+		return -1;
+	t1 = bench_now_ns();
+	memcpy(&echo, in, sizeof(echo));
+	if (echo != last)
+		return -1;
+	res->per_s = (double)n / ((double)(t1 - t0) / 1e9);
+	return 0;
+}
+
+/* The measurement of rt_run() (@stream 0) or rt_stream() (@iters
+ * messages) on @st, which setup() made. */
+static int
+rt_measure(const struct rt_ops *ops, void *st, size_t size, size_t iters, bool stream,
+           struct rt_result *res)
 {
 	int ready[2];
 	unsigned char *out = NULL, *in = NULL;
@@ -92,14 +163,13 @@ rt_measure(const struct rt_ops *ops, void *st, size_t size, size_t iters, struct
 	samples = calloc(iters, sizeof(*samples));
 	if (out == NULL || in == NULL || samples == NULL)
 		goto out_pipe;
-	for (size_t i = 0; i < size; i++)
-		out[i] = (unsigned char)(i * 31 + 7);
+	rt_fill(out, size);
 	fflush(NULL);
 	if ((pid = fork()) < 0)
 		goto out_pipe;
 	if (pid == 0) {
 		close(ready[0]);
-		_exit(rt_slave(ops, st, size, ready[1]));
+		_exit(rt_slave(ops, st, size, stream ? iters : 0, ready[1]));
 	}
 	close(ready[1]);
 	ready[1] = -1;
@@ -108,6 +178,10 @@ rt_measure(const struct rt_ops *ops, void *st, size_t size, size_t iters, struct
 		attached = 1;
 	if (bench_read_full(ready[0], &verdict, 1) != 0 || verdict != 'R' || !attached)
 		goto out_child;
+	if (stream) {
+		rc = rt_stream_loop(ops, st, out, in, size, iters, res);
+		goto out_child;
+	}
 	if (rt_loop(ops, st, out, in, size, 0, iters / 10 + 1, NULL) != 0 ||
 	    rt_loop(ops, st, out, in, size, iters / 10 + 1, iters, samples) != 0)
 		goto out_child;
@@ -147,7 +221,8 @@ out_pipe:
 
 /* rt_measure() in a child process of its own, its result sent back on a pipe. */
 static int
-rt_in_child(const struct rt_ops *ops, void *st, size_t size, size_t iters, struct rt_result *res)
+rt_in_child(const struct rt_ops *ops, void *st, size_t size, size_t iters, bool stream,
+            struct rt_result *res)
 {
 	int fd[2], status, rc = -1;
 	pid_t pid;
@@ -158,7 +233,7 @@ rt_in_child(const struct rt_ops *ops, void *st, size_t size, size_t iters, struc
 	pid = fork();
 	if (pid == 0) {
 		close(fd[0]);
-		rt_measure(ops, st, size, iters, res);
+		rt_measure(ops, st, size, iters, stream, res);
 		_exit(bench_write_full(fd[1], res, sizeof(*res)) == 0 ? 0 : 1);
 	}
 	close(fd[1]);
@@ -171,8 +246,9 @@ rt_in_child(const struct rt_ops *ops, void *st, size_t size, size_t iters, struc
 	return rc;
 }
 
-int
-rt_run(const struct rt_ops *ops, size_t size, size_t iters, struct rt_result *res)
+/* rt_run() or rt_stream(). */
+static int
+rt_go(const struct rt_ops *ops, size_t size, size_t iters, bool stream, struct rt_result *res)
 {
 	void *st = NULL;
 	int rc;
@@ -182,9 +258,23 @@ rt_run(const struct rt_ops *ops, size_t size, size_t iters, struct rt_result *re
 	res->size = size;
 	if (ops->setup != NULL && (st = ops->setup(size)) == NULL)
 		return -1;
-	rc = ops->fresh_process ? rt_in_child(ops, st, size, iters, res)
-	                        : rt_measure(ops, st, size, iters, res);
+	rc = ops->fresh_process ? rt_in_child(ops, st, size, iters, stream, res)
+	                        : rt_measure(ops, st, size, iters, stream, res);
 	if (st != NULL && ops->teardown != NULL)
 		ops->teardown(st);
 	return rc;
+}
+
+int
+rt_run(const struct rt_ops *ops, size_t size, size_t iters, struct rt_result *res)
+{
+	return rt_go(ops, size, iters, false, res);
+}
+
+int
+rt_stream(const struct rt_ops *ops, size_t size, size_t messages, struct rt_result *res)
+{
+	if (messages == 0)
+		return -1;
+	return rt_go(ops, size, messages, true, res);
 }
