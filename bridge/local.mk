@@ -4,8 +4,8 @@
 # Included by the top Makefile.am.
 EXTRA_DIST += bridge/eshm_bridge.idl bridge/eshm-bridge.conf.example
 dist_noinst_SCRIPTS += bridge/tests/test_bridge_netns.sh bridge/tests/test_bridge_unit.sh \
-	bridge/tests/bench_bridge.sh
-EXTRA_DIST += bridge/tests/brg_lib.sh
+	bridge/tests/bench_bridge.sh bridge/tests/test_bridge_security.sh
+EXTRA_DIST += bridge/tests/brg_lib.sh bridge/tests/brg_pki.sh bridge/tests/brg_sniff.py
 
 if ESHM_BRIDGE
 # The topic types, compiled from the IDL at build time into the build
@@ -55,7 +55,8 @@ endif
 if ESHM_BRIDGE
 # tests: two hosts made of network namespaces (root only, else skipped),
 # and the local programs they run
-TESTS += bridge/tests/test_bridge_netns.sh bridge/tests/test_bridge_unit.sh
+TESTS += bridge/tests/test_bridge_netns.sh bridge/tests/test_bridge_unit.sh \
+	bridge/tests/test_bridge_security.sh
 check_PROGRAMS += bridge/tests/brg-peer
 bridge_tests_brg_peer_SOURCES = bridge/tests/brg_peer.c bridge/tests/brg_rtt.h
 bridge_tests_brg_peer_LDADD = libclient/libeshm-client.la $(PTHREAD_LIBS)
@@ -69,6 +70,15 @@ bridge_tests_brg_ddsping_CPPFLAGS = $(ESHM_BRIDGE_CPPFLAGS)
 bridge_tests_brg_ddsping_CFLAGS = $(ESHM_BRIDGE_CFLAGS)
 bridge_tests_brg_ddsping_LDADD = $(CYCLONEDDS_LIBS)
 $(bridge_tests_brg_ddsping_OBJECTS): bridge/eshm_bridge.h
+
+# The eavesdropper of test_bridge_security.sh: a plain DDS reader on the link.
+check_PROGRAMS += bridge/tests/brg-ddsspy
+bridge_tests_brg_ddsspy_SOURCES = bridge/tests/brg_ddsspy.c
+nodist_bridge_tests_brg_ddsspy_SOURCES = bridge/eshm_bridge.c bridge/eshm_bridge.h
+bridge_tests_brg_ddsspy_CPPFLAGS = $(ESHM_BRIDGE_CPPFLAGS)
+bridge_tests_brg_ddsspy_CFLAGS = $(ESHM_BRIDGE_CFLAGS)
+bridge_tests_brg_ddsspy_LDADD = $(CYCLONEDDS_LIBS)
+$(bridge_tests_brg_ddsspy_OBJECTS): bridge/eshm_bridge.h
 ESHM_BRIDGE_BUILT = yes
 endif
 

@@ -11,7 +11,7 @@ PACKAGES="build-essential autoconf automake libtool pkg-config \
 libsystemd-dev libcmocka-dev libinih-dev libjson-c-dev \
 systemd mandoc python3 python3-prometheus-client util-linux passwd iproute2 \
 libzmq3-dev libiceoryx-binding-c-dev iceoryx \
-cyclonedds-dev cyclonedds-tools"
+cyclonedds-dev cyclonedds-tools openssl"
 
 dev_install() {
 	missing=""

@@ -1,5 +1,5 @@
 # brg_lib.sh - two hosts made of network namespaces joined by a veth pair,
-# each with a private eshmd, for the bridge's integration test and its
+# each with a private eshmd, for the bridge's integration tests and its
 # benchmark.  Sourced after tests/tap.sh's tap_init (which sets $tmp and
 # $prefix), with $builddir set.
 #
@@ -12,6 +12,12 @@
 #   brg_start SIDE KEY N   start that bridge: $bridge_SIDE_KEY, its log in
 #                          $bridge_SIDE_KEY_log (N numbers the restarts)
 #   in_ns SIDE LOG CMD...  start CMD in SIDE's namespace with its eshmd: $last
+#   brg_pingpong NAME COUNT   brg-peer pingpong, the master in A, the slave
+#                          in B: $ping_A, $ping_B, output in SIDE/pingpong.out
+#   brg_finished PID...    wait for each: 0, or the last failure's status
+#   brg_teardown           stop all that was started (SIGTERM), delete the
+#                          namespaces
+#   brg_nothing_left       whether namespaces, veth and processes are gone
 #   brg_cleanup            kill all that was started, delete the namespaces
 #   now_ms, lines, wait_for   reading logs and times (below)
 
@@ -41,20 +47,58 @@ brg_can_run()
 	[ -x "$brg_bin" ] || brg_skip "eshm-bridge is not built"
 }
 
-brg_cleanup()
+# brg_signal_all SIG...: send every process started the signals, in
+# turn, and wait for them all.
+brg_signal_all()
 {
 	for p in $pids; do
-		kill -CONT "$p" 2>/dev/null
-		kill -KILL "$p" 2>/dev/null
+		for bs_sig in "$@"; do
+			kill -"$bs_sig" "$p" 2>/dev/null
+		done
 	done
 	for p in $pids; do
 		wait "$p" 2>/dev/null
 	done
 	pids=""
+}
+
+brg_cleanup()
+{
+	brg_signal_all CONT KILL
 	ip netns del "$nsA" 2>/dev/null
 	ip netns del "$nsB" 2>/dev/null
 	ip link del "$vA" 2>/dev/null
 	tap_cleanup
+}
+
+brg_pingpong()
+{
+	in_ns A "$tmp/A/pingpong.out" "$builddir/bridge/tests/brg-peer" pingpong master "$1" "$2"
+	ping_A=$last
+	in_ns B "$tmp/B/pingpong.out" "$builddir/bridge/tests/brg-peer" pingpong slave "$1" "$2"
+	ping_B=$last
+}
+
+brg_finished()
+{
+	bf_rc=0
+	for bf_p in "$@"; do
+		wait "$bf_p" || bf_rc=$?
+	done
+	return $bf_rc
+}
+
+brg_teardown()
+{
+	brg_signal_all TERM
+	ip netns del "$nsA"
+	ip netns del "$nsB"
+}
+
+brg_nothing_left()
+{
+	! ip netns list | grep -q -e "$nsA" -e "$nsB" && ! ip link show "$vA" >/dev/null 2>&1 &&
+		! pgrep -f "$tmp/" >/dev/null
 }
 
 brg_hosts()

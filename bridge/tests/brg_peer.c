@@ -16,6 +16,10 @@
  *   brg-peer hold master|slave NAME             attach, then print a line
  *            "<CLOCK_BOOTTIME ms> <state> <pid>" at each change of the
  *            remote's state until SIGTERM
+ *   brg-peer watch master|slave NAME            latest-value segment: as
+ *            hold, and write a message every 100 ms; print
+ *            "<ms> got <index>" for each message of the other side's watch
+ *            read, "<ms> foreign <index>" for any other message
  *   brg-peer now                                CLOCK_BOOTTIME in ms
  *
  * eshmd is found at $ESHM_SOCKET.  Exit 0 when every check held.
@@ -350,6 +354,21 @@ bp_state(ESHMHandle *h, int *pid)
 	return "detached";
 }
 
+/* Print a line when the remote's state or pid differs from *@last, *@last_pid. */
+static void
+bp_say_state(ESHMHandle *h, const char **last, int *last_pid)
+{
+	int pid = 0;
+	const char *s = bp_state(h, &pid);
+
+	if (*last == NULL || strcmp(s, *last) != 0 || pid != *last_pid) {
+		printf("%lld %s %d\n", bp_now_ms(), s, pid);
+		fflush(stdout);
+		*last = s;
+		*last_pid = pid;
+	}
+}
+
 static int
 bp_hold(ESHMHandle *h)
 {
@@ -359,14 +378,38 @@ bp_hold(ESHMHandle *h)
 	printf("%lld ready %d\n", bp_now_ms(), (int)getpid());
 	fflush(stdout);
 	while (!bp_stop) {
-		int pid = 0;
-		const char *s = bp_state(h, &pid);
+		bp_say_state(h, &last, &last_pid);
+		usleep(2000);
+	}
+	return 0;
+}
 
-		if (last == NULL || strcmp(s, last) != 0 || pid != last_pid) {
-			printf("%lld %s %d\n", bp_now_ms(), s, pid);
+/* Whatever arrives is printed, so that a test can say nothing did. */
+static int
+bp_watch(ESHMHandle *h, bool master)
+{
+	static struct bp_msg out, in;
+	const char *last = NULL;
+	int last_pid = -1;
+	unsigned salt = master ? 5u : 6u, theirs = master ? 6u : 5u;
+	long long next = 0;
+	uint64_t i = 0;
+	size_t n;
+
+	printf("%lld ready %d\n", bp_now_ms(), (int)getpid());
+	fflush(stdout);
+	while (!bp_stop) {
+		bp_say_state(h, &last, &last_pid);
+		if (bp_now_ms() >= next) {
+			i++;
+			eshm_write(h, &out, bp_make(&out, i, salt));
+			next = bp_now_ms() + 100;
+		}
+		while (eshm_read(h, &in, sizeof(in), &n) == ESHM_SUCCESS) {
+			printf("%lld %s %llu\n", bp_now_ms(),
+			       bp_check(&in, n, in.index, theirs) ? "got" : "foreign",
+			       (unsigned long long)in.index);
 			fflush(stdout);
-			last = s;
-			last_pid = pid;
 		}
 		usleep(2000);
 	}
@@ -392,7 +435,7 @@ main(int argc, char **argv)
 		return 0;
 	}
 	if (argc < 4 || (strcmp(argv[2], "master") != 0 && strcmp(argv[2], "slave") != 0)) {
-		fprintf(stderr, "usage: brg-peer pingpong|stream|hold master|slave NAME [COUNT [PAUSE_AT]]\n");
+		fprintf(stderr, "usage: brg-peer pingpong|stream|hold|watch master|slave NAME [COUNT [PAUSE_AT]]\n");
 		return 2;
 	}
 	if (argc > 4)
@@ -424,6 +467,8 @@ main(int argc, char **argv)
 		rc = bp_pingpong(h, strcmp(argv[2], "master") == 0, count);
 	else if (strcmp(argv[1], "stream") == 0)
 		rc = bp_stream(h, strcmp(argv[2], "master") == 0, count, pause_at);
+	else if (strcmp(argv[1], "watch") == 0)
+		rc = bp_watch(h, strcmp(argv[2], "master") == 0);
 	else
 		rc = bp_hold(h);
 	eshm_destroy(h);

@@ -128,22 +128,11 @@ stream_A=$last
 # may be lost.
 in_ns B "$tmp/B/stream.out" "$peer" stream slave "$QUE" 10000 3000
 stream_B=$last
-in_ns A "$tmp/A/pingpong.out" "$peer" pingpong master "$LAT" 1000
-ping_A=$last
-in_ns B "$tmp/B/pingpong.out" "$peer" pingpong slave "$LAT" 1000
-ping_B=$last
-finished()
-{
-	rc=0
-	for p in "$@"; do
-		wait "$p" || rc=$?
-	done
-	return $rc
-}
+brg_pingpong "$LAT" 1000
 check "the queue: 10,000 checksummed messages each way, in order, none lost though the slave stopped reading for 2 s" \
-	finished "$stream_A" "$stream_B"
+	brg_finished "$stream_A" "$stream_B"
 cat "$tmp/A/stream.out" "$tmp/B/stream.out" | sed 's/^/# /'
-check "the latest-value segment: 1,000 checksummed round trips" finished "$ping_A" "$ping_B"
+check "the latest-value segment: 1,000 checksummed round trips" brg_finished "$ping_A" "$ping_B"
 cat "$tmp/A/pingpong.out" "$tmp/B/pingpong.out" | sed 's/^/# /'
 echo "# the exchanges took $(($(now_ms) - t0)) ms"
 
@@ -269,7 +258,7 @@ echo "# ip link set up took $took ms"
 remote_is A alive "link up" "$t0" $((BOUND_BACK + took))
 remote_is B alive "link up" "$t0" $((BOUND_BACK + took))
 check "the queue across the cut: 30,000 checksummed messages each way, in order, none lost" \
-	finished "$stream_A" "$stream_B"
+	brg_finished "$stream_A" "$stream_B"
 cat "$tmp/A/stream2.out" "$tmp/B/stream2.out" | sed 's/^/# /'
 echo "# the queue's streams ended $(($(now_ms) - t0)) ms after the link came back"
 
@@ -306,17 +295,6 @@ for f in "$tmp"/A/bridge-*.log.* "$tmp"/B/bridge-*.log.*; do
 	echo "# Cyclone DDS's lines in ${f#"$tmp"/}: $(grep -c "Cyclone DDS:" "$f")"
 done
 grep -h "held back" "$tmp"/A/bridge-*.log.* "$tmp"/B/bridge-*.log.* | sed 's/^/# /'
-kill -TERM "$hold_A" "$hold_B" "$eshmd_A" "$eshmd_B" "$listener" 2>/dev/null
-for p in $pids; do
-	wait "$p" 2>/dev/null
-done
-pids=""
-ip netns del "$nsA"
-ip netns del "$nsB"
-nothing_left()
-{
-	! ip netns list | grep -q -e "$nsA" -e "$nsB" && ! ip link show "$vA" >/dev/null 2>&1 &&
-		! pgrep -f "$tmp/" >/dev/null
-}
-check "nothing left: namespaces, veth and processes gone" nothing_left
+brg_teardown
+check "nothing left: namespaces, veth and processes gone" brg_nothing_left
 echo "1..$tap_n"
