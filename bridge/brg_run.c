@@ -63,7 +63,19 @@ brg_run_host(struct brg_bridge *b)
 	b->host[sizeof(b->host) - 1] = '\0';
 }
 
-/* Open the local segment, then DDS with the local segment's real geometry. */
+/* Take the stand-in's role in the local segment. */
+static int
+brg_run_attach(struct brg_bridge *b)
+{
+	char err[512];
+	int rc = brg_local_open(&b->local, &b->cfg, b->cfg.socket, err, sizeof(err));
+
+	if (rc != BRG_OK)
+		brg_log(LOG_ERR, "%s", err);
+	return rc;
+}
+
+/* Open DDS with the local segment's real geometry. */
 static int
 brg_run_open(struct brg_bridge *b)
 {
@@ -71,11 +83,6 @@ brg_run_open(struct brg_bridge *b)
 	char err[512], *conf = NULL;
 	int rc;
 
-	rc = brg_local_open(&b->local, &b->cfg, b->cfg.socket, err, sizeof(err));
-	if (rc != BRG_OK) {
-		brg_log(LOG_ERR, "%s", err);
-		return rc;
-	}
 	rc = brg_ddsconf_full(&b->cfg, getenv("CYCLONEDDS_URI"), &conf);
 	if (rc != BRG_OK) {
 		brg_log(LOG_ERR, "cannot build the DDS configuration: %s", brg_strerror(rc));
@@ -293,11 +300,18 @@ brg_run(const struct brg_config *cfg, volatile sig_atomic_t *stop)
 	b->start_ns = clock_real_ns();
 	brg_run_host(b);
 	brg_ddslog_open();
-	rc = brg_run_open(b);
+	rc = brg_run_attach(b);
 	if (rc == BRG_OK)
 		rc = brg_remote_init(&l.remote, cfg->lease_ms, cfg->dead_after_ms);
 	if (rc == BRG_OK)
 		rc = brg_proxy_init(&l.proxy, cfg->socket, cfg->segment, cfg->stand_in);
+	/* Until declared, the role shows eshmd's verdict on the bridge itself,
+	 * alive: declare the remote (stale, never heard of) at once, before
+	 * DDS takes its time to start. */
+	if (rc == BRG_OK)
+		brg_run_declare(b, &l, clock_mono_ns());
+	if (rc == BRG_OK)
+		rc = brg_run_open(b);
 	if (rc == BRG_OK && brg_run_waitset(b, &l) != BRG_OK) {
 		brg_log(LOG_ERR, "cannot wait for the other side's reports");
 		rc = BRG_ERR_DDS;

@@ -215,8 +215,9 @@ kept_out()
 		ok "$1: the master in A sees its slave neither alive nor write in $NEVER_MS ms, though it writes every 100 ms"
 	fi
 	# Until the bridge first declares its remote, eshmd shows the slave
-	# its own judgement of the bridge, a live local process: alive for
-	# those few ms.  From the declaration on, unheard means stale.
+	# its own judgement of the bridge, a live local process: alive from
+	# its attach to its first declaration, which it sends before it opens
+	# DDS.  From the declaration on, unheard means stale.
 	after "$tmp/B/watch.out" "$mark_B_watch" > "$tmp/B/watch.kept"
 	if grep -Eq " (got|foreign) " "$tmp/B/watch.kept" ||
 		sed -n "/^[0-9]* stale $bridge_B_sec\$/,\$p" "$tmp/B/watch.kept" | grep -q " alive "; then
