@@ -43,7 +43,7 @@ else
 	ci_bad "the build left files in the tree that git sees"
 fi
 
-for p in eshmd libeshm-client0 libeshm-client-dev; do
+for p in eshmd libeshm-client0 libeshm-client-dev eshm-bridge; do
 	if ls "$ci_work/${p}"_*.deb >/dev/null 2>&1; then
 		ci_ok "package $p"
 	else

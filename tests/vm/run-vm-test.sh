@@ -111,11 +111,11 @@ fi
 step "making a $suite root with mmdebstrap"
 rm -rf "$root" "$pkgroot"
 # Debian's kernel has virtio and ext4 as modules: an initramfs with just
-# those, set up before the kernel package builds it.  libsystemd0, libinih1
-# and libjson-c5 are what the packages depend on: the machine has no
-# network for apt to fetch them.
+# those, set up before the kernel package builds it.  libsystemd0, libinih1,
+# libjson-c5 and libddsc0debian (eshm-bridge's Cyclone DDS) are what the
+# packages depend on: the machine has no network for apt to fetch them.
 mmdebstrap --variant=minbase --quiet \
-    --include=systemd,systemd-sysv,udev,linux-image-amd64,initramfs-tools,libsystemd0,libinih1,libjson-c5 \
+    --include=systemd,systemd-sysv,udev,linux-image-amd64,initramfs-tools,libsystemd0,libinih1,libjson-c5,libddsc0debian \
     --setup-hook='mkdir -p "$1/etc/initramfs-tools/conf.d" "$1/usr/share/initramfs-tools/modules.d"' \
     --setup-hook='echo MODULES=list > "$1/etc/initramfs-tools/conf.d/eshm-vm.conf"' \
     --setup-hook='printf "virtio_pci\nvirtio_blk\next4\n" > "$1/usr/share/initramfs-tools/modules.d/eshm-vm"' \

@@ -12,7 +12,7 @@ progress=/run/eshm-pingpong.progress
 DEBIAN_FRONTEND=noninteractive
 export DEBIAN_FRONTEND
 
-echo "1..40"
+echo "1..46"
 echo "# $(uname -r), $(systemctl --version | head -1)"
 
 apt_install() { cd "$1" && apt install -y ./*.deb; }
@@ -101,10 +101,30 @@ pingpong_stop "$pp" /run/eshm-pingpong.out "busy exchanged messages throughout, 
 kill "$idle"
 wait "$idle" 2>/dev/null
 
+# The bridge of the new build under its template unit: a segment carried
+# over the loopback to a host that never answers.  It holds the slave's
+# role, is ready once DDS is up, and declares the remote slave stale.
+mkdir -p /etc/eshm/bridge
+printf '[bridge]\nsegment = vm-bridge\nstand_in = slave\nremote_host = hostB\n[dds]\ninterface = lo\nmulticast = no\npeers = 127.0.0.1\n' \
+    > /etc/eshm/bridge/vm.conf
+bridge_status() { systemctl show -P StatusText eshm-bridge@vm.service | grep -q "remote slave on hostB: stale"; }
+bridged() { eshmctl show vm-bridge | grep -Eq "^bridged for +- +pid 0 on hostB\$" && show_states vm-bridge detached stale; }
+check "the installation neither enabled nor started eshm-bridge@.service" sh -c \
+    '! ls /etc/systemd/system/*/eshm-bridge@* 2>/dev/null && ! systemctl is-active -q "eshm-bridge@*"'
+check "systemctl start eshm-bridge@vm returns once the bridge said READY=1" \
+    systemctl start eshm-bridge@vm.service
+check "... its STATUS= says the remote slave on hostB is stale" wait_for 10 bridge_status
+check "... eshmctl show: the bridge holds the slave, bridged for hostB, stale" wait_for 10 bridged
+check "systemctl stop eshm-bridge@vm: the slave's role is let go" sh -c \
+    'systemctl stop eshm-bridge@vm.service && ! systemctl is-active -q eshm-bridge@vm.service'
+check "... the slave detached" wait_for 10 show_states vm-bridge detached detached
+# The configuration is the operator's own file, which no purge removes.
+rm -r /etc/eshm/bridge
+
 # Purge: units, configuration and runtime files go; the system user stays.
 check "before purge, eshm owns runtime files" runtime_files
-check "apt purge eshmd libeshm-client0 libeshm-client-dev" \
-    apt purge -y eshmd libeshm-client0 libeshm-client-dev
+check "apt purge eshmd libeshm-client0 libeshm-client-dev eshm-bridge" \
+    apt purge -y eshmd libeshm-client0 libeshm-client-dev eshm-bridge
 check "... stops eshmd" sh -c '! systemctl is-active -q eshmd.service'
 check "... leaves no eshmd running" wait_for 10 sh -c '! grep -qx eshmd /proc/[0-9]*/comm 2>/dev/null'
 check "... removes the units and their enablement" sh -c \
@@ -115,6 +135,6 @@ check "... removes the runtime files: none of eshm's under /run or /dev/shm" sh 
     '[ -z "$(find /run /dev/shm -user eshm 2>/dev/null)" ] && [ ! -e /run/eshm ]'
 check "... keeps the system user and group eshm" sh -c 'id eshm && getent group eshm'
 check "... leaves nothing of the packages to dpkg" sh -c \
-    '! dpkg-query -W -f="\${db:Status-Abbrev}\n" eshmd libeshm-client0 libeshm-client-dev 2>/dev/null | grep -q "^.[^n]"'
+    '! dpkg-query -W -f="\${db:Status-Abbrev}\n" eshmd libeshm-client0 libeshm-client-dev eshm-bridge 2>/dev/null | grep -q "^.[^n]"'
 
 vm_finish
