@@ -453,7 +453,7 @@ report_table_streams(const struct bench_results *r)
 
 	if (r->nstream == 0)
 		return;
-	printf("\n4b. One-way stream of 64 B messages, master (CPU %d) -> slave (CPU %d), every\n"
+	printf("\n2c. One-way stream of 64 B messages, master (CPU %d) -> slave (CPU %d), every\n"
 	       "   message checked in order; queues %u deep where a depth is set\n",
 	       BENCH_MASTER_CPU, BENCH_SLAVE_CPU, BENCH_STREAM_DEPTH);
 	printf("   %-18s %14s %16s\n", "transport", "messages/s", "eshm queue / it");
