@@ -80,6 +80,7 @@ enum proto_type {
 #define PROTO_CAP_TIMESTAMPS 0x10u  /* PROTO_ATTACH_TIMESTAMPS */
 #define PROTO_CAP_EVENTS 0x20u      /* EVENTS and COUNTERS */
 #define PROTO_CAP_PROXY 0x40u       /* PROXY (eshm-bridge) */
+#define PROTO_CAP_STAND_IN 0x80u    /* PROTO_ATTACH_STAND_IN */
 
 /* Which descriptors a datagram carries ("fds" fields), in this order. */
 #define PROTO_FD_STATUS 0x1u  /* the segment's status block, read-only */
@@ -146,6 +147,11 @@ struct proto_attach {
 #define PROTO_ATTACH_SEGMENT_THRESHOLD 0x2u
 /* Creation: slots carry the write time (SEG_FLAG_TIMESTAMPS). */
 #define PROTO_ATTACH_TIMESTAMPS 0x4u
+/* The holder stands in for a process on another host (eshm-bridge; root
+ * and bridge_group only, as PROXY): its role shows stale from the attach
+ * until the holder declares the remote's state with PROXY, never eshmd's
+ * verdict on the stand-in itself. */
+#define PROTO_ATTACH_STAND_IN 0x8u
 
 /*
  * The answer to ATTACH and REATTACH.  Descriptors, per fds: the status

@@ -180,6 +180,10 @@ ep_attach(struct eshmd *d, struct reg_segment *seg, int index, struct srv_conn *
 	ep->stale_since_ns = 0;
 	rate_reset(&ep->rate);
 	prx_clear(ep);
+	/* before the first verdict is published: a stand-in is never shown
+	 * alive on its own account */
+	if (n->stand_in)
+		prx_stand_in(ep);
 	live_start(&ep->live, 0, now);
 	if (proc_comm(c->pid, ep->comm, sizeof(ep->comm)) < 0)
 		ep->comm[0] = '\0';

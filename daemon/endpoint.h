@@ -24,6 +24,7 @@ struct ep_new {
 	uint64_t start_time;
 	uint32_t threshold_ms;
 	uint32_t period_us;
+	bool stand_in;             /* PROTO_ATTACH_STAND_IN */
 };
 
 /*

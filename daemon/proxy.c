@@ -27,6 +27,24 @@ prx_clear(struct reg_endpoint *ep)
 	ep->remote_host[0] = '\0';
 }
 
+bool
+prx_permitted(const struct eshmd *d, const struct srv_conn *c, struct reply *r)
+{
+	if (acc_bridge(d, c))
+		return true;
+	reply_status(r, ESHM_ERROR_PERMISSION,
+	             "only root and members of bridge_group may stand in for a remote process");
+	return false;
+}
+
+void
+prx_stand_in(struct reg_endpoint *ep)
+{
+	prx_clear(ep);
+	ep->proxied = true;
+	ep->proxy_state = SEG_EP_STALE;
+}
+
 int
 prx_request(struct eshmd *d, struct srv_conn *c, const void *body, struct proto_fds *in,
             struct reply *r)
@@ -39,10 +57,8 @@ prx_request(struct eshmd *d, struct srv_conn *c, const void *body, struct proto_
 	bool changed;
 	int index;
 
-	if (!acc_bridge(d, c))
-		return reply_status(r, ESHM_ERROR_PERMISSION,
-		                    "only root and members of bridge_group may stand in for a "
-		                    "remote process");
+	if (!prx_permitted(d, c, r))
+		return r->body.status.status;
 	if (seg == NULL)
 		return reply_status(r, ESHM_ERROR_NOT_FOUND, "no segment %s", p->name);
 	index = seg_role_index(p->role);

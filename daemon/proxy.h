@@ -15,6 +15,14 @@
 /* Forget what a bridge declared for @ep (a new holder, or none). */
 void prx_clear(struct reg_endpoint *ep);
 
+/* Whether the client of @c may stand in for a remote process (root or
+ * bridge_group); if not, the refusal is left in @r. */
+bool prx_permitted(const struct eshmd *d, const struct srv_conn *c, struct reply *r);
+
+/* @ep is held by a stand-in (PROTO_ATTACH_STAND_IN) that declared
+ * nothing yet: its remote shows stale. */
+void prx_stand_in(struct reg_endpoint *ep);
+
 /*
  * PROXY (@body: a struct proto_proxy whose strings proto_parse() checked):
  * accepted from the process holding the role, run by root or a member of

@@ -42,13 +42,14 @@
 
 /* The flags an ATTACH or REATTACH may carry. */
 #define REQ_ATTACH_FLAGS \
-	(PROTO_ATTACH_AUTO_CLEANUP | PROTO_ATTACH_SEGMENT_THRESHOLD | PROTO_ATTACH_TIMESTAMPS)
+	(PROTO_ATTACH_AUTO_CLEANUP | PROTO_ATTACH_SEGMENT_THRESHOLD | PROTO_ATTACH_TIMESTAMPS | \
+	 PROTO_ATTACH_STAND_IN)
 /* The flags a CREATE may carry. */
 #define REQ_CREATE_FLAGS (PROTO_ATTACH_AUTO_CLEANUP | PROTO_ATTACH_TIMESTAMPS)
 /* What eshmd offers in HELLO. */
 #define REQ_CAPS \
 	(PROTO_CAP_PEER_PIDFD | PROTO_CAP_TAKEOVER | PROTO_CAP_QUEUE | PROTO_CAP_TIMESTAMPS | \
-	 PROTO_CAP_EVENTS | PROTO_CAP_PROXY)
+	 PROTO_CAP_EVENTS | PROTO_CAP_PROXY | PROTO_CAP_STAND_IN)
 /* Queue depth of a queue created by CREATE without one. */
 #define REQ_QUEUE_DEPTH_DEFAULT 64u
 /* Longest heartbeat period and takeover wait a request may name. */
@@ -489,6 +490,10 @@ req_attach(struct eshmd *d, struct srv_conn *c, const void *body, struct proto_f
 	bool created = false, takeover = false;
 	int index = 0, rc;
 
+	if ((a->flags & PROTO_ATTACH_STAND_IN) && a->role == ESHM_ROLE_OBSERVER)
+		return reply_status(r, ESHM_ERROR_INVALID_PARAM, "an observer stands in for nobody");
+	if ((a->flags & PROTO_ATTACH_STAND_IN) && !prx_permitted(d, c, r))
+		return r->body.status.status;
 	if (a->role == ESHM_ROLE_OBSERVER) {
 		/* an observer reads what exists: it creates nothing */
 		if (seg == NULL)
@@ -530,6 +535,7 @@ req_attach(struct eshmd *d, struct srv_conn *c, const void *body, struct proto_f
 	n.threshold_ms = a->flags & PROTO_ATTACH_SEGMENT_THRESHOLD ? seg->default_threshold_ms
 	                                                           : a->stale_threshold_ms;
 	n.period_us = a->heartbeat_period_us;
+	n.stand_in = (a->flags & PROTO_ATTACH_STAND_IN) != 0;
 	ep_attach(d, seg, index, c, &n);
 	if (created)
 		fds_barrier();
@@ -580,6 +586,8 @@ req_reattach(struct eshmd *d, struct srv_conn *c, const void *body, struct proto
 	struct reg_endpoint *ep;
 	uint64_t start = 0;
 
+	if ((a->flags & PROTO_ATTACH_STAND_IN) && !prx_permitted(d, c, r))
+		return r->body.status.status;
 	if (seg == NULL || seg->generation != a->generation)
 		return reply_status(r, ESHM_ERROR_NOT_FOUND, "segment %s of generation %llu is gone",
 		                    a->name, (unsigned long long)a->generation);
@@ -645,6 +653,9 @@ req_reattach(struct eshmd *d, struct srv_conn *c, const void *body, struct proto
 		seg->ep[!index].block = peer;
 		fds_put_block(seg, !index);
 	}
+	/* after an eshmd restart nothing is declared yet */
+	if ((a->flags & PROTO_ATTACH_STAND_IN) && !ep->proxied)
+		prx_stand_in(ep);
 	stb_all(seg);
 	ep_reattach(d, seg, index, c, pidfd);
 	return req_attach_reply(c, seg, index, r);

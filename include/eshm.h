@@ -538,6 +538,14 @@ int eshm_options_set_observed_role(ESHMOptions *options, ESHMRole writer);
  * (CLOCK_MONOTONIC, read by eshm_read_ex()); default false, so writes read
  * no clock. */
 int eshm_options_set_timestamps(ESHMOptions *options, bool timestamps);
+/* Whether the handle stands in for a process on another host, as
+ * eshm-bridge does: its role then shows its peer "stale" from the attach
+ * until the stand-in declares the remote's state to eshmd, never eshmd's
+ * verdict on the stand-in's own process.  Root and eshmd.conf's
+ * bridge_group only (else eshm_init_with_options() fails with
+ * ESHM_ERROR_PERMISSION); an eshmd older than 0.3.0 refuses it with
+ * ESHM_ERROR_INVALID_PARAM.  Default false. */
+int eshm_options_set_stand_in(ESHMOptions *options, bool stand_in);
 
 #ifdef __cplusplus
 }

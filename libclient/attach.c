@@ -39,6 +39,8 @@ att_fill(const struct ESHMHandle *h, struct proto_attach *req)
 	req->queue_depth = req->mode == SEG_MODE_QUEUE ? h->options.queue_depth : 0;
 	if (h->options.timestamps)
 		req->flags |= PROTO_ATTACH_TIMESTAMPS;
+	if (h->options.stand_in)
+		req->flags |= PROTO_ATTACH_STAND_IN;
 	req->takeover_ms = h->options.takeover_ms;
 	req->observed = h->config.role == ESHM_ROLE_OBSERVER ? h->options.observed : 0;
 	req->heartbeat_period_us = h->config.use_threads ? h->options.heartbeat_period_us : 0;

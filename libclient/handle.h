@@ -56,6 +56,7 @@ struct ESHMOptions {
 	uint32_t channel_mode;     /* ESHMChannelMode, at creation */
 	uint32_t queue_depth;      /* at creation, queue mode; 0: eshmd's default */
 	bool timestamps;           /* at creation */
+	bool stand_in;             /* PROTO_ATTACH_STAND_IN */
 	uint32_t observed;         /* observers: ESHMRole of the writer observed */
 	char socket_path[sizeof(((struct sockaddr_un *)0)->sun_path)]; /* "" = not set */
 };

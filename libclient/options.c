@@ -105,6 +105,15 @@ eshm_options_set_timestamps(ESHMOptions *options, bool timestamps)
 }
 
 ESHM_EXPORT int
+eshm_options_set_stand_in(ESHMOptions *options, bool stand_in)
+{
+	if (options == NULL)
+		return ESHM_ERROR_INVALID_PARAM;
+	options->stand_in = stand_in;
+	return ESHM_SUCCESS;
+}
+
+ESHM_EXPORT int
 eshm_options_set_observed_role(ESHMOptions *options, ESHMRole writer)
 {
 	if (options == NULL || seg_role_index((uint32_t)writer) < 0)

@@ -42,6 +42,7 @@ dist_man_MANS += \
 	man/eshm_wait_remote.3 \
 	man/eshm_read_until.3 \
 	man/eshm_read_ex_until.3 \
+	man/eshm_options_set_stand_in.3 \
 	man/eshm_get_event_fd.3 \
 	man/eshm_get_events.3
 

@@ -199,7 +199,8 @@ hello_offers_its_capabilities_and_limits(void **state)
 	assert_int_equal(rc_hello(bystander, ~0ull, &h), ESHM_SUCCESS);
 	assert_int_equal(h.layout_version, SEG_LAYOUT_VERSION);
 	assert_int_equal(h.caps, PROTO_CAP_PEER_PIDFD | PROTO_CAP_TAKEOVER | PROTO_CAP_QUEUE |
-	                                 PROTO_CAP_TIMESTAMPS | PROTO_CAP_EVENTS | PROTO_CAP_PROXY);
+	                                 PROTO_CAP_TIMESTAMPS | PROTO_CAP_EVENTS | PROTO_CAP_PROXY |
+	                                 PROTO_CAP_STAND_IN);
 	assert_int_equal(h.max_capacity, SEG_CAPACITY_MAX);
 	assert_int_equal(h.max_queue_depth, SEG_QUEUE_DEPTH_MAX);
 	assert_int_equal(h.max_observers, 8);
@@ -926,6 +927,51 @@ a_bridge_declares_the_remote_state_only_for_its_own_role(void **state)
 }
 
 static void
+a_stand_in_shows_its_remote_stale_from_its_attach_until_it_declares(void **state)
+{
+	struct proto_attach_reply r;
+	struct proto_attach a;
+	struct proto_fds f;
+	struct seg_mapping st, own;
+	struct seg_geometry g;
+	bool bridged;
+	int m = connect_daemon(), i;
+
+	(void)state;
+	/* an observer stands in for nobody */
+	rc_attach_init(&a, "standin", ESHM_ROLE_OBSERVER, 100, 64);
+	a.flags = PROTO_ATTACH_STAND_IN;
+	assert_int_equal(rc_attach(m, PROTO_REQ_ATTACH, &a, NULL, &r, &f),
+	                 ESHM_ERROR_INVALID_PARAM);
+	/* the verdict the peer reads is stale from the first one published */
+	rc_attach_init(&a, "standin", ESHM_ROLE_MASTER, 100, 64);
+	a.flags = PROTO_ATTACH_STAND_IN;
+	assert_int_equal(rc_attach(m, PROTO_REQ_ATTACH, &a, NULL, &r, &f), ESHM_SUCCESS);
+	assert_int_equal(seg_map_status(proto_fds_get(&f, r.fds, PROTO_FD_STATUS), false, &st, &g), 0);
+	assert_int_equal(seg_map_block(proto_fds_get(&f, r.fds, PROTO_FD_OWN), &g, false, true, &own),
+	                 0);
+	assert_int_equal(atomic_load(&seg_status_of(&st)->verdict.state[SEG_MASTER]), SEG_EP_STALE);
+	assert_int_equal(shown_state("standin", SEG_MASTER, &bridged), SEG_EP_STALE);
+	assert_true(bridged);
+	/* beating does not make it alive: only a declaration does */
+	for (i = 0; i < 50; i++) {
+		atomic_fetch_add(&seg_block_of(&own)->heartbeat, 1);
+		usleep(1000);
+	}
+	assert_int_equal(shown_state("standin", SEG_MASTER, &bridged), SEG_EP_STALE);
+	assert_int_equal(rc_proxy(m, "standin", ESHM_ROLE_MASTER, SEG_EP_ALIVE, 31, "far"),
+	                 ESHM_SUCCESS);
+	assert_int_equal(shown_state("standin", SEG_MASTER, &bridged), SEG_EP_ALIVE);
+	assert_int_equal(atomic_load(&seg_status_of(&st)->verdict.state[SEG_MASTER]), SEG_EP_ALIVE);
+	seg_unmap(&own);
+	seg_unmap(&st);
+	proto_fds_close(&f);
+	assert_int_equal(rc_remove(bystander, "standin", true), ESHM_SUCCESS);
+	close(m);
+	bystander_is_served();
+}
+
+static void
 heartbeat_rate_shown_from_the_first_samples_zero_when_paused_true_when_resumed(void **state)
 {
 	struct proto_attach_reply r;
@@ -1138,6 +1184,7 @@ main(void)
 		cmocka_unit_test(verdicts_judged_by_the_peers_threshold),
 		cmocka_unit_test(heartbeat_rate_shown_from_the_first_samples_zero_when_paused_true_when_resumed),
 		cmocka_unit_test(a_bridge_declares_the_remote_state_only_for_its_own_role),
+		cmocka_unit_test(a_stand_in_shows_its_remote_stale_from_its_attach_until_it_declares),
 		cmocka_unit_test(silent_client_blocks_nobody_and_is_dropped),
 		cmocka_unit_test(planted_and_leased_files_in_dev_shm_change_nothing),
 		cmocka_unit_test(segment_threshold_is_the_one_the_segment_was_created_with),

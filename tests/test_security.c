@@ -92,27 +92,36 @@ group_teardown(void **state)
 	return 0;
 }
 
-/* Start eshmd with the [access] @policy (NULL: default), its socket
- * reachable by everyone so that the policy, not the file mode, decides. */
+/* Start eshmd with the eshmd.conf @text, its socket reachable by everyone
+ * so that the policy, not the file mode, decides. */
 static void
-sec_start(const char *policy)
+sec_start_conf(const char *text)
 {
-	char conf[256], text[128];
+	char conf[256];
 	const char *extra[] = { "--config", conf, NULL };
 
 	if (geteuid() != 0)
 		skip();
 	assert_int_equal(th_daemon_prepare(&daemon_), 0);
 	snprintf(conf, sizeof(conf), "%s/eshmd.conf", daemon_.dir);
+	assert_int_equal(tf_write_file(conf, text), 0);
+	assert_int_equal(chmod(daemon_.dir, 0711), 0);
+	assert_int_equal(th_daemon_start(&daemon_, extra), 0);
+	assert_int_equal(chmod(daemon_.sock, 0666), 0);
+}
+
+/* A private eshmd with the access @policy (NULL: the default). */
+static void
+sec_start(const char *policy)
+{
+	char text[128];
+
 	if (policy != NULL)
 		snprintf(text, sizeof(text), "[access]\npolicy = %s\n%s", policy,
 		         strcmp(policy, "group") == 0 ? "group = " SEC_GROUP "\n" : "");
 	else
 		text[0] = '\0';
-	assert_int_equal(tf_write_file(conf, text), 0);
-	assert_int_equal(chmod(daemon_.dir, 0711), 0);
-	assert_int_equal(th_daemon_start(&daemon_, extra), 0);
-	assert_int_equal(chmod(daemon_.sock, 0666), 0);
+	sec_start_conf(text);
 }
 
 static int
@@ -167,6 +176,25 @@ sec_attach(const char *name)
 	c.auto_cleanup = false;
 	c.disconnect_behavior = ESHM_DISCONNECT_NEVER;
 	h = eshm_init(&c);
+	if (h == NULL)
+		return -eshm_last_error();
+	eshm_destroy(h);
+	return 0;
+}
+
+/* Attach as a stand-in (eshm-bridge's attach), keeping the segment. */
+static int
+sec_stand_in(const char *name)
+{
+	ESHMConfig c = eshm_default_config(name);
+	ESHMOptions *o = eshm_options_new();
+	ESHMHandle *h = NULL;
+
+	c.auto_cleanup = false;
+	c.disconnect_behavior = ESHM_DISCONNECT_NEVER;
+	if (o != NULL && eshm_options_set_stand_in(o, true) == ESHM_SUCCESS)
+		h = eshm_init_with_options(&c, o);
+	eshm_options_free(o);
 	if (h == NULL)
 		return -eshm_last_error();
 	eshm_destroy(h);
@@ -321,6 +349,18 @@ policy_group_admits_members_only(void **state)
 	assert_int_equal(sec_do(USER_C, sec_peek, "team"), ESHM_ERROR_PERMISSION);
 }
 
+static void
+only_root_and_bridge_group_may_stand_in(void **state)
+{
+	sec_start_conf("[access]\npolicy = anyone\nbridge_group = " SEC_GROUP "\n");
+	assert_int_equal(sec_do(USER_C, sec_stand_in, "bridged"), ESHM_ERROR_PERMISSION);
+	assert_false(tf_segment_exists(&daemon_, "bridged"));
+	assert_int_equal(sec_do(USER_A, sec_stand_in, "bridged"), 0);
+	assert_true(tf_segment_exists(&daemon_, "bridged"));
+	/* as a plain endpoint, the policy (anyone) decides */
+	assert_int_equal(sec_do(USER_C, sec_attach, "bridged"), 0);
+}
+
 /* Every request that carries a name, with @name sent raw. */
 static int
 sec_raw_names(const char *name)
@@ -440,6 +480,7 @@ main(void)
 		cmocka_unit_test_teardown(other_user_cannot_attach_peek_or_remove, teardown),
 		cmocka_unit_test_teardown(policy_anyone_lets_other_users_attach, teardown),
 		cmocka_unit_test_teardown(policy_group_admits_members_only, teardown),
+		cmocka_unit_test_teardown(only_root_and_bridge_group_may_stand_in, teardown),
 		cmocka_unit_test_teardown(names_cannot_escape_the_prefix, teardown),
 		cmocka_unit_test_teardown(
 			planted_symlink_or_foreign_file_is_never_followed_and_squats_no_name, teardown),
