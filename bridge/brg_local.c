@@ -6,6 +6,7 @@
 
 #include "brg_err.h"
 #include "brg_local.h"
+#include "brg_log.h"
 #include "layout.h"
 
 /* Apply @c's creation settings and @socket to new options, or NULL. */
@@ -16,7 +17,10 @@ brg_local_options(const struct brg_config *c, const char *socket)
 
 	if (o == NULL)
 		return NULL;
-	if (eshm_options_set_capacity(o, (size_t)c->capacity) != ESHM_SUCCESS ||
+	/* The role shows its peer stale until the remote is declared, never
+	 * alive on the bridge's own account. */
+	if (eshm_options_set_stand_in(o, true) != ESHM_SUCCESS ||
+	    eshm_options_set_capacity(o, (size_t)c->capacity) != ESHM_SUCCESS ||
 	    eshm_options_set_channel_mode(o, c->mode) != ESHM_SUCCESS ||
 	    eshm_options_set_queue_depth(o, c->queue_depth) != ESHM_SUCCESS ||
 	    (socket != NULL && socket[0] != '\0' &&
@@ -54,6 +58,14 @@ brg_local_open(struct brg_local *l, const struct brg_config *c, const char *sock
 	 * keeps its messages while the bridge comes back. */
 	cfg.auto_cleanup = false;
 	l->h = eshm_init_with_options(&cfg, o);
+	if (l->h == NULL && eshm_last_error() == ESHM_ERROR_INVALID_PARAM) {
+		/* An eshmd before 0.3.0 knows no stand-in attach: the role then
+		 * shows the bridge's own liveness until the first declaration. */
+		brg_log(LOG_WARNING, "eshmd refuses a stand-in attach (%s): attaching as a plain %s",
+		        eshm_last_error_message(), proto_role_name(c->stand_in));
+		eshm_options_set_stand_in(o, false);
+		l->h = eshm_init_with_options(&cfg, o);
+	}
 	eshm_options_free(o);
 	if (l->h == NULL) {
 		snprintf(err, errlen, "cannot attach to segment %s as %s: %s (%s)", c->segment,

@@ -305,9 +305,10 @@ brg_run(const struct brg_config *cfg, volatile sig_atomic_t *stop)
 		rc = brg_remote_init(&l.remote, cfg->lease_ms, cfg->dead_after_ms);
 	if (rc == BRG_OK)
 		rc = brg_proxy_init(&l.proxy, cfg->socket, cfg->segment, cfg->stand_in);
-	/* Until declared, the role shows eshmd's verdict on the bridge itself,
-	 * alive: declare the remote (stale, never heard of) at once, before
-	 * DDS takes its time to start. */
+	/* Declare the remote (stale, never heard of) at once, before DDS
+	 * takes its time to start: STATUS= says so from the start, and an
+	 * eshmd without stand-in attaches (before 0.3.0) shows the role alive
+	 * on the bridge's own account only until this declaration. */
 	if (rc == BRG_OK)
 		brg_run_declare(b, &l, clock_mono_ns());
 	if (rc == BRG_OK)
