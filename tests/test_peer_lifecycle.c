@@ -16,6 +16,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -254,24 +255,35 @@ pl_says_and_dies(void *arg)
  * stopped, so that when the test runs again eshmd's dead verdict is there
  * before its control thread could map the peer's block: the test's first
  * read races the mapping.  A grandchild lets the test run again once the
- * verdict is out (it is stopped for 100 ms at the most).
+ * verdict is out (it is stopped for 100 ms at the most).  The grandchild
+ * is forked before the peer attaches, while the peer has no thread but
+ * this one (a fork beside the library's threads may inherit a lock one
+ * of them held, and then the test would stay stopped for ever), and
+ * starts looking once the peer is gone: its end of the pipe then reads
+ * end of file.
  */
 static int
 pl_says_and_dies_unseen(void *arg)
 {
 	const struct pl_peer *p = arg;
-	pid_t test = getppid();
+	pid_t test = getppid(), watcher;
 	struct tf_view v;
 	ESHMHandle *h;
-	int i;
+	int gone[2], i;
+	char c;
 
+	if (pipe(gone) < 0)
+		return 1;
 	kill(test, SIGSTOP);
-	h = pl_attach(p);
-	if (h == NULL || eshm_write(h, p->say, strlen(p->say) + 1) != ESHM_SUCCESS) {
+	watcher = fork();
+	if (watcher < 0) {
 		kill(test, SIGCONT);
 		return 1;
 	}
-	if (fork() == 0) {
+	if (watcher == 0) {
+		close(gone[1]);
+		while (read(gone[0], &c, 1) < 0 && errno == EINTR)
+			;
 		for (i = 0; i < 100; i++) {
 			bool dead = false;
 
@@ -287,6 +299,10 @@ pl_says_and_dies_unseen(void *arg)
 		kill(test, SIGCONT);
 		_exit(0);
 	}
+	close(gone[0]);
+	h = pl_attach(p);
+	if (h == NULL || eshm_write(h, p->say, strlen(p->say) + 1) != ESHM_SUCCESS)
+		return 1;
 	return 0;
 }
 
