@@ -123,7 +123,8 @@ req_seg_flags(uint32_t proto_flags)
 
 /* What ATTACH and REATTACH both carry. */
 static int
-req_check_attach_fields(const struct srv_conn *c, const struct proto_attach *a, struct reply *r)
+req_check_attach_fields(const struct eshmd *d, const struct srv_conn *c,
+                        const struct proto_attach *a, struct reply *r)
 {
 	int rc = req_check_name(a->name, r);
 
@@ -156,7 +157,11 @@ req_check_attach_fields(const struct srv_conn *c, const struct proto_attach *a, 
 		return reply_status(r, ESHM_ERROR_INVALID_PARAM,
 		                    "heartbeat period above %u us or takeover above %u ms",
 		                    REQ_PERIOD_US_MAX, REQ_TAKEOVER_MS_MAX);
-	return ESHM_SUCCESS;
+	if (!(a->flags & PROTO_ATTACH_STAND_IN))
+		return ESHM_SUCCESS;
+	if (a->role == ESHM_ROLE_OBSERVER)
+		return reply_status(r, ESHM_ERROR_INVALID_PARAM, "an observer stands in for nobody");
+	return prx_permitted(d, c, r) ? ESHM_SUCCESS : r->body.status.status;
 }
 
 static int
@@ -165,7 +170,7 @@ req_check_attach(const struct eshmd *d, const struct srv_conn *c, const void *bo
 {
 	const struct proto_attach *a = body;
 	struct seg_geometry g;
-	int rc = req_check_attach_fields(c, a, r);
+	int rc = req_check_attach_fields(d, c, a, r);
 
 	if (rc == ESHM_SUCCESS)
 		rc = req_check_no_fds(in, r);
@@ -183,7 +188,7 @@ req_check_reattach(const struct eshmd *d, const struct srv_conn *c, const void *
 {
 	const struct proto_attach *a = body;
 	const uint32_t need = PROTO_FD_STATUS | PROTO_FD_OWN;
-	int rc = req_check_attach_fields(c, a, r);
+	int rc = req_check_attach_fields(d, c, a, r);
 
 	if (rc != ESHM_SUCCESS)
 		return rc;
@@ -490,10 +495,6 @@ req_attach(struct eshmd *d, struct srv_conn *c, const void *body, struct proto_f
 	bool created = false, takeover = false;
 	int index = 0, rc;
 
-	if ((a->flags & PROTO_ATTACH_STAND_IN) && a->role == ESHM_ROLE_OBSERVER)
-		return reply_status(r, ESHM_ERROR_INVALID_PARAM, "an observer stands in for nobody");
-	if ((a->flags & PROTO_ATTACH_STAND_IN) && !prx_permitted(d, c, r))
-		return r->body.status.status;
 	if (a->role == ESHM_ROLE_OBSERVER) {
 		/* an observer reads what exists: it creates nothing */
 		if (seg == NULL)
@@ -586,8 +587,6 @@ req_reattach(struct eshmd *d, struct srv_conn *c, const void *body, struct proto
 	struct reg_endpoint *ep;
 	uint64_t start = 0;
 
-	if ((a->flags & PROTO_ATTACH_STAND_IN) && !prx_permitted(d, c, r))
-		return r->body.status.status;
 	if (seg == NULL || seg->generation != a->generation)
 		return reply_status(r, ESHM_ERROR_NOT_FOUND, "segment %s of generation %llu is gone",
 		                    a->name, (unsigned long long)a->generation);
