@@ -19,6 +19,13 @@ brg_bridge_fail(struct brg_bridge *b, int why)
 		dds_set_guardcondition(b->wake, true);
 }
 
+void
+brg_bridge_ended(struct brg_bridge *b, int rc)
+{
+	if (rc != BRG_OK && !(rc == BRG_ERR_STOPPED && atomic_load(&b->stopping)))
+		brg_bridge_fail(b, rc);
+}
+
 int
 brg_bridge_thread(struct brg_bridge *b, pthread_t *thread, bool *started, void *(*fn)(void *))
 {

@@ -60,6 +60,13 @@ struct brg_bridge {
 void brg_bridge_fail(struct brg_bridge *b, int why);
 
 /*
+ * A thread's work ended with @rc (BRG_OK, or BRG_ERR_*): a failure stops
+ * the bridge, unless it is only the stop already under way
+ * (BRG_ERR_STOPPED while stopping).  Thread-safe.
+ */
+void brg_bridge_ended(struct brg_bridge *b, int rc);
+
+/*
  * Run @fn(@b) in a new thread *@thread, and set *@started.
  * Returns BRG_OK, BRG_ERR_INVALID or BRG_ERR_NO_MEMORY.
  */

@@ -129,8 +129,7 @@ brg_pump_main(void *arg)
 		if (poll(&stop, 1, BRG_PUMP_LOOK_MS) < 0 && errno != EINTR)
 			rc = BRG_ERR_IO;
 	}
-	if (rc != BRG_OK && !(rc == BRG_ERR_STOPPED && atomic_load(&b->stopping)))
-		brg_bridge_fail(b, rc);
+	brg_bridge_ended(b, rc);
 	free(buf);
 	return NULL;
 }

@@ -109,14 +109,6 @@ brg_sink_batch(struct brg_bridge *b, int *taken)
 	return rc;
 }
 
-/* Stop the bridge for @rc, unless it is the stop already under way. */
-static void
-brg_sink_failed(struct brg_bridge *b, int rc)
-{
-	if (rc != BRG_OK && !(rc == BRG_ERR_STOPPED && atomic_load(&b->stopping)))
-		brg_bridge_fail(b, rc);
-}
-
 /* Write everything the reader holds; under sink_lock, as the listener and
  * brg_sink_start() may both come here. */
 static void
@@ -131,7 +123,7 @@ brg_sink_deliver(struct brg_bridge *b)
 		rc = brg_sink_batch(b, &taken);
 	} while (rc == BRG_OK && taken == BRG_SINK_BATCH);
 	pthread_mutex_unlock(&b->sink_lock);
-	brg_sink_failed(b, rc);
+	brg_bridge_ended(b, rc);
 }
 
 static void
@@ -167,7 +159,7 @@ brg_sink_main(void *arg)
 		if (rc != BRG_OK)
 			break;
 	}
-	brg_sink_failed(b, rc);
+	brg_bridge_ended(b, rc);
 out:
 	if (ws > 0)
 		dds_delete(ws);
