@@ -174,18 +174,13 @@ static void
 bp_block_ends(long long *rtt, uint64_t i, uint64_t count)
 {
 	uint64_t per = bp_block_size(count), first = (i - 1) / per * per;
-	long long *copy;
 	char label[32];
 
-	if (bp_go < 0 || (i % per != 0 && i != count) || i - first < 2)
+	if (bp_go < 0 || (i % per != 0 && i != count))
 		return;
-	copy = malloc((i - first - 1) * sizeof(*copy));
-	if (copy == NULL)
-		return;
-	memcpy(copy, rtt + first + 1, (i - first - 1) * sizeof(*copy));
+	/* Sorted in place: the whole run's report sorts them all again. */
 	snprintf(label, sizeof(label), "block %llu: ", (unsigned long long)(first / per + 1));
-	brg_rtt_report(label, copy, i - first - 1);
-	free(copy);
+	brg_rtt_report(label, rtt + first + 1, i - first - 1);
 	if (write(bp_done, "\n", 1) != 1)
 		fprintf(stderr, "brg-peer: cannot say the block is done\n");
 }
