@@ -30,9 +30,9 @@
 #include "eshm.h"
 #include "export.h"
 #include "layout.h"
-#include "spin.h"
 #include "liveness.h"
 #include "proto.h"
+#include "spin.h"
 
 #define ESHM_HEARTBEAT_US_DEFAULT 1000u
 #define ESHM_HEARTBEAT_US_MIN 100u
