@@ -15,7 +15,8 @@
 #include "eshm.h"
 
 #define LOAN_CAPACITY (16u * 1024u * 1024u)
-/* A latest-value channel's slots (SEG_LATEST_SLOTS): the own buffer's too. */
+/* A latest-value channel's slots at this capacity (SEG_LATEST_SLOTS_MIN): the
+ * own buffer's too. */
 #define LOAN_RING 4
 
 enum loan_kind { LOAN_MEMSET, LOAN_LOAN, LOAN_WRITE };

@@ -3,7 +3,7 @@
  * ring of slots in its own endpoint block (layout.h); readers copy them
  * from a read-only mapping, without locks or system calls.
  *
- * Two modes share the slot format.  Latest value: SEG_LATEST_SLOTS slots,
+ * Two modes share the slot format.  Latest value: 4 to 16 slots (layout.h),
  * the writer never waits, a reader gets the newest complete message it
  * has not consumed.  Queue: every message is read exactly once, in order,
  * by the one consumer, and the writer refuses to overwrite a slot the
@@ -571,15 +571,26 @@ chan_probe_skip(uint64_t c, uint64_t j, uint32_t slots)
 	return oldest > c ? oldest : c + 1;
 }
 
+/* Fetch the headers of the @count slots from message @from's on. */
+CHAN_HOT void
+chan_prefetch_slots(const struct seg_block *block, const struct seg_geometry *g, uint64_t from,
+                    uint32_t count)
+{
+	for (uint32_t i = 0; i < count; i++)
+		__builtin_prefetch(chan_slot(block, g, from + i));
+}
+
 /*
  * Probe @block for the message after @last: the newest complete one, or
  * with @oldest the oldest complete one still in the ring.  Every value
  * read is untrusted; every step raises the number probed, and at most
  * slots + 1 slots are looked at.
  *
- * The newest: the few slot headers of a latest-value channel are fetched
- * together first, so the probe that follows waits for one cache miss,
- * not one per step, when the writer has moved them all.
+ * The newest: the headers of the first few slots from c are fetched
+ * together first (a reader that keeps up finds its message there), and
+ * all the others once the probe finds the writer passed c, so a reader
+ * that is behind waits for about one cache miss, not one per step, when
+ * the writer has moved them all.
  *
  * In the expected case the slot holds message c itself, and the probe
  * goes on from c, not from the number loaded: equal, but the next load's
@@ -593,12 +604,12 @@ chan_probe(const struct seg_block *block, const struct seg_geometry *g, uint64_t
 	uint64_t c = last + 1, s, j, n, voids = 0;
 	uint64_t probes = (uint64_t)g->slots + 1;
 	const struct seg_slot *slot;
-	uint32_t i;
+	bool behind = false;
 
 	p->slot = NULL;
 	p->upto = last;
-	for (i = 0; !oldest && i < g->slots; i++)
-		__builtin_prefetch(chan_slot(block, g, i));
+	if (!oldest)
+		chan_prefetch_slots(block, g, c, SEG_LATEST_SLOTS_MIN);
 	while (probes-- > 0) {
 		slot = chan_slot(block, g, c);
 		s = atomic_load_explicit(&slot->seq, memory_order_acquire);
@@ -618,6 +629,10 @@ chan_probe(const struct seg_block *block, const struct seg_geometry *g, uint64_t
 
 				c = chan_probe_skip(c, head > j ? head : j, g->slots);
 				continue;
+			}
+			if (!behind) {
+				behind = true;
+				chan_prefetch_slots(block, g, j + 1, g->slots - 1);
 			}
 			if ((s & 1) && !(s & SEG_SEQ_VOID)) {
 				c = chan_probe_skip(c, j, g->slots);

@@ -53,6 +53,17 @@ seg_pow2_at_least(uint32_t n)
 	return p;
 }
 
+/* Slots of a latest-value channel of @stride-byte slots (layout.h). */
+static uint32_t
+seg_latest_slots(uint32_t stride)
+{
+	uint32_t slots = SEG_LATEST_SLOTS_MAX;
+
+	while (slots > SEG_LATEST_SLOTS_MIN && (uint64_t)slots * stride > SEG_LATEST_BYTES)
+		slots >>= 1;
+	return slots;
+}
+
 int
 seg_geometry(uint64_t capacity, uint32_t mode, uint32_t queue_depth, uint32_t seg_flags,
              struct seg_geometry *g)
@@ -66,7 +77,6 @@ seg_geometry(uint64_t capacity, uint32_t mode, uint32_t queue_depth, uint32_t se
 	case SEG_MODE_LATEST:
 		if (queue_depth != 0)
 			return ESHM_ERROR_INVALID_PARAM;
-		g->slots = SEG_LATEST_SLOTS;
 		break;
 	case SEG_MODE_QUEUE:
 		if (queue_depth == 0 || queue_depth > SEG_QUEUE_DEPTH_MAX)
@@ -82,6 +92,8 @@ seg_geometry(uint64_t capacity, uint32_t mode, uint32_t queue_depth, uint32_t se
 	g->seg_flags = seg_flags;
 	g->data_offset = seg_data_offset(capacity, seg_flags);
 	g->slot_stride = (uint32_t)seg_round_up(g->data_offset + capacity, SEG_CACHE_LINE);
+	if (mode == SEG_MODE_LATEST)
+		g->slots = seg_latest_slots(g->slot_stride);
 	g->block_size = seg_round_up(sizeof(struct seg_block) + (uint64_t)g->slots * g->slot_stride,
 	                             SEG_PAGE);
 	g->observer_block_size = SEG_PAGE;

@@ -1,9 +1,9 @@
 /*
- * layout.h - segment layout 2, defined once for eshmd, libeshm-client and
+ * layout.h - segment layout 3, defined once for eshmd, libeshm-client and
  * eshmctl.  Bump SEG_LAYOUT_VERSION on any change.
  *
  * A segment is several memfds, each with exactly one writer (see
- * docs/architecture.md, "Segment layout 2"):
+ * docs/architecture.md, "Segment layout 3"):
  *
  *   status block     written by eshmd; everyone else maps it read-only
  *   endpoint block   one per role holder (master, slave): its heartbeat,
@@ -34,15 +34,25 @@
 #define SEG_PAGE 4096u
 /* The status memfd is one page. */
 #define SEG_STATUS_SIZE SEG_PAGE
-#define SEG_LAYOUT_VERSION 2u
+#define SEG_LAYOUT_VERSION 3u
 #define SEG_STATUS_MAGIC UINT64_C(0x3230545348534500) /* "\0ESHST02" */
 
 #define SEG_CAPACITY_DEFAULT 4096u
 #define SEG_CAPACITY_MAX (16u * 1024u * 1024u)
 
-/* Slots of a latest-value channel: a writer at full speed must publish
- * SEG_LATEST_SLOTS - 1 messages during one reader's copy to overlap it. */
-#define SEG_LATEST_SLOTS 4u
+/*
+ * Slots of a latest-value channel: a writer at full speed must publish
+ * slots - 1 messages during one reader's copy to overlap it.  A reader's
+ * copy waits for at least one cache-line transfer from the writer's CPU
+ * (around 100 ns on a virtual machine), which a writer of small messages
+ * at 10-15 ns each outruns with few slots: as many slots as fit in
+ * SEG_LATEST_BYTES, a power of two between the two bounds (32 up to a
+ * capacity of 1984 bytes, 16 at 2 KiB, 8 at 4 KiB, 4 from 8 KiB on, where
+ * the writer's own copy is as slow as the reader's).
+ */
+#define SEG_LATEST_SLOTS_MIN 4u
+#define SEG_LATEST_SLOTS_MAX 32u
+#define SEG_LATEST_BYTES (64u * 1024u)
 /* Largest queue depth (messages). */
 #define SEG_QUEUE_DEPTH_MAX ESHM_QUEUE_DEPTH_MAX
 /* Observer slots in the status block (eshmd.conf max_observers caps it lower). */

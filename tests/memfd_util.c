@@ -1,6 +1,6 @@
 /*
  * memfd_util.c - sealed memfds and one channel's blocks, made as eshmd
- * makes them (docs/architecture.md, "Segment layout 2").
+ * makes them (docs/architecture.md, "Segment layout 3").
  */
 #include "memfd_util.h"
 

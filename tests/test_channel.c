@@ -543,11 +543,13 @@ wait_returns_when_writer_publishes(void **state)
  * once: deterministic, no timer, and done in microseconds.
  */
 #define BIG_CAP (3u * SEG_PAGE)
+/* Its slots: as few as a latest-value channel has. */
+#define BIG_SLOTS SEG_LATEST_SLOTS_MIN
 
 static struct {
 	struct chan_writer *w;
 	unsigned char *payload;
-	void *page[SEG_LATEST_SLOTS];
+	void *page[BIG_SLOTS];
 	_Atomic unsigned faults;
 	bool void_after;      /* then leave every slot void (writers that died) */
 } overlap;
@@ -559,17 +561,17 @@ publish_during_copy(int sig, siginfo_t *si, void *ctx)
 
 	(void)sig;
 	(void)ctx;
-	for (i = 0; i < SEG_LATEST_SLOTS; i++)
+	for (i = 0; i < BIG_SLOTS; i++)
 		if ((char *)si->si_addr >= (char *)overlap.page[i] &&
 		    (char *)si->si_addr < (char *)overlap.page[i] + SEG_PAGE)
 			break;
-	if (i == SEG_LATEST_SLOTS) {
+	if (i == BIG_SLOTS) {
 		signal(SIGSEGV, SIG_DFL);
 		return;
 	}
-	for (k = 0; k <= SEG_LATEST_SLOTS; k++)
+	for (k = 0; k <= BIG_SLOTS; k++)
 		chan_write(overlap.w, NULL, overlap.payload, BIG_CAP);
-	for (k = 1; overlap.void_after && k <= SEG_LATEST_SLOTS; k++) {
+	for (k = 1; overlap.void_after && k <= BIG_SLOTS; k++) {
 		uint64_t m = overlap.w->last + k;
 
 		atomic_store(&chan_slot(overlap.w->block, overlap.w->g, m)->seq,
@@ -591,13 +593,14 @@ overlapped_read(struct tm_channel *c, struct chan_writer *w, struct chan_cursor 
 	int rc;
 
 	assert_int_equal(tm_channel_open(c, BIG_CAP, SEG_MODE_LATEST, 0, 0, 0), 0);
+	assert_int_equal(c->g.slots, BIG_SLOTS);
 	chan_writer_init(w, tm_writer_block(c), &c->g);
 	overlap.w = w;
 	overlap.payload = calloc(1, BIG_CAP);
 	overlap.void_after = void_after;
 	atomic_store(&overlap.faults, 0);
 	assert_non_null(overlap.payload);
-	for (i = 0; i < SEG_LATEST_SLOTS; i++) {
+	for (i = 0; i < BIG_SLOTS; i++) {
 		uintptr_t mid = (uintptr_t)seg_slot_data(chan_slot(tm_reader_block(c), &c->g, i), &c->g) +
 		                BIG_CAP / 2;
 
@@ -607,7 +610,7 @@ overlapped_read(struct tm_channel *c, struct chan_writer *w, struct chan_cursor 
 	chan_cursor_init(cur, tm_reader_block(c), &c->g, false, 0);
 	sigemptyset(&sa.sa_mask);
 	assert_int_equal(sigaction(SIGSEGV, &sa, &old), 0);
-	for (i = 0; i < SEG_LATEST_SLOTS; i++)
+	for (i = 0; i < BIG_SLOTS; i++)
 		assert_int_equal(mprotect(overlap.page[i], SEG_PAGE, PROT_NONE), 0);
 	alarm(30); /* a reader that never returned would fail here, not hang */
 	t0 = clock_mono_ns();
@@ -617,7 +620,7 @@ overlapped_read(struct tm_channel *c, struct chan_writer *w, struct chan_cursor 
 	t0 = clock_mono_ns() - t0;
 	alarm(0);
 	sigaction(SIGSEGV, &old, NULL);
-	for (i = 0; i < SEG_LATEST_SLOTS; i++)
+	for (i = 0; i < BIG_SLOTS; i++)
 		mprotect(overlap.page[i], SEG_PAGE, PROT_READ);
 	free(overlap.payload);
 	assert_true(t0 < 5ull * 1000000000u);
@@ -649,7 +652,7 @@ read_overlapped_by_every_copy_gives_up_contended(void **state)
 	assert_non_null(buf);
 	assert_int_equal(overlapped_read(&c, &w, &cur, &info, buf, false), ESHM_ERROR_CONTENDED);
 	assert_gave_up_once(&c, &cur, CHAN_READ_ATTEMPTS);
-	assert_int_equal(cur.last, SEG_LATEST_SLOTS - 1);
+	assert_int_equal(cur.last, BIG_SLOTS - 1);
 	/* Nothing overlaps any more: the next read returns the newest. */
 	assert_int_equal(chan_read(tm_reader_block(&c), &c.g, &cur, false, tm_consumer_part(&c), buf,
 	                           BIG_CAP, &info),

@@ -24,6 +24,7 @@
 #include "ctl_util.h"
 #include "endpoint_proc.h"
 #include "harness.h"
+#include "layout.h"
 #include "proc_util.h"
 
 /*
@@ -277,7 +278,7 @@ json_output_parses_and_carries_the_same_facts_as_text(void **state)
 	assert_string_equal(jstr(doc, "name"), "facts");
 	assert_int_equal(jint(doc, "capacity"), 8192);
 	assert_int_equal(jint(doc, "stale_threshold_ms"), 250);
-	assert_int_equal(jint(doc, "layout_version"), 2);
+	assert_int_equal(jint(doc, "layout_version"), SEG_LAYOUT_VERSION);
 	assert_string_equal(jstr(doc, "master.state"), "detached");
 	assert_int_equal(jint(doc, "master_to_slave.messages"), 0);
 	assert_true(json_object_is_type(jget(doc, "master_to_slave.since_last_write_ms"),

@@ -1,5 +1,5 @@
 /*
- * test_layout.c - segment layout 2: the geometry of both channel modes,
+ * test_layout.c - segment layout 3: the geometry of both channel modes,
  * what a segment costs, the validation of a status block someone else
  * wrote, and the checks seg_map_status() and seg_map_block() make on a
  * descriptor before mapping it.
@@ -51,9 +51,11 @@ check_slots(const struct seg_geometry *g, uint64_t capacity, uint32_t flags)
 }
 
 static void
-latest_geometry_has_four_slots_of_whole_lines(void **state)
+latest_geometry_has_slots_of_whole_lines_by_capacity(void **state)
 {
-	static const uint64_t caps[] = { 1, 16, 32, 33, 48, 49, 4096, SEG_CAPACITY_MAX };
+	static const uint64_t caps[] = { 1, 16, 32, 33, 48, 49, 2048, 4096, 8192, SEG_CAPACITY_MAX };
+	/* As many as fit in SEG_LATEST_BYTES, between the bounds. */
+	static const uint32_t slots[] = { 32, 32, 32, 32, 32, 32, 16, 8, 4, 4 };
 	static const uint32_t flags[] = { 0, SEG_FLAG_TIMESTAMPS,
 		                          SEG_FLAG_AUTO_CLEANUP | SEG_FLAG_TIMESTAMPS };
 	struct seg_geometry g;
@@ -64,7 +66,7 @@ latest_geometry_has_four_slots_of_whole_lines(void **state)
 			assert_int_equal(seg_geometry(caps[i], SEG_MODE_LATEST, 0, flags[f], &g),
 			                 ESHM_SUCCESS);
 			assert_int_equal(g.mode, SEG_MODE_LATEST);
-			assert_int_equal(g.slots, SEG_LATEST_SLOTS);
+			assert_int_equal(g.slots, slots[i]);
 			assert_int_equal(g.queue_depth, 0);
 			check_slots(&g, caps[i], flags[f]);
 		}
@@ -123,10 +125,10 @@ cost_is_the_status_page_and_two_endpoint_blocks(void **state)
 {
 	struct seg_geometry g;
 
-	/* The figure docs/architecture.md gives: 4 + 2 * 20 KiB. */
+	/* The figure docs/architecture.md gives: 4 + 2 * 36 KiB. */
 	assert_int_equal(seg_geometry(4096, SEG_MODE_LATEST, 0, 0, &g), ESHM_SUCCESS);
-	assert_int_equal(g.block_size, 20 * 1024);
-	assert_int_equal(seg_cost(&g), 44 * 1024);
+	assert_int_equal(g.block_size, 36 * 1024);
+	assert_int_equal(seg_cost(&g), 76 * 1024);
 	assert_int_equal(seg_geometry(64, SEG_MODE_QUEUE, 1000, 0, &g), ESHM_SUCCESS);
 	assert_int_equal(seg_cost(&g), SEG_STATUS_SIZE + 2 * g.block_size);
 	assert_int_equal(g.block_size, round_up(256 + 1024 * 128, SEG_PAGE));
@@ -463,7 +465,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(latest_geometry_has_four_slots_of_whole_lines),
+		cmocka_unit_test(latest_geometry_has_slots_of_whole_lines_by_capacity),
 		cmocka_unit_test(queue_geometry_rounds_depth_up_to_a_power_of_two),
 		cmocka_unit_test(geometry_refuses_what_no_segment_can_have),
 		cmocka_unit_test(cost_is_the_status_page_and_two_endpoint_blocks),
