@@ -71,6 +71,40 @@ void bench_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int bench_write_full(int fd, const void *buf, size_t len);
 int bench_read_full(int fd, void *buf, size_t len);
 
+/* ---- copycost.c: a channel's write and read beside the same copies
+ * without the channel */
+
+/* What one size cost, in ns per operation, medians over the blocks. */
+struct bench_copy_cost {
+	double write_ns, read_ns;
+	double memcpy_ns;             /* between two fixed buffers */
+	double copy_in_ns;            /* the write's copy, into the next slot */
+	double copy_out_ns;           /* the read's, out of it */
+	/* medians of the per-block ratios to the copies of the same block */
+	double write_ratio, read_ratio;
+};
+
+/* A channel to measure; @src and @dst hold at least @size bytes. */
+struct bench_copy {
+	uint64_t capacity;            /* the channel's: the copies' ring has its slots */
+	bool two_mappings;            /* its writer and reader map the block apart */
+	size_t size;
+	unsigned char *src, *dst;
+	/* @n writes of @size bytes from @src, each followed by a read into
+	 * @dst if @read */
+	void (*pass)(void *ctx, bool read, size_t n);
+	void *ctx;
+};
+
+/*
+ * Time memcpy, the copy in, the copies in and out, the write, and the
+ * write + read, in turn in each of @batches blocks of @n operations (so
+ * each block's five see the host in the same phase); a read is (write +
+ * read) - write, its copy (in + out) - in.  0, or -1 out of memory.
+ */
+int bench_copy_measure(const struct bench_copy *c, size_t n, size_t batches,
+                       struct bench_copy_cost *out);
+
 /* ---- roundtrip.c: one message there and back between two pinned processes */
 
 /*
@@ -187,15 +221,10 @@ struct ESHMHandle *bench_attach(const char *name, int role, bool use_threads,
 struct api_result {
 	bool ok;
 	size_t size[BENCH_API_SIZES];
-	double write_ns[BENCH_API_SIZES];
 	/* the same write on a segment whose reader died asleep on the futex:
 	 * its wait word stays set (0: could not be arranged) */
 	double write_dead_reader_ns[BENCH_API_SIZES];
-	double read_ns[BENCH_API_SIZES];
-	double memcpy_ns[BENCH_API_SIZES];
-	/* medians of the per-block ratios to the memcpy of the same block */
-	double write_ratio[BENCH_API_SIZES];
-	double read_ratio[BENCH_API_SIZES];
+	struct bench_copy_cost cost[BENCH_API_SIZES];
 };
 int eshm_bench_api(const struct bench_opts *o, struct api_result *r);
 
@@ -216,9 +245,7 @@ struct seqlock_contended {
 struct seqlock_result {
 	bool ok;
 	size_t size[BENCH_SEQ_SIZES];
-	double write_ns[BENCH_SEQ_SIZES];
-	double read_ns[BENCH_SEQ_SIZES];
-	double memcpy_ns[BENCH_SEQ_SIZES];
+	struct bench_copy_cost cost[BENCH_SEQ_SIZES];
 	struct seqlock_contended contended[BENCH_SEQ_CONTENDED];
 	uint32_t queue_depth;         /* slots of the queue and of the plain ring */
 	double queue_per_s;           /* 64 B messages one way, median of the blocks */

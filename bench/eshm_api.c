@@ -1,12 +1,15 @@
 /*
  * eshm_api.c - what one eshm_write() and one eshm_read() cost through the
  * library, when no other process touches the channel, next to a plain
- * memcpy of the size (eshm_seqlock.c measures the channel underneath).
+ * memcpy of the size and to the same copies without the channel
+ * (copycost.c: into and out of the segment's slots through two mappings,
+ * as the two handles map the block); eshm_seqlock.c measures the channel
+ * underneath.
  *
  * Both handles of one segment live in this process, pinned to one CPU, so
- * every line stays in its cache: the figure is the seqlock's own cost.  A
- * read needs a new message each time (a handle never reads one message
- * twice), so the read is timed as (write + read) - write.
+ * every line stays in its caches.  A read needs a new message each time (a
+ * handle never reads one message twice), so the read is timed as (write +
+ * read) - write.
  *
  * Beside it, the same write on a second segment whose reader, a forked
  * process, fell asleep in eshm_read_timeout() and was SIGKILLed there: its
@@ -32,8 +35,6 @@
 /* Keep the compiler from dropping or merging the timed copies. */
 #define API_CLOBBER() __asm__ __volatile__("" ::: "memory")
 
-enum api_kind { API_MEMCPY, API_WRITE, API_WRITE_READ };
-
 struct api_ctx {
 	ESHMHandle *master, *slave;
 	unsigned char *src, *dst;
@@ -41,71 +42,29 @@ struct api_ctx {
 	int err;
 };
 
+/* bench_copy's pass: @n writes, each followed by a read if @read. */
 static void
-api_pass(struct api_ctx *c, enum api_kind kind, size_t n)
+api_pass(void *ctx, bool read, size_t n)
 {
+	struct api_ctx *c = ctx;
 	size_t got;
 
 	for (size_t i = 0; i < n; i++) {
-		switch (kind) {
-		case API_MEMCPY:
-			memcpy(c->dst, c->src, c->size);
-			break;
-		case API_WRITE:
-			c->err |= eshm_write(c->master, c->src, c->size);
-			break;
-		case API_WRITE_READ:
-			c->err |= eshm_write(c->master, c->src, c->size);
+		c->err |= eshm_write(c->master, c->src, c->size);
+		if (read)
 			c->err |= eshm_read(c->slave, c->dst, c->size, &got);
-			break;
-		}
 		API_CLOBBER();
 	}
 }
 
-/* The mean cost of one operation of @kind over @n, in ns. */
+/* The mean cost in ns of one write of @c over @n. */
 static double
-api_time(struct api_ctx *c, enum api_kind kind, size_t n)
+api_time_writes(struct api_ctx *c, size_t n)
 {
 	uint64_t t0 = bench_now_ns();
 
-	api_pass(c, kind, n);
+	api_pass(c, false, n);
 	return (double)(bench_now_ns() - t0) / (double)n;
-}
-
-/*
- * Size @i of @r: memcpy, write and write + read timed in turn in each of
- * @batches blocks, so each block's three see the host in the same phase;
- * the costs are medians over the blocks, the ratios medians of the
- * per-block ratios.  Returns false if out of memory.
- */
-static bool
-api_measure(struct api_ctx *c, size_t n, size_t batches, struct api_result *r, size_t i)
-{
-	double *v = calloc(5 * batches, sizeof(*v)), *cp, *w, *rd, *wq, *rq;
-
-	if (v == NULL)
-		return false;
-	cp = v, w = v + batches, rd = v + 2 * batches, wq = v + 3 * batches, rq = v + 4 * batches;
-	for (enum api_kind k = API_MEMCPY; k <= API_WRITE_READ; k++)
-		api_pass(c, k, n); /* warm the lines and the branch predictors */
-	for (size_t b = 0; b < batches; b++) {
-		double wr;
-
-		cp[b] = api_time(c, API_MEMCPY, n);
-		w[b] = api_time(c, API_WRITE, n);
-		wr = api_time(c, API_WRITE_READ, n);
-		rd[b] = wr > w[b] ? wr - w[b] : 0;
-		wq[b] = w[b] / cp[b];
-		rq[b] = rd[b] / cp[b];
-	}
-	r->memcpy_ns[i] = bench_median(cp, batches);
-	r->write_ns[i] = bench_median(w, batches);
-	r->read_ns[i] = bench_median(rd, batches);
-	r->write_ratio[i] = bench_median(wq, batches);
-	r->read_ratio[i] = bench_median(rq, batches);
-	free(v);
-	return true;
 }
 
 /* Median over @batches of the cost of a write to the dead reader's segment. */
@@ -116,9 +75,9 @@ api_dead_write(struct api_ctx *c, size_t n, size_t batches)
 
 	if (v == NULL)
 		return 0;
-	api_pass(c, API_WRITE, n);
+	api_pass(c, false, n);
 	for (size_t b = 0; b < batches; b++)
-		v[b] = api_time(c, API_WRITE, n);
+		v[b] = api_time_writes(c, n);
 	m = bench_median(v, batches);
 	free(v);
 	return m;
@@ -226,8 +185,12 @@ eshm_bench_api(const struct bench_opts *o, struct api_result *r)
 		dead.src = c.src;
 		r->ok = true;
 		for (size_t i = 0; i < BENCH_API_SIZES; i++) {
+			struct bench_copy bc = { .capacity = API_CAPACITY, .two_mappings = true,
+				                 .size = sizes[i], .src = c.src, .dst = c.dst,
+				                 .pass = api_pass, .ctx = &c };
+
 			c.size = dead.size = r->size[i] = sizes[i];
-			r->ok &= api_measure(&c, n, batches, r, i);
+			r->ok &= bench_copy_measure(&bc, n, batches, &r->cost[i]) == 0;
 			if (have_dead)
 				r->write_dead_reader_ns[i] = api_dead_write(&dead, n, batches);
 		}

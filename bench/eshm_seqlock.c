@@ -3,8 +3,10 @@
  * or the library around it:
  *
  *  - what one chan_write() and one chan_read() cost when nothing else
- *    touches the channel, next to a plain memcpy of the size (one thread
- *    pinned to one CPU, every line in its cache);
+ *    touches the channel, next to a plain memcpy of the size and to the
+ *    same copies into and out of a ring shaped as the channel's slots
+ *    (copycost.c; one mapping, as both sides here map the block once):
+ *    one thread pinned to one CPU, every line in its caches;
  *  - a writer flat out (CPU 0) against a reader spinning on chan_read()
  *    (CPU 1) on a latest-value channel: successful reads per second and
  *    the share of copies a write overlapped, as two threads and as two
@@ -34,7 +36,6 @@
 #define SQ_CLOBBER() __asm__ __volatile__("" ::: "memory")
 #define SQ_QUEUE_MSG 64u
 
-enum sq_kind { SQ_MEMCPY, SQ_WRITE, SQ_WRITE_READ };
 
 /* The shared mapping: the control words, then the blocks. */
 struct sq_arena {
@@ -305,71 +306,44 @@ struct sq_solo {
 	int err;
 };
 
+/* bench_copy's pass: @n writes, each followed by a read if @read. */
 static void
-sq_pass(struct sq_solo *c, enum sq_kind kind, size_t n)
+sq_pass(void *ctx, bool read, size_t n)
 {
+	struct sq_solo *c = ctx;
 	const struct seg_block *b = (const struct seg_block *)c->a->writer_block;
 
 	for (size_t i = 0; i < n; i++) {
-		switch (kind) {
-		case SQ_MEMCPY:
-			memcpy(c->dst, c->src, c->size);
-			break;
-		case SQ_WRITE:
-			c->err |= chan_write(&c->w, NULL, c->src, (uint32_t)c->size);
-			break;
-		case SQ_WRITE_READ:
-			c->err |= chan_write(&c->w, NULL, c->src, (uint32_t)c->size);
+		c->err |= chan_write(&c->w, NULL, c->src, (uint32_t)c->size);
+		if (read)
 			c->err |= chan_read(b, &c->a->g, &c->cur, false, sq_reader_part(c->a), c->dst,
 			                    c->size, NULL);
-			break;
-		}
 		SQ_CLOBBER();
 	}
 }
 
-/* The mean cost of one operation of @kind over @n, in ns. */
-static double
-sq_time(struct sq_solo *c, enum sq_kind kind, size_t n)
-{
-	uint64_t t0 = bench_now_ns();
-
-	sq_pass(c, kind, n);
-	return (double)(bench_now_ns() - t0) / (double)n;
-}
-
-/* Medians over @batches, each batch timing the three kinds in turn, so
- * each sees the host in the same phase. */
+/* Size @i of @r against its copies (copycost.c). */
 static void
 sq_uncontended(struct sq_arena *a, size_t size, size_t n, size_t batches, struct seqlock_result *r,
                size_t i)
 {
-	double *v = calloc(3 * batches, sizeof(*v)), wr;
 	struct sq_solo c = { .a = a, .size = size };
+	struct bench_copy bc = { .capacity = a->g.capacity, .size = size, .pass = sq_pass, .ctx = &c };
 
-	c.src = calloc(1, 4096);
-	c.dst = calloc(1, 4096);
-	if (v == NULL || c.src == NULL || c.dst == NULL) {
+	bc.src = c.src = aligned_alloc(64, 4096);
+	bc.dst = c.dst = aligned_alloc(64, 4096);
+	r->size[i] = size;
+	if (c.src == NULL || c.dst == NULL) {
 		r->ok = false;
 		goto out;
 	}
+	memset(c.src, 0, 4096);
 	sq_arena_reset(a);
 	chan_writer_init(&c.w, (struct seg_block *)a->writer_block, &a->g);
 	chan_cursor_init(&c.cur, (struct seg_block *)a->writer_block, &a->g, false, 0);
-	for (enum sq_kind k = SQ_MEMCPY; k <= SQ_WRITE_READ; k++)
-		sq_pass(&c, k, n); /* warm the lines and the branch predictors */
-	for (size_t b = 0; b < batches; b++)
-		for (enum sq_kind k = SQ_MEMCPY; k <= SQ_WRITE_READ; k++)
-			v[k * batches + b] = sq_time(&c, k, n);
-	r->size[i] = size;
-	r->memcpy_ns[i] = bench_median(v, batches);
-	r->write_ns[i] = bench_median(v + batches, batches);
-	wr = bench_median(v + 2 * batches, batches);
-	r->read_ns[i] = wr > r->write_ns[i] ? wr - r->write_ns[i] : 0;
-	if (c.err != 0)
+	if (bench_copy_measure(&bc, n, batches, &r->cost[i]) != 0 || c.err != 0)
 		r->ok = false;
 out:
-	free(v);
 	free(c.src);
 	free(c.dst);
 }

@@ -6,6 +6,7 @@
 # timing.
 noinst_PROGRAMS += bench/eshm-bench
 bench_eshm_bench_SOURCES = bench/bench.h bench/main.c bench/report.c bench/stats.c \
+	bench/copycost.c \
 	bench/daemon.c bench/roundtrip.c bench/rtpair.c \
 	bench/peer_floor.c bench/peer_mutex.c bench/peer_fd.c bench/peer_mq.c \
 	bench/eshm_seqlock.c bench/eshm_api.c bench/eshm_roundtrip.c bench/eshm_throughput.c bench/eshm_observers.c \

@@ -5,6 +5,7 @@
 #include "bench.h"
 
 #include <json.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -90,6 +91,18 @@ report_target(struct target *t, size_t *n, const char *what)
 	return x;
 }
 
+/* A write and read against their copies without the channel (copycost.c):
+ * judged on those ratios, the ratios to a plain memcpy shown beside. */
+static void
+report_copy_target(struct target *x, const struct bench_copy_cost *c)
+{
+	x->known = true;
+	snprintf(x->measured, sizeof(x->measured), "write %.2fx, read %.2fx (of memcpy %.2fx, %.2fx)",
+	         c->write_ratio, c->read_ratio, c->write_ns / c->memcpy_ns,
+	         c->read_ns / c->memcpy_ns);
+	x->met = c->write_ratio <= 1.25 && c->read_ratio <= 1.25;
+}
+
 /* The round-trip targets, from the ratios measured in alternating blocks. */
 static void
 report_targets_paired(const struct rtpair_result *r, struct target *t, size_t *n)
@@ -146,16 +159,13 @@ report_targets(const struct bench_results *r, struct target *t)
 			x = report_target(t, &n, "uncontended channel write and read of 64 B < 10 ns");
 			x->known = true;
 			snprintf(x->measured, sizeof(x->measured), "write %.1f ns, read %.1f ns",
-			         s->write_ns[i], s->read_ns[i]);
-			x->met = s->write_ns[i] < 10 && s->read_ns[i] < 10;
+			         s->cost[i].write_ns, s->cost[i].read_ns);
+			x->met = s->cost[i].write_ns < 10 && s->cost[i].read_ns < 10;
 		}
 		if (s->size[i] == 4096) {
-			x = report_target(t, &n, "uncontended 4 KiB channel write and read <= 1.25x memcpy");
-			x->known = true;
-			snprintf(x->measured, sizeof(x->measured), "write %.2fx, read %.2fx",
-			         s->write_ns[i] / s->memcpy_ns[i], s->read_ns[i] / s->memcpy_ns[i]);
-			x->met = s->write_ns[i] <= 1.25 * s->memcpy_ns[i] &&
-			         s->read_ns[i] <= 1.25 * s->memcpy_ns[i];
+			report_copy_target(report_target(t, &n, "uncontended 4 KiB channel write and "
+			                                        "read <= 1.25x memcpy, same memory"),
+			                   &s->cost[i]);
 		}
 	}
 	for (size_t i = 0; r->api.ok && i < BENCH_API_SIZES; i++) {
@@ -165,21 +175,19 @@ report_targets(const struct bench_results *r, struct target *t)
 			x = report_target(t, &n, "uncontended eshm_write and eshm_read of 64 B < 10 ns");
 			x->known = true;
 			snprintf(x->measured, sizeof(x->measured), "write %.1f ns, read %.1f ns",
-			         a->write_ns[i], a->read_ns[i]);
-			x->met = a->write_ns[i] < 10 && a->read_ns[i] < 10;
+			         a->cost[i].write_ns, a->cost[i].read_ns);
+			x->met = a->cost[i].write_ns < 10 && a->cost[i].read_ns < 10;
 			x = report_target(t, &n, "64 B eshm_write after a reader died asleep <= 1.5x clean");
 			if ((x->known = a->write_dead_reader_ns[i] > 0)) {
 				snprintf(x->measured, sizeof(x->measured), "%.1f vs %.1f ns",
-				         a->write_dead_reader_ns[i], a->write_ns[i]);
-				x->met = a->write_dead_reader_ns[i] <= 1.5 * a->write_ns[i];
+				         a->write_dead_reader_ns[i], a->cost[i].write_ns);
+				x->met = a->write_dead_reader_ns[i] <= 1.5 * a->cost[i].write_ns;
 			}
 		}
 		if (a->size[i] == 4096) {
-			x = report_target(t, &n, "uncontended 4 KiB eshm_write and eshm_read <= 1.25x memcpy");
-			x->known = true;
-			snprintf(x->measured, sizeof(x->measured), "write %.2fx, read %.2fx",
-			         a->write_ratio[i], a->read_ratio[i]);
-			x->met = a->write_ratio[i] <= 1.25 && a->read_ratio[i] <= 1.25;
+			report_copy_target(report_target(t, &n, "uncontended 4 KiB eshm_write and "
+			                                        "eshm_read <= 1.25x memcpy, same memory"),
+			                   &a->cost[i]);
 		}
 	}
 	for (size_t i = 0; s->ok && i < BENCH_SEQ_CONTENDED; i++) {
@@ -293,6 +301,15 @@ report_targets(const struct bench_results *r, struct target *t)
 	return n;
 }
 
+/* What the copy columns of the two uncontended tables are. */
+static void
+report_copy_note(void)
+{
+	printf("   memcpy: between two fixed buffers; copy in, copy out: the write's and the\n"
+	       "   read's copies without the channel, into and out of a ring of its slots\n"
+	       "   (bench/copycost.c); ratios: medians of the per-block ratios to those\n");
+}
+
 static void
 report_table_seqlock(const struct seqlock_result *s)
 {
@@ -302,14 +319,17 @@ report_table_seqlock(const struct seqlock_result *s)
 		return;
 	printf("\n1. Channel (common/channel.h) cost, uncontended, ns per operation "
 	       "(one thread, data in cache)\n");
-	printf("   %-7s %11s %11s %9s %13s %12s\n", "size", "chan_write", "chan_read", "memcpy",
-	       "write/memcpy", "read/memcpy");
+	printf("   %-7s %11s %11s %9s %8s %8s %9s %9s\n", "size", "chan_write", "chan_read",
+	       "memcpy", "copy in", "copy out", "write/in", "read/out");
 	for (size_t i = 0; i < BENCH_SEQ_SIZES; i++) {
+		const struct bench_copy_cost *c = &s->cost[i];
+
 		report_size(sz, sizeof(sz), s->size[i]);
-		printf("   %-7s %11.1f %11.1f %9.1f %12.2fx %11.2fx\n", sz, s->write_ns[i],
-		       s->read_ns[i], s->memcpy_ns[i], s->write_ns[i] / s->memcpy_ns[i],
-		       s->read_ns[i] / s->memcpy_ns[i]);
+		printf("   %-7s %11.1f %11.1f %9.1f %8.1f %8.1f %8.2fx %8.2fx\n", sz, c->write_ns,
+		       c->read_ns, c->memcpy_ns, c->copy_in_ns, c->copy_out_ns, c->write_ratio,
+		       c->read_ratio);
 	}
+	report_copy_note();
 	printf("\n   Latest value, writer flat out (CPU %d), reader spinning (CPU %d)\n",
 	       BENCH_MASTER_CPU, BENCH_SLAVE_CPU);
 	printf("   %-7s %-9s %14s %14s %12s %10s\n", "size", "sides", "writes/s", "reads/s",
@@ -338,16 +358,18 @@ report_table_api(const struct api_result *a)
 	if (!a->ok)
 		return;
 	printf("\n   eshm_write and eshm_read through the library, uncontended, ns per call\n");
-	printf("   %-7s %11s %11s %11s %9s %13s %12s\n", "size", "eshm_write", "dead reader",
-	       "eshm_read", "memcpy", "write/memcpy", "read/memcpy");
+	printf("   %-7s %11s %11s %11s %9s %8s %8s %9s %9s\n", "size", "eshm_write",
+	       "dead reader", "eshm_read", "memcpy", "copy in", "copy out", "write/in", "read/out");
 	for (size_t i = 0; i < BENCH_API_SIZES; i++) {
+		const struct bench_copy_cost *c = &a->cost[i];
+
 		report_size(sz, sizeof(sz), a->size[i]);
-		printf("   %-7s %11.1f %11.1f %11.1f %9.1f %12.2fx %11.2fx\n", sz, a->write_ns[i],
-		       a->write_dead_reader_ns[i], a->read_ns[i], a->memcpy_ns[i],
-		       a->write_ratio[i], a->read_ratio[i]);
+		printf("   %-7s %11.1f %11.1f %11.1f %9.1f %8.1f %8.1f %8.2fx %8.2fx\n", sz,
+		       c->write_ns, a->write_dead_reader_ns[i], c->read_ns, c->memcpy_ns,
+		       c->copy_in_ns, c->copy_out_ns, c->write_ratio, c->read_ratio);
 	}
 	printf("   dead reader: eshm_write on a segment whose reader died asleep on the futex\n");
-	printf("   ratios: medians of the per-block ratios, memcpy timed in each block\n");
+	report_copy_note();
 }
 
 static void
@@ -633,6 +655,26 @@ report_json_dist(const struct bench_dist *d, double scale)
 #define JD(v) json_object_new_double(v)
 #define JI(v) json_object_new_int64((int64_t)(v))
 
+/* The costs of one size of an uncontended table into @o. */
+static void
+report_json_copy(json_object *o, const struct bench_copy_cost *c)
+{
+#define COPY_FIELD(key, member) { key, offsetof(struct bench_copy_cost, member) }
+	static const struct {
+		const char *key;
+		size_t offset;
+	} fields[] = {
+		COPY_FIELD("write_ns", write_ns),       COPY_FIELD("read_ns", read_ns),
+		COPY_FIELD("memcpy_ns", memcpy_ns),     COPY_FIELD("copy_in_ns", copy_in_ns),
+		COPY_FIELD("copy_out_ns", copy_out_ns), COPY_FIELD("write_per_copy_in", write_ratio),
+		COPY_FIELD("read_per_copy_out", read_ratio),
+	};
+#undef COPY_FIELD
+
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		JADD(o, fields[i].key, JD(*(const double *)((const char *)c + fields[i].offset)));
+}
+
 static json_object *
 report_json_families(const struct bench_results *r)
 {
@@ -643,9 +685,7 @@ report_json_families(const struct bench_results *r)
 		for (size_t i = 0; i < BENCH_SEQ_SIZES; i++) {
 			o = json_object_new_object();
 			JADD(o, "size", JI(r->seq.size[i]));
-			JADD(o, "write_ns", JD(r->seq.write_ns[i]));
-			JADD(o, "read_ns", JD(r->seq.read_ns[i]));
-			JADD(o, "memcpy_ns", JD(r->seq.memcpy_ns[i]));
+			report_json_copy(o, &r->seq.cost[i]);
 			json_object_array_add(a, o);
 		}
 		JADD(root, "seqlock", a);
@@ -676,12 +716,8 @@ report_json_families(const struct bench_results *r)
 		for (size_t i = 0; i < BENCH_API_SIZES; i++) {
 			o = json_object_new_object();
 			JADD(o, "size", JI(r->api.size[i]));
-			JADD(o, "write_ns", JD(r->api.write_ns[i]));
 			JADD(o, "write_dead_reader_ns", JD(r->api.write_dead_reader_ns[i]));
-			JADD(o, "read_ns", JD(r->api.read_ns[i]));
-			JADD(o, "memcpy_ns", JD(r->api.memcpy_ns[i]));
-			JADD(o, "write_per_memcpy", JD(r->api.write_ratio[i]));
-			JADD(o, "read_per_memcpy", JD(r->api.read_ratio[i]));
+			report_json_copy(o, &r->api.cost[i]);
 			json_object_array_add(a, o);
 		}
 		JADD(root, "api", a);
