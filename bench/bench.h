@@ -188,6 +188,46 @@ extern const struct rt_ops peer_iox_ops;        /* iceoryx publisher and subscri
 extern const struct rt_ops peer_iox_stream_ops; /* the same, queue of BENCH_STREAM_DEPTH, blocking */
 #endif
 
+/* ---- peer_kill.c: a peer SIGKILLed, and how soon the survivor knows */
+
+/*
+ * One transport's way of telling its user the peer died.  setup() runs in
+ * the bench process, survivor_open() to survivor_close() in the
+ * survivor's process, victim() in a fresh child per trial (which then
+ * waits to be killed).  connected() and gone() may wait up to @wait_ns in
+ * the transport's own call, or return at once.
+ */
+struct kill_ops {
+	const char *name;
+	const char *how;                          /* what the survivor sees */
+	bool full_only;                           /* it starts a broker: full runs only */
+	void *(*setup)(void);                     /* NULL: cannot run here */
+	void *(*survivor_open)(void *st);         /* the survivor's side, NULL: failed */
+	int (*victim)(void *st, unsigned n);      /* connect as victim @n: 0 or -1 */
+	bool (*connected)(void *side, uint64_t wait_ns);
+	bool (*gone)(void *side, uint64_t wait_ns);
+	void (*survivor_close)(void *side);
+	void (*teardown)(void *st);
+};
+
+struct kill_result {
+	char name[32];
+	char how[64];
+	bool ok;
+	struct bench_dist ms;         /* SIGKILL -> the survivor knows, ms */
+};
+
+/* @trials kills through @ops into @res; 0, or -1 if any failed. */
+int kill_run(const struct kill_ops *ops, size_t trials, struct kill_result *res);
+
+extern const struct kill_ops kill_unix_ops;     /* end of file on a Unix socket */
+#ifdef HAVE_ZMQ
+extern const struct kill_ops kill_zmq_ops;      /* a monitor's DISCONNECTED event */
+#endif
+#ifdef HAVE_ICEORYX
+extern const struct kill_ops kill_iox_ops;      /* the publisher loses its subscriber */
+#endif
+
 /* ---- daemon.c: the private eshmd every eshm figure runs against, started
  * and stopped with the tests' harness (tests/harness.h) */
 
@@ -349,6 +389,7 @@ int eshm_bench_scale(const struct bench_opts *o, const struct th_daemon *d,
 
 #define BENCH_RT_MAX 32
 #define BENCH_STREAMS_MAX 8
+#define BENCH_KILL_MAX 4
 struct bench_results {
 	char machine[256];
 	char kernel[256];
@@ -368,6 +409,8 @@ struct bench_results {
 	struct loan_result loan;
 	struct heartbeat_result hb;
 	struct detect_result det;
+	size_t nkill;
+	struct kill_result kill[BENCH_KILL_MAX];
 	struct scale_result scale;
 };
 

@@ -8,7 +8,7 @@ noinst_PROGRAMS += bench/eshm-bench
 bench_eshm_bench_SOURCES = bench/bench.h bench/main.c bench/report.c bench/stats.c \
 	bench/copycost.c \
 	bench/daemon.c bench/roundtrip.c bench/rtpair.c \
-	bench/peer_floor.c bench/peer_mutex.c bench/peer_fd.c bench/peer_mq.c \
+	bench/peer_floor.c bench/peer_mutex.c bench/peer_fd.c bench/peer_mq.c bench/peer_kill.c \
 	bench/eshm_seqlock.c bench/eshm_api.c bench/eshm_roundtrip.c bench/eshm_throughput.c bench/eshm_observers.c \
 	bench/eshm_loan.c \
 	bench/eshm_heartbeat.c bench/eshm_detect.c bench/eshm_scale.c

@@ -130,6 +130,35 @@ bench_roundtrips(const struct bench_opts *o, bool with_eshm, struct bench_result
 	return rc;
 }
 
+/* A peer SIGKILLed: how soon each transport's survivor knows (eshm's own
+ * dead verdict is the detection family's). */
+static int
+bench_kills(const struct bench_opts *o, struct bench_results *r)
+{
+	static const struct kill_ops *const list[] = {
+		&kill_unix_ops,
+#ifdef HAVE_ZMQ
+		&kill_zmq_ops,
+#endif
+#ifdef HAVE_ICEORYX
+		&kill_iox_ops,
+#endif
+	};
+	size_t trials = o->quick ? 3 : 20;
+
+	for (size_t i = 0; i < sizeof(list) / sizeof(list[0]); i++) {
+		if (list[i]->full_only && o->quick)
+			continue;
+		bench_progress("a peer killed: %s, %zu times", list[i]->name, trials);
+		if (kill_run(list[i], trials, &r->kill[r->nkill]) == 0)
+			r->nkill++;
+		else
+			fprintf(stderr, "eshm-bench: a peer killed, %s: could not run here: left out\n",
+			        list[i]->name);
+	}
+	return 0;
+}
+
 /* One-way streams of 64 B, every message checked: eshm's queue beside the
  * peers that deliver every message too. */
 static int
@@ -263,6 +292,8 @@ main(int argc, char **argv)
 		bench_progress("detection");
 		failed |= bench_ran(eshm_bench_detect(&o, &r->det), "detect");
 	}
+	if (bench_wants(&o, "kill"))
+		failed |= bench_ran(bench_kills(&o, r), "kill");
 	if (have_daemon && bench_wants(&o, "scale")) {
 		bench_progress("eshmd scaling");
 		failed |= bench_ran(eshm_bench_scale(&o, &d, &r->scale), "scale");

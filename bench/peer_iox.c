@@ -12,6 +12,7 @@
  */
 #include "bench.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
@@ -32,6 +33,9 @@
 
 /* What RouDi's default configuration creates under /dev/shm. */
 #define IOX_MGMT_SHM "/dev/shm/iceoryx_mgmt"
+/* Where each runtime makes its socket and lock file, which a process that
+ * ends without running its destructors leaves behind. */
+#define IOX_RUNTIME_DIR "/tmp"
 /* How long RouDi and a subscription may take to come up. */
 #define IOX_WAIT_NS (5000u * 1000000u)
 
@@ -83,11 +87,36 @@ iox_roudi_start(struct iox_state *s)
 	return iox_exists(IOX_MGMT_SHM);
 }
 
+/* Name the runtime of this measurement's @role (@n: which one). */
+static void
+iox_runtime_name(const struct iox_state *s, const char *role, unsigned n, char *buf, size_t len)
+{
+	snprintf(buf, len, "eshm-bench-%s-%s-%u", s->instance, role, n);
+}
+
+/* Remove what this measurement's runtimes left in IOX_RUNTIME_DIR. */
+static void
+iox_runtime_files_remove(const struct iox_state *s)
+{
+	DIR *dir = opendir(IOX_RUNTIME_DIR);
+	char prefix[64];
+	struct dirent *e;
+
+	if (dir == NULL)
+		return;
+	snprintf(prefix, sizeof(prefix), "eshm-bench-%s-", s->instance);
+	while ((e = readdir(dir)) != NULL)
+		if (strncmp(e->d_name, prefix, strlen(prefix)) == 0)
+			unlinkat(dirfd(dir), e->d_name, 0);
+	closedir(dir);
+}
+
 static void
 iox_teardown(void *st)
 {
 	struct iox_state *s = st;
 
+	iox_runtime_files_remove(s);
 	if (s->roudi > 0) {
 		kill(s->roudi, SIGTERM);
 		while (waitpid(s->roudi, NULL, 0) < 0 && errno == EINTR)
@@ -130,8 +159,7 @@ iox_attach_as(struct iox_state *s, int side, uint64_t depth, bool wait)
 	iox_sub_options_t so;
 	char name[64];
 
-	snprintf(name, sizeof(name), "eshm-bench-%s-%ld", side == 0 ? "master" : "slave",
-	         (long)getpid());
+	iox_runtime_name(s, side == 0 ? "master" : "slave", 0, name, sizeof(name));
 	iox_set_loglevel(Iceoryx_LogLevel_Error);
 	iox_runtime_init(name);
 	iox_pub_options_init(&po);
@@ -239,5 +267,97 @@ const struct rt_ops peer_iox_stream_ops = {
 	.send = iox_send,
 	.recv = iox_recv,
 	.detach = iox_detach,
+	.teardown = iox_teardown,
+};
+
+/* ---------------------------------------------------------------- a peer killed */
+
+/*
+ * The survivor publishes, each victim subscribes; RouDi removes a dead
+ * process's ports once its keep-alive messages stop, and the publisher
+ * then has no subscriber: the only sign of the death an iceoryx user gets.
+ */
+static void *
+iox_kill_setup(void)
+{
+	return iox_setup(0);
+}
+
+static void *
+iox_kill_open(void *st)
+{
+	struct iox_state *s = st;
+	char name[64];
+
+	iox_runtime_name(s, "survivor", 0, name, sizeof(name));
+	iox_set_loglevel(Iceoryx_LogLevel_Error);
+	iox_runtime_init(name);
+	s->pub = iox_pub_init(&s->pub_storage, "eshm-bench", s->instance, "kill", NULL);
+	if (s->pub == NULL) {
+		iox_runtime_shutdown();
+		return NULL;
+	}
+	return s;
+}
+
+static int
+iox_kill_victim(void *st, unsigned n)
+{
+	struct iox_state *s = st;
+	char name[64];
+
+	iox_runtime_name(s, "victim", n, name, sizeof(name));
+	iox_set_loglevel(Iceoryx_LogLevel_Error);
+	iox_runtime_init(name);
+	s->sub = iox_sub_init(&s->sub_storage, "eshm-bench", s->instance, "kill", NULL);
+	return s->sub != NULL ? 0 : -1;
+}
+
+/* The publisher's view, looked at now and again until @wait_ns passed. */
+static bool
+iox_kill_has_subscribers(struct iox_state *s, bool want, uint64_t wait_ns)
+{
+	uint64_t until = bench_now_ns() + wait_ns;
+
+	for (;;) {
+		if (iox_pub_has_subscribers(s->pub) == want)
+			return true;
+		if (bench_now_ns() >= until)
+			return false;
+		bench_sleep_ns(wait_ns < 100000 ? wait_ns : 100000);
+	}
+}
+
+static bool
+iox_kill_connected(void *side, uint64_t wait_ns)
+{
+	return iox_kill_has_subscribers(side, true, wait_ns);
+}
+
+static bool
+iox_kill_gone(void *side, uint64_t wait_ns)
+{
+	return iox_kill_has_subscribers(side, false, wait_ns);
+}
+
+static void
+iox_kill_close(void *side)
+{
+	struct iox_state *s = side;
+
+	iox_pub_deinit(s->pub);
+	iox_runtime_shutdown();
+}
+
+const struct kill_ops kill_iox_ops = {
+	.name = "iceoryx",
+	.how = "the publisher has no subscriber",
+	.full_only = true,
+	.setup = iox_kill_setup,
+	.survivor_open = iox_kill_open,
+	.victim = iox_kill_victim,
+	.connected = iox_kill_connected,
+	.gone = iox_kill_gone,
+	.survivor_close = iox_kill_close,
 	.teardown = iox_teardown,
 };

@@ -109,3 +109,120 @@ const struct rt_ops peer_zmq_ops = {
 	.detach = zmq_bench_detach,
 	.teardown = zmq_bench_teardown,
 };
+
+/* ---------------------------------------------------------------- a peer killed */
+
+/* The survivor's side: its PAIR socket and a monitor of it. */
+struct zmq_kill_side {
+	void *ctx, *sock, *monitor;
+	bool connected;
+};
+
+static void *
+zmq_kill_setup(void)
+{
+	return zmq_bench_setup(0);
+}
+
+static void
+zmq_kill_close(void *side)
+{
+	struct zmq_kill_side *x = side;
+	int linger = 0;
+
+	if (x->monitor != NULL) {
+		zmq_setsockopt(x->monitor, ZMQ_LINGER, &linger, sizeof(linger));
+		zmq_close(x->monitor);
+	}
+	if (x->sock != NULL) {
+		zmq_socket_monitor(x->sock, NULL, 0);
+		zmq_setsockopt(x->sock, ZMQ_LINGER, &linger, sizeof(linger));
+		zmq_close(x->sock);
+	}
+	if (x->ctx != NULL)
+		zmq_ctx_term(x->ctx);
+	free(x);
+}
+
+/* The survivor binds, as the round trips' master does, and watches its
+ * socket's connections through ZeroMQ's monitor. */
+static void *
+zmq_kill_open(void *st)
+{
+	struct zmq_state *s = st;
+	struct zmq_kill_side *x = calloc(1, sizeof(*x));
+	static const char monitor[] = "inproc://eshm-bench-kill-monitor";
+
+	if (x == NULL)
+		return NULL;
+	if ((x->ctx = zmq_ctx_new()) == NULL || (x->sock = zmq_socket(x->ctx, ZMQ_PAIR)) == NULL ||
+	    zmq_socket_monitor(x->sock, monitor, ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED) != 0 ||
+	    (x->monitor = zmq_socket(x->ctx, ZMQ_PAIR)) == NULL ||
+	    zmq_connect(x->monitor, monitor) != 0 || zmq_bind(x->sock, s->endpoint) != 0) {
+		zmq_kill_close(x);
+		return NULL;
+	}
+	return x;
+}
+
+/* The next monitor event within @wait_ns, or 0. */
+static uint16_t
+zmq_kill_event(struct zmq_kill_side *x, uint64_t wait_ns)
+{
+	zmq_pollitem_t item = { .socket = x->monitor, .events = ZMQ_POLLIN };
+	unsigned char head[6];
+	char addr[256];
+	uint16_t event;
+
+	if (zmq_poll(&item, 1, (long)((wait_ns + 999999) / 1000000)) != 1)
+		return 0;
+	/* two frames: the event and its value, then the endpoint */
+	if (zmq_recv(x->monitor, head, sizeof(head), 0) < (int)sizeof(event))
+		return 0;
+	zmq_recv(x->monitor, addr, sizeof(addr), 0);
+	memcpy(&event, head, sizeof(event));
+	return event;
+}
+
+static bool
+zmq_kill_connected(void *side, uint64_t wait_ns)
+{
+	struct zmq_kill_side *x = side;
+
+	if (!x->connected)
+		x->connected = zmq_kill_event(x, wait_ns) == ZMQ_EVENT_ACCEPTED;
+	return x->connected;
+}
+
+static bool
+zmq_kill_gone(void *side, uint64_t wait_ns)
+{
+	struct zmq_kill_side *x = side;
+
+	if (zmq_kill_event(x, wait_ns) != ZMQ_EVENT_DISCONNECTED)
+		return false;
+	x->connected = false;
+	return true;
+}
+
+static int
+zmq_kill_victim(void *st, unsigned n)
+{
+	struct zmq_state *s = st;
+	void *ctx = zmq_ctx_new(), *sock = ctx != NULL ? zmq_socket(ctx, ZMQ_PAIR) : NULL;
+
+	(void)n;
+	return sock != NULL && zmq_connect(sock, s->endpoint) == 0 ? 0 : -1;
+}
+
+const struct kill_ops kill_zmq_ops = {
+	.name = "zeromq ipc",
+	.how = "monitor event DISCONNECTED",
+	.setup = zmq_kill_setup,
+	.survivor_open = zmq_kill_open,
+	.victim = zmq_kill_victim,
+	.connected = zmq_kill_connected,
+	.gone = zmq_kill_gone,
+	.survivor_close = zmq_kill_close,
+	.teardown = zmq_bench_teardown,
+};

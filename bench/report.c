@@ -592,6 +592,27 @@ report_table_det(const struct detect_result *d)
 }
 
 static void
+report_table_kill(const struct bench_results *r)
+{
+	const struct detect_result *d = &r->det;
+
+	if (r->nkill == 0 && !d->ok)
+		return;
+	printf("\n6b. A peer SIGKILLed: ms until the survivor knows, what it sees\n");
+	printf("   %-14s %-34s %6s %8s %8s %8s\n", "transport", "the survivor sees", "trials",
+	       "p50", "p99", "max");
+	if (d->ok)
+		printf("   %-14s %-34s %6zu %8.2f %8.2f %8.2f\n", "eshm", "the remote is dead",
+		       d->dead_ms.n, d->dead_ms.p50, d->dead_ms.p99, d->dead_ms.max);
+	for (size_t i = 0; i < r->nkill; i++) {
+		const struct kill_result *k = &r->kill[i];
+
+		printf("   %-14s %-34s %6zu %8.2f %8.2f %8.2f\n", k->name, k->how, k->ms.n,
+		       k->ms.p50, k->ms.p99, k->ms.max);
+	}
+}
+
+static void
 report_table_scale(const struct scale_result *s)
 {
 	if (!s->ok)
@@ -629,6 +650,7 @@ report_table(const struct bench_results *r)
 	report_table_obs(&r->obs);
 	report_table_hb(&r->hb);
 	report_table_det(&r->det);
+	report_table_kill(r);
 	report_table_scale(&r->scale);
 	printf("\nTargets (from this run%s)\n", r->quick ? "; --quick samples are small" : "");
 	for (size_t i = 0; i < n; i++)
@@ -843,6 +865,17 @@ report_json_families(const struct bench_results *r)
 		JADD(o, "dead_ms", report_json_dist(&r->det.dead_ms, 1));
 		JADD(o, "longest_sharp_period_us", JI(r->det.longest_sharp_period_us));
 		JADD(root, "detection", o);
+	}
+	if (r->nkill > 0) {
+		a = json_object_new_array();
+		for (size_t i = 0; i < r->nkill; i++) {
+			o = json_object_new_object();
+			JADD(o, "transport", json_object_new_string(r->kill[i].name));
+			JADD(o, "survivor_sees", json_object_new_string(r->kill[i].how));
+			JADD(o, "ms", report_json_dist(&r->kill[i].ms, 1));
+			json_object_array_add(a, o);
+		}
+		JADD(root, "peer_killed", a);
 	}
 	if (r->scale.ok) {
 		a = json_object_new_array();
