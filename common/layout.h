@@ -47,12 +47,12 @@
  * (around 100 ns on a virtual machine), which a writer of small messages
  * at 10-15 ns each outruns with few slots: as many slots as fit in
  * SEG_LATEST_BYTES, a power of two between the two bounds (32 up to a
- * capacity of 1984 bytes, 16 at 2 KiB, 8 at 4 KiB, 4 from 8 KiB on, where
- * the writer's own copy is as slow as the reader's).
+ * capacity of 4,032 bytes, 16 at 4 KiB, 8 at 8 KiB, 4 from 16 KiB on,
+ * where the writer's own copy is as slow as the reader's).
  */
 #define SEG_LATEST_SLOTS_MIN 4u
 #define SEG_LATEST_SLOTS_MAX 32u
-#define SEG_LATEST_BYTES (64u * 1024u)
+#define SEG_LATEST_BYTES (128u * 1024u)
 /* Largest queue depth (messages). */
 #define SEG_QUEUE_DEPTH_MAX ESHM_QUEUE_DEPTH_MAX
 /* Observer slots in the status block (eshmd.conf max_observers caps it lower). */

@@ -542,7 +542,7 @@ wait_returns_when_writer_publishes(void **state)
  * Each of the reader's attempts copies from another slot, so each faults
  * once: deterministic, no timer, and done in microseconds.
  */
-#define BIG_CAP (3u * SEG_PAGE)
+#define BIG_CAP (5u * SEG_PAGE)
 /* Its slots: as few as a latest-value channel has. */
 #define BIG_SLOTS SEG_LATEST_SLOTS_MIN
 

@@ -55,7 +55,7 @@ latest_geometry_has_slots_of_whole_lines_by_capacity(void **state)
 {
 	static const uint64_t caps[] = { 1, 16, 32, 33, 48, 49, 2048, 4096, 8192, SEG_CAPACITY_MAX };
 	/* As many as fit in SEG_LATEST_BYTES, between the bounds. */
-	static const uint32_t slots[] = { 32, 32, 32, 32, 32, 32, 16, 8, 4, 4 };
+	static const uint32_t slots[] = { 32, 32, 32, 32, 32, 32, 32, 16, 8, 4 };
 	static const uint32_t flags[] = { 0, SEG_FLAG_TIMESTAMPS,
 		                          SEG_FLAG_AUTO_CLEANUP | SEG_FLAG_TIMESTAMPS };
 	struct seg_geometry g;
@@ -125,10 +125,10 @@ cost_is_the_status_page_and_two_endpoint_blocks(void **state)
 {
 	struct seg_geometry g;
 
-	/* The figure docs/architecture.md gives: 4 + 2 * 36 KiB. */
+	/* The figure docs/architecture.md gives: 4 + 2 * 68 KiB. */
 	assert_int_equal(seg_geometry(4096, SEG_MODE_LATEST, 0, 0, &g), ESHM_SUCCESS);
-	assert_int_equal(g.block_size, 36 * 1024);
-	assert_int_equal(seg_cost(&g), 76 * 1024);
+	assert_int_equal(g.block_size, 68 * 1024);
+	assert_int_equal(seg_cost(&g), 140 * 1024);
 	assert_int_equal(seg_geometry(64, SEG_MODE_QUEUE, 1000, 0, &g), ESHM_SUCCESS);
 	assert_int_equal(seg_cost(&g), SEG_STATUS_SIZE + 2 * g.block_size);
 	assert_int_equal(g.block_size, round_up(256 + 1024 * 128, SEG_PAGE));
