@@ -28,6 +28,10 @@
 struct dr_counts {
 	atomic_ullong writes, reads, torn, verdicts, failures;
 	atomic_int ready;
+	/* the first verdict: which call ('w', 'r', 'a'live check), its code,
+	 * when (CLOCK_MONOTONIC ns) */
+	atomic_int first_call, first_rc;
+	atomic_llong first_ns;
 };
 
 struct dr_shared {
@@ -39,6 +43,17 @@ struct dr_arg {
 	struct dr_shared *sh;
 	int index;
 };
+
+/* Count a verdict of @call ('w', 'r' or 'a'), remembering the first. */
+static void
+dr_verdict(struct dr_counts *c, char call, int rc)
+{
+	if (atomic_fetch_add(&c->verdicts, 1) == 0) {
+		atomic_store(&c->first_rc, rc);
+		atomic_store(&c->first_ns, th_now_ns());
+		atomic_store(&c->first_call, call);
+	}
+}
 
 static int
 dr_endpoint(void *arg)
@@ -78,7 +93,7 @@ dr_endpoint(void *arg)
 		if (rc == ESHM_SUCCESS)
 			atomic_fetch_add(&c->writes, 1);
 		else if (rc == ESHM_ERROR_REMOTE_STALE || rc == ESHM_ERROR_REMOTE_DEAD)
-			atomic_fetch_add(&c->verdicts, 1);
+			dr_verdict(c, 'w', rc);
 		else
 			atomic_fetch_add(&c->failures, 1);
 		rc = eshm_read(h, in, sizeof(in), &n);
@@ -87,7 +102,7 @@ dr_endpoint(void *arg)
 			if (!tc_intact(in, n))
 				atomic_fetch_add(&c->torn, 1);
 		} else if (rc == ESHM_ERROR_REMOTE_STALE || rc == ESHM_ERROR_REMOTE_DEAD) {
-			atomic_fetch_add(&c->verdicts, 1);
+			dr_verdict(c, 'r', rc);
 		} else if (rc != ESHM_ERROR_NO_DATA) {
 			atomic_fetch_add(&c->failures, 1);
 		}
@@ -95,7 +110,7 @@ dr_endpoint(void *arg)
 		 * that is not alive is a false verdict. */
 		if (eshm_check_remote_alive(h, &alive) != ESHM_SUCCESS || !alive)
 			if (atomic_load(&a->sh->ep[a->index ^ 1].ready))
-				atomic_fetch_add(&c->verdicts, 1);
+				dr_verdict(c, 'a', ESHM_SUCCESS);
 		usleep(200);
 	}
 	rc = eshm_destroy(h);
@@ -153,7 +168,7 @@ eshmd_killed_and_restarted_under_traffic_loses_nothing(void **state)
 	struct dr_arg args[DR_ENDPOINTS];
 	uint64_t generation[DR_SEGMENTS];
 	pid_t pids[DR_ENDPOINTS];
-	long long back_max_ns = 0, t0 = th_now_ns();
+	long long back_max_ns = 0, t0 = th_now_ns(), killed_at[16] = { 0 };
 	unsigned stalled = 0, not_back = 0;
 	struct dr_shared *sh;
 	struct tf_view view;
@@ -185,6 +200,8 @@ eshmd_killed_and_restarted_under_traffic_loses_nothing(void **state)
 
 		tc_sleep_ms(100 + (int)(th_now_ns() % 200));
 		th_daemon_kill(&th_group_daemon);
+		if (r < 16)
+			killed_at[r] = th_now_ns() - t0;
 		/* The data path does not need eshmd. */
 		before = dr_reads(sh);
 		tc_sleep_ms(150);
@@ -218,6 +235,16 @@ eshmd_killed_and_restarted_under_traffic_loses_nothing(void **state)
 		       "all endpoints back within %.0f ms (worst)\n",
 		       restarts, (double)(th_now_ns() - t0) / 1e9, writes, reads, torn, verdicts,
 		       failures, stalled, (double)back_max_ns / 1e6);
+		for (r = 0; r < restarts && r < 16; r++)
+			printf("# eshmd killed at %.0f ms\n", (double)killed_at[r] / 1e6);
+		for (i = 0; i < DR_ENDPOINTS; i++)
+			if (atomic_load(&sh->ep[i].verdicts) != 0)
+				printf("# endpoint %d: first verdict at %.0f ms from %s: %s\n", i,
+				       (double)(atomic_load(&sh->ep[i].first_ns) - t0) / 1e6,
+				       atomic_load(&sh->ep[i].first_call) == 'w'   ? "eshm_write"
+				       : atomic_load(&sh->ep[i].first_call) == 'r' ? "eshm_read"
+				                                                   : "eshm_check_remote_alive",
+				       eshm_error_string(atomic_load(&sh->ep[i].first_rc)));
 		assert_int_equal(torn, 0);
 		assert_int_equal(verdicts, 0);
 		assert_int_equal(failures, 0);
