@@ -23,8 +23,8 @@ bench_usage(FILE *f)
 	      "  --eshmd PATH eshmd to start privately (default: $ESHMD, else the one\n"
 	      "               built next to this program)\n"
 	      "  --only NAME  run only the families whose name contains NAME:\n"
-	      "               seqlock, api, roundtrip, throughput, loan, observers,\n"
-	      "               heartbeat, detect, scale\n",
+	      "               seqlock, api, roundtrip, stream, throughput, loan,\n"
+	      "               observers, heartbeat, detect, kill, scale\n",
 	      f);
 }
 
