@@ -286,6 +286,8 @@ struct seqlock_result {
 	bool ok;
 	size_t size[BENCH_SEQ_SIZES];
 	struct bench_copy_cost cost[BENCH_SEQ_SIZES];
+	/* the same, the reader reading through a second mapping of the block */
+	struct bench_copy_cost cost_two_maps[BENCH_SEQ_SIZES];
 	struct seqlock_contended contended[BENCH_SEQ_CONTENDED];
 	uint32_t queue_depth;         /* slots of the queue and of the plain ring */
 	double queue_per_s;           /* 64 B messages one way, median of the blocks */

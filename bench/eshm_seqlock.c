@@ -5,8 +5,10 @@
  *  - what one chan_write() and one chan_read() cost when nothing else
  *    touches the channel, next to a plain memcpy of the size and to the
  *    same copies into and out of a ring shaped as the channel's slots
- *    (copycost.c; one mapping, as both sides here map the block once):
- *    one thread pinned to one CPU, every line in its caches;
+ *    (copycost.c; one mapping, as both sides here map the block once),
+ *    and again with the reader reading through a second mapping of the
+ *    block, as two handles of one process do: one thread pinned to one
+ *    CPU, every line in its caches;
  *  - a writer flat out (CPU 0) against a reader spinning on chan_read()
  *    (CPU 1) on a latest-value channel: successful reads per second and
  *    the share of copies a write overlapped, as two threads and as two
@@ -299,6 +301,7 @@ sq_run(struct sq_arena *a, sq_side *writer, sq_side *reader, bool processes, uin
 /* One thread, one writer and one reader on the same block. */
 struct sq_solo {
 	struct sq_arena *a;
+	const struct seg_block *rblock; /* the writer's block as the reader maps it */
 	struct chan_writer w;
 	struct chan_cursor cur;
 	unsigned char *src, *dst;
@@ -311,7 +314,7 @@ static void
 sq_pass(void *ctx, bool read, size_t n)
 {
 	struct sq_solo *c = ctx;
-	const struct seg_block *b = (const struct seg_block *)c->a->writer_block;
+	const struct seg_block *b = c->rblock;
 
 	for (size_t i = 0; i < n; i++) {
 		c->err |= chan_write(&c->w, NULL, c->src, (uint32_t)c->size);
@@ -322,17 +325,21 @@ sq_pass(void *ctx, bool read, size_t n)
 	}
 }
 
-/* Size @i of @r against its copies (copycost.c). */
+/*
+ * Size @i of @r against its copies (copycost.c) into *@cost, the reader
+ * reading the writer's block at @rblock: the arena's own mapping, or a
+ * second mapping of it as two handles of one process have.
+ */
 static void
-sq_uncontended(struct sq_arena *a, size_t size, size_t n, size_t batches, struct seqlock_result *r,
-               size_t i)
+sq_uncontended_at(struct sq_arena *a, const unsigned char *rblock, size_t size, size_t n,
+                  size_t batches, struct seqlock_result *r, struct bench_copy_cost *cost)
 {
-	struct sq_solo c = { .a = a, .size = size };
+	struct sq_solo c = { .a = a, .rblock = (const struct seg_block *)rblock, .size = size };
 	struct bench_copy bc = { .capacity = a->g.capacity, .size = size, .pass = sq_pass, .ctx = &c };
 
+	bc.two_mappings = rblock != a->writer_block;
 	bc.src = c.src = aligned_alloc(64, 4096);
 	bc.dst = c.dst = aligned_alloc(64, 4096);
-	r->size[i] = size;
 	if (c.src == NULL || c.dst == NULL) {
 		r->ok = false;
 		goto out;
@@ -340,12 +347,30 @@ sq_uncontended(struct sq_arena *a, size_t size, size_t n, size_t batches, struct
 	memset(c.src, 0, 4096);
 	sq_arena_reset(a);
 	chan_writer_init(&c.w, (struct seg_block *)a->writer_block, &a->g);
-	chan_cursor_init(&c.cur, (struct seg_block *)a->writer_block, &a->g, false, 0);
-	if (bench_copy_measure(&bc, n, batches, &r->cost[i]) != 0 || c.err != 0)
+	chan_cursor_init(&c.cur, c.rblock, &a->g, false, 0);
+	if (bench_copy_measure(&bc, n, batches, cost) != 0 || c.err != 0)
 		r->ok = false;
 out:
 	free(c.src);
 	free(c.dst);
+}
+
+/* Size @i of @r, through the arena's mapping and through a second one. */
+static void
+sq_uncontended(struct sq_arena *a, size_t size, size_t n, size_t batches, struct seqlock_result *r,
+               size_t i)
+{
+	unsigned char *again = mremap(a, 0, a->bytes, MREMAP_MAYMOVE);
+
+	r->size[i] = size;
+	sq_uncontended_at(a, a->writer_block, size, n, batches, r, &r->cost[i]);
+	if (again == MAP_FAILED) {
+		r->ok = false;
+		return;
+	}
+	sq_uncontended_at(a, again + (a->writer_block - (unsigned char *)a), size, n, batches, r,
+	                  &r->cost_two_maps[i]);
+	munmap(again, a->bytes);
 }
 
 /* ---------------------------------------------------------------- contended */

@@ -330,6 +330,15 @@ report_table_seqlock(const struct seqlock_result *s)
 		       c->read_ratio);
 	}
 	report_copy_note();
+	printf("\n   The reader through a second mapping of the block, as two handles of one\n"
+	       "   process read (the copies out through a second mapping too)\n");
+	printf("   %-7s %11s %8s %9s\n", "size", "chan_read", "copy out", "read/out");
+	for (size_t i = 0; i < BENCH_SEQ_SIZES; i++) {
+		const struct bench_copy_cost *c = &s->cost_two_maps[i];
+
+		report_size(sz, sizeof(sz), s->size[i]);
+		printf("   %-7s %11.1f %8.1f %8.2fx\n", sz, c->read_ns, c->copy_out_ns, c->read_ratio);
+	}
 	printf("\n   Latest value, writer flat out (CPU %d), reader spinning (CPU %d)\n",
 	       BENCH_MASTER_CPU, BENCH_SLAVE_CPU);
 	printf("   %-7s %-9s %14s %14s %12s %10s\n", "size", "sides", "writes/s", "reads/s",
@@ -697,20 +706,30 @@ report_json_copy(json_object *o, const struct bench_copy_cost *c)
 		JADD(o, fields[i].key, JD(*(const double *)((const char *)c + fields[i].offset)));
 }
 
+/* The BENCH_SEQ_SIZES sizes @size with their costs @cost, as an array. */
+static json_object *
+report_json_sizes(const size_t *size, const struct bench_copy_cost *cost)
+{
+	json_object *a = json_object_new_array(), *o;
+
+	for (size_t i = 0; i < BENCH_SEQ_SIZES; i++) {
+		o = json_object_new_object();
+		JADD(o, "size", JI(size[i]));
+		report_json_copy(o, &cost[i]);
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
 static json_object *
 report_json_families(const struct bench_results *r)
 {
 	json_object *root = json_object_new_object(), *a, *o;
 
 	if (r->seq.ok) {
-		a = json_object_new_array();
-		for (size_t i = 0; i < BENCH_SEQ_SIZES; i++) {
-			o = json_object_new_object();
-			JADD(o, "size", JI(r->seq.size[i]));
-			report_json_copy(o, &r->seq.cost[i]);
-			json_object_array_add(a, o);
-		}
-		JADD(root, "seqlock", a);
+		JADD(root, "seqlock", report_json_sizes(r->seq.size, r->seq.cost));
+		JADD(root, "seqlock_two_mappings",
+		     report_json_sizes(r->seq.size, r->seq.cost_two_maps));
 		a = json_object_new_array();
 		for (size_t i = 0; i < BENCH_SEQ_CONTENDED; i++) {
 			const struct seqlock_contended *c = &r->seq.contended[i];
