@@ -3,7 +3,7 @@
  * ring of slots in its own endpoint block (layout.h); readers copy them
  * from a read-only mapping, without locks or system calls.
  *
- * Two modes share the slot format.  Latest value: 4 to 16 slots (layout.h),
+ * Two modes share the slot format.  Latest value: 4 to 32 slots (layout.h),
  * the writer never waits, a reader gets the newest complete message it
  * has not consumed.  Queue: every message is read exactly once, in order,
  * by the one consumer, and the writer refuses to overwrite a slot the
