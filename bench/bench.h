@@ -71,6 +71,9 @@ void bench_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int bench_write_full(int fd, const void *buf, size_t len);
 int bench_read_full(int fd, void *buf, size_t len);
 
+/* Keep the compiler from dropping or merging the timed operations of a loop. */
+#define BENCH_CLOBBER() __asm__ __volatile__("" ::: "memory")
+
 /* ---- copycost.c: a channel's write and read beside the same copies
  * without the channel */
 

@@ -7,7 +7,7 @@
  * one process do).
  *
  * A memcpy between two fixed buffers stays in the L1 cache; a write goes
- * round the channel's slots (33 KiB at 4 KiB), and a read through a second
+ * round the channel's slots (66 KiB at 4 KiB), and a read through a second
  * mapping of the same lines pays the CPU's handling of two virtual
  * addresses for one physical line (AMD's L1 refetches such a line from L2
  * for the other address).  Both are the memory's cost, not the channel's:
@@ -73,9 +73,6 @@ cc_ring_open(struct cc_ring *r, uint64_t capacity, bool two_mappings)
 
 enum cc_kind { CC_MEMCPY, CC_COPY_IN, CC_COPY_IN_OUT, CC_WRITE, CC_WRITE_READ };
 
-/* Keep the compiler from dropping or merging the timed copies. */
-#define CC_CLOBBER() __asm__ __volatile__("" ::: "memory")
-
 /* The mean cost in ns of one operation of @kind over @n. */
 static double
 cc_time(const struct bench_copy *c, struct cc_ring *r, enum cc_kind kind, size_t n)
@@ -96,7 +93,7 @@ cc_time(const struct bench_copy *c, struct cc_ring *r, enum cc_kind kind, size_t
 				memcpy(c->dst, r->out + (size_t)r->next * r->stride + r->offset,
 				       c->size);
 		}
-		CC_CLOBBER();
+		BENCH_CLOBBER();
 	}
 	return (double)(bench_now_ns() - t0) / (double)n;
 }

@@ -32,9 +32,6 @@
 /* How long the dead reader's side may take to fall asleep or be seen dead. */
 #define API_SETTLE_NS (2000u * 1000000u)
 
-/* Keep the compiler from dropping or merging the timed copies. */
-#define API_CLOBBER() __asm__ __volatile__("" ::: "memory")
-
 struct api_ctx {
 	ESHMHandle *master, *slave;
 	unsigned char *src, *dst;
@@ -53,7 +50,7 @@ api_pass(void *ctx, bool read, size_t n)
 		c->err |= eshm_write(c->master, c->src, c->size);
 		if (read)
 			c->err |= eshm_read(c->slave, c->dst, c->size, &got);
-		API_CLOBBER();
+		BENCH_CLOBBER();
 	}
 }
 

@@ -34,10 +34,7 @@
 #include "channel.h"
 #include "layout.h"
 
-/* Keep the compiler from dropping or merging the timed copies. */
-#define SQ_CLOBBER() __asm__ __volatile__("" ::: "memory")
 #define SQ_QUEUE_MSG 64u
-
 
 /* The shared mapping: the control words, then the blocks. */
 struct sq_arena {
@@ -227,7 +224,7 @@ sq_ring_reader(struct sq_arena *a)
 			continue;
 		}
 		memcpy(dst, r->slot[tail & (depth - 1)], SQ_QUEUE_MSG);
-		SQ_CLOBBER();
+		BENCH_CLOBBER();
 		atomic_store_explicit(&r->tail, ++tail, memory_order_release);
 	}
 	a->ns = bench_now_ns() - t0;
@@ -321,7 +318,7 @@ sq_pass(void *ctx, bool read, size_t n)
 		if (read)
 			c->err |= chan_read(b, &c->a->g, &c->cur, false, sq_reader_part(c->a), c->dst,
 			                    c->size, NULL);
-		SQ_CLOBBER();
+		BENCH_CLOBBER();
 	}
 }
 

@@ -38,23 +38,24 @@ kill_survivor(const struct kill_ops *ops, void *st, _Atomic uint64_t *t0, int cm
 {
 	void *side = ops->survivor_open(st);
 	char c = side != NULL ? 'R' : 'F';
+	bool seen, gone;
 	double ms;
 
 	bench_write_full(ans, &c, 1);
 	while (side != NULL && bench_read_full(cmd, &c, 1) == 0 && c == 'T') {
 		uint64_t until = bench_now_ns() + KILL_CONNECT_NS;
 
-		while (!ops->connected(side, KILL_POLL_NS) && bench_now_ns() < until)
+		while (!(seen = ops->connected(side, KILL_POLL_NS)) && bench_now_ns() < until)
 			;
-		c = ops->connected(side, 0) ? 'C' : 'F';
+		c = seen ? 'C' : 'F';
 		bench_write_full(ans, &c, 1);
-		if (c != 'C')
+		if (!seen)
 			break;
 		until = bench_now_ns() + KILL_GIVE_UP_NS;
-		while (!ops->gone(side, KILL_POLL_NS) && bench_now_ns() < until)
+		while (!(gone = ops->gone(side, KILL_POLL_NS)) && bench_now_ns() < until)
 			;
 		ms = (double)(bench_now_ns() - atomic_load_explicit(t0, memory_order_acquire)) / 1e6;
-		if (bench_now_ns() >= until)
+		if (!gone)
 			ms = -1;
 		bench_write_full(ans, &ms, sizeof(ms));
 	}
@@ -80,7 +81,7 @@ kill_victim(const struct kill_ops *ops, void *st, unsigned n)
 	return pid;
 }
 
-/* The trials, with the survivor @pid answering on @ans. */
+/* The trials, the survivor told on @cmd and answering on @ans; how many ran. */
 static size_t
 kill_trials(const struct kill_ops *ops, void *st, _Atomic uint64_t *t0, int cmd, int ans,
             size_t trials, double *ms)

@@ -5,7 +5,6 @@
 #include "bench.h"
 
 #include <json.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -690,20 +689,13 @@ report_json_dist(const struct bench_dist *d, double scale)
 static void
 report_json_copy(json_object *o, const struct bench_copy_cost *c)
 {
-#define COPY_FIELD(key, member) { key, offsetof(struct bench_copy_cost, member) }
-	static const struct {
-		const char *key;
-		size_t offset;
-	} fields[] = {
-		COPY_FIELD("write_ns", write_ns),       COPY_FIELD("read_ns", read_ns),
-		COPY_FIELD("memcpy_ns", memcpy_ns),     COPY_FIELD("copy_in_ns", copy_in_ns),
-		COPY_FIELD("copy_out_ns", copy_out_ns), COPY_FIELD("write_per_copy_in", write_ratio),
-		COPY_FIELD("read_per_copy_out", read_ratio),
-	};
-#undef COPY_FIELD
-
-	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
-		JADD(o, fields[i].key, JD(*(const double *)((const char *)c + fields[i].offset)));
+	JADD(o, "write_ns", JD(c->write_ns));
+	JADD(o, "read_ns", JD(c->read_ns));
+	JADD(o, "memcpy_ns", JD(c->memcpy_ns));
+	JADD(o, "copy_in_ns", JD(c->copy_in_ns));
+	JADD(o, "copy_out_ns", JD(c->copy_out_ns));
+	JADD(o, "write_per_copy_in", JD(c->write_ratio));
+	JADD(o, "read_per_copy_out", JD(c->read_ratio));
 }
 
 /* The BENCH_SEQ_SIZES sizes @size with their costs @cost, as an array. */
