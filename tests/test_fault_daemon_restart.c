@@ -23,13 +23,16 @@
 
 #define DR_SEGMENTS 3
 #define DR_ENDPOINTS (2 * DR_SEGMENTS)
+/* Restarts whose kill time a failure report shows. */
+#define DR_KILLS_SHOWN 16
 
 /* What each endpoint process reports, in memory shared with the test. */
 struct dr_counts {
 	atomic_ullong writes, reads, torn, verdicts, failures;
 	atomic_int ready;
-	/* the first verdict: which call ('w', 'r', 'a'live check), its code,
-	 * when (CLOCK_MONOTONIC ns) */
+	/* the first verdict: which call ('w', 'r', 'a'live check), its code
+	 * (the alive check's: ESHM_SUCCESS with the remote not alive), when
+	 * (CLOCK_MONOTONIC ns) */
 	atomic_int first_call, first_rc;
 	atomic_llong first_ns;
 };
@@ -53,6 +56,18 @@ dr_verdict(struct dr_counts *c, char call, int rc)
 		atomic_store(&c->first_ns, th_now_ns());
 		atomic_store(&c->first_call, call);
 	}
+}
+
+/* Say endpoint @i's first verdict, its time from @t0. */
+static void
+dr_print_first(struct dr_counts *c, int i, long long t0)
+{
+	int call = atomic_load(&c->first_call), rc = atomic_load(&c->first_rc);
+
+	printf("# endpoint %d: first verdict at %.0f ms from %s: %s\n", i,
+	       (double)(atomic_load(&c->first_ns) - t0) / 1e6,
+	       call == 'w' ? "eshm_write" : call == 'r' ? "eshm_read" : "eshm_check_remote_alive",
+	       call == 'a' && rc == ESHM_SUCCESS ? "the remote is not alive" : eshm_error_string(rc));
 }
 
 static int
@@ -108,9 +123,9 @@ dr_endpoint(void *arg)
 		}
 		/* Both endpoints attach before traffic starts, so a remote
 		 * that is not alive is a false verdict. */
-		if (eshm_check_remote_alive(h, &alive) != ESHM_SUCCESS || !alive)
-			if (atomic_load(&a->sh->ep[a->index ^ 1].ready))
-				dr_verdict(c, 'a', ESHM_SUCCESS);
+		rc = eshm_check_remote_alive(h, &alive);
+		if ((rc != ESHM_SUCCESS || !alive) && atomic_load(&a->sh->ep[a->index ^ 1].ready))
+			dr_verdict(c, 'a', rc);
 		usleep(200);
 	}
 	rc = eshm_destroy(h);
@@ -168,7 +183,7 @@ eshmd_killed_and_restarted_under_traffic_loses_nothing(void **state)
 	struct dr_arg args[DR_ENDPOINTS];
 	uint64_t generation[DR_SEGMENTS];
 	pid_t pids[DR_ENDPOINTS];
-	long long back_max_ns = 0, t0 = th_now_ns(), killed_at[16] = { 0 };
+	long long back_max_ns = 0, t0 = th_now_ns(), killed_at[DR_KILLS_SHOWN] = { 0 };
 	unsigned stalled = 0, not_back = 0;
 	struct dr_shared *sh;
 	struct tf_view view;
@@ -200,7 +215,7 @@ eshmd_killed_and_restarted_under_traffic_loses_nothing(void **state)
 
 		tc_sleep_ms(100 + (int)(th_now_ns() % 200));
 		th_daemon_kill(&th_group_daemon);
-		if (r < 16)
+		if (r < DR_KILLS_SHOWN)
 			killed_at[r] = th_now_ns() - t0;
 		/* The data path does not need eshmd. */
 		before = dr_reads(sh);
@@ -235,16 +250,11 @@ eshmd_killed_and_restarted_under_traffic_loses_nothing(void **state)
 		       "all endpoints back within %.0f ms (worst)\n",
 		       restarts, (double)(th_now_ns() - t0) / 1e9, writes, reads, torn, verdicts,
 		       failures, stalled, (double)back_max_ns / 1e6);
-		for (r = 0; r < restarts && r < 16; r++)
+		for (r = 0; r < restarts && r < DR_KILLS_SHOWN; r++)
 			printf("# eshmd killed at %.0f ms\n", (double)killed_at[r] / 1e6);
 		for (i = 0; i < DR_ENDPOINTS; i++)
 			if (atomic_load(&sh->ep[i].verdicts) != 0)
-				printf("# endpoint %d: first verdict at %.0f ms from %s: %s\n", i,
-				       (double)(atomic_load(&sh->ep[i].first_ns) - t0) / 1e6,
-				       atomic_load(&sh->ep[i].first_call) == 'w'   ? "eshm_write"
-				       : atomic_load(&sh->ep[i].first_call) == 'r' ? "eshm_read"
-				                                                   : "eshm_check_remote_alive",
-				       eshm_error_string(atomic_load(&sh->ep[i].first_rc)));
+				dr_print_first(&sh->ep[i], i, t0);
 		assert_int_equal(torn, 0);
 		assert_int_equal(verdicts, 0);
 		assert_int_equal(failures, 0);
