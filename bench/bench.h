@@ -74,6 +74,11 @@ int bench_read_full(int fd, void *buf, size_t len);
 /* Keep the compiler from dropping or merging the timed operations of a loop. */
 #define BENCH_CLOBBER() __asm__ __volatile__("" ::: "memory")
 
+/* Make the bytes at @p count as read, so a copy into a local buffer that
+ * nothing else reads is not optimised away (a bare clobber does not keep
+ * it: the buffer's address never escapes). */
+#define BENCH_USE(p) __asm__ __volatile__("" : : "r"(p) : "memory")
+
 /* ---- copycost.c: a channel's write and read beside the same copies
  * without the channel */
 
