@@ -333,7 +333,7 @@ chan_wait_also(const struct seg_block *block, const struct seg_geometry *g, stru
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (!chan_ts_before(&now, deadline))
 		return ESHM_ERROR_TIMEOUT;
-	atomic_store_explicit(&rd->wait, 1, memory_order_relaxed);
+	atomic_fetch_or_explicit(&rd->waits, SEG_WAITS_ASLEEP, memory_order_relaxed);
 	until = chan_sleep_until(deadline, &now, chan_heavy_fence(), &slice);
 	/* head before the slots (acquire): a message published after this
 	 * load changes head, and the futex then refuses to sleep. */
@@ -341,7 +341,7 @@ chan_wait_also(const struct seg_block *block, const struct seg_geometry *g, stru
 	if (!chan_has_new(block, g, cur, consumer))
 		rc = chan_futex_wait(chan_futex_word(block), (uint32_t)head, true, also, until,
 		                     deadline);
-	atomic_store_explicit(&rd->wait, 0, memory_order_relaxed);
+	atomic_fetch_and_explicit(&rd->waits, ~SEG_WAITS_ASLEEP, memory_order_relaxed);
 	return rc;
 }
 

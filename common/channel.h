@@ -513,13 +513,12 @@ chan_queue_unread(const struct seg_block *writer, uint64_t incarnation,
 }
 
 /* Whether the reader part @rd announced that it sleeps on the writer's
- * head, or that its event thread does (armed): untrusted words, any value
- * other than 0 means yes. */
+ * head, or that its event thread does (armed): an untrusted word, any
+ * value other than 0 means yes. */
 CHAN_HOT bool
 chan_reader_waits(const struct seg_reader *rd)
 {
-	return (atomic_load_explicit(&rd->wait, memory_order_relaxed) |
-	        atomic_load_explicit(&rd->armed, memory_order_relaxed)) != 0;
+	return atomic_load_explicit(&rd->waits, memory_order_relaxed) != 0;
 }
 
 /* FUTEX_WAKE every reader asleep on @block's head (a system call). */
@@ -975,7 +974,7 @@ chan_has_new(const struct seg_block *block, const struct seg_geometry *g,
 
 /*
  * Sleep until @block may hold something new for @cur, or until the
- * CLOCK_MONOTONIC time @deadline.  Announces itself in @rd->wait (the
+ * CLOCK_MONOTONIC time @deadline.  Announces itself in @rd->waits (the
  * caller's own reader part) for the time of the sleep.  Spurious returns
  * are possible: callers re-read and loop.
  * Returns 0, or ESHM_ERROR_TIMEOUT once @deadline has passed.

@@ -153,13 +153,22 @@ struct seg_status {
 
 /* ---------------------------------------------------------------- blocks */
 
+/*
+ * A reader part's waits word: one bit per thread of the reader's that may
+ * want the writer's wake, in one word so a writer pays one load per reader
+ * (and per observer) after each publish.  The low 32 bits and the high 32
+ * bits are where layout 3 first kept two 32-bit words; the meaning
+ * (nonzero: wake) is unchanged.
+ */
+#define SEG_WAITS_ASLEEP 1ull               /* a reading thread sleeps on the writer's head */
+#define SEG_WAITS_ARMED (1ull << 32)        /* its event thread wants the descriptor signalled */
+
 /* What a reader writes: in its endpoint block, or an observer's block. */
 struct seg_reader {
 	/* first line: the peer writer loads it after every publish */
-	_Atomic uint32_t wait;            /* nonzero: asleep on the writer's head */
-	_Atomic uint32_t armed;           /* nonzero: wants its event descriptor signalled */
+	_Atomic uint64_t waits;           /* SEG_WAITS_*: nonzero, someone wants a wake */
 	_Atomic uint32_t room_seq;        /* queue's consumer: +1 per wake of a writer waiting for room */
-	char pad_w[SEG_CACHE_LINE - 3 * sizeof(uint32_t)];
+	char pad_w[SEG_CACHE_LINE - sizeof(uint64_t) - sizeof(uint32_t)];
 	/* second line: stored on every read */
 	_Atomic uint64_t position;        /* last message number consumed */
 	_Atomic uint64_t reads;

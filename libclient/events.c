@@ -5,8 +5,9 @@
  * The descriptor is an eventfd private to this process: nothing a peer
  * can reach is ever on anyone's write path.  One event thread per process
  * sleeps in futex_waitv on, for each handle that asked for a descriptor,
- * the remote writer's head (after storing the reader part's armed word,
- * which the writer loads after each publish), the remote role's state word
+ * the remote writer's head (after setting the armed bit of the reader
+ * part's waits word, which the writer loads after each publish), the
+ * remote role's state word
  * in the status block (eshmd wakes it on each verdict change), and, after
  * a write met a full queue, the consumer's room sequence; plus a private
  * control word the library bumps when the list, a peer block or an armed
@@ -135,7 +136,7 @@ ev_watch(struct ESHMHandle *h, struct futex_waitv *w, unsigned *n)
 	if (p != NULL && !atomic_load_explicit(&h->ev_disarmed, memory_order_acquire)) {
 		/* the writer's side is the light fence after its publish:
 		 * this one must be the heavy side (or the slice bounds a miss) */
-		atomic_store_explicit(&h->rd_part->armed, 1, memory_order_relaxed);
+		atomic_fetch_or_explicit(&h->rd_part->waits, SEG_WAITS_ARMED, memory_order_relaxed);
 		chan_heavy_fence();
 		head = atomic_load_explicit(&p->block->head, memory_order_acquire);
 		/* The reader part's position is what the reader consumed of the
@@ -145,7 +146,8 @@ ev_watch(struct ESHMHandle *h, struct futex_waitv *w, unsigned *n)
 		            p->incarnation
 		            ? head > 0
 		            : head > atomic_load_explicit(&h->rd_part->position, memory_order_relaxed)) {
-			atomic_store_explicit(&h->rd_part->armed, 0, memory_order_relaxed);
+			atomic_fetch_and_explicit(&h->rd_part->waits, ~SEG_WAITS_ARMED,
+			                          memory_order_relaxed);
 			atomic_store_explicit(&h->ev_disarmed, true, memory_order_release);
 			ev_signal(h, ESHM_EVENT_MESSAGE);
 		} else {

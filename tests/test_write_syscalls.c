@@ -322,7 +322,7 @@ slave_asleep(void *arg)
 {
 	const struct seg_block *b = tf_view_block(&((struct sys_watch *)arg)->v, SEG_SLAVE);
 
-	return b != NULL && atomic_load(&b->reader.wait) != 0;
+	return b != NULL && atomic_load(&b->reader.waits) != 0;
 }
 
 static bool
