@@ -152,43 +152,57 @@ io_on_current_block(const ESHMHandle *h)
 	                                              memory_order_relaxed);
 }
 
+/* Whether the queue's consumer @h still has messages to read in @cur, a
+ * block the writer's role has since left.  Out of line: the read's usual
+ * path inlines only the test that the block was left. */
+static __attribute__((noinline)) bool
+io_left_block_has_more(ESHMHandle *h, const struct lib_peer *cur)
+{
+	return cur->incarnation == atomic_load_explicit(&h->cursor_incarnation,
+	                                                memory_order_relaxed) &&
+	       chan_has_new(cur->block, &h->g, &h->cursor, true);
+}
+
 /*
  * The peer block to read from: the latest, except that a queue's reader
  * first reads what the previous holder of the writer's role left in its
  * block, so a writer replaced loses nothing it published.
  */
-static struct lib_peer *
+CHAN_HOT struct lib_peer *
 io_read_side(ESHMHandle *h)
 {
 	struct lib_peer *cur = atomic_load_explicit(&h->peer_rd, memory_order_relaxed);
 
 	if (io_consumer(h) && cur != NULL &&
 	    cur != atomic_load_explicit(&h->peer_latest, memory_order_acquire) &&
-	    cur->incarnation == atomic_load_explicit(&h->cursor_incarnation, memory_order_relaxed) &&
-	    chan_has_new(cur->block, &h->g, &h->cursor, true))
+	    io_left_block_has_more(h, cur))
 		return cur;
 	return peer_enter(h, &h->peer_rd);
 }
 
+/* A new holder of the peer's role writes a fresh block @p: all of it is
+ * new to this reader (a latest-value reader starts before its first
+ * message, the queue's consumer where its position says). */
+static __attribute__((noinline)) void
+io_cursor_switch(ESHMHandle *h, const struct lib_peer *p)
+{
+	if (io_consumer(h)) {
+		io_cursor_start(h, p);
+	} else {
+		h->cursor.last = 0;
+		atomic_store_explicit(&h->cursor_incarnation, p->incarnation, memory_order_relaxed);
+	}
+}
+
 /* The peer block to read from, its cursor started on it; NULL: none. */
-static struct lib_peer *
+CHAN_HOT struct lib_peer *
 io_read_block(ESHMHandle *h)
 {
 	struct lib_peer *p = io_read_side(h);
 
-	if (p == NULL)
-		return NULL;
-	/* A new holder of the peer's role writes a fresh block: all of it is
-	 * new to this reader (a latest-value reader starts before its first
-	 * message, the queue's consumer where its position says). */
-	if (atomic_load_explicit(&h->cursor_incarnation, memory_order_relaxed) != p->incarnation) {
-		if (io_consumer(h)) {
-			io_cursor_start(h, p);
-		} else {
-			h->cursor.last = 0;
-			atomic_store_explicit(&h->cursor_incarnation, p->incarnation, memory_order_relaxed);
-		}
-	}
+	if (p != NULL &&
+	    atomic_load_explicit(&h->cursor_incarnation, memory_order_relaxed) != p->incarnation)
+		io_cursor_switch(h, p);
 	return p;
 }
 
