@@ -640,10 +640,9 @@ chan_prefetch_slots(const struct seg_block *block, const struct seg_geometry *g,
  * Message c's lines are fetched first, all of them that its header and
  * the start of its data touch.  The newest: the headers of the next few
  * slots are fetched with them (a reader that keeps up finds its message
- * among these), and
- * all the others once the probe finds the writer passed c, so a reader
- * that is behind waits for about one cache miss, not one per step, when
- * the writer has moved them all.
+ * among these), and all the others once the probe finds the writer passed
+ * c, so a reader that is behind waits for about one cache miss, not one
+ * per step, when the writer has moved them all.
  *
  * In the expected case the slot holds message c itself, and the probe
  * goes on from c, not from the number loaded: equal, but the next load's
