@@ -622,11 +622,14 @@ chan_probe_skip(uint64_t c, uint64_t j, uint32_t slots)
 	return oldest > c ? oldest : c + 1;
 }
 
-/* Fetch the headers of the @count slots from message @from's on. */
+/* Fetch the headers of the @count slots from message @from's on.
+ * Unrolled: with the probe's fixed count the loop's own instructions
+ * outnumbered the prefetches. */
 CHAN_HOT void
 chan_prefetch_slots(const struct seg_block *block, const struct seg_geometry *g, uint64_t from,
                     uint32_t count)
 {
+#pragma GCC unroll 4
 	for (uint32_t i = 0; i < count; i++)
 		__builtin_prefetch(chan_slot(block, g, from + i));
 }
