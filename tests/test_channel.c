@@ -35,6 +35,7 @@ struct fixture {
 	struct chan_writer w;
 	struct chan_cursor cur;
 	struct seg_reader *rd;        /* the consumer's (or latest reader's) reader part */
+	uint64_t noted_waits;         /* a waits word a helper thread saw */
 	unsigned char buf[CAP];
 };
 
@@ -533,6 +534,55 @@ wait_returns_when_writer_publishes(void **state)
 	assert_false(chan_reader_waits(f->rd));
 }
 
+/* Sees the reader asleep, notes its waits word, then publishes and wakes. */
+static void *
+note_waits_then_publish(void *arg)
+{
+	struct fixture *f = arg;
+	uint64_t give_up = clock_mono_ns() + 10ull * 1000000000u;
+
+	while (!(atomic_load(&f->rd->waits) & SEG_WAITS_ASLEEP) && clock_mono_ns() < give_up)
+		usleep(100);
+	f->noted_waits = atomic_load(&f->rd->waits);
+	usleep(10000); /* let it reach the futex */
+	put(f, "both");
+	if (chan_reader_waits(f->rd))
+		chan_wake(tm_writer_block(&f->c));
+	return NULL;
+}
+
+/*
+ * A reading thread's asleep bit and the event thread's armed bit share one
+ * word: a wait sets and clears its own bit only, and the writer sees
+ * either.
+ */
+static void
+asleep_and_armed_bits_share_the_waits_word_without_touching_each_other(void **state)
+{
+	struct fixture *f = *state;
+	struct timespec deadline;
+	pthread_t t;
+	int rc;
+
+	atomic_fetch_or(&f->rd->waits, SEG_WAITS_ARMED);
+	assert_true(chan_reader_waits(f->rd));
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	clock_ts_add_ns(&deadline, 20ull * 1000000000u);
+	assert_int_equal(pthread_create(&t, NULL, note_waits_then_publish, f), 0);
+	while ((rc = get(f, NULL)) == ESHM_ERROR_NO_DATA)
+		assert_int_equal(chan_wait(tm_reader_block(&f->c), &f->c.g, f->rd, &f->cur, false,
+		                           &deadline),
+		                 0);
+	pthread_join(t, NULL);
+	assert_int_equal(rc, ESHM_SUCCESS);
+	assert_int_equal(f->noted_waits, SEG_WAITS_ASLEEP | SEG_WAITS_ARMED);
+	/* Awake again: the armed bit is still there, and still means "wake". */
+	assert_int_equal(atomic_load(&f->rd->waits), SEG_WAITS_ARMED);
+	assert_true(chan_reader_waits(f->rd));
+	atomic_fetch_and(&f->rd->waits, ~SEG_WAITS_ARMED);
+	assert_false(chan_reader_waits(f->rd));
+}
+
 /*
  * Every copy overlapped: the reader maps the block read-only with the
  * middle page of each slot's data made inaccessible.  A copy touching
@@ -991,6 +1041,9 @@ main(void)
 		                                teardown),
 		cmocka_unit_test_setup_teardown(wait_returns_when_writer_publishes, setup_latest,
 		                                teardown),
+		cmocka_unit_test_setup_teardown(
+			asleep_and_armed_bits_share_the_waits_word_without_touching_each_other,
+			setup_latest, teardown),
 		cmocka_unit_test(read_overlapped_by_every_copy_gives_up_contended),
 		cmocka_unit_test(read_overlapped_then_finding_nothing_gives_up_contended),
 		cmocka_unit_test_setup_teardown(queue_delivers_every_message_once_in_order,
