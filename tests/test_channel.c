@@ -495,14 +495,16 @@ wait_times_out_when_nothing_is_written(void **state)
 	assert_untouched(f->buf, sizeof(f->buf));
 }
 
+/* Sees the reader asleep, notes its waits word, then publishes and wakes. */
 static void *
 publish_once_reader_sleeps(void *arg)
 {
 	struct fixture *f = arg;
 	uint64_t give_up = clock_mono_ns() + 10ull * 1000000000u;
 
-	while (!chan_reader_waits(f->rd) && clock_mono_ns() < give_up)
+	while (!(atomic_load(&f->rd->waits) & SEG_WAITS_ASLEEP) && clock_mono_ns() < give_up)
 		usleep(100);
+	f->noted_waits = atomic_load(&f->rd->waits);
 	usleep(10000); /* let it reach the futex */
 	put(f, "wake");
 	if (chan_reader_waits(f->rd))
@@ -510,10 +512,11 @@ publish_once_reader_sleeps(void *arg)
 	return NULL;
 }
 
+/* Read, sleeping in chan_wait() between tries, until a helper thread
+ * publishes once it saw this thread asleep: woken, not timed out. */
 static void
-wait_returns_when_writer_publishes(void **state)
+sleep_until_woken(struct fixture *f)
 {
-	struct fixture *f = *state;
 	struct timespec deadline;
 	uint64_t t0 = clock_mono_ns();
 	pthread_t t;
@@ -531,24 +534,16 @@ wait_returns_when_writer_publishes(void **state)
 	assert_string_equal((char *)f->buf, "wake");
 	/* Woken, not timed out: far from the deadline. */
 	assert_true(clock_mono_ns() - t0 < 15ull * 1000000000u);
-	assert_false(chan_reader_waits(f->rd));
 }
 
-/* Sees the reader asleep, notes its waits word, then publishes and wakes. */
-static void *
-note_waits_then_publish(void *arg)
+static void
+wait_returns_when_writer_publishes(void **state)
 {
-	struct fixture *f = arg;
-	uint64_t give_up = clock_mono_ns() + 10ull * 1000000000u;
+	struct fixture *f = *state;
 
-	while (!(atomic_load(&f->rd->waits) & SEG_WAITS_ASLEEP) && clock_mono_ns() < give_up)
-		usleep(100);
-	f->noted_waits = atomic_load(&f->rd->waits);
-	usleep(10000); /* let it reach the futex */
-	put(f, "both");
-	if (chan_reader_waits(f->rd))
-		chan_wake(tm_writer_block(&f->c));
-	return NULL;
+	sleep_until_woken(f);
+	assert_int_equal(f->noted_waits, SEG_WAITS_ASLEEP);
+	assert_false(chan_reader_waits(f->rd));
 }
 
 /*
@@ -560,21 +555,10 @@ static void
 asleep_and_armed_bits_share_the_waits_word_without_touching_each_other(void **state)
 {
 	struct fixture *f = *state;
-	struct timespec deadline;
-	pthread_t t;
-	int rc;
 
 	atomic_fetch_or(&f->rd->waits, SEG_WAITS_ARMED);
 	assert_true(chan_reader_waits(f->rd));
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	clock_ts_add_ns(&deadline, 20ull * 1000000000u);
-	assert_int_equal(pthread_create(&t, NULL, note_waits_then_publish, f), 0);
-	while ((rc = get(f, NULL)) == ESHM_ERROR_NO_DATA)
-		assert_int_equal(chan_wait(tm_reader_block(&f->c), &f->c.g, f->rd, &f->cur, false,
-		                           &deadline),
-		                 0);
-	pthread_join(t, NULL);
-	assert_int_equal(rc, ESHM_SUCCESS);
+	sleep_until_woken(f);
 	assert_int_equal(f->noted_waits, SEG_WAITS_ASLEEP | SEG_WAITS_ARMED);
 	/* Awake again: the armed bit is still there, and still means "wake". */
 	assert_int_equal(atomic_load(&f->rd->waits), SEG_WAITS_ARMED);
