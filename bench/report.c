@@ -698,13 +698,13 @@ report_json_copy(json_object *o, const struct bench_copy_cost *c)
 	JADD(o, "read_per_copy_out", JD(c->read_ratio));
 }
 
-/* The BENCH_SEQ_SIZES sizes @size with their costs @cost, as an array. */
+/* The @n sizes @size with their costs @cost, as an array. */
 static json_object *
-report_json_sizes(const size_t *size, const struct bench_copy_cost *cost)
+report_json_sizes(const size_t *size, const struct bench_copy_cost *cost, size_t n)
 {
 	json_object *a = json_object_new_array(), *o;
 
-	for (size_t i = 0; i < BENCH_SEQ_SIZES; i++) {
+	for (size_t i = 0; i < n; i++) {
 		o = json_object_new_object();
 		JADD(o, "size", JI(size[i]));
 		report_json_copy(o, &cost[i]);
@@ -719,9 +719,9 @@ report_json_families(const struct bench_results *r)
 	json_object *root = json_object_new_object(), *a, *o;
 
 	if (r->seq.ok) {
-		JADD(root, "seqlock", report_json_sizes(r->seq.size, r->seq.cost));
+		JADD(root, "seqlock", report_json_sizes(r->seq.size, r->seq.cost, BENCH_SEQ_SIZES));
 		JADD(root, "seqlock_two_mappings",
-		     report_json_sizes(r->seq.size, r->seq.cost_two_maps));
+		     report_json_sizes(r->seq.size, r->seq.cost_two_maps, BENCH_SEQ_SIZES));
 		a = json_object_new_array();
 		for (size_t i = 0; i < BENCH_SEQ_CONTENDED; i++) {
 			const struct seqlock_contended *c = &r->seq.contended[i];
@@ -745,14 +745,10 @@ report_json_families(const struct bench_results *r)
 		JADD(root, "seqlock_queue", o);
 	}
 	if (r->api.ok) {
-		a = json_object_new_array();
-		for (size_t i = 0; i < BENCH_API_SIZES; i++) {
-			o = json_object_new_object();
-			JADD(o, "size", JI(r->api.size[i]));
-			JADD(o, "write_dead_reader_ns", JD(r->api.write_dead_reader_ns[i]));
-			report_json_copy(o, &r->api.cost[i]);
-			json_object_array_add(a, o);
-		}
+		a = report_json_sizes(r->api.size, r->api.cost, BENCH_API_SIZES);
+		for (size_t i = 0; i < BENCH_API_SIZES; i++)
+			JADD(json_object_array_get_idx(a, i), "write_dead_reader_ns",
+			     JD(r->api.write_dead_reader_ns[i]));
 		JADD(root, "api", a);
 	}
 	a = json_object_new_array();
