@@ -622,6 +622,27 @@ chan_probe_skip(uint64_t c, uint64_t j, uint32_t slots)
 	return oldest > c ? oldest : c + 1;
 }
 
+/* The message number the slot of message @n holds (acquire). */
+CHAN_HOT uint64_t
+chan_number_at(const struct seg_block *block, const struct seg_geometry *g, uint64_t n)
+{
+	return chan_seq_number(atomic_load_explicit(&chan_slot(block, g, n)->seq,
+	                                            memory_order_acquire));
+}
+
+/* Record message @n, complete in @slot with sequence @s, as what @p found,
+ * @voids passed before it. */
+CHAN_HOT void
+chan_probe_found(struct chan_probe *p, const struct seg_slot *slot, uint64_t s, uint64_t n,
+                 uint64_t voids)
+{
+	p->slot = slot;
+	p->seq = s;
+	p->number = n;
+	p->voids = voids;
+	p->upto = n;
+}
+
 /* Whether a probe at @c ends at a slot holding message number @j: not
  * written since c - slots, or a number that does not belong to this slot
  * (only a vandal stores one). */
@@ -680,16 +701,9 @@ chan_probe(const struct seg_block *block, const struct seg_geometry *g, uint64_t
 	 * wanted) nothing after it started. */
 	slot = chan_slot(block, g, c);
 	s = atomic_load_explicit(&slot->seq, memory_order_acquire);
-	if (s == 2 * c &&
-	    (oldest || chan_probe_stops(chan_seq_number(atomic_load_explicit(
-	                                        &chan_slot(block, g, c + 1)->seq,
-	                                        memory_order_acquire)),
-	                                c + 1, g->slots))) {
-		p->slot = slot;
-		p->seq = s;
-		p->number = c;
-		p->voids = 0;
-		p->upto = c;
+	if (s == 2 * c && (oldest || chan_probe_stops(chan_number_at(block, g, c + 1), c + 1,
+	                                              g->slots))) {
+		chan_probe_found(p, slot, s, c, 0);
 		return;
 	}
 	while (probes-- > 0) {
@@ -726,11 +740,7 @@ chan_probe(const struct seg_block *block, const struct seg_geometry *g, uint64_t
 		} else if (s & 1) {
 			break; /* message c is being written: nothing after it exists */
 		} else {
-			p->slot = slot;
-			p->seq = s;
-			p->number = n;
-			p->voids = voids;
-			p->upto = n;
+			chan_probe_found(p, slot, s, n, voids);
 			if (oldest)
 				break;
 		}
