@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -36,6 +37,7 @@ struct fixture {
 	struct chan_cursor cur;
 	struct seg_reader *rd;        /* the consumer's (or latest reader's) reader part */
 	uint64_t noted_waits;         /* a waits word a helper thread saw */
+	pid_t reader_tid;             /* the thread that sleeps in chan_wait() */
 	unsigned char buf[CAP];
 };
 
@@ -495,17 +497,38 @@ wait_times_out_when_nothing_is_written(void **state)
 	assert_untouched(f->buf, sizeof(f->buf));
 }
 
-/* Sees the reader asleep, notes its waits word, then publishes and wakes. */
+/* Whether thread @tid of this process is blocked in a futex call: its
+ * /proc syscall file starts with the call's number while it blocks
+ * ("running" otherwise). */
+static bool
+blocked_in_futex(pid_t tid)
+{
+	char path[64];
+	long nr = -1;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%ld/syscall", (long)tid);
+	if ((fp = fopen(path, "r")) == NULL)
+		return false;
+	if (fscanf(fp, "%ld", &nr) != 1)
+		nr = -1;
+	fclose(fp);
+	return nr == SYS_futex;
+}
+
+/* Sees the reader announce its sleep and block on the futex, notes its
+ * waits word, then publishes and wakes. */
 static void *
 publish_once_reader_sleeps(void *arg)
 {
 	struct fixture *f = arg;
 	uint64_t give_up = clock_mono_ns() + 10ull * 1000000000u;
 
-	while (!(atomic_load(&f->rd->waits) & SEG_WAITS_ASLEEP) && clock_mono_ns() < give_up)
+	while (!((atomic_load(&f->rd->waits) & SEG_WAITS_ASLEEP) &&
+	         blocked_in_futex(f->reader_tid)) &&
+	       clock_mono_ns() < give_up)
 		usleep(100);
 	f->noted_waits = atomic_load(&f->rd->waits);
-	usleep(10000); /* let it reach the futex */
 	put(f, "wake");
 	if (chan_reader_waits(f->rd))
 		chan_wake(tm_writer_block(&f->c));
@@ -524,6 +547,7 @@ sleep_until_woken(struct fixture *f)
 
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	clock_ts_add_ns(&deadline, 20ull * 1000000000u);
+	f->reader_tid = gettid();
 	assert_int_equal(pthread_create(&t, NULL, publish_once_reader_sleeps, f), 0);
 	while ((rc = get(f, NULL)) == ESHM_ERROR_NO_DATA)
 		assert_int_equal(chan_wait(tm_reader_block(&f->c), &f->c.g, f->rd, &f->cur, false,
