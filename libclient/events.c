@@ -7,11 +7,10 @@
  * sleeps in futex_waitv on, for each handle that asked for a descriptor,
  * the remote writer's head (after setting the armed bit of the reader
  * part's waits word, which the writer loads after each publish), the
- * remote role's state word
- * in the status block (eshmd wakes it on each verdict change), and, after
- * a write met a full queue, the consumer's room sequence; plus a private
- * control word the library bumps when the list, a peer block or an armed
- * state changes.  Woken, it sets the handle's pending bits and writes its
+ * remote role's state word in the status block (eshmd wakes it on each
+ * verdict change), and, after a write met a full queue, the consumer's
+ * room sequence; plus a private control word the library bumps when the
+ * list, a peer block or an armed state changes.  Woken, it sets the handle's pending bits and writes its
  * eventfd.  A message makes it stop watching for messages (armed cleared:
  * the writer pays no more system calls) until the application reads to
  * ESHM_ERROR_NO_DATA, which re-arms it.
