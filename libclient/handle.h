@@ -233,9 +233,8 @@ void obs_forget_all(struct ESHMHandle *h);
 void obs_release_all(struct ESHMHandle *h);
 
 /* Whether an observer of @h's channel announced that it sleeps.  Data
- * path: a load of obs_hi, then one per slot below it, all of them before
- * the one branch (a branch per observer cost a writer with four of them
- * about 15 % of its rate). */
+ * path: a load of obs_hi, then one load per slot below it, or-ed together
+ * before a single branch. */
 CHAN_HOT bool
 obs_any_waits(const struct ESHMHandle *h)
 {
