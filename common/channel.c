@@ -13,8 +13,6 @@
 
 #include "channel.h"
 
-/* A reader that cannot force the writer's barrier sleeps no longer than this. */
-#define CHAN_SLICE_NS 1000000u
 
 _Atomic int chan_membarrier_ready;
 
@@ -317,24 +315,27 @@ int
 chan_wait(const struct seg_block *block, const struct seg_geometry *g, struct seg_reader *rd,
           const struct chan_cursor *cur, bool consumer, const struct timespec *deadline)
 {
-	return chan_wait_also(block, g, rd, cur, consumer, NULL, deadline);
+	return chan_wait_also(block, g, rd, cur, consumer, NULL, NULL, deadline);
 }
 
 int
 chan_wait_also(const struct seg_block *block, const struct seg_geometry *g, struct seg_reader *rd,
                const struct chan_cursor *cur, bool consumer, const struct chan_also *also,
-               const struct timespec *deadline)
+               const _Atomic uint32_t *unheard, const struct timespec *deadline)
 {
 	const struct timespec *until;
 	struct timespec now, slice;
 	uint64_t head;
+	bool heard;
 	int rc = 0;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (!chan_ts_before(&now, deadline))
 		return ESHM_ERROR_TIMEOUT;
 	atomic_fetch_or_explicit(&rd->waits, SEG_WAITS_ASLEEP, memory_order_relaxed);
-	until = chan_sleep_until(deadline, &now, chan_heavy_fence(), &slice);
+	heard = chan_heavy_fence() &&
+	        (unheard == NULL || atomic_load_explicit(unheard, memory_order_relaxed) == 0);
+	until = chan_sleep_until(deadline, &now, heard, &slice);
 	/* head before the slots (acquire): a message published after this
 	 * load changes head, and the futex then refuses to sleep. */
 	head = atomic_load_explicit(&block->head, memory_order_acquire);

@@ -535,11 +535,15 @@ void chan_wake(const struct seg_block *block);
 int chan_wait_room(struct chan_writer *w, const struct seg_reader *consumer,
                    const struct timespec *deadline);
 
+/* A sleeper that no writer may have heard (no membarrier, or an observer
+ * on a quiet channel) sleeps no longer than this at a time. */
+#define CHAN_SLICE_NS 1000000u
+
 /*
  * A second futex word a wait also returns on once it no longer holds @val
  * (a word private to the caller's process, e.g. its interrupt counter),
  * through futex_waitv(); on a kernel without it, the wait looks at the
- * word once a slice (1 ms).
+ * word once a slice (CHAN_SLICE_NS).
  */
 struct chan_also {
 	const _Atomic uint32_t *word;
@@ -1018,10 +1022,17 @@ chan_has_new(const struct seg_block *block, const struct seg_geometry *g,
 int chan_wait(const struct seg_block *block, const struct seg_geometry *g, struct seg_reader *rd,
               const struct chan_cursor *cur, bool consumer, const struct timespec *deadline);
 
-/* chan_wait(), returning as well when @also changes (NULL: never). */
+/*
+ * chan_wait(), returning as well when @also changes (NULL: never).  While
+ * @unheard (NULL: never) is nonzero after @rd->waits is set, no writer
+ * looks at @rd->waits (an observer on a channel eshmd says is quiet, see
+ * obsquiet.h): the sleep is in slices of CHAN_SLICE_NS until eshmd
+ * notices it and clears the word.
+ */
 int chan_wait_also(const struct seg_block *block, const struct seg_geometry *g,
                    struct seg_reader *rd, const struct chan_cursor *cur, bool consumer,
-                   const struct chan_also *also, const struct timespec *deadline);
+                   const struct chan_also *also, const _Atomic uint32_t *unheard,
+                   const struct timespec *deadline);
 
 /* ---------------------------------------------------------------- repair */
 

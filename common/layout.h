@@ -120,6 +120,11 @@ struct seg_status_verdict {
 	_Atomic uint32_t observers;       /* attached observers */
 	_Atomic uint32_t state[2];        /* per role, enum seg_endpoint_state */
 	_Atomic uint64_t incarnation[2];  /* per role: attaches so far; 0 = never */
+	/* per channel: nonzero while eshmd vouches that no observer of it
+	 * waits for a wake, so its writer need not look (see
+	 * docs/architecture.md, "Observers' wakes"); 0 in a block an older
+	 * eshmd wrote, where the writer always looks */
+	_Atomic uint32_t observers_quiet[2];
 } __attribute__((aligned(SEG_CACHE_LINE)));
 
 struct seg_status_endpoint {

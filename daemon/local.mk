@@ -16,6 +16,7 @@ daemon_eshmd_SOURCES = \
 	daemon/statusblock.h daemon/statusblock.c \
 	daemon/endpoint.h daemon/endpoint.c \
 	daemon/observer.h daemon/observer.c \
+	daemon/obsquiet.h daemon/obsquiet.c \
 	daemon/cleanup.h daemon/cleanup.c \
 	daemon/records.h daemon/records.c \
 	daemon/fdstore.h daemon/fdstore.c \

@@ -4,13 +4,14 @@
  * block and applies live_judge() (common/liveness.h), the rule the library
  * also applies while eshmd is away, with the threshold the endpoint's
  * peer registered.  It also stamps each segment's daemon line, which is
- * how clients know the verdicts are current.
+ * how clients know the verdicts are current, and says which channels no
+ * observer waits on (obsquiet.h).
  *
  * What it loads from a block is an untrusted number: it only ever moves a
  * verdict between alive and stale.  Death is the kernel's word (pidfd).
  *
- * Cost: a pass loads one line per endpoint block, and writes the daemon
- * line and only what changed of the rest.
+ * Cost: a pass loads one line per endpoint block and per observer block,
+ * and writes the daemon line and only what changed of the rest.
  */
 #include <errno.h>
 #include <string.h>
@@ -23,6 +24,7 @@
 #include "log.h"
 #include "monitor.h"
 #include "notify.h"
+#include "obsquiet.h"
 #include "rate.h"
 #include "statusblock.h"
 
@@ -153,6 +155,7 @@ mon_pass(struct eshmd *d, bool counting, uint64_t *due)
 		if (!counting)
 			continue;
 		mon_stamp_traffic(seg, now, now_real);
+		oq_sample(seg, now);
 		stb_daemon(seg, d->monitor_pass, now, interval);
 	}
 	if (changed)

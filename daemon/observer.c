@@ -60,7 +60,7 @@ obs_attach(struct eshmd *d, struct srv_conn *c, struct reg_segment *seg, int obs
 	struct proto_attach_reply *a;
 	struct reg_observer *o;
 	char suffix[32];
-	int slot, fd;
+	int slot, fd, rc;
 
 	slot = obs_free_slot(seg, d->set.max_observers);
 	if (slot < 0)
@@ -73,6 +73,12 @@ obs_attach(struct eshmd *d, struct srv_conn *c, struct reg_segment *seg, int obs
 	if (fd < 0)
 		return reply_status(r, fd, "cannot create an observer block for %s", seg->name);
 	o->block.fd = fd;
+	/* eshmd's own view, for the monitor's look at its waits word */
+	rc = seg_map_block(fd, &seg->g, true, false, &o->block.map);
+	if (rc != ESHM_SUCCESS) {
+		reg_memfd_clear(&o->block);
+		return reply_status(r, rc, "cannot map an observer block of %s", seg->name);
+	}
 	a = &reply_body(r, PROTO_REP_ATTACH)->attach;
 	/* in the order of their PROTO_FD_* bits */
 	if (reply_add_fd(r, memfd_reopen(seg->status.fd, 0)) < 0 ||

@@ -93,6 +93,7 @@ struct reg_segment {
 	struct reg_observer *observers; /* SEG_OBSERVERS_MAX slots once one attached; NULL: none */
 	uint32_t nobservers;         /* slots held */
 	uint64_t observer_attaches;  /* observers attached so far: names each one */
+	uint64_t obs_calm_since_ns[2]; /* per channel: monitor time since no observer waited; 0: one did */
 	uint64_t empty_since_ns;     /* CLOCK_MONOTONIC since no role is held */
 	uint64_t restore_deadline_ns;/* restored without its memfds: dropped after this */
 	/* traffic, stamped by the monitor */

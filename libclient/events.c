@@ -118,10 +118,13 @@ ev_stop_room(struct ESHMHandle *h)
 	atomic_store_explicit(&h->own->room_wait, 0, memory_order_relaxed);
 }
 
-/* Look at @h, signal what is new, and add what to sleep on to @w. */
+/* Look at @h, signal what is new, and add what to sleep on to @w.  Sets
+ * *@unheard when @h is an observer its writer does not look at (eshmd says
+ * its channel is quiet): the sleep must then be short. */
 static void
-ev_watch(struct ESHMHandle *h, struct futex_waitv *w, unsigned *n)
+ev_watch(struct ESHMHandle *h, struct futex_waitv *w, unsigned *n, bool *unheard)
 {
+	const _Atomic uint32_t *quiet = obs_unheard(h);
 	struct lib_peer *p = peer_enter(h, &h->peer_ev);
 	const _Atomic uint32_t *state_word = &h->st->verdict.state[1 - h->role];
 	uint32_t state = live_attached(h) ? live_remote_state(h) : SEG_EP_DETACHED;
@@ -137,6 +140,8 @@ ev_watch(struct ESHMHandle *h, struct futex_waitv *w, unsigned *n)
 		 * this one must be the heavy side (or the slice bounds a miss) */
 		atomic_fetch_or_explicit(&h->rd_part->waits, SEG_WAITS_ARMED, memory_order_relaxed);
 		chan_heavy_fence();
+		if (quiet != NULL && atomic_load_explicit(quiet, memory_order_relaxed) != 0)
+			*unheard = true;
 		head = atomic_load_explicit(&p->block->head, memory_order_acquire);
 		/* The reader part's position is what the reader consumed of the
 		 * block its cursor is on; a block it has not reached yet is all
@@ -179,12 +184,14 @@ ev_main(void *arg)
 	struct futex_waitv w[EV_WAITERS];
 	struct timespec until;
 	struct ESHMHandle *h;
+	bool unheard;
 	uint32_t ctl;
 	unsigned n;
 
 	for (;;) {
 		ctl = atomic_load_explicit(&ev_ctl, memory_order_acquire);
 		n = 0;
+		unheard = false;
 		ev_add(w, &n, &ev_ctl, ctl, false);
 		pthread_mutex_lock(&ev_lock);
 		if (ev_list == NULL) {
@@ -193,10 +200,10 @@ ev_main(void *arg)
 			return arg;
 		}
 		for (h = ev_list; h != NULL; h = h->ev_next)
-			ev_watch(h, w, &n);
+			ev_watch(h, w, &n, &unheard);
 		pthread_mutex_unlock(&ev_lock);
 		clock_gettime(CLOCK_MONOTONIC, &until);
-		clock_ts_add_ns(&until, EV_SLICE_NS);
+		clock_ts_add_ns(&until, unheard ? CHAN_SLICE_NS : EV_SLICE_NS);
 		/* Addresses of a handle destroyed meanwhile stay queued
 		 * harmlessly: the next round rebuilds the list.  A kernel
 		 * without futex_waitv (before 5.16): look once a millisecond. */

@@ -232,16 +232,24 @@ void obs_forget_all(struct ESHMHandle *h);
 /* Unmap the observers' pages (eshm_destroy, nothing else uses @h). */
 void obs_release_all(struct ESHMHandle *h);
 
-/* Whether an observer of @h's channel announced that it sleeps.  Data
- * path: a load of obs_hi, then one load per slot below it, or-ed together
- * before a single branch. */
+/*
+ * Whether an observer of @h's channel announced that it sleeps.  Data
+ * path: nothing more than the verdict line's word while eshmd says no
+ * observer waits (obsquiet.h); else a load of obs_hi, then one load per
+ * slot below it, or-ed together before a single branch.
+ */
 CHAN_HOT bool
 obs_any_waits(const struct ESHMHandle *h)
 {
-	uint32_t n = atomic_load_explicit(&h->obs_hi, memory_order_acquire), i;
+	uint32_t n, i;
 	const unsigned char *area;
 	uint64_t any = 0;
 
+	/* ordered after the publish by the writer's fence, like the loads
+	 * below: eshmd clears it before it wakes anyone */
+	if (atomic_load_explicit(&h->st->verdict.observers_quiet[h->role], memory_order_relaxed))
+		return false;
+	n = atomic_load_explicit(&h->obs_hi, memory_order_acquire);
 	if (n == 0)
 		return false;
 	area = atomic_load_explicit(&h->obs_area, memory_order_acquire);
@@ -249,6 +257,15 @@ obs_any_waits(const struct ESHMHandle *h)
 		any |= atomic_load_explicit(&((const struct seg_reader *)area)->waits,
 		                            memory_order_relaxed);
 	return any != 0;
+}
+
+/* For an observer @h, the word that says its writer does not look at its
+ * waits word (chan_wait_also()); NULL for a role holder, whose writer
+ * always looks. */
+static inline const _Atomic uint32_t *
+obs_unheard(const struct ESHMHandle *h)
+{
+	return h->observer ? &h->st->verdict.observers_quiet[1 - h->role] : NULL;
 }
 
 /* events.c */

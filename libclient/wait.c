@@ -79,7 +79,8 @@ wait_sleep(ESHMHandle *h, const struct timespec *ts, const struct chan_also *als
 	struct lib_peer *p = peer_enter(h, &h->peer_rd);
 
 	if (p != NULL) {
-		chan_wait_also(p->block, &h->g, h->rd_part, &h->cursor, io_consumer(h), also, ts);
+		chan_wait_also(p->block, &h->g, h->rd_part, &h->cursor, io_consumer(h), also,
+		               obs_unheard(h), ts);
 		return;
 	}
 	/* No peer block yet: the control thread bumps peer_seq and wakes us

@@ -38,6 +38,7 @@ struct fixture {
 	struct seg_reader *rd;        /* the consumer's (or latest reader's) reader part */
 	uint64_t noted_waits;         /* a waits word a helper thread saw */
 	pid_t reader_tid;             /* the thread that sleeps in chan_wait() */
+	_Atomic uint32_t *unheard;    /* given to chan_wait_also(); set: the helper never wakes */
 	unsigned char buf[CAP];
 };
 
@@ -517,7 +518,7 @@ blocked_in_futex(pid_t tid)
 }
 
 /* Sees the reader announce its sleep and block on the futex, notes its
- * waits word, then publishes and wakes. */
+ * waits word, then publishes and wakes (unless the reader is unheard). */
 static void *
 publish_once_reader_sleeps(void *arg)
 {
@@ -530,13 +531,14 @@ publish_once_reader_sleeps(void *arg)
 		usleep(100);
 	f->noted_waits = atomic_load(&f->rd->waits);
 	put(f, "wake");
-	if (chan_reader_waits(f->rd))
+	if (chan_reader_waits(f->rd) && f->unheard == NULL)
 		chan_wake(tm_writer_block(&f->c));
 	return NULL;
 }
 
-/* Read, sleeping in chan_wait() between tries, until a helper thread
- * publishes once it saw this thread asleep: woken, not timed out. */
+/* Read, sleeping in chan_wait_also() between tries, until a helper thread
+ * publishes once it saw this thread asleep: woken (or back from a slice),
+ * not timed out. */
 static void
 sleep_until_woken(struct fixture *f)
 {
@@ -550,8 +552,8 @@ sleep_until_woken(struct fixture *f)
 	f->reader_tid = gettid();
 	assert_int_equal(pthread_create(&t, NULL, publish_once_reader_sleeps, f), 0);
 	while ((rc = get(f, NULL)) == ESHM_ERROR_NO_DATA)
-		assert_int_equal(chan_wait(tm_reader_block(&f->c), &f->c.g, f->rd, &f->cur, false,
-		                           &deadline),
+		assert_int_equal(chan_wait_also(tm_reader_block(&f->c), &f->c.g, f->rd, &f->cur,
+		                                false, NULL, f->unheard, &deadline),
 		                 0);
 	pthread_join(t, NULL);
 	assert_int_equal(rc, ESHM_SUCCESS);
@@ -565,6 +567,24 @@ wait_returns_when_writer_publishes(void **state)
 {
 	struct fixture *f = *state;
 
+	sleep_until_woken(f);
+	assert_int_equal(f->noted_waits, SEG_WAITS_ASLEEP);
+	assert_false(chan_reader_waits(f->rd));
+}
+
+/*
+ * An observer on a channel eshmd says is quiet: its writer publishes
+ * without looking at its waits word, so it wakes nobody.  The sleeper,
+ * seeing the quiet word after announcing itself, sleeps in slices and
+ * finds the message anyway (else it would sleep to its deadline, 20 s).
+ */
+static void
+an_unheard_sleeper_finds_a_message_nobody_woke_it_for(void **state)
+{
+	struct fixture *f = *state;
+	_Atomic uint32_t quiet = 1;
+
+	f->unheard = &quiet;
 	sleep_until_woken(f);
 	assert_int_equal(f->noted_waits, SEG_WAITS_ASLEEP);
 	assert_false(chan_reader_waits(f->rd));
@@ -1049,6 +1069,8 @@ main(void)
 		                                teardown),
 		cmocka_unit_test_setup_teardown(wait_returns_when_writer_publishes, setup_latest,
 		                                teardown),
+		cmocka_unit_test_setup_teardown(an_unheard_sleeper_finds_a_message_nobody_woke_it_for,
+		                                setup_latest, teardown),
 		cmocka_unit_test_setup_teardown(
 			asleep_and_armed_bits_share_the_waits_word_without_touching_each_other,
 			setup_latest, teardown),

@@ -62,6 +62,7 @@ struct sys_board {
 	unsigned writes, reads;
 	bool warm_up;                 /* one unfiltered write, and a second, first */
 	atomic_int ready, go, done;
+	atomic_bool observer_sleeps;  /* observer_told_to_sleep(): from now on */
 	/* report */
 	int setup_errno;
 	bool waited;                  /* what it had to see, it saw */
@@ -296,19 +297,28 @@ busy_slave(void *arg)
 	}
 }
 
-/* A slave that sleeps in eshm_read_timeout(), again and again. */
+/* Child: attach to @name as @role, wait until *@go (NULL: at once), then
+ * sleep in eshm_read_timeout(), again and again. */
 static int
-sleeping_slave(void *arg)
+sys_sleeper(const char *name, ESHMRole role, const atomic_bool *go)
 {
-	ESHMHandle *s = tc_attach(arg, ESHM_ROLE_SLAVE, 1000, ESHM_DISCONNECT_NEVER);
+	ESHMHandle *h = tc_attach(name, role, 1000, ESHM_DISCONNECT_NEVER);
 	unsigned char buf[SYS_MSG];
 	size_t n;
 
 	tf_die_with_parent();
-	if (s == NULL)
+	if (h == NULL)
 		return 1;
+	while (go != NULL && !atomic_load(go))
+		tc_sleep_ms(1);
 	for (;;)
-		eshm_read_timeout(s, buf, sizeof(buf), &n, 60000);
+		eshm_read_timeout(h, buf, sizeof(buf), &n, 60000);
+}
+
+static int
+sleeping_slave(void *arg)
+{
+	return sys_sleeper(arg, ESHM_ROLE_SLAVE, NULL);
 }
 
 /* A segment's blocks as eshmd sees them. */
@@ -469,15 +479,7 @@ a_write_wakes_a_live_reader_asleep_with_a_system_call(void **state)
 static int
 sleeping_observer(void *arg)
 {
-	ESHMHandle *o = tc_attach(arg, ESHM_ROLE_OBSERVER, 1000, ESHM_DISCONNECT_NEVER);
-	unsigned char buf[SYS_MSG];
-	size_t n;
-
-	tf_die_with_parent();
-	if (o == NULL)
-		return 1;
-	for (;;)
-		eshm_read_timeout(o, buf, sizeof(buf), &n, 60000);
+	return sys_sleeper(arg, ESHM_ROLE_OBSERVER, NULL);
 }
 
 static bool
@@ -517,6 +519,56 @@ a_write_wakes_an_observer_asleep_with_a_system_call(void **state)
 	assert_int_equal(board->first_nr, __NR_futex);
 	kill(o, SIGKILL);
 	th_wait_child(o);
+	sys_done_with(&w, s);
+}
+
+/* An observer of the master's channel that idles until the test says
+ * sleep, then sleeps in eshm_read_timeout(). */
+static int
+observer_told_to_sleep(void *arg)
+{
+	return sys_sleeper(arg, ESHM_ROLE_OBSERVER, &board->observer_sleeps);
+}
+
+static bool
+master_channel_quiet(void *arg)
+{
+	const struct seg_status *st = tf_view_status(&((struct sys_watch *)arg)->v);
+
+	return atomic_load(&st->verdict.observers_quiet[SEG_MASTER]) != 0;
+}
+
+static bool
+master_channel_loud(void *arg)
+{
+	return !master_channel_quiet(arg);
+}
+
+/*
+ * eshmd says the master's channel is quiet once no observer of it waited
+ * for a while (the writer then skips their pages); an observer falling
+ * asleep there is seen at eshmd's next pass, the channel is loud again,
+ * and a write wakes the observer with a system call.  Once the observer
+ * is gone, quiet again.
+ */
+static void
+an_observer_falling_asleep_on_a_quiet_channel_makes_it_loud(void **state)
+{
+	struct sys_watch w = { .name = "sys_quiet" };
+	pid_t m = sys_start_master(w.name, true, ESHM_DISCONNECT_ON_TIMEOUT);
+	pid_t s = sys_slave(&w, busy_slave, 0);
+	pid_t o = th_spawn(observer_told_to_sleep, (void *)w.name);
+
+	assert_true(th_wait_until(one_observer, &w, 10000));
+	assert_true(th_wait_until(master_channel_quiet, &w, 10000));
+	atomic_store(&board->observer_sleeps, true);
+	assert_true(th_wait_until(master_channel_loud, &w, 10000));
+	assert_true(sys_count(m, SYS_WAIT_ALIVE, 1, 0, ESHM_SUCCESS) >= 1);
+	assert_int_equal(board->first_nr, __NR_futex);
+	kill(o, SIGKILL);
+	th_wait_child(o);
+	atomic_store(&board->observer_sleeps, false);
+	assert_true(th_wait_until(master_channel_quiet, &w, 10000));
 	sys_done_with(&w, s);
 }
 
@@ -583,6 +635,7 @@ main(void)
 		SYS_TEST(a_write_wakes_a_live_reader_asleep_with_a_system_call),
 		SYS_TEST(a_write_wakes_an_observer_asleep_with_a_system_call),
 		SYS_TEST(writes_make_no_system_call_after_an_observer_died_asleep),
+		SYS_TEST(an_observer_falling_asleep_on_a_quiet_channel_makes_it_loud),
 		SYS_TEST(writes_make_no_system_call_for_a_reader_that_polls_and_does_not_read),
 	};
 
