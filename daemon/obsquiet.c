@@ -18,7 +18,9 @@ oq_any_waits(const struct reg_segment *seg, int index)
 {
 	uint32_t i;
 
-	for (i = 0; seg->observers != NULL && i < SEG_OBSERVERS_MAX; i++) {
+	if (seg->nobservers == 0)
+		return false;
+	for (i = 0; i < SEG_OBSERVERS_MAX; i++) {
 		const struct reg_observer *o = &seg->observers[i];
 		const struct seg_reader *rd = seg_observer_of(&o->block.map);
 
