@@ -49,7 +49,8 @@
 #define SYS_ROUNDS 10000
 #define SYS_MSG 64
 
-/* What the master process must see before it counts. */
+/* What the master process must see before it counts (alive: and its
+ * block mapped, so a write reaches it). */
 enum sys_wait { SYS_WAIT_ALIVE, SYS_WAIT_DEAD, SYS_WAIT_PEER_WROTE };
 
 /* The master process's orders and report, in memory shared with the test. */
@@ -152,6 +153,15 @@ sys_thread(void *arg)
 #endif
 }
 
+/* The remote alive, and its current block mapped: eshmd's verdict comes
+ * before the control thread maps the block, and a write before that
+ * reaches nobody (and wakes nobody). */
+static bool
+sys_peer_reachable(void *h)
+{
+	return eshm_wait_remote(h, 0) == ESHM_SUCCESS;
+}
+
 static bool
 sys_peer_wrote(void *h)
 {
@@ -179,7 +189,7 @@ sys_go(void *arg)
 static int
 sys_master(void *arg)
 {
-	static bool (*const wait_for[])(void *) = { tc_remote_alive, tc_remote_dead,
+	static bool (*const wait_for[])(void *) = { sys_peer_reachable, tc_remote_dead,
 		                                    sys_peer_wrote };
 	ESHMConfig c = eshm_default_config(board->name);
 	struct sigaction sa;
