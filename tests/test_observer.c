@@ -94,6 +94,20 @@ ob_observer(void *arg)
 	return rc;
 }
 
+/* th_wait_until() condition: every observer has read something (an
+ * observer's own attach can take long on a loaded machine). */
+static bool
+ob_all_observers_read(void *arg)
+{
+	int i;
+
+	(void)arg;
+	for (i = 0; i < OB_OBSERVERS; i++)
+		if (atomic_load(&board->reads[i]) == 0)
+			return false;
+	return true;
+}
+
 static bool
 ob_observers_are(void *arg)
 {
@@ -142,6 +156,9 @@ eight_observers_beside_the_slave_see_nothing_torn(void **state)
 			}
 		}
 	}
+	/* eshmd counts an observer once attached; its own eshm_init() may
+	 * still be finishing: the writer goes on until each one has read */
+	assert_true(th_wait_until(ob_all_observers_read, NULL, 10000));
 	atomic_store(&board->stop, true);
 	assert_int_equal(th_wait_child(writer), 0);
 	for (i = 0; i < OB_OBSERVERS; i++)
