@@ -10,10 +10,12 @@
  * remote role's state word in the status block (eshmd wakes it on each
  * verdict change), and, after a write met a full queue, the consumer's
  * room sequence; plus a private control word the library bumps when the
- * list, a peer block or an armed state changes.  Woken, it sets the handle's pending bits and writes its
- * eventfd.  A message makes it stop watching for messages (armed cleared:
- * the writer pays no more system calls) until the application reads to
- * ESHM_ERROR_NO_DATA, which re-arms it.
+ * list, a peer block or an armed state changes.  Woken, it sets the
+ * handle's pending bits and writes its eventfd.  A message makes it stop
+ * watching for messages (armed cleared: the writer pays no more system
+ * calls) until the application reads to ESHM_ERROR_NO_DATA, which re-arms
+ * it.  An observer on a channel eshmd says is quiet sleeps 1 ms at a time
+ * until eshmd notices it is armed (obsquiet.h).
  */
 #include <errno.h>
 #include <linux/futex.h>
