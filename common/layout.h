@@ -191,7 +191,10 @@ struct seg_block {
 	_Atomic uint64_t heartbeat;       /* the holder's heartbeat */
 	_Atomic uint32_t room_wait;       /* queue: writer asleep waiting for room */
 	_Atomic uint32_t room_armed;      /* queue: writer wants its descriptor signalled */
-	char pad_b[SEG_CACHE_LINE - sizeof(uint64_t) - 2 * sizeof(uint32_t)];
+	/* CLOCK_MONOTONIC of the last beat, stored before the counter by the
+	 * heartbeat thread; 0 (as an older library leaves it): not dated */
+	_Atomic uint64_t beat_mono_ns;
+	char pad_b[SEG_CACHE_LINE - 2 * sizeof(uint64_t) - 2 * sizeof(uint32_t)];
 	_Atomic uint64_t head;            /* line 1: last message number published */
 	char pad_h[SEG_CACHE_LINE - sizeof(uint64_t)];
 	struct seg_reader reader;         /* lines 2-3: reading the other direction */

@@ -17,34 +17,55 @@ live_start(struct live_counts *c, uint64_t heartbeat, uint64_t now_ns)
 {
 	c->last_heartbeat = heartbeat;
 	c->change_mono_ns = now_ns;
-	c->silent_ms = 0;
+	c->check_mono_ns = now_ns;
+	c->silent_ns = 0;
 	c->state = SEG_EP_ALIVE;
 }
 
-uint32_t
-live_judge(struct live_counts *c, uint64_t heartbeat, uint64_t now_ns, uint32_t interval_ms,
-           uint32_t threshold_ms, uint64_t *due_ns)
+/* @span counted by one check of at most @cap. */
+static uint64_t
+live_count(uint64_t span, uint64_t cap)
 {
-	uint64_t floor_ns;
+	return span < cap ? span : cap;
+}
+
+uint32_t
+live_judge(struct live_counts *c, uint64_t heartbeat, uint64_t beat_ns, uint64_t now_ns,
+           uint32_t interval_ms, uint32_t threshold_ms, uint64_t *due_ns)
+{
+	uint64_t cap = (uint64_t)interval_ms * LIVE_NS_PER_MS;
+	uint64_t threshold = (uint64_t)threshold_ms * LIVE_NS_PER_MS, left;
+	uint64_t since = now_ns > c->check_mono_ns ? now_ns - c->check_mono_ns : 0;
 
 	if (heartbeat != c->last_heartbeat) {
+		/* The beat happened after the check that last saw the old
+		 * counter and before this one: a date outside that window
+		 * is not believed. */
+		c->change_mono_ns = beat_ns > c->check_mono_ns && beat_ns <= now_ns ? beat_ns : now_ns;
 		c->last_heartbeat = heartbeat;
-		c->change_mono_ns = now_ns;
-		c->silent_ms = 0;
+		c->silent_ns = live_count(now_ns - c->change_mono_ns, cap);
 		c->state = SEG_EP_ALIVE;
-		return c->state;
+	} else {
+		c->silent_ns += live_count(since, cap);
+		if (c->state == SEG_EP_ALIVE && c->silent_ns >= threshold)
+			c->state = SEG_EP_STALE;
 	}
-	if (interval_ms > 0)
-		c->silent_ms = c->silent_ms > UINT32_MAX - interval_ms ? UINT32_MAX
-		                                                       : c->silent_ms + interval_ms;
-	if (c->state != SEG_EP_ALIVE || c->silent_ms < threshold_ms)
-		return c->state;
-	floor_ns = c->change_mono_ns + (uint64_t)threshold_ms * LIVE_NS_PER_MS;
-	if (now_ns >= floor_ns)
-		c->state = SEG_EP_STALE;
-	else if (due_ns != NULL && floor_ns < *due_ns)
-		*due_ns = floor_ns;
+	if (now_ns > c->check_mono_ns)
+		c->check_mono_ns = now_ns;
+	if (c->state == SEG_EP_ALIVE && due_ns != NULL) {
+		left = c->silent_ns < threshold ? threshold - c->silent_ns : 0;
+		if (left <= cap && now_ns + left < *due_ns)
+			*due_ns = now_ns + left;
+	}
 	return c->state;
+}
+
+uint32_t
+live_silent_ms(const struct live_counts *c)
+{
+	uint64_t ms = c->silent_ns / LIVE_NS_PER_MS;
+
+	return ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
 }
 
 bool

@@ -2,19 +2,25 @@
  * liveness.h - the one rule that judges a heartbeat counter, used by
  * eshmd's monitor and by the library while eshmd is away.
  *
- * An endpoint is stale when its counter stayed unchanged over checks
- * adding up to the threshold, and at least that much time passed since
- * the check that last saw it move (the floor: a late check followed by a
- * punctual one must not count time that did not pass).  It is alive again
- * at the first check that sees the counter move.  Counting checks rather
- * than reading the clock alone keeps a checker delayed by load from ever
- * declaring a false verdict: it counts fewer checks, never more.
+ * An endpoint is stale when its counter stayed unchanged while the checks
+ * since its last beat count up to the threshold, and alive again at the
+ * first check that sees the counter move.  Each check counts the time
+ * since the check before it, but never more than one check interval: a
+ * checker delayed by load, or a machine that stood still, counts less
+ * silence than the clock shows, never more, so it never declares a false
+ * verdict.  The last beat is dated by the time its holder stored beside
+ * the counter when that falls between the two checks where the beat must
+ * have happened, else by the check that saw the move: a holder can only
+ * make its own verdict come sooner by lying, which it can by not beating.
  */
 #ifndef ESHM_COMMON_LIVENESS_H
 #define ESHM_COMMON_LIVENESS_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "layout.h"
 
 /*
  * The silence that makes an endpoint beating every @period_us stale after
@@ -31,24 +37,42 @@ live_period_ms(uint32_t period_us)
 /* What a checker keeps per watched counter. */
 struct live_counts {
 	uint64_t last_heartbeat;      /* the counter at the last check */
-	uint64_t change_mono_ns;      /* CLOCK_MONOTONIC of the check that last saw it move */
-	uint32_t silent_ms;           /* unchanged checks times their interval */
+	uint64_t change_mono_ns;      /* CLOCK_MONOTONIC of its last beat, as dated above */
+	uint64_t check_mono_ns;       /* the last check */
+	uint64_t silent_ns;           /* silence counted since the last beat */
 	uint32_t state;               /* SEG_EP_ALIVE or SEG_EP_STALE */
 };
+
+/*
+ * The counter of @b and the time its holder stored with it (0: none),
+ * loaded in the order the heartbeat stores them (time, then counter with
+ * release), so the time is never older than the beat the counter shows.
+ */
+static inline uint64_t
+live_sample(const struct seg_block *b, uint64_t *beat_ns)
+{
+	uint64_t heartbeat = atomic_load_explicit(&b->heartbeat, memory_order_acquire);
+
+	*beat_ns = atomic_load_explicit(&b->beat_mono_ns, memory_order_relaxed);
+	return heartbeat;
+}
 
 /* Start @c at @now_ns on a counter now at @heartbeat, alive. */
 void live_start(struct live_counts *c, uint64_t heartbeat, uint64_t now_ns);
 
 /*
- * One check of the counter, now at @heartbeat, at @now_ns.  A counting
- * check (@interval_ms > 0, the periodic one) adds @interval_ms to the
- * silence of an unchanged counter; an extra check (0) only re-evaluates.
- * When only the floor keeps a stale verdict back, *@due_ns (if not NULL)
- * is lowered to the time the floor will be met.
+ * One check, at @now_ns, of the counter now at @heartbeat whose holder
+ * dated its last beat @beat_ns (0: not dated).  The check counts the time
+ * since the previous one up to @interval_ms (0: it only re-evaluates).
+ * When a check at a time before the next one (at most @interval_ms away)
+ * would give the stale verdict, *@due_ns (if not NULL) is lowered to it.
  * Returns the new state, SEG_EP_ALIVE or SEG_EP_STALE (also in @c->state).
  */
-uint32_t live_judge(struct live_counts *c, uint64_t heartbeat, uint64_t now_ns,
+uint32_t live_judge(struct live_counts *c, uint64_t heartbeat, uint64_t beat_ns, uint64_t now_ns,
                     uint32_t interval_ms, uint32_t threshold_ms, uint64_t *due_ns);
+
+/* The silence counted so far, in whole ms (saturating). */
+uint32_t live_silent_ms(const struct live_counts *c);
 
 /*
  * Whether eshmd's monitor counts as running: its last pass, stamped at

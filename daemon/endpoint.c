@@ -263,7 +263,7 @@ ep_leave(struct eshmd *d, struct reg_segment *seg, int index, uint32_t state)
 	ep_unwatch(d, ep);
 	ep->state = state;
 	ep->stale_since_ns = 0;
-	ep->live.silent_ms = 0;
+	ep->live.silent_ns = 0;
 	rate_reset(&ep->rate);
 	prx_clear(ep);
 	ep_publish(d, seg, index);

@@ -46,11 +46,11 @@ mon_still_ns(const struct reg_endpoint *ep)
 
 /*
  * Judge role @index of @seg at @now by the one rule of liveness.h, with
- * the threshold its peer registered (its own without a peer).  A counting
- * pass (@counting) adds @interval to the silence of an unchanged
- * heartbeat; an extra pass only re-evaluates.  *@due is lowered to when
- * a verdict held back only by the floor is due.  Returns true if the
- * state changed.
+ * the threshold its peer registered (its own without a peer).  Every
+ * pass counts the silence since the one before, at most @interval; only
+ * a counting pass (@counting) samples the heartbeat's rate.  *@due is
+ * lowered to when an extra pass would give a stale verdict before the
+ * next counting pass.  Returns true if the state changed.
  */
 static bool
 mon_judge(struct eshmd *d, struct reg_segment *seg, int index, uint32_t interval, uint64_t now,
@@ -60,16 +60,16 @@ mon_judge(struct eshmd *d, struct reg_segment *seg, int index, uint32_t interval
 	struct hist_subject subject;
 	const struct seg_block *b = seg_block_of(&ep->block.map);
 	uint32_t threshold, next;
-	uint64_t hb;
+	uint64_t hb, beat;
 
 	if (!reg_ep_held(seg, index) || b == NULL)
 		return false;
-	hb = MON_LOAD(b->heartbeat);
+	hb = live_sample(b, &beat);
 	if (counting)
 		rate_sample(&ep->rate, hb, now, mon_still_ns(ep));
 	threshold = reg_ep_held(seg, !index) ? seg->ep[!index].threshold_ms : ep->threshold_ms;
 	ep->judged_ms = threshold;
-	next = live_judge(&ep->live, hb, now, counting ? interval : 0,
+	next = live_judge(&ep->live, hb, beat, now, interval,
 	                  threshold + live_period_ms(ep->period_us), due);
 	stb_endpoint(seg, index);
 	if (next == ep->state)
@@ -81,7 +81,7 @@ mon_judge(struct eshmd *d, struct reg_segment *seg, int index, uint32_t interval
 	hist_record(d, hist_of_state(reg_ep_shown(ep)), &subject,
 	            "segment %s: %s (pid %d) is %s (silent %u ms, judged by %u ms)", seg->name,
 	            seg_role_name(index), (int)ep->pid, seg_state_name(reg_ep_shown(ep)),
-	            ep->live.silent_ms, threshold);
+	            live_silent_ms(&ep->live), threshold);
 	return true;
 }
 
@@ -209,7 +209,7 @@ mon_main(void *arg)
 			clock_ts_add_ns(&next, (uint64_t)interval * 1000000u);
 			next_ns = mon_ts_ns(&next);
 		}
-		/* A verdict waiting only for its floor gets a pass of its own. */
+		/* A verdict due before the next pass gets a pass of its own. */
 		while (due < next_ns &&
 		       !atomic_load_explicit(&d->monitor_stop, memory_order_acquire)) {
 			mon_sleep_until(due);

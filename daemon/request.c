@@ -751,7 +751,7 @@ req_fill_endpoint(const struct reg_segment *seg, int index, struct proto_endpoin
 	out->uid = (uint32_t)ep->uid;
 	out->stale_threshold_ms = ep->threshold_ms;
 	out->judged_ms = ep->judged_ms;
-	out->silent_ms = reg_ep_held(seg, index) ? ep->live.silent_ms : 0;
+	out->silent_ms = reg_ep_held(seg, index) ? live_silent_ms(&ep->live) : 0;
 	out->heartbeat = b != NULL ? REQ_PEEK_WORD(b->heartbeat) : 0;
 	out->heartbeat_rate = ep->rate.known ? ep->rate.per_s : PROTO_RATE_UNKNOWN;
 	out->start_time = ep->start_time;

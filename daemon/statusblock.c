@@ -55,7 +55,7 @@ stb_endpoint(struct reg_segment *seg, int index)
 	STB_SET(e->start_time, ep->start_time, memory_order_relaxed);
 	STB_SET(e->threshold_ms, ep->threshold_ms, memory_order_relaxed);
 	STB_SET(e->judged_ms, ep->judged_ms, memory_order_relaxed);
-	STB_SET(e->silent_ms, ep->live.silent_ms, memory_order_relaxed);
+	STB_SET(e->silent_ms, live_silent_ms(&ep->live), memory_order_relaxed);
 	STB_SET(e->period_us, ep->period_us, memory_order_relaxed);
 	STB_SET(e->attach_realtime_ns, ep->attach_realtime_ns, memory_order_relaxed);
 	STB_SET(e->heartbeat_rate, ep->rate.per_s, memory_order_relaxed);

@@ -257,7 +257,6 @@ static int
 ctl_timers(uint64_t now, uint64_t *last_watch)
 {
 	uint64_t next = now + (uint64_t)ESHM_DAEMON_CHECK_MS * 1000000u;
-	uint32_t interval = (uint32_t)((now - *last_watch) / 1000000u);
 	bool watch = now - *last_watch >= (uint64_t)ESHM_LOCAL_CHECK_MS * 1000000u;
 	bool any_away = false;
 	struct ESHMHandle *h;
@@ -271,12 +270,10 @@ ctl_timers(uint64_t now, uint64_t *last_watch)
 			next = h->link_retry_ns;
 		if (h->link == LIB_LINK_REATTACHING && h->link_deadline_ns < next)
 			next = h->link_deadline_ns;
-		/* One counting check per tick, never a burst after a stall:
-		 * the interval counts at most one tick. */
+		/* A check counts at most one tick of silence, so a stall
+		 * of this thread never becomes the remote's. */
 		if (watch)
-			any_away |= live_watch(h, now, interval < 2 * ESHM_LOCAL_CHECK_MS
-			                                       ? interval
-			                                       : ESHM_LOCAL_CHECK_MS);
+			any_away |= live_watch(h, now, ESHM_LOCAL_CHECK_MS);
 		else
 			any_away |= atomic_load_explicit(&h->daemon_away, memory_order_relaxed);
 	}

@@ -428,9 +428,10 @@ live_attached(const struct ESHMHandle *h)
 
 /*
  * Look whether eshmd's monitor still runs for @h at @now_ns, and while it
- * does not, judge the remote's heartbeat here (one counting check of
- * @interval_ms; 0: an extra check that counts no silence, as when the
- * peer's pidfd fired) and publish the verdict for the data path.  Returns
+ * does not, judge the remote's heartbeat here (a check counting the
+ * silence since the last one up to @interval_ms; 0: one that counts none,
+ * as when the peer's pidfd fired) and publish the verdict for the data
+ * path.  Returns
  * whether eshmd is away.  Control thread; takes h->lock.
  */
 bool live_watch(struct ESHMHandle *h, uint64_t now_ns, uint32_t interval_ms);

@@ -66,24 +66,26 @@ hb_main(void *arg)
 		uint64_t now;
 
 		pthread_mutex_lock(&hb_lock);
+		now = clock_mono_ns();
 		if (hb_list == NULL) {
 			hb_running = false;
 			pthread_mutex_unlock(&hb_lock);
 			return arg;
 		}
 		for (h = hb_list; h != NULL; h = h->hb_next) {
-			/* The block is this process's alone: a plain increment. */
+			/* The block is this process's alone: a plain increment,
+			 * dated first (see live_sample()). */
+			atomic_store_explicit(&h->own->beat_mono_ns, now, memory_order_relaxed);
 			atomic_store_explicit(&h->own->heartbeat,
 			                      atomic_load_explicit(&h->own->heartbeat,
 			                                           memory_order_relaxed) + 1,
-			                      memory_order_relaxed);
+			                      memory_order_release);
 			if (h->options.heartbeat_period_us < period_us)
 				period_us = h->options.heartbeat_period_us;
 		}
 		pthread_mutex_unlock(&hb_lock);
 
 		clock_ts_add_ns(&next, (uint64_t)period_us * 1000u);
-		now = clock_mono_ns();
 		if ((uint64_t)next.tv_sec * 1000000000u + (uint64_t)next.tv_nsec +
 		        HB_CATCH_UP_PERIODS * (uint64_t)period_us * 1000u <
 		    now) {

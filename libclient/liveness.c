@@ -13,13 +13,15 @@
 #include "clock.h"
 #include "handle.h"
 
-/* The remote's heartbeat counter, from the latest peer block (0: none). */
+/* The remote's heartbeat counter and the date of its last beat, from the
+ * latest peer block (0 and 0: none). */
 static uint64_t
-live_remote_heartbeat(const struct ESHMHandle *h)
+live_remote_heartbeat(const struct ESHMHandle *h, uint64_t *beat_ns)
 {
 	struct lib_peer *p = atomic_load_explicit(&h->peer_latest, memory_order_acquire);
 
-	return p == NULL ? 0 : atomic_load_explicit(&p->block->heartbeat, memory_order_relaxed);
+	*beat_ns = 0;
+	return p == NULL ? 0 : live_sample(p->block, beat_ns);
 }
 
 static bool
@@ -36,12 +38,14 @@ bool
 live_watch(struct ESHMHandle *h, uint64_t now_ns, uint32_t interval_ms)
 {
 	bool away = !live_daemon_running(h, now_ns);
+	uint64_t heartbeat, beat;
 	uint32_t state;
 
 	pthread_mutex_lock(&h->lock);
+	heartbeat = live_remote_heartbeat(h, &beat);
 	if (!away) {
 		/* Start counting afresh from eshmd's last verdict next time. */
-		live_start(&h->local, live_remote_heartbeat(h), now_ns);
+		live_start(&h->local, heartbeat, now_ns);
 		atomic_store_explicit(&h->daemon_away, false, memory_order_release);
 		pthread_mutex_unlock(&h->lock);
 		return false;
@@ -52,7 +56,7 @@ live_watch(struct ESHMHandle *h, uint64_t now_ns, uint32_t interval_ms)
 	if (h->peer_exited)
 		state = SEG_EP_DEAD;
 	else if (state == SEG_EP_ALIVE || state == SEG_EP_STALE)
-		state = live_judge(&h->local, live_remote_heartbeat(h), now_ns, interval_ms,
+		state = live_judge(&h->local, heartbeat, beat, now_ns, interval_ms,
 		                   h->config.stale_threshold_ms +
 		                           live_period_ms(atomic_load_explicit(
 		                                   &h->st->endpoint[1 - h->role].period_us,
