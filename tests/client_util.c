@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "harness.h"
+
 ESHMHandle *
 tc_attach(const char *name, ESHMRole role, uint32_t threshold_ms, ESHMDisconnectBehavior behavior)
 {
@@ -120,6 +122,29 @@ tc_remote_dead(void *h)
 	ESHMStats st;
 
 	return eshm_get_stats(h, &st) == ESHM_SUCCESS && st.remote_is_dead;
+}
+
+void
+tc_beats_init(struct tc_beats *b)
+{
+	b->seen = UINT64_MAX;
+	b->earliest_ns = 0;
+}
+
+void
+tc_beats_look(struct tc_beats *b, ESHMHandle *h)
+{
+	long long before = th_now_ns();
+	ESHMStats st;
+	uint64_t hb;
+
+	if (eshm_get_stats(h, &st) != ESHM_SUCCESS)
+		return;
+	hb = eshm_get_role(h) == ESHM_ROLE_MASTER ? st.slave_heartbeat : st.master_heartbeat;
+	if (hb != b->seen) {
+		b->seen = hb;
+		b->earliest_ns = before;
+	}
 }
 
 bool
