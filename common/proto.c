@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "eshm.h"
+#include "layout.h"
 #include "proto.h"
 
 /*
@@ -51,11 +52,15 @@ _Static_assert(offsetof(struct proto_segment_info, status) == 0, "status first")
 _Static_assert(offsetof(struct proto_hello_reply, status) == 0, "status first");
 _Static_assert(offsetof(struct proto_peek_reply, status) == 0, "status first");
 _Static_assert(offsetof(struct proto_counters, status) == 0, "status first");
+_Static_assert(offsetof(struct proto_observers_reply, status) == 0, "status first");
 /* A version-1 peer reads a version-2 status reply: both framings agree. */
 _Static_assert(sizeof(struct proto_status) == 264, "proto_status as in version 1");
 /* Every datagram fits the receive buffer, and a name fits its field. */
 _Static_assert(sizeof(struct proto_hdr) + sizeof(struct proto_segment_info) <= PROTO_MSG_MAX,
                "the largest body fits a datagram");
+_Static_assert(sizeof(struct proto_hdr) + sizeof(struct proto_observers_reply) <= PROTO_MSG_MAX,
+               "every observer fits a datagram");
+_Static_assert(PROTO_OBSERVERS_MAX == SEG_OBSERVERS_MAX, "one entry per observer slot");
 _Static_assert(PROTO_NAME_MAX < PROTO_NAME_SIZE, "a name and its NUL fit the field");
 
 ssize_t
@@ -68,6 +73,7 @@ proto_body_size(uint16_t type)
 	case PROTO_REQ_DETACH:
 	case PROTO_REQ_SHOW:
 	case PROTO_REQ_PEEK:
+	case PROTO_REQ_OBSERVERS:
 		return sizeof(struct proto_name);
 	case PROTO_REQ_STATUS:
 	case PROTO_REQ_LIST:
@@ -88,6 +94,8 @@ proto_body_size(uint16_t type)
 		return sizeof(struct proto_event);
 	case PROTO_REP_COUNTERS:
 		return sizeof(struct proto_counters);
+	case PROTO_REP_OBSERVERS:
+		return sizeof(struct proto_observers_reply);
 	case PROTO_REP_STATUS:
 	case PROTO_REP_DONE:
 		return sizeof(struct proto_status);
@@ -118,7 +126,8 @@ proto_has_nul(const char *field, size_t size)
 
 #define PROTO_STR_OK(f) proto_has_nul((f), sizeof(f))
 
-/* Every fixed-size string field of @body (of @type) must hold its NUL. */
+/* Every fixed-size string field of @body (of @type) must hold its NUL, and
+ * a count must fit its array. */
 static int
 proto_strings_ok(uint16_t type, const void *body)
 {
@@ -129,6 +138,7 @@ proto_strings_ok(uint16_t type, const void *body)
 	case PROTO_REQ_DETACH:
 	case PROTO_REQ_SHOW:
 	case PROTO_REQ_PEEK:
+	case PROTO_REQ_OBSERVERS:
 		return PROTO_STR_OK(((const struct proto_name *)body)->name);
 	case PROTO_REQ_CREATE:
 		return PROTO_STR_OK(((const struct proto_create *)body)->name);
@@ -159,6 +169,17 @@ proto_strings_ok(uint16_t type, const void *body)
 
 		return PROTO_STR_OK(r->version) && PROTO_STR_OK(r->socket_path) &&
 		       PROTO_STR_OK(r->shm_prefix);
+	}
+	case PROTO_REP_OBSERVERS: {
+		const struct proto_observers_reply *r = body;
+		size_t i;
+
+		if (r->count > PROTO_OBSERVERS_MAX)
+			return 0;
+		for (i = 0; i < r->count; i++)
+			if (!PROTO_STR_OK(r->observer[i].comm))
+				return 0;
+		return 1;
 	}
 	case PROTO_REP_SEGMENT: {
 		const struct proto_segment_info *r = body;

@@ -57,6 +57,7 @@ enum proto_type {
 	                           with PROTO_EVENTS_FOLLOW the events never end */
 	PROTO_REQ_COUNTERS = 12,/* no body -> proto_counters */
 	PROTO_REQ_PROXY = 13,   /* proto_proxy -> proto_status (bridges only) */
+	PROTO_REQ_OBSERVERS = 14, /* proto_name -> proto_observers_reply */
 	/* replies */
 	PROTO_REP_STATUS = 100, /* proto_status (generic answer, errors) */
 	PROTO_REP_ATTACH = 101, /* proto_attach_reply */
@@ -67,6 +68,7 @@ enum proto_type {
 	PROTO_REP_PEEK = 106,   /* proto_peek_reply */
 	PROTO_REP_EVENT = 107,  /* proto_event */
 	PROTO_REP_COUNTERS = 108, /* proto_counters */
+	PROTO_REP_OBSERVERS = 109, /* proto_observers_reply */
 	/* notifications, eshmd to client, id 0 */
 	PROTO_NTF_PEER = 200,   /* proto_peer + the new block, read-only, and a pidfd */
 	PROTO_NTF_OBSERVER = 201, /* proto_observer [+ the observer's block, read-only] */
@@ -81,6 +83,7 @@ enum proto_type {
 #define PROTO_CAP_EVENTS 0x20u      /* EVENTS and COUNTERS */
 #define PROTO_CAP_PROXY 0x40u       /* PROXY (eshm-bridge) */
 #define PROTO_CAP_STAND_IN 0x80u    /* PROTO_ATTACH_STAND_IN */
+#define PROTO_CAP_OBSERVER_LIST 0x100u /* OBSERVERS */
 
 /* Which descriptors a datagram carries ("fds" fields), in this order. */
 #define PROTO_FD_STATUS 0x1u  /* the segment's status block, read-only */
@@ -310,6 +313,32 @@ struct proto_segment_info {
 	uint32_t observers;
 	struct proto_endpoint_info endpoint[2]; /* SEG_MASTER, SEG_SLAVE */
 	struct proto_channel_info channel[2];   /* written by SEG_MASTER, SEG_SLAVE */
+};
+
+/* OBSERVERS: each observer of a segment, as a reader of its channel. */
+#define PROTO_OBSERVERS_MAX 32      /* = SEG_OBSERVERS_MAX */
+
+struct proto_observer_info {
+	int32_t pid;
+	uint32_t uid;
+	uint32_t observed;         /* ESHMRole of the writer it reads */
+	uint32_t slot;             /* its slot in the status block */
+	uint64_t incarnation;      /* the segment's observer attaches when it came */
+	uint64_t attach_realtime_ns;
+	uint64_t position;         /* last message it consumed */
+	uint64_t read_count;
+	uint64_t missed;
+	uint64_t retries;
+	uint64_t contended;
+	uint32_t unread;           /* queue: messages it has not read yet */
+	uint32_t reserved;
+	char comm[32];             /* process name */
+};
+
+struct proto_observers_reply {
+	int32_t status;
+	uint32_t count;            /* entries of observer[] in use, by slot */
+	struct proto_observer_info observer[PROTO_OBSERVERS_MAX];
 };
 
 /*

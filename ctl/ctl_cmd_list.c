@@ -5,11 +5,14 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "ctl_commands.h"
 #include "ctl_conn.h"
 #include "ctl_fmt.h"
+#include "ctl_observers.h"
 #include "ctl_segtable.h"
 #include "ctl_json.h"
 
@@ -19,13 +22,34 @@ static const struct option ctl_list_longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/*
+ * The observers of @seg, asked on @sock (one connection for the whole
+ * list): NULL when eshmd did not say; a segment without any needs no
+ * question.
+ */
+static const struct proto_observers_reply *
+ctl_list_observers(const struct ctl_ctx *ctx, int sock, const struct proto_segment_info *seg,
+                   struct proto_observers_reply *buf)
+{
+	if (seg->observers == 0) {
+		memset(buf, 0, sizeof(*buf));
+		return buf;
+	}
+	if (sock < 0 || ctl_observers_fetch(ctx, sock, seg->name, buf) != 0)
+		return NULL;
+	return buf;
+}
+
 /* The list as a JSON document. */
 static json_object *
-ctl_list_json(const struct proto_segment_info *segs, size_t n, uint64_t now)
+ctl_list_json(const struct ctl_ctx *ctx, const struct proto_segment_info *segs, size_t n,
+              uint64_t now)
 {
 	json_object *doc = json_object_new_object();
 	json_object *array = json_object_new_array();
+	struct proto_observers_reply obs;
 	json_object *seg;
+	int sock = -1;
 	size_t i;
 
 	if (doc == NULL || array == NULL) {
@@ -35,13 +59,18 @@ ctl_list_json(const struct proto_segment_info *segs, size_t n, uint64_t now)
 	}
 	json_object_object_add(doc, "segments", array);
 	for (i = 0; i < n; i++) {
-		seg = ctl_json_segment(&segs[i], now);
+		if (sock < 0 && segs[i].observers != 0)
+			sock = proto_connect(ctx->socket_path);
+		seg = ctl_json_segment(&segs[i], ctl_list_observers(ctx, sock, &segs[i], &obs), now);
 		if (seg == NULL || json_object_array_add(array, seg) != 0) {
 			json_object_put(seg);
 			json_object_put(doc);
-			return NULL;
+			doc = NULL;
+			break;
 		}
 	}
+	if (sock >= 0)
+		close(sock);
 	return doc;
 }
 
@@ -77,7 +106,7 @@ ctl_list_run(struct ctl_ctx *ctx, int argc, char **argv)
 	if (rc != CTL_EXIT_OK)
 		return rc;
 	if (ctx->json)
-		rc = ctl_json_print(ctl_list_json(segs, n, clock_real_ns()));
+		rc = ctl_json_print(ctl_list_json(ctx, segs, n, clock_real_ns()));
 	else
 		rc = ctl_list_text(segs, n, clock_real_ns());
 	free(segs);

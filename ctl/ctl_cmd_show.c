@@ -11,6 +11,7 @@
 #include "ctl_commands.h"
 #include "ctl_conn.h"
 #include "ctl_fmt.h"
+#include "ctl_observers.h"
 #include "layout.h"
 #include "ctl_table.h"
 #include "ctl_json.h"
@@ -157,7 +158,8 @@ ctl_show_channels(const struct proto_segment_info *seg, uint64_t now)
 }
 
 static int
-ctl_show_print(const struct proto_segment_info *seg, bool color)
+ctl_show_print(const struct proto_segment_info *seg, const struct proto_observers_reply *obs,
+               bool color)
 {
 	const uint64_t now = clock_real_ns();
 	char a[CTL_FMT_SIZE], b[CTL_FMT_SIZE];
@@ -197,6 +199,11 @@ ctl_show_print(const struct proto_segment_info *seg, bool color)
 	putchar('\n');
 	if (ctl_show_channels(seg, now) != 0)
 		return -1;
+	if (obs != NULL && obs->count != 0) {
+		putchar('\n');
+		if (ctl_observers_print(obs, seg->mode, now, stdout, "\n") != 0)
+			return -1;
+	}
 	return fflush(stdout) == 0 ? 0 : -1;
 }
 
@@ -204,6 +211,7 @@ static int
 ctl_show_run(struct ctl_ctx *ctx, int argc, char **argv)
 {
 	struct proto_segment_info seg;
+	struct proto_observers_reply obs, *have = NULL;
 	struct proto_name req;
 	int rc;
 
@@ -214,9 +222,11 @@ ctl_show_run(struct ctl_ctx *ctx, int argc, char **argv)
 	                         PROTO_REP_SEGMENT, &seg, NULL);
 	if (rc != CTL_EXIT_OK)
 		return rc;
+	if (ctl_observers_fetch(ctx, -1, req.name, &obs) == ESHM_SUCCESS)
+		have = &obs;
 	if (ctx->json)
-		return ctl_json_print(ctl_json_segment(&seg, clock_real_ns()));
-	if (ctl_show_print(&seg, ctl_use_color(stdout)) != 0)
+		return ctl_json_print(ctl_json_segment(&seg, have, clock_real_ns()));
+	if (ctl_show_print(&seg, have, ctl_use_color(stdout)) != 0)
 		return ctl_error("cannot write the description of '%s'", req.name);
 	return CTL_EXIT_OK;
 }
@@ -227,7 +237,8 @@ const struct ctl_cmd ctl_cmd_show = {
 	.help = "Describe the segment NAME: layout version, generation, capacity, creation,\n"
 	        "thresholds; for each endpoint its pid, process name, state, heartbeat and\n"
 	        "attach time; for each channel its sequence number, messages written, read\n"
-	        "and missed, and the time since its last write.\n\n"
+	        "and missed, and the time since its last write; for each observer its pid,\n"
+	        "process name, the channel it reads, messages read and missed.\n\n"
 	        "Options:\n"
 	        "  --json          print a JSON object (schema in eshmctl(8))\n",
 	.run = ctl_show_run,

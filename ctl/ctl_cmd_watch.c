@@ -20,6 +20,7 @@
 #include "ctl_conn.h"
 #include "eshm.h"
 #include "ctl_fmt.h"
+#include "ctl_observers.h"
 #include "layout.h"
 #include "ctl_segtable.h"
 #include "ctl_term.h"
@@ -50,6 +51,7 @@ struct ctl_watch {
 	struct proto_status_reply daemon;
 	struct proto_segment_info *segs; /* this frame, malloc'd */
 	size_t nsegs;
+	struct proto_observers_reply obs; /* the one segment's observers; count 0: none or unknown */
 	struct ctl_watch_seen *seen; /* previous frame */
 	size_t nseen;
 	uint64_t seen_mono_ns;
@@ -75,6 +77,7 @@ ctl_watch_fetch(struct ctl_watch *w)
 	free(w->segs);
 	w->segs = NULL;
 	w->nsegs = 0;
+	memset(&w->obs, 0, sizeof(w->obs));
 	w->error[0] = '\0';
 	if (w->sock < 0) {
 		w->sock = proto_connect(w->ctx->socket_path);
@@ -96,6 +99,13 @@ ctl_watch_fetch(struct ctl_watch *w)
 			rc = proto_call(w->sock, PROTO_REQ_SHOW, &req, NULL, PROTO_REP_SEGMENT,
 			                w->segs, NULL, NULL, CTL_REPLY_TIMEOUT_MS);
 		w->nsegs = rc == 0 ? 1 : 0;
+		/* Without the observers the frame still stands; a connection
+		 * in doubt is opened afresh next time. */
+		if (rc == 0 && w->segs->observers != 0 &&
+		    ctl_observers_fetch(w->ctx, w->sock, w->name, &w->obs) != 0) {
+			close(w->sock);
+			w->sock = -1;
+		}
 	} else if (rc == 0) {
 		rc = ctl_list(w->sock, &w->segs, &w->nsegs);
 	}
@@ -188,6 +198,10 @@ ctl_watch_render(struct ctl_watch *w, FILE *out)
 	if (rc == 0)
 		rc = ctl_table_print(t, out, "\n");
 	ctl_table_free(t);
+	if (rc == 0 && w->name != NULL && w->obs.count != 0) {
+		fputc('\n', out);
+		rc = ctl_observers_print(&w->obs, w->segs->mode, now_real, out, "\n");
+	}
 	ctl_watch_remember(w, now_mono);
 	return rc;
 }

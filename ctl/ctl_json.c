@@ -9,6 +9,7 @@
 
 #include "ctl_cli.h"
 #include "ctl_fmt.h"
+#include "eshm.h"
 #include "layout.h"
 #include "ctl_json.h"
 
@@ -138,8 +139,49 @@ ctl_json_channel(const struct proto_channel_info *ch, uint64_t now_ns)
 	return o;
 }
 
+static json_object *
+ctl_json_observer(const struct proto_observer_info *e, uint64_t now_ns)
+{
+	json_object *o = json_object_new_object();
+
+	if (o == NULL)
+		return NULL;
+	ctl_json_u64(o, "slot", e->slot);
+	json_object_object_add(o, "pid", json_object_new_int(e->pid));
+	ctl_json_str(o, "process", e->comm);
+	ctl_json_u64(o, "uid", e->uid);
+	ctl_json_str(o, "reads",
+	             e->observed == ESHM_ROLE_SLAVE ? "slave_to_master" : "master_to_slave");
+	ctl_json_u64(o, "incarnation", e->incarnation);
+	ctl_json_u64(o, "position", e->position);
+	ctl_json_u64(o, "read", e->read_count);
+	ctl_json_u64(o, "missed", e->missed);
+	ctl_json_u64(o, "retries", e->retries);
+	ctl_json_u64(o, "contended", e->contended);
+	ctl_json_u64(o, "unread", e->unread);
+	ctl_json_u64(o, "attach_realtime_ns", e->attach_realtime_ns);
+	ctl_json_u64(o, "attached_ms", ctl_ms_between(e->attach_realtime_ns, now_ns));
+	return o;
+}
+
+/* The observers array, or null when eshmd did not say. */
+static json_object *
+ctl_json_observers(const struct proto_observers_reply *obs, uint64_t now_ns)
+{
+	json_object *a;
+	uint32_t i;
+
+	if (obs == NULL)
+		return NULL;
+	a = json_object_new_array();
+	for (i = 0; a != NULL && i < obs->count && i < PROTO_OBSERVERS_MAX; i++)
+		json_object_array_add(a, ctl_json_observer(&obs->observer[i], now_ns));
+	return a;
+}
+
 json_object *
-ctl_json_segment(const struct proto_segment_info *s, uint64_t now_ns)
+ctl_json_segment(const struct proto_segment_info *s, const struct proto_observers_reply *obs,
+                 uint64_t now_ns)
 {
 	json_object *o = json_object_new_object();
 
@@ -172,6 +214,7 @@ ctl_json_segment(const struct proto_segment_info *s, uint64_t now_ns)
 	                       ctl_json_endpoint(&s->endpoint[SEG_SLAVE]));
 	json_object_object_add(o, "master_to_slave", ctl_json_channel(&s->channel[SEG_M2S], now_ns));
 	json_object_object_add(o, "slave_to_master", ctl_json_channel(&s->channel[SEG_S2M], now_ns));
+	json_object_object_add(o, "observer_list", ctl_json_observers(obs, now_ns));
 	return o;
 }
 

@@ -16,10 +16,12 @@
 json_object *ctl_json_status(const struct proto_status_reply *st);
 
 /*
- * The object describing segment @s, with ages computed against the
- * CLOCK_REALTIME instant @now_ns.  NULL when out of memory.
+ * The object describing segment @s and its observers @obs (NULL: eshmd
+ * did not say), with ages computed against the CLOCK_REALTIME instant
+ * @now_ns.  NULL when out of memory.
  */
-json_object *ctl_json_segment(const struct proto_segment_info *s, uint64_t now_ns);
+json_object *ctl_json_segment(const struct proto_segment_info *s,
+                              const struct proto_observers_reply *obs, uint64_t now_ns);
 
 /*
  * Print @doc pretty on stdout followed by a newline, and release it (even

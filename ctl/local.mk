@@ -8,6 +8,7 @@ ctl_eshmctl_SOURCES = \
 	ctl/ctl_fmt.h ctl/ctl_fmt.c \
 	ctl/ctl_table.h ctl/ctl_table.c \
 	ctl/ctl_segtable.h ctl/ctl_segtable.c \
+	ctl/ctl_observers.h ctl/ctl_observers.c \
 	ctl/ctl_json.h ctl/ctl_json.c \
 	ctl/ctl_dump.h ctl/ctl_dump.c \
 	ctl/ctl_term.h ctl/ctl_term.c \

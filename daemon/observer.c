@@ -5,12 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "channel.h"
 #include "clock.h"
 #include "eshm.h"
 #include "history.h"
 #include "log.h"
 #include "memfd.h"
 #include "observer.h"
+#include "procinfo.h"
 #include "statusblock.h"
 
 /* A free slot of @seg below @max, allocating the slots at first; -1: none. */
@@ -99,6 +101,7 @@ obs_attach(struct eshmd *d, struct srv_conn *c, struct reg_segment *seg, int obs
 	o->observed = observed;
 	o->incarnation = ++seg->observer_attaches;
 	o->attach_realtime_ns = clock_real_ns();
+	proc_comm(c->pid, o->comm, sizeof(o->comm));
 	o->conn = c;
 	c->obs_seg = seg;
 	c->obs_slot = slot;
@@ -157,6 +160,41 @@ obs_announce(struct eshmd *d, struct reg_segment *seg, int index)
 		}
 	}
 	obs_tell_writer(d, seg, index);
+}
+
+/* A word of a block its holder writes: loaded once, only displayed. */
+#define OBS_SHOW_WORD(field) atomic_load_explicit(&(field), memory_order_relaxed)
+
+void
+obs_list(const struct reg_segment *seg, struct proto_observers_reply *out)
+{
+	uint32_t i;
+
+	for (i = 0; seg->observers != NULL && i < SEG_OBSERVERS_MAX; i++) {
+		const struct reg_observer *o = &seg->observers[i];
+		const struct seg_reader *rd = seg_observer_of(&o->block.map);
+		const struct seg_block *w = seg_block_of(&seg->ep[o->observed].block.map);
+		struct proto_observer_info *e;
+
+		if (o->conn == NULL || rd == NULL)
+			continue;
+		e = &out->observer[out->count++];
+		e->pid = (int32_t)o->pid;
+		e->uid = (uint32_t)o->uid;
+		e->observed = (uint32_t)seg_role(o->observed);
+		e->slot = i;
+		e->incarnation = o->incarnation;
+		e->attach_realtime_ns = o->attach_realtime_ns;
+		e->position = OBS_SHOW_WORD(rd->position);
+		e->read_count = OBS_SHOW_WORD(rd->reads);
+		e->missed = OBS_SHOW_WORD(rd->missed);
+		e->retries = OBS_SHOW_WORD(rd->retries);
+		e->contended = OBS_SHOW_WORD(rd->contended);
+		if (w != NULL && seg->g.mode == SEG_MODE_QUEUE)
+			e->unread = (uint32_t)chan_queue_unread(w, seg->ep[o->observed].incarnation,
+			                                        rd, &seg->g);
+		snprintf(e->comm, sizeof(e->comm), "%s", o->comm);
+	}
 }
 
 void

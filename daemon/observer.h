@@ -40,6 +40,13 @@ void obs_leave(struct eshmd *d, struct srv_conn *c);
  */
 void obs_announce(struct eshmd *d, struct reg_segment *seg, int index);
 
+/*
+ * What OBSERVERS tells of @seg's observers, in slot order: who each is
+ * and its reader counts, loaded from its block (numbers it writes, shown
+ * as they are).
+ */
+void obs_list(const struct reg_segment *seg, struct proto_observers_reply *out);
+
 /* @seg is being removed: its observers' connections lose it and are
  * closed by the server once the request at hand is done. */
 void obs_drop_all(struct eshmd *d, struct reg_segment *seg);

@@ -74,6 +74,7 @@ struct reg_observer {
 	int observed;                /* role index of the channel it reads */
 	uint64_t incarnation;        /* the segment's observer attaches when it came */
 	uint64_t attach_realtime_ns;
+	char comm[32];               /* process name, for display */
 	struct reg_memfd block;      /* its own block (one page) */
 	struct srv_conn *conn;       /* its control connection; NULL: slot free */
 };

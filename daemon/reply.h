@@ -23,6 +23,7 @@ union reply_body {
 	struct proto_peer peer;            /* PROTO_NTF_PEER */
 	struct proto_event event;          /* PROTO_REP_EVENT */
 	struct proto_counters counters;    /* PROTO_REP_COUNTERS */
+	struct proto_observers_reply observers; /* PROTO_REP_OBSERVERS */
 };
 
 /* Where a stream is: LIST's cursor on the registry, EVENTS' next serial. */

@@ -48,8 +48,9 @@
 #define REQ_CREATE_FLAGS (PROTO_ATTACH_AUTO_CLEANUP | PROTO_ATTACH_TIMESTAMPS)
 /* What eshmd offers in HELLO. */
 #define REQ_CAPS \
-	(PROTO_CAP_PEER_PIDFD | PROTO_CAP_TAKEOVER | PROTO_CAP_QUEUE | PROTO_CAP_TIMESTAMPS | \
-	 PROTO_CAP_EVENTS | PROTO_CAP_PROXY | PROTO_CAP_STAND_IN)
+	(PROTO_CAP_PEER_PIDFD | PROTO_CAP_TAKEOVER | PROTO_CAP_QUEUE | PROTO_CAP_OBSERVER | \
+	 PROTO_CAP_TIMESTAMPS | PROTO_CAP_EVENTS | PROTO_CAP_PROXY | PROTO_CAP_STAND_IN | \
+	 PROTO_CAP_OBSERVER_LIST)
 /* Queue depth of a queue created by CREATE without one. */
 #define REQ_QUEUE_DEPTH_DEFAULT 64u
 /* Longest heartbeat period and takeover wait a request may name. */
@@ -868,6 +869,19 @@ req_show(struct eshmd *d, struct srv_conn *c, const void *body, struct proto_fds
 }
 
 static int
+req_observers(struct eshmd *d, struct srv_conn *c, const void *body, struct proto_fds *in,
+              struct reply *r)
+{
+	struct reg_segment *seg;
+	int rc = req_lookup(d, c, ((const struct proto_name *)body)->name, &seg, r);
+
+	if (rc != ESHM_SUCCESS)
+		return rc;
+	obs_list(seg, &reply_body(r, PROTO_REP_OBSERVERS)->observers);
+	return ESHM_SUCCESS;
+}
+
+static int
 req_create(struct eshmd *d, struct srv_conn *c, const void *body, struct proto_fds *in,
            struct reply *r)
 {
@@ -961,6 +975,7 @@ static const struct req_kind req_kinds[] = {
 	{PROTO_REQ_EVENTS, req_check_events, hreq_events, true},
 	{PROTO_REQ_COUNTERS, req_check_plain, hreq_counters, false},
 	{PROTO_REQ_PROXY, req_check_proxy, prx_request, true},
+	{PROTO_REQ_OBSERVERS, req_check_named, req_observers, true},
 };
 
 /*

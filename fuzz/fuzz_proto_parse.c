@@ -42,7 +42,8 @@ fz_check_body(uint16_t type, const void *body)
 	}
 	case PROTO_REQ_DETACH:
 	case PROTO_REQ_SHOW:
-	case PROTO_REQ_PEEK: {
+	case PROTO_REQ_PEEK:
+	case PROTO_REQ_OBSERVERS: {
 		const struct proto_name *n = body;
 
 		fz_check_string(n->name, sizeof(n->name));
@@ -96,6 +97,16 @@ fz_check_body(uint16_t type, const void *body)
 		fz_check_string(s->name, sizeof(s->name));
 		fz_check_string(s->endpoint[0].comm, sizeof(s->endpoint[0].comm));
 		fz_check_string(s->endpoint[1].comm, sizeof(s->endpoint[1].comm));
+		break;
+	}
+	case PROTO_REP_OBSERVERS: {
+		const struct proto_observers_reply *o = body;
+		uint32_t i;
+
+		if (o->count > PROTO_OBSERVERS_MAX)
+			abort();
+		for (i = 0; i < o->count; i++)
+			fz_check_string(o->observer[i].comm, sizeof(o->observer[i].comm));
 		break;
 	}
 	default:

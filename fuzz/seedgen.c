@@ -71,6 +71,7 @@ sg_proto(void)
 	struct proto_peer peer;
 	struct proto_observer obs;
 	struct proto_peek_reply pk;
+	struct proto_observers_reply ol;
 
 	memset(&hello, 0, sizeof(hello));
 	hello.caps = PROTO_CAP_PEER_PIDFD | PROTO_CAP_TAKEOVER | PROTO_CAP_QUEUE;
@@ -96,6 +97,13 @@ sg_proto(void)
 	memset(&pk, 0, sizeof(pk));
 	pk.fds = PROTO_FD_STATUS | PROTO_FD_MASTER;
 	sg_datagram("reply-peek", PROTO_REP_PEEK, &pk, sizeof(pk));
+	memset(&ol, 0, sizeof(ol));
+	ol.count = 2;
+	ol.observer[0].pid = 1234;
+	snprintf(ol.observer[0].comm, sizeof(ol.observer[0].comm), "monitor");
+	ol.observer[1].slot = 1;
+	ol.observer[1].observed = ESHM_ROLE_SLAVE;
+	sg_datagram("reply-observers", PROTO_REP_OBSERVERS, &ol, sizeof(ol));
 
 	memset(&a, 0, sizeof(a));
 	snprintf(a.name, sizeof(a.name), "sensor.0");
@@ -131,6 +139,7 @@ sg_proto(void)
 	sg_datagram("detach", PROTO_REQ_DETACH, &n, sizeof(n));
 	sg_datagram("show", PROTO_REQ_SHOW, &n, sizeof(n));
 	sg_datagram("peek", PROTO_REQ_PEEK, &n, sizeof(n));
+	sg_datagram("observers", PROTO_REQ_OBSERVERS, &n, sizeof(n));
 	sg_datagram("status", PROTO_REQ_STATUS, NULL, 0);
 	sg_datagram("list", PROTO_REQ_LIST, NULL, 0);
 	/* STATUS claiming a body it does not have. */

@@ -72,6 +72,12 @@ rc_show(int fd, const char *name, struct proto_segment_info *info)
 }
 
 int
+rc_observers(int fd, const char *name, struct proto_observers_reply *r)
+{
+	return rc_named(fd, PROTO_REQ_OBSERVERS, name, PROTO_REP_OBSERVERS, r, NULL);
+}
+
+int
 rc_remove(int fd, const char *name, bool force)
 {
 	struct proto_remove rm;

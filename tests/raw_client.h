@@ -34,6 +34,7 @@ int rc_attach_simple(int fd, const char *name, uint32_t role, struct proto_attac
 
 int rc_create(int fd, const char *name, uint64_t capacity, uint32_t flags);
 int rc_show(int fd, const char *name, struct proto_segment_info *info);
+int rc_observers(int fd, const char *name, struct proto_observers_reply *r);
 int rc_remove(int fd, const char *name, bool force);
 int rc_detach(int fd, const char *name);
 int rc_status(int fd, struct proto_status_reply *r);

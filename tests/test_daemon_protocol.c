@@ -199,8 +199,9 @@ hello_offers_its_capabilities_and_limits(void **state)
 	assert_int_equal(rc_hello(bystander, ~0ull, &h), ESHM_SUCCESS);
 	assert_int_equal(h.layout_version, SEG_LAYOUT_VERSION);
 	assert_int_equal(h.caps, PROTO_CAP_PEER_PIDFD | PROTO_CAP_TAKEOVER | PROTO_CAP_QUEUE |
-	                                 PROTO_CAP_TIMESTAMPS | PROTO_CAP_EVENTS | PROTO_CAP_PROXY |
-	                                 PROTO_CAP_STAND_IN);
+	                                 PROTO_CAP_OBSERVER | PROTO_CAP_TIMESTAMPS |
+	                                 PROTO_CAP_EVENTS | PROTO_CAP_PROXY | PROTO_CAP_STAND_IN |
+	                                 PROTO_CAP_OBSERVER_LIST);
 	assert_int_equal(h.max_capacity, SEG_CAPACITY_MAX);
 	assert_int_equal(h.max_queue_depth, SEG_QUEUE_DEPTH_MAX);
 	assert_int_equal(h.max_observers, 8);
@@ -805,6 +806,57 @@ peek_passes_read_only_blocks(void **state)
 	close(m);
 }
 
+static bool
+no_observer_listed(void *name)
+{
+	struct proto_observers_reply o;
+
+	return rc_observers(bystander, name, &o) == ESHM_SUCCESS && o.count == 0;
+}
+
+static void
+observers_listed_with_their_counts_as_they_wrote_them(void **state)
+{
+	struct proto_observers_reply o;
+	struct proto_attach_reply r;
+	struct proto_attach a;
+	struct proto_fds fo;
+	struct seg_reader *rd;
+	int obs = connect_daemon(), own;
+
+	assert_int_equal(rc_create(bystander, "watched", 64, 0), ESHM_SUCCESS);
+	assert_int_equal(rc_observers(bystander, "watched", &o), ESHM_SUCCESS);
+	assert_int_equal(o.count, 0);
+	rc_attach_init(&a, "watched", ESHM_ROLE_OBSERVER, 100, 64);
+	a.observed = ESHM_ROLE_SLAVE;
+	assert_int_equal(rc_attach(obs, PROTO_REQ_ATTACH, &a, NULL, &r, &fo), ESHM_SUCCESS);
+	/* a vandal observer writes nonsense into its own counts: shown as
+	 * they are, harming nobody */
+	own = proto_fds_get(&fo, r.fds, PROTO_FD_OWN);
+	rd = mmap(NULL, sizeof(*rd), PROT_READ | PROT_WRITE, MAP_SHARED, own, 0);
+	assert_true(rd != MAP_FAILED);
+	atomic_store(&rd->missed, UINT64_MAX);
+	atomic_store(&rd->reads, 7);
+	assert_int_equal(rc_observers(bystander, "watched", &o), ESHM_SUCCESS);
+	assert_int_equal(o.count, 1);
+	assert_int_equal(o.observer[0].pid, getpid());
+	assert_int_equal(o.observer[0].uid, getuid());
+	assert_int_equal(o.observer[0].observed, ESHM_ROLE_SLAVE);
+	assert_int_equal(o.observer[0].slot, r.slot);
+	assert_int_equal(o.observer[0].incarnation, r.incarnation);
+	assert_int_equal(o.observer[0].read_count, 7);
+	assert_true(o.observer[0].missed == UINT64_MAX);
+	assert_non_null(memchr(o.observer[0].comm, '\0', sizeof(o.observer[0].comm)));
+	munmap(rd, sizeof(*rd));
+	proto_fds_close(&fo);
+	/* its connection gone, it is gone */
+	close(obs);
+	assert_true(th_wait_until(no_observer_listed, "watched", 5000));
+	assert_int_equal(rc_observers(bystander, "no_such", &o), ESHM_ERROR_NOT_FOUND);
+	assert_int_equal(rc_remove(bystander, "watched", false), ESHM_SUCCESS);
+	bystander_is_served();
+}
+
 static void
 verdicts_judged_by_the_peers_threshold(void **state)
 {
@@ -1181,6 +1233,7 @@ main(void)
 		cmocka_unit_test(takeover_of_a_holder_stale_for_takeover_ms),
 		cmocka_unit_test(forced_remove_revokes_and_closes_holders),
 		cmocka_unit_test(peek_passes_read_only_blocks),
+		cmocka_unit_test(observers_listed_with_their_counts_as_they_wrote_them),
 		cmocka_unit_test(verdicts_judged_by_the_peers_threshold),
 		cmocka_unit_test(heartbeat_rate_shown_from_the_first_samples_zero_when_paused_true_when_resumed),
 		cmocka_unit_test(a_bridge_declares_the_remote_state_only_for_its_own_role),

@@ -372,6 +372,100 @@ queue_created_by_eshmctl_shows_its_mode_and_fill_level(void **state)
 	assert_int_equal(CTL(&r, "remove", "fifo"), 0);
 }
 
+/* The observer of @o (a pid) in show --json's observer_list, or NULL. */
+static json_object *
+observer_in(json_object *doc, pid_t pid)
+{
+	json_object *list = jget(doc, "observer_list");
+	size_t i;
+
+	for (i = 0; list != NULL && i < json_object_array_length(list); i++)
+		if (jint(json_object_array_get_idx(list, i), "pid") == pid)
+			return json_object_array_get_idx(list, i);
+	return NULL;
+}
+
+static bool
+one_observer_left(void *name)
+{
+	json_object *doc = ctl_json("show", name);
+	bool one = json_object_array_length(jget(doc, "observer_list")) == 1;
+
+	json_object_put(doc);
+	if (!one)
+		tc_sleep_ms(5);
+	return one;
+}
+
+static void
+show_lists_each_observer_with_what_it_read_and_missed(void **state)
+{
+	static const char *const words[] = { "one", "two", "three", "four" };
+	struct te_proc m, o1, o2;
+	json_object *doc, *list, *seg;
+	struct tp_output r;
+	char buf[4096], f[16][64], pid[16];
+	uint32_t len;
+	int i;
+
+	(void)state;
+	te_start(&m, "watched", ESHM_ROLE_MASTER, STALE_MS);
+	te_start(&o1, "watched", ESHM_ROLE_OBSERVER, STALE_MS);
+	te_start(&o2, "watched", ESHM_ROLE_OBSERVER, STALE_MS);
+	/* o1 reads the first message and the last, o2 only the last. */
+	assert_int_equal(te_write(&m, words[0], 4), 0);
+	assert_int_equal(te_read(&o1, buf, &len), 0);
+	for (i = 1; i < 4; i++)
+		assert_int_equal(te_write(&m, words[i], (uint32_t)strlen(words[i]) + 1), 0);
+	assert_int_equal(te_read(&o1, buf, &len), 0);
+	assert_string_equal(buf, "four");
+	assert_int_equal(te_read(&o2, buf, &len), 0);
+	assert_string_equal(buf, "four");
+
+	doc = ctl_json("show", "watched");
+	assert_int_equal(jint(doc, "observers"), 2);
+	assert_int_equal(json_object_array_length(jget(doc, "observer_list")), 2);
+	assert_non_null(observer_in(doc, o1.pid));
+	assert_string_equal(jstr(observer_in(doc, o1.pid), "reads"), "master_to_slave");
+	assert_int_equal(jint(observer_in(doc, o1.pid), "read"), 2);
+	assert_int_equal(jint(observer_in(doc, o1.pid), "missed"), 2);
+	assert_int_equal(jint(observer_in(doc, o1.pid), "position"), 4);
+	assert_int_equal(jint(observer_in(doc, o2.pid), "read"), 1);
+	assert_int_equal(jint(observer_in(doc, o2.pid), "missed"), 3);
+	assert_int_equal(jint(observer_in(doc, o2.pid), "uid"), (long long)getuid());
+	/* The slave's counts are not the observers'. */
+	assert_int_equal(jint(doc, "master_to_slave.read"), 0);
+
+	/* The text gives the same, one row per observer. */
+	assert_int_equal(CTL(&r, "show", "watched"), 0);
+	assert_non_null(strstr(r.out, "OBSERVER"));
+	snprintf(pid, sizeof(pid), "%lld", jint(observer_in(doc, o1.pid), "slot"));
+	assert_int_equal(row_of(r.out, pid, f, 16), 10);
+	snprintf(pid, sizeof(pid), "%d", (int)o1.pid);
+	assert_string_equal(f[1], pid);
+	assert_string_equal(f[4], "master->slave");
+	assert_string_equal(f[5], "2");
+	assert_string_equal(f[6], "2");
+	assert_string_equal(f[7], "-");
+	json_object_put(doc);
+
+	/* list --json carries them too. */
+	list = ctl_json("list", NULL);
+	seg = json_object_array_get_idx(jget(list, "segments"), 0);
+	assert_string_equal(jstr(seg, "name"), "watched");
+	assert_int_equal(json_object_array_length(jget(seg, "observer_list")), 2);
+	json_object_put(list);
+
+	/* One leaves: one row is left. */
+	assert_int_equal(te_end(&o2), 0);
+	assert_true(th_wait_until(one_observer_left, "watched", STATE_TIMEOUT_MS));
+	doc = ctl_json("show", "watched");
+	assert_non_null(observer_in(doc, o1.pid));
+	json_object_put(doc);
+	assert_int_equal(te_end(&o1), 0);
+	assert_int_equal(te_end(&m), 0);
+}
+
 /* A Prometheus text-format parser checks the metrics against what
  * list --json says: argv[1] messages written master to slave, argv[2]
  * segments; the master alive. */
@@ -790,6 +884,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(list_and_show_follow_attach_stale_dead_and_detach,
 		                                setup, teardown),
 		cmocka_unit_test_setup_teardown(json_output_parses_and_carries_the_same_facts_as_text,
+		                                setup, teardown),
+		cmocka_unit_test_setup_teardown(show_lists_each_observer_with_what_it_read_and_missed,
 		                                setup, teardown),
 		cmocka_unit_test_setup_teardown(queue_created_by_eshmctl_shows_its_mode_and_fill_level,
 		                                setup, teardown),

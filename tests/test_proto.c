@@ -47,6 +47,7 @@ struct dgram {
 		struct proto_hello_reply hello_reply;
 		struct proto_events events;
 		struct proto_event event;
+		struct proto_observers_reply observers;
 		unsigned char raw[PROTO_MSG_MAX];
 	} body;
 };
@@ -73,7 +74,8 @@ every_type_has_a_body_size_and_fits_a_datagram(void **state)
 	                    PROTO_REP_DAEMON, PROTO_REP_SEGMENT,  PROTO_REP_DONE,
 	                    PROTO_REP_HELLO,  PROTO_REP_PEEK,     PROTO_NTF_PEER,
 	                    PROTO_NTF_OBSERVER, PROTO_REQ_EVENTS, PROTO_REQ_COUNTERS,
-	                    PROTO_REP_EVENT,  PROTO_REP_COUNTERS};
+	                    PROTO_REP_EVENT,  PROTO_REP_COUNTERS, PROTO_REQ_OBSERVERS,
+	                    PROTO_REP_OBSERVERS};
 	size_t i;
 
 	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
@@ -86,7 +88,7 @@ every_type_has_a_body_size_and_fits_a_datagram(void **state)
 	assert_int_equal(proto_body_size(0), -1);
 	assert_int_equal(proto_body_size(99), -1);
 	assert_int_equal(proto_body_size(PROTO_REQ_COUNTERS), 0);
-	assert_int_equal(proto_body_size(109), -1);
+	assert_int_equal(proto_body_size(110), -1);
 	assert_int_equal(proto_body_size(202), -1);
 }
 
@@ -184,6 +186,24 @@ parse_rejects_every_string_field_without_nul(void **state)
 		if (proto_parse(&d, len, NULL, NULL) != ESHM_ERROR_PROTOCOL)
 			fail_msg("%s without its NUL was accepted", fields[i].what);
 	}
+}
+
+static void
+parse_rejects_an_observer_count_beyond_its_array_or_a_name_without_nul(void **state)
+{
+	struct dgram d;
+	size_t len = make(&d, PROTO_REP_OBSERVERS);
+
+	d.body.observers.count = PROTO_OBSERVERS_MAX;
+	assert_int_equal(proto_parse(&d, len, NULL, NULL), ESHM_SUCCESS);
+	d.body.observers.count = PROTO_OBSERVERS_MAX + 1;
+	assert_int_equal(proto_parse(&d, len, NULL, NULL), ESHM_ERROR_PROTOCOL);
+	/* a process name without its NUL, in an entry in use or not */
+	memset(d.body.observers.observer[1].comm, 'x', sizeof(d.body.observers.observer[1].comm));
+	d.body.observers.count = 1;
+	assert_int_equal(proto_parse(&d, len, NULL, NULL), ESHM_SUCCESS);
+	d.body.observers.count = 2;
+	assert_int_equal(proto_parse(&d, len, NULL, NULL), ESHM_ERROR_PROTOCOL);
 }
 
 /* Same open file as @fd? */
@@ -600,6 +620,7 @@ main(void)
 		cmocka_unit_test(parse_accepts_well_formed_datagram),
 		cmocka_unit_test(parse_rejects_bad_header_and_length),
 		cmocka_unit_test(parse_rejects_every_string_field_without_nul),
+		cmocka_unit_test(parse_rejects_an_observer_count_beyond_its_array_or_a_name_without_nul),
 		cmocka_unit_test(send_and_recv_carry_body_and_descriptors),
 		cmocka_unit_test(recv_closes_descriptors_beyond_the_maximum),
 		cmocka_unit_test(recv_times_out_and_sees_hang_up),

@@ -201,20 +201,42 @@ sec_stand_in(const char *name)
 	return 0;
 }
 
+/* Request @type about segment @name, its reply of @expect into @rep and
+ * what came with it into @fds.  Returns the reply's status. */
+static int
+sec_named(uint16_t type, const char *name, uint16_t expect, void *rep, struct proto_fds *fds)
+{
+	struct proto_name n;
+
+	memset(&n, 0, sizeof(n));
+	snprintf(n.name, sizeof(n.name), "%s", name);
+	return tf_request(&daemon_, type, &n, expect, rep, fds);
+}
+
 static int
 sec_peek(const char *name)
 {
 	struct proto_peek_reply rep;
-	struct proto_name n;
 	struct proto_fds fds;
-	int rc;
+	int rc = sec_named(PROTO_REQ_PEEK, name, PROTO_REP_PEEK, &rep, &fds);
 
-	memset(&n, 0, sizeof(n));
-	snprintf(n.name, sizeof(n.name), "%s", name);
-	rc = tf_request(&daemon_, PROTO_REQ_PEEK, &n, PROTO_REP_PEEK, &rep, &fds);
 	if (rc == ESHM_SUCCESS && proto_fds_get(&fds, rep.fds, PROTO_FD_STATUS) < 0)
 		rc = -150;
 	else if (rc != ESHM_SUCCESS && fds.n > 0)
+		rc = -151;
+	proto_fds_close(&fds);
+	return -rc;
+}
+
+/* OBSERVERS of @name: who observes a segment is the owner's to know. */
+static int
+sec_observers(const char *name)
+{
+	struct proto_observers_reply rep;
+	struct proto_fds fds;
+	int rc = sec_named(PROTO_REQ_OBSERVERS, name, PROTO_REP_OBSERVERS, &rep, &fds);
+
+	if (fds.n > 0)
 		rc = -151;
 	proto_fds_close(&fds);
 	return -rc;
@@ -315,17 +337,19 @@ segment_memfds_are_private_to_eshmd_and_sealed(void **state)
 }
 
 static void
-other_user_cannot_attach_peek_or_remove(void **state)
+other_user_cannot_attach_peek_list_observers_or_remove(void **state)
 {
 	sec_start(NULL);
 	assert_int_equal(sec_do(USER_A, sec_attach, "a-owned"), 0);
 	assert_int_equal(sec_do(USER_B, sec_attach, "a-owned"), ESHM_ERROR_PERMISSION);
 	assert_int_equal(sec_do(USER_B, sec_peek, "a-owned"), ESHM_ERROR_PERMISSION);
+	assert_int_equal(sec_do(USER_B, sec_observers, "a-owned"), ESHM_ERROR_PERMISSION);
 	assert_int_equal(sec_do(USER_B, sec_remove, "a-owned"), ESHM_ERROR_PERMISSION);
 	assert_true(tf_segment_exists(&daemon_, "a-owned"));
-	/* The owner may do all three. */
+	/* The owner may do all four. */
 	assert_int_equal(sec_do(USER_A, sec_attach, "a-owned"), 0);
 	assert_int_equal(sec_do(USER_A, sec_peek, "a-owned"), 0);
+	assert_int_equal(sec_do(USER_A, sec_observers, "a-owned"), 0);
 	assert_int_equal(sec_do(USER_A, sec_remove, "a-owned"), 0);
 	assert_false(tf_segment_exists(&daemon_, "a-owned"));
 }
@@ -477,7 +501,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(segment_memfds_are_private_to_eshmd_and_sealed, teardown),
-		cmocka_unit_test_teardown(other_user_cannot_attach_peek_or_remove, teardown),
+		cmocka_unit_test_teardown(other_user_cannot_attach_peek_list_observers_or_remove,
+		                          teardown),
 		cmocka_unit_test_teardown(policy_anyone_lets_other_users_attach, teardown),
 		cmocka_unit_test_teardown(policy_group_admits_members_only, teardown),
 		cmocka_unit_test_teardown(only_root_and_bridge_group_may_stand_in, teardown),
