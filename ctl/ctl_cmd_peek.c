@@ -1,177 +1,248 @@
 /*
- * ctl_cmd_peek.c - eshmctl peek NAME: the latest message of one channel, read
- * through a read-only mapping without consuming it.
+ * ctl_cmd_peek.c - eshmctl peek NAME: the latest message of one channel,
+ * read as an observer of it (libeshm-client, ESHM_ROLE_OBSERVER), so the
+ * channel's reader still gets it and no count of the segment's changes;
+ * with --follow, every message as it comes.
  */
 #include "config.h"
 
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "channel.h"
+#include "clock.h"
 #include "ctl_commands.h"
 #include "ctl_conn.h"
-#include "eshm.h"
 #include "ctl_dump.h"
-#include "ctl_fmt.h"
-#include "layout.h"
+#include "eshm.h"
 
-enum { CTL_OPT_DIRECTION = 'd' };
+enum { CTL_OPT_DIRECTION = 'd', CTL_OPT_FOLLOW = 'f', CTL_OPT_COUNT = 'c' };
 
 static const struct option ctl_peek_longopts[] = {
 	CTL_COMMON_LONGOPTS,
 	{ "direction", required_argument, NULL, CTL_OPT_DIRECTION },
+	{ "follow", no_argument, NULL, CTL_OPT_FOLLOW },
+	{ "count", required_argument, NULL, CTL_OPT_COUNT },
 	{ NULL, 0, NULL, 0 },
 };
 
-static const char *const ctl_peek_dir_name[2] = { "master->slave", "slave->master" };
+/* How long one wait of --follow lasts before it looks at its stop flag. */
+#define CTL_PEEK_WAIT_MS 1000u
 
-/* The blocks a PEEK brought, mapped read-only. */
 struct ctl_peek {
-	struct seg_mapping status;
-	struct seg_geometry g;
-	struct seg_mapping block;    /* of the chosen direction's writer; unmapped if none */
-	uint64_t incarnation;
+	const char *name;
+	ESHMRole writer;             /* the role whose channel is read */
+	bool follow;
+	uint64_t count;              /* --follow: messages to print, 0 for no end */
+	ESHMHandle *h;
+	unsigned char *buf;
+	size_t capacity;
 };
 
-/* Why a read found no message, from what the block shows now. */
+/* The handle --follow waits on, for the signal handler. */
+static ESHMHandle *volatile ctl_peek_waiting;
+static volatile sig_atomic_t ctl_peek_stop;
+
+static void
+ctl_peek_on_signal(int sig)
+{
+	ESHMHandle *h = ctl_peek_waiting;
+
+	(void)sig;
+	ctl_peek_stop = 1;
+	if (h != NULL)
+		eshm_interrupt(h);
+}
+
+static const char *
+ctl_peek_direction(const struct ctl_peek *pk)
+{
+	return pk->writer == ESHM_ROLE_MASTER ? "master->slave" : "slave->master";
+}
+
+/* Attach as an observer of the chosen channel.  Returns 0 or the exit code. */
+static int
+ctl_peek_attach(struct ctl_ctx *ctx, struct ctl_peek *pk)
+{
+	ESHMConfig config = eshm_default_config(pk->name);
+	ESHMOptions *options = eshm_options_new();
+	ESHMStats stats;
+	int rc;
+
+	if (options == NULL)
+		return ctl_error("out of memory");
+	config.role = ESHM_ROLE_OBSERVER;
+	/* one look needs no thread; following needs the control thread to
+	 * see a new writer */
+	config.use_threads = pk->follow;
+	config.disconnect_behavior = ESHM_DISCONNECT_NEVER;
+	config.auto_cleanup = false;
+	rc = eshm_options_set_socket_path(options, ctx->socket_path);
+	if (rc == ESHM_SUCCESS)
+		rc = eshm_options_set_observed_role(options, pk->writer);
+	if (rc == ESHM_SUCCESS) {
+		pk->h = eshm_init_with_options(&config, options);
+		if (pk->h == NULL)
+			rc = eshm_last_error();
+	}
+	eshm_options_free(options);
+	if (rc != ESHM_SUCCESS)
+		return ctl_report(ctx, rc, pk->name, eshm_last_error_message());
+	rc = eshm_get_stats(pk->h, &stats);
+	if (rc == ESHM_SUCCESS) {
+		pk->capacity = stats.capacity;
+		pk->buf = malloc(pk->capacity > 0 ? pk->capacity : 1);
+		if (pk->buf == NULL)
+			return ctl_error("out of memory for a %zu-byte message", pk->capacity);
+	}
+	return rc == ESHM_SUCCESS ? CTL_EXIT_OK : ctl_report(ctx, rc, pk->name, NULL);
+}
+
+/* Print the message in pk->buf that @info describes. */
+static int
+ctl_peek_print(const struct ctl_peek *pk, const ESHMMessageInfo *info)
+{
+	size_t text_len;
+
+	printf("%s %s: message %" PRIu64 ", %zu bytes (writer's attach %" PRIu64 ")", pk->name,
+	       ctl_peek_direction(pk), info->sequence, info->size, info->writer_attach);
+	if (pk->follow && info->missed > 0)
+		printf(", %" PRIu64 " missed", info->missed);
+	putchar('\n');
+	if (info->size > 0 && ctl_is_text(pk->buf, info->size, &text_len)) {
+		fwrite(pk->buf, 1, text_len, stdout);
+		if (pk->buf[text_len - 1] != '\n')
+			putchar('\n');
+	} else {
+		ctl_hexdump(stdout, pk->buf, info->size);
+	}
+	return fflush(stdout) == 0 && !ferror(stdout) ? CTL_EXIT_OK
+	                                              : ctl_error("cannot write the message");
+}
+
+/* Why the one look found no message. */
 static const char *
 ctl_peek_why_empty(const struct ctl_peek *pk)
 {
-	const struct seg_block *b = seg_block_of(&pk->block);
+	ESHMStats stats;
+	uint64_t written;
 
-	if (pk->block.base == NULL)
-		return "no endpoint ever held the writing role";
-	if (atomic_load_explicit(&b->head, memory_order_acquire) == 0)
+	if (eshm_get_stats(pk->h, &stats) != ESHM_SUCCESS)
+		return "nothing to show";
+	written = pk->writer == ESHM_ROLE_MASTER ? stats.m2s_write_count : stats.s2m_write_count;
+	if (written == 0)
 		return "no message has been written yet";
 	return "its last write was cut short (its writer is in the middle of one, or died "
 	       "in one); nothing to show";
 }
 
-/*
- * Copy the newest message of the chosen channel into @buf.
- *
- * chan_read() is the one read side; given a cursor of our own and no
- * reader part it writes nothing anywhere (the blocks are mapped read-only
- * anyway), so the endpoints' counters and positions stay exactly as they
- * were.  A fresh cursor makes the newest complete message count as unread.
- */
+/* The newest message, once. */
 static int
-ctl_peek_read(const struct ctl_peek *pk, unsigned char *buf, struct chan_msg *msg)
+ctl_peek_once(struct ctl_ctx *ctx, struct ctl_peek *pk)
 {
-	struct chan_cursor cur;
+	ESHMMessageInfo info;
+	int rc = eshm_read_ex(pk->h, pk->buf, pk->capacity, &info);
 
-	memset(&cur, 0, sizeof(cur));
-	if (pk->block.base == NULL)
-		return ESHM_ERROR_NO_DATA;
-	return chan_read(seg_block_of(&pk->block), &pk->g, &cur, false, NULL, buf,
-	                 (size_t)pk->g.capacity, msg);
-}
-
-static int
-ctl_peek_show(const char *name, const struct ctl_peek *pk, int dir)
-{
-	struct chan_msg msg;
-	unsigned char *buf;
-	size_t text_len;
-	int rc;
-
-	buf = malloc(pk->g.capacity);
-	if (buf == NULL)
-		return ctl_error("out of memory for a %" PRIu64 "-byte message", pk->g.capacity);
-	rc = ctl_peek_read(pk, buf, &msg);
 	if (rc == ESHM_ERROR_NO_DATA) {
-		printf("%s %s: %s\n", name, ctl_peek_dir_name[dir], ctl_peek_why_empty(pk));
-		rc = CTL_EXIT_OK;
-		goto out;
+		printf("%s %s: %s\n", pk->name, ctl_peek_direction(pk), ctl_peek_why_empty(pk));
+		return fflush(stdout) == 0 ? CTL_EXIT_OK : ctl_error("cannot write the answer");
 	}
-	if (rc != ESHM_SUCCESS) {
-		rc = ctl_error("cannot read %s %s: %s", name, ctl_peek_dir_name[dir],
-		               eshm_error_string(rc));
-		goto out;
-	}
-	printf("%s %s: message %" PRIu64 ", %zu bytes (writer's attach %" PRIu64 ")\n", name,
-	       ctl_peek_dir_name[dir], msg.number, msg.size, pk->incarnation);
-	if (msg.size > 0 && ctl_is_text(buf, msg.size, &text_len)) {
-		fwrite(buf, 1, text_len, stdout);
-		if (buf[text_len - 1] != '\n')
-			putchar('\n');
-	} else {
-		ctl_hexdump(stdout, buf, msg.size);
-	}
-	rc = fflush(stdout) == 0 && !ferror(stdout) ? CTL_EXIT_OK
-	                                             : ctl_error("cannot write the message");
-out:
-	free(buf);
-	return rc;
+	if (rc != ESHM_SUCCESS)
+		return ctl_report(ctx, rc, pk->name, NULL);
+	return ctl_peek_print(pk, &info);
 }
 
-/* Map what a PEEK reply @rep brought in @fds for direction @dir. */
+/* Every message as it comes, until a signal, --count or a failure. */
 static int
-ctl_peek_map(const struct proto_peek_reply *rep, const struct proto_fds *fds, int dir,
-             struct ctl_peek *pk)
+ctl_peek_follow(struct ctl_ctx *ctx, struct ctl_peek *pk)
 {
-	uint32_t bit = dir == SEG_MASTER ? PROTO_FD_MASTER : PROTO_FD_SLAVE;
-	int status_fd = proto_fds_get(fds, rep->fds, PROTO_FD_STATUS);
-	int block_fd = proto_fds_get(fds, rep->fds, bit);
-	int rc;
+	struct sigaction sa;
+	ESHMMessageInfo info;
+	uint64_t shown = 0;
+	int rc = CTL_EXIT_OK;
 
-	memset(pk, 0, sizeof(*pk));
-	if (status_fd < 0)
-		return ESHM_ERROR_PROTOCOL;
-	rc = seg_map_status(status_fd, false, &pk->status, &pk->g);
-	if (rc != ESHM_SUCCESS || block_fd < 0)
-		return rc;
-	pk->incarnation = rep->incarnation[dir];
-	return seg_map_block(block_fd, &pk->g, false, false, &pk->block);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = ctl_peek_on_signal;
+	sigemptyset(&sa.sa_mask);
+	ctl_peek_waiting = pk->h;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	while (!ctl_peek_stop && (pk->count == 0 || shown < pk->count)) {
+		int r = eshm_read_ex_until(pk->h, pk->buf, pk->capacity, &info,
+		                           clock_mono_ns() + CTL_PEEK_WAIT_MS * 1000000ull);
+
+		if (r == ESHM_ERROR_TIMEOUT || r == ESHM_ERROR_INTERRUPTED)
+			continue;
+		if (r != ESHM_SUCCESS) {
+			rc = ctl_report(ctx, r, pk->name, NULL);
+			break;
+		}
+		shown++;
+		rc = ctl_peek_print(pk, &info);
+		if (rc != CTL_EXIT_OK)
+			break;
+	}
+	ctl_peek_waiting = NULL;
+	return rc;
 }
 
 static int
 ctl_peek_run(struct ctl_ctx *ctx, int argc, char **argv)
 {
-	struct proto_peek_reply rep;
-	struct proto_name req;
-	struct proto_fds fds;
-	struct ctl_peek pk;
-	int opt, rc, dir = SEG_M2S;
+	struct ctl_peek pk = { .writer = ESHM_ROLE_MASTER };
+	int opt, rc;
 
-	while ((opt = ctl_getopt(ctx, argc, argv, "d:", ctl_peek_longopts)) != -1) {
-		if (opt != CTL_OPT_DIRECTION)
+	while ((opt = ctl_getopt(ctx, argc, argv, "d:fc:", ctl_peek_longopts)) != -1) {
+		if (opt == CTL_OPT_DIRECTION) {
+			if (strcmp(optarg, "m2s") == 0)
+				pk.writer = ESHM_ROLE_MASTER;
+			else if (strcmp(optarg, "s2m") == 0)
+				pk.writer = ESHM_ROLE_SLAVE;
+			else
+				return ctl_usage_error(ctx, "--direction must be m2s or s2m, not '%s'",
+				                       optarg);
+		} else if (opt == CTL_OPT_FOLLOW) {
+			pk.follow = true;
+		} else if (opt == CTL_OPT_COUNT) {
+			if (ctl_parse_uint(ctx, "--count", optarg, 1, UINT64_MAX, false, &pk.count) != 0)
+				return CTL_EXIT_USAGE;
+		} else {
 			return ctx->exit_code;
-		if (strcmp(optarg, "m2s") == 0)
-			dir = SEG_M2S;
-		else if (strcmp(optarg, "s2m") == 0)
-			dir = SEG_S2M;
-		else
-			return ctl_usage_error(ctx, "--direction must be m2s or s2m, not '%s'", optarg);
+		}
 	}
-	memset(&req, 0, sizeof(req));
-	rc = ctl_segment_request(ctx, argc, argv, req.name, PROTO_REQ_PEEK, &req, PROTO_REP_PEEK,
-	                         &rep, &fds);
-	if (rc != CTL_EXIT_OK)
+	if (pk.count != 0 && !pk.follow)
+		return ctl_usage_error(ctx, "--count needs --follow");
+	rc = ctl_operands(ctx, argc, argv, 1, 1);
+	if (rc == 0)
+		rc = ctl_check_name(ctx, argv[optind]);
+	if (rc != 0)
 		return rc;
-	rc = ctl_peek_map(&rep, &fds, dir, &pk);
-	proto_fds_close(&fds);
-	if (rc == ESHM_SUCCESS)
-		rc = ctl_peek_show(req.name, &pk, dir);
-	else
-		rc = ctl_report(ctx, rc, req.name, NULL);
-	seg_unmap(&pk.block);
-	seg_unmap(&pk.status);
+	pk.name = argv[optind];
+	rc = ctl_peek_attach(ctx, &pk);
+	if (rc == CTL_EXIT_OK)
+		rc = pk.follow ? ctl_peek_follow(ctx, &pk) : ctl_peek_once(ctx, &pk);
+	if (pk.h != NULL)
+		eshm_destroy(pk.h);
+	free(pk.buf);
 	return rc;
 }
 
 const struct ctl_cmd ctl_cmd_peek = {
 	.name = "peek",
-	.synopsis = "NAME [--direction m2s|s2m]",
+	.synopsis = "NAME [--direction m2s|s2m] [--follow [--count N]]",
 	.help = "Show the latest message of one channel of the segment NAME: as text when\n"
-	        "it is printable, as a hex dump otherwise.  The segment is mapped\n"
-	        "read-only: the message stays unread for its reader and nothing in the\n"
-	        "segment changes.\n\n"
+	        "it is printable, as a hex dump otherwise.  eshmctl reads it as an observer\n"
+	        "of the channel: the channel's reader still gets the message and no count\n"
+	        "of the segment changes.\n\n"
 	        "Options:\n"
 	        "  -d, --direction m2s|s2m  the channel: master to slave (default) or\n"
-	        "                           slave to master\n",
+	        "                           slave to master\n"
+	        "  -f, --follow             then every new message as it comes, until\n"
+	        "                           interrupted\n"
+	        "  -c, --count N            with --follow, stop after N messages\n",
 	.run = ctl_peek_run,
 };

@@ -1,5 +1,6 @@
 # ctl/local.mk - eshmctl, the operator's command: talks to eshmd over
-# common/proto.h only.  Included by the top Makefile.am.
+# common/proto.h, and reads a channel (peek) through libeshm-client as an
+# observer.  Included by the top Makefile.am.
 bin_PROGRAMS += ctl/eshmctl
 ctl_eshmctl_SOURCES = \
 	ctl/ctl_main.c \
@@ -23,4 +24,8 @@ ctl_eshmctl_SOURCES = \
 	ctl/ctl_cmd_metrics.c \
 	ctl/ctl_cmd_events.c
 ctl_eshmctl_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
-ctl_eshmctl_LDADD = common/libeshm-common.la $(JSONC_LIBS) -lm
+# The client library's code linked in: eshmctl stays one program of its
+# own, run from the build tree as any user, and always speaks its own
+# eshmd's protocol.
+ctl_eshmctl_LDADD = libclient/libeshm-client-core.la common/libeshm-common.la $(JSONC_LIBS) \
+	$(PTHREAD_LIBS) -lm

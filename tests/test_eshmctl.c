@@ -386,6 +386,18 @@ observer_in(json_object *doc, pid_t pid)
 }
 
 static bool
+no_observer_left(void *name)
+{
+	json_object *doc = ctl_json("show", name);
+	bool none = json_object_array_length(jget(doc, "observer_list")) == 0;
+
+	json_object_put(doc);
+	if (!none)
+		tc_sleep_ms(5);
+	return none;
+}
+
+static bool
 one_observer_left(void *name)
 {
 	json_object *doc = ctl_json("show", name);
@@ -584,8 +596,10 @@ peek_shows_latest_message_without_consuming_it(void **state)
 	assert_non_null(strstr(r.out, "\nsecond message\n"));
 	assert_null(strstr(r.out, "first"));
 
-	/* Nothing was consumed or counted: the slave still gets it. */
+	/* Nothing was consumed or counted: the slave still gets it; the
+	 * observer peek was is gone with it. */
 	doc = ctl_json("show", "peeked");
+	assert_int_equal(jint(doc, "observers"), 0);
 	assert_int_equal(jint(doc, "master_to_slave.read"), 0);
 	assert_int_equal(jint(doc, "master_to_slave.missed"), 0);
 	assert_int_equal(jint(doc, "master_to_slave.retries"), 0);
@@ -679,6 +693,78 @@ watch_redraws_in_place_on_a_terminal_and_quits_on_q_or_ctrl_c(void **state)
 		assert_int_equal(th_wait_child_within(pid, EXIT_TIMEOUT_MS), 0);
 		pty_close();
 	}
+}
+
+static bool
+says_m1(const char *buf)
+{
+	return strstr(buf, "\nm1") != NULL;
+}
+
+static bool
+says_m2(const char *buf)
+{
+	return strstr(buf, "\nm2") != NULL;
+}
+
+static bool
+one_eshmctl_observes(void *name)
+{
+	json_object *doc = ctl_json("show", name), *list = jget(doc, "observer_list");
+	bool yes = json_object_array_length(list) == 1 &&
+	           strcmp(jstr(json_object_array_get_idx(list, 0), "process"), "eshmctl") == 0;
+
+	json_object_put(doc);
+	if (!yes)
+		tc_sleep_ms(5);
+	return yes;
+}
+
+static void
+peek_follow_observes_the_channel_and_prints_each_new_message(void **state)
+{
+	static const char *const three[] = { "peek", "followed", "--follow", "--count", "3", NULL };
+	static const char *const endless[] = { "peek", "followed", "-f", NULL };
+	static char buf[65536];
+	struct te_proc m;
+	struct tp_output r;
+	json_object *doc;
+	size_t len = 0;
+	pid_t pid;
+
+	(void)state;
+	te_start(&m, "followed", ESHM_ROLE_MASTER, STALE_MS);
+	assert_int_equal(te_write(&m, "m1", 3), 0);
+	pid = ctl_on_pty(three);
+	/* the newest message first, then each new one */
+	assert_true(tp_read_until(pty_master, buf, sizeof(buf), &len, says_m1, STATE_TIMEOUT_MS));
+	assert_non_null(strstr(buf, "followed master->slave: message 1, 3 bytes"));
+	/* meanwhile it is an observer of the channel, and no reader's count moved */
+	assert_true(th_wait_until(one_eshmctl_observes, "followed", STATE_TIMEOUT_MS));
+	doc = ctl_json("show", "followed");
+	assert_int_equal(jint(doc, "master_to_slave.read"), 0);
+	json_object_put(doc);
+	assert_int_equal(te_write(&m, "m2", 3), 0);
+	assert_true(tp_read_until(pty_master, buf, sizeof(buf), &len, says_m2, STATE_TIMEOUT_MS));
+	assert_int_equal(te_write(&m, "m3", 3), 0);
+	/* the third message ends it */
+	assert_int_equal(th_wait_child_within(pid, EXIT_TIMEOUT_MS), 0);
+	pty_close();
+	assert_true(th_wait_until(no_observer_left, "followed", STATE_TIMEOUT_MS));
+
+	/* Without --count, Ctrl-C ends it. */
+	memset(buf, 0, sizeof(buf));
+	len = 0;
+	pid = ctl_on_pty(endless);
+	assert_true(th_wait_until(one_eshmctl_observes, "followed", STATE_TIMEOUT_MS));
+	assert_int_equal(write(pty_master, "\003", 1), 1);
+	assert_int_equal(th_wait_child_within(pid, EXIT_TIMEOUT_MS), 0);
+	pty_close();
+	assert_true(th_wait_until(no_observer_left, "followed", STATE_TIMEOUT_MS));
+	/* what it refuses */
+	assert_int_equal(CTL(&r, "peek", "followed", "--count", "2"), 2);
+	assert_non_null(strstr(r.err, "--count needs --follow"));
+	assert_int_equal(te_end(&m), 0);
 }
 
 struct pump_args {
@@ -895,6 +981,8 @@ main(void)
 			remove_refuses_attached_segment_and_force_detaches_endpoints, setup, teardown),
 		cmocka_unit_test_setup_teardown(peek_shows_latest_message_without_consuming_it, setup,
 		                                teardown),
+		cmocka_unit_test_setup_teardown(
+			peek_follow_observes_the_channel_and_prints_each_new_message, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			watch_redraws_in_place_on_a_terminal_and_quits_on_q_or_ctrl_c, setup, teardown),
 		cmocka_unit_test_setup_teardown(
