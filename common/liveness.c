@@ -19,6 +19,7 @@ live_start(struct live_counts *c, uint64_t heartbeat, uint64_t now_ns)
 	c->change_mono_ns = now_ns;
 	c->check_mono_ns = now_ns;
 	c->silent_ns = 0;
+	c->due_ns = 0;
 	c->state = SEG_EP_ALIVE;
 }
 
@@ -31,12 +32,13 @@ live_count(uint64_t span, uint64_t cap)
 
 uint32_t
 live_judge(struct live_counts *c, uint64_t heartbeat, uint64_t beat_ns, uint64_t now_ns,
-           uint32_t interval_ms, uint32_t threshold_ms, uint64_t *due_ns)
+           uint32_t interval_ms, uint32_t threshold_ms)
 {
 	uint64_t cap = (uint64_t)interval_ms * LIVE_NS_PER_MS;
-	uint64_t threshold = (uint64_t)threshold_ms * LIVE_NS_PER_MS, left;
+	uint64_t threshold = (uint64_t)threshold_ms * LIVE_NS_PER_MS;
 	uint64_t since = now_ns > c->check_mono_ns ? now_ns - c->check_mono_ns : 0;
 
+	c->due_ns = 0;
 	if (heartbeat != c->last_heartbeat) {
 		/* The beat happened after the check that last saw the old
 		 * counter and before this one: a date outside that window
@@ -49,14 +51,13 @@ live_judge(struct live_counts *c, uint64_t heartbeat, uint64_t beat_ns, uint64_t
 		c->silent_ns += live_count(since, cap);
 		if (c->state == SEG_EP_ALIVE && c->silent_ns >= threshold)
 			c->state = SEG_EP_STALE;
+		/* Only a counter seen still asks for a check of its own: one
+		 * that moves at every check never costs an extra one. */
+		else if (c->state == SEG_EP_ALIVE && threshold - c->silent_ns <= cap)
+			c->due_ns = now_ns + (threshold - c->silent_ns);
 	}
 	if (now_ns > c->check_mono_ns)
 		c->check_mono_ns = now_ns;
-	if (c->state == SEG_EP_ALIVE && due_ns != NULL) {
-		left = c->silent_ns < threshold ? threshold - c->silent_ns : 0;
-		if (left <= cap && now_ns + left < *due_ns)
-			*due_ns = now_ns + left;
-	}
 	return c->state;
 }
 

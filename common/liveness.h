@@ -40,6 +40,8 @@ struct live_counts {
 	uint64_t change_mono_ns;      /* CLOCK_MONOTONIC of its last beat, as dated above */
 	uint64_t check_mono_ns;       /* the last check */
 	uint64_t silent_ns;           /* silence counted since the last beat */
+	uint64_t due_ns;              /* when a check would give the stale verdict,
+	                                 before the next periodic one; 0: none */
 	uint32_t state;               /* SEG_EP_ALIVE or SEG_EP_STALE */
 };
 
@@ -64,12 +66,13 @@ void live_start(struct live_counts *c, uint64_t heartbeat, uint64_t now_ns);
  * One check, at @now_ns, of the counter now at @heartbeat whose holder
  * dated its last beat @beat_ns (0: not dated).  The check counts the time
  * since the previous one up to @interval_ms (0: it only re-evaluates).
- * When a check at a time before the next one (at most @interval_ms away)
- * would give the stale verdict, *@due_ns (if not NULL) is lowered to it.
+ * When the counter stood still and a check before the next periodic one
+ * (at most @interval_ms away) would give the stale verdict, @c->due_ns
+ * says when; else it is 0.
  * Returns the new state, SEG_EP_ALIVE or SEG_EP_STALE (also in @c->state).
  */
 uint32_t live_judge(struct live_counts *c, uint64_t heartbeat, uint64_t beat_ns, uint64_t now_ns,
-                    uint32_t interval_ms, uint32_t threshold_ms, uint64_t *due_ns);
+                    uint32_t interval_ms, uint32_t threshold_ms);
 
 /* The silence counted so far, in whole ms (saturating). */
 uint32_t live_silent_ms(const struct live_counts *c);

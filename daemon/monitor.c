@@ -31,6 +31,10 @@
 #define MON_SEC_NS UINT64_C(1000000000)
 /* A heartbeat still for this long (or three periods) shows a rate of 0. */
 #define MON_STILL_MIN_NS (50 * UINT64_C(1000000))
+/* Extra passes come at least this far apart, whatever endpoints make
+ * their verdicts due: a verdict is at most this late, and the monitor's
+ * cost stays bounded. */
+#define MON_EXTRA_GAP_NS UINT64_C(1000000)
 
 /* A word of a block its holder writes: loaded once, used only as a number. */
 #define MON_LOAD(field) atomic_load_explicit(&(field), memory_order_relaxed)
@@ -47,9 +51,10 @@ mon_still_ns(const struct reg_endpoint *ep)
 /*
  * Judge role @index of @seg at @now by the one rule of liveness.h, with
  * the threshold its peer registered (its own without a peer).  Every
- * pass counts the silence since the one before, at most @interval; only
- * a counting pass (@counting) samples the heartbeat's rate.  *@due is
- * lowered to when an extra pass would give a stale verdict before the
+ * check counts the silence since the one before, at most @interval; a
+ * counting pass (@counting) checks every endpoint and samples its rate,
+ * an extra pass only the endpoints whose verdict has fallen due.  *@due
+ * is lowered to when an extra pass would give a stale verdict before the
  * next counting pass.  Returns true if the state changed.
  */
 static bool
@@ -64,13 +69,20 @@ mon_judge(struct eshmd *d, struct reg_segment *seg, int index, uint32_t interval
 
 	if (!reg_ep_held(seg, index) || b == NULL)
 		return false;
+	if (!counting && (ep->live.due_ns == 0 || ep->live.due_ns > now)) {
+		if (ep->live.due_ns != 0 && ep->live.due_ns < *due)
+			*due = ep->live.due_ns;
+		return false;
+	}
 	hb = live_sample(b, &beat);
 	if (counting)
 		rate_sample(&ep->rate, hb, now, mon_still_ns(ep));
 	threshold = reg_ep_held(seg, !index) ? seg->ep[!index].threshold_ms : ep->threshold_ms;
 	ep->judged_ms = threshold;
 	next = live_judge(&ep->live, hb, beat, now, interval,
-	                  threshold + live_period_ms(ep->period_us), due);
+	                  threshold + live_period_ms(ep->period_us));
+	if (ep->live.due_ns != 0 && ep->live.due_ns < *due)
+		*due = ep->live.due_ns;
 	stb_endpoint(seg, index);
 	if (next == ep->state)
 		return false;
@@ -214,6 +226,9 @@ mon_main(void *arg)
 		       !atomic_load_explicit(&d->monitor_stop, memory_order_acquire)) {
 			mon_sleep_until(due);
 			mon_pass(d, false, &due);
+			now = clock_mono_ns();
+			if (due < now + MON_EXTRA_GAP_NS)
+				due = now + MON_EXTRA_GAP_NS;
 		}
 		mon_sleep_until(next_ns);
 	}

@@ -60,8 +60,7 @@ live_watch(struct ESHMHandle *h, uint64_t now_ns, uint32_t interval_ms)
 		                   h->config.stale_threshold_ms +
 		                           live_period_ms(atomic_load_explicit(
 		                                   &h->st->endpoint[1 - h->role].period_us,
-		                                   memory_order_relaxed)),
-		                   NULL);
+		                                   memory_order_relaxed)));
 	atomic_store_explicit(&h->local_state, state, memory_order_relaxed);
 	atomic_store_explicit(&h->daemon_away, true, memory_order_release);
 	pthread_mutex_unlock(&h->lock);

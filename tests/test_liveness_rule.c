@@ -27,10 +27,10 @@ stale_after_checks_adding_up_to_the_threshold(void **state)
 	live_start(&c, 5, now);
 	for (i = 1; i < 10; i++) {
 		now += 10 * MS;
-		assert_int_equal(live_judge(&c, 5, 0, now, 10, 100, NULL), SEG_EP_ALIVE);
+		assert_int_equal(live_judge(&c, 5, 0, now, 10, 100), SEG_EP_ALIVE);
 	}
 	now += 10 * MS;
-	assert_int_equal(live_judge(&c, 5, 0, now, 10, 100, NULL), SEG_EP_STALE);
+	assert_int_equal(live_judge(&c, 5, 0, now, 10, 100), SEG_EP_STALE);
 	assert_int_equal(live_silent_ms(&c), 100);
 	assert_int_equal(c.state, SEG_EP_STALE);
 }
@@ -45,11 +45,11 @@ alive_again_at_the_first_check_that_sees_a_move(void **state)
 	live_start(&c, 0, now);
 	for (i = 0; i < 20; i++) {
 		now += 10 * MS;
-		live_judge(&c, 0, 0, now, 10, 50, NULL);
+		live_judge(&c, 0, 0, now, 10, 50);
 	}
 	assert_int_equal(c.state, SEG_EP_STALE);
 	now += 10 * MS;
-	assert_int_equal(live_judge(&c, 1, 0, now, 10, 50, NULL), SEG_EP_ALIVE);
+	assert_int_equal(live_judge(&c, 1, 0, now, 10, 50), SEG_EP_ALIVE);
 	assert_int_equal(live_silent_ms(&c), 0);
 	assert_int_equal(c.change_mono_ns, now);
 }
@@ -66,12 +66,12 @@ checks_in_a_burst_count_only_the_time_that_passed(void **state)
 	live_start(&c, 7, now);
 	for (i = 0; i < 10; i++) {
 		now += 2 * MS;
-		assert_int_equal(live_judge(&c, 7, 0, now, 10, 100, NULL), SEG_EP_ALIVE);
+		assert_int_equal(live_judge(&c, 7, 0, now, 10, 100), SEG_EP_ALIVE);
 	}
 	assert_int_equal(live_silent_ms(&c), 20);
 	while (c.state == SEG_EP_ALIVE) {
 		now += 10 * MS;
-		live_judge(&c, 7, 0, now, 10, 100, NULL);
+		live_judge(&c, 7, 0, now, 10, 100);
 	}
 	assert_int_equal(now, 100 * MS);
 }
@@ -82,7 +82,7 @@ a_check_of_interval_zero_counts_no_silence(void **state)
 	struct live_counts c;
 
 	live_start(&c, 1, 0);
-	assert_int_equal(live_judge(&c, 1, 0, 500 * MS, 0, 100, NULL), SEG_EP_ALIVE);
+	assert_int_equal(live_judge(&c, 1, 0, 500 * MS, 0, 100), SEG_EP_ALIVE);
 	assert_int_equal(live_silent_ms(&c), 0);
 }
 
@@ -98,7 +98,7 @@ a_delayed_checker_never_declares_early(void **state)
 	live_start(&c, 3, now);
 	while (c.state == SEG_EP_ALIVE) {
 		now += 30 * MS;
-		live_judge(&c, 3, 0, now, 10, 100, NULL);
+		live_judge(&c, 3, 0, now, 10, 100);
 	}
 	assert_int_equal(now, 300 * MS);
 	assert_int_equal(live_silent_ms(&c), 100);
@@ -108,7 +108,7 @@ static void
 a_dated_beat_makes_the_verdict_due_at_its_date_plus_the_threshold(void **state)
 {
 	struct live_counts c;
-	uint64_t now = 0, due = UINT64_MAX;
+	uint64_t now = 0;
 	int i;
 
 	/* The check at 10 ms sees a beat dated 3 ms: the silence counts
@@ -116,17 +116,37 @@ a_dated_beat_makes_the_verdict_due_at_its_date_plus_the_threshold(void **state)
 	 * counting check at 60 ms. */
 	live_start(&c, 1, now);
 	now += 10 * MS;
-	assert_int_equal(live_judge(&c, 2, 3 * MS, now, 10, 51, &due), SEG_EP_ALIVE);
+	assert_int_equal(live_judge(&c, 2, 3 * MS, now, 10, 51), SEG_EP_ALIVE);
 	assert_int_equal(c.change_mono_ns, 3 * MS);
 	assert_int_equal(live_silent_ms(&c), 7);
-	assert_int_equal(due, UINT64_MAX);
+	assert_int_equal(c.due_ns, 0);
 	for (i = 0; i < 4; i++) {
 		now += 10 * MS;
-		assert_int_equal(live_judge(&c, 2, 3 * MS, now, 10, 51, &due), SEG_EP_ALIVE);
+		assert_int_equal(live_judge(&c, 2, 3 * MS, now, 10, 51), SEG_EP_ALIVE);
 	}
-	assert_int_equal(due, 54 * MS);
-	assert_int_equal(live_judge(&c, 2, 3 * MS, 53 * MS, 10, 51, NULL), SEG_EP_ALIVE);
-	assert_int_equal(live_judge(&c, 2, 3 * MS, due, 10, 51, NULL), SEG_EP_STALE);
+	assert_int_equal(c.due_ns, 54 * MS);
+	assert_int_equal(live_judge(&c, 2, 3 * MS, 53 * MS, 10, 51), SEG_EP_ALIVE);
+	assert_int_equal(c.due_ns, 54 * MS);
+	assert_int_equal(live_judge(&c, 2, 3 * MS, 54 * MS, 10, 51), SEG_EP_STALE);
+	assert_int_equal(c.due_ns, 0);
+}
+
+static void
+a_counter_that_moves_at_every_check_never_asks_for_an_extra_one(void **state)
+{
+	struct live_counts c;
+	uint64_t now = 0;
+	int i;
+
+	/* A threshold shorter than the interval, a beat dated just after
+	 * each check: each check sees a move and asks for nothing, so a
+	 * holder (or a vandal) moving its counter costs no extra pass. */
+	live_start(&c, 0, now);
+	for (i = 1; i <= 100; i++) {
+		now += 10 * MS;
+		assert_int_equal(live_judge(&c, (uint64_t)i, now - 9 * MS, now, 10, 2), SEG_EP_ALIVE);
+		assert_int_equal(c.due_ns, 0);
+	}
 }
 
 static void
@@ -137,16 +157,16 @@ a_date_outside_the_checks_around_the_beat_is_not_believed(void **state)
 	/* Before the check that last saw the old counter: the beat cannot
 	 * have happened then, so the check that sees the move dates it. */
 	live_start(&c, 1, 100 * MS);
-	live_judge(&c, 2, 95 * MS, 110 * MS, 10, 51, NULL);
+	live_judge(&c, 2, 95 * MS, 110 * MS, 10, 51);
 	assert_int_equal(c.change_mono_ns, 110 * MS);
 	/* In the future (another time namespace, or a lie). */
-	live_judge(&c, 3, 500 * MS, 120 * MS, 10, 51, NULL);
+	live_judge(&c, 3, 500 * MS, 120 * MS, 10, 51);
 	assert_int_equal(c.change_mono_ns, 120 * MS);
 	/* Not dated. */
-	live_judge(&c, 4, 0, 130 * MS, 10, 51, NULL);
+	live_judge(&c, 4, 0, 130 * MS, 10, 51);
 	assert_int_equal(c.change_mono_ns, 130 * MS);
 	/* Inside: believed. */
-	live_judge(&c, 5, 131 * MS, 140 * MS, 10, 51, NULL);
+	live_judge(&c, 5, 131 * MS, 140 * MS, 10, 51);
 	assert_int_equal(c.change_mono_ns, 131 * MS);
 }
 
@@ -159,7 +179,7 @@ a_stalled_machine_counts_one_interval_for_an_old_date(void **state)
 	 * 200 ms: the check that sees the move counts one interval, not
 	 * the 200 ms, and says alive. */
 	live_start(&c, 1, 0);
-	assert_int_equal(live_judge(&c, 2, 1 * MS, 200 * MS, 10, 51, NULL), SEG_EP_ALIVE);
+	assert_int_equal(live_judge(&c, 2, 1 * MS, 200 * MS, 10, 51), SEG_EP_ALIVE);
 	assert_int_equal(live_silent_ms(&c), 10);
 }
 
@@ -197,6 +217,7 @@ main(void)
 		cmocka_unit_test(a_check_of_interval_zero_counts_no_silence),
 		cmocka_unit_test(a_delayed_checker_never_declares_early),
 		cmocka_unit_test(a_dated_beat_makes_the_verdict_due_at_its_date_plus_the_threshold),
+		cmocka_unit_test(a_counter_that_moves_at_every_check_never_asks_for_an_extra_one),
 		cmocka_unit_test(a_date_outside_the_checks_around_the_beat_is_not_believed),
 		cmocka_unit_test(a_stalled_machine_counts_one_interval_for_an_old_date),
 		cmocka_unit_test(silence_in_ms_saturates),
