@@ -14,7 +14,9 @@
 #   in_ns SIDE LOG CMD...  start CMD in SIDE's namespace with its eshmd: $last
 #   brg_pingpong NAME COUNT   brg-peer pingpong, the master in A, the slave
 #                          in B: $ping_A, $ping_B, output in SIDE/pingpong.out
-#   brg_finished PID...    wait for each: 0, or the last failure's status
+#   brg_finished PID...    wait for each (at most $BRG_FINISH_MS): 0, or the
+#                          last failure's status
+#   brg_reap PID MS        wait for PID at most MS, then kill it and fail
 #   brg_teardown           stop all that was started (SIGTERM), delete the
 #                          namespaces
 #   brg_nothing_left       whether namespaces, veth and processes are gone
@@ -32,6 +34,10 @@ addrB=10.231.7.2
 LEASE=${LEASE:-1000}
 PERIOD=${PERIOD:-250}
 DEAD=${DEAD:-3000}
+# How long a program given its work, or a bridge told to stop, may take:
+# past it the test fails instead of waiting for ever.
+BRG_FINISH_MS=${BRG_FINISH_MS:-120000}
+BRG_STOP_MS=${BRG_STOP_MS:-20000}
 pids=""
 
 brg_skip()
@@ -57,9 +63,33 @@ brg_signal_all()
 		done
 	done
 	for p in $pids; do
-		wait "$p" 2>/dev/null
+		brg_reap "$p" "$BRG_STOP_MS" >/dev/null 2>&1
 	done
 	pids=""
+}
+
+# brg_running PID: whether PID is a child of this shell that still runs
+# (a zombie does not; a number reused by another process is not ours).
+brg_running()
+{
+	br_stat=$(cat /proc/"$1"/stat 2>/dev/null) || return 1
+	set -- ${br_stat##*) }
+	[ "$1" != Z ] && [ "$2" = "$$" ]
+}
+
+brg_reap()
+{
+	br_limit=$(($(now_ms) + $2))
+	while brg_running "$1"; do
+		if [ "$(now_ms)" -ge "$br_limit" ]; then
+			echo "pid $1 ($(tr '\0' ' ' < /proc/"$1"/cmdline 2>/dev/null)) still ran after $2 ms: killed"
+			kill -KILL "$1" 2>/dev/null
+			wait "$1" 2>/dev/null
+			return 124
+		fi
+		sleep 0.05
+	done
+	wait "$1"
 }
 
 brg_cleanup()
@@ -83,7 +113,7 @@ brg_finished()
 {
 	bf_rc=0
 	for bf_p in "$@"; do
-		wait "$bf_p" || bf_rc=$?
+		brg_reap "$bf_p" "$BRG_FINISH_MS" || bf_rc=$?
 	done
 	return $bf_rc
 }

@@ -266,7 +266,7 @@ echo "# the queue's streams ended $(($(now_ms) - t0)) ms after the link came bac
 mark
 t0=$(now_ms)
 kill -TERM "$bridge_B_lat"
-check "SIGTERM: the bridge in B exits 0" wait "$bridge_B_lat"
+check "SIGTERM: the bridge in B exits 0" brg_reap "$bridge_B_lat" "$BRG_STOP_MS"
 remote_is A detached "the bridge in B stopped cleanly" "$t0" "$BOUND_FAST"
 
 # --- teardown: every bridge stops cleanly, having lost nothing
@@ -276,7 +276,7 @@ done
 clean_stops()
 {
 	for p in "$bridge_A_lat" "$bridge_A_que" "$bridge_B_que"; do
-		wait "$p" || return 1
+		brg_reap "$p" "$BRG_STOP_MS" || return 1
 	done
 	! grep -h "stopping:" "$tmp"/A/bridge-*.log.* "$tmp"/B/bridge-*.log.* |
 		grep -v " 0 refused, 0 lost at the stop"

@@ -119,14 +119,14 @@ sec_start()
 sec_stop()
 {
 	ss_from=$(lines "$bridge_A_sec_log")
-	kill -TERM "$bridge_B_sec" && wait "$bridge_B_sec" &&
+	kill -TERM "$bridge_B_sec" && brg_reap "$bridge_B_sec" "$BRG_STOP_MS" &&
 		wait_for "$bridge_A_sec_log" "$ss_from" "remote slave on hostB .* is detached" 5000
 }
 
 # intruder_stops: the bridge in B ran until now, and received nothing.
 intruder_stops()
 {
-	kill -TERM "$bridge_B_sec" && wait "$bridge_B_sec" &&
+	kill -TERM "$bridge_B_sec" && brg_reap "$bridge_B_sec" "$BRG_STOP_MS" &&
 		grep "stopping: [0-9]* messages sent, 0 received, 0 written" "$bridge_B_sec_log"
 }
 
