@@ -5,6 +5,7 @@
 
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -128,6 +129,7 @@ void
 tc_beats_init(struct tc_beats *b)
 {
 	b->seen = UINT64_MAX;
+	b->prev_ns = 0;
 	b->earliest_ns = 0;
 }
 
@@ -142,8 +144,22 @@ tc_beats_look(struct tc_beats *b, ESHMHandle *h)
 		return;
 	hb = eshm_get_role(h) == ESHM_ROLE_MASTER ? st.slave_heartbeat : st.master_heartbeat;
 	if (hb != b->seen) {
+		/* the previous look found the older value: the move came after it began */
+		if (b->seen != UINT64_MAX)
+			b->earliest_ns = b->prev_ns;
 		b->seen = hb;
-		b->earliest_ns = before;
+	}
+	b->prev_ns = before;
+}
+
+void
+tc_beats_watch(struct tc_beats *b, ESHMHandle *h, int ms)
+{
+	long long end = th_now_ns() + (long long)ms * 1000000;
+
+	while (th_now_ns() < end) {
+		tc_beats_look(b, h);
+		usleep(100);
 	}
 }
 

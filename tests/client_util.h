@@ -40,19 +40,23 @@ bool tc_remote_not_alive(void *h);
 bool tc_remote_dead(void *h);
 
 /*
- * What a test saw of its remote's heartbeat counter: the time before the
- * last look that still found it at an older value, the earliest its last
- * beat can have been (0: not seen yet).  A stale verdict is never due
- * before that time plus the threshold, whatever a heartbeat delayed by
- * load did before a SIGSTOP.
+ * What a test saw of its remote's heartbeat counter: when it last saw the
+ * counter move, the time before the look that still found the older
+ * value, the earliest that beat can have been (0: no move seen yet).  A
+ * stale verdict is never due before that time plus the threshold,
+ * whatever a heartbeat delayed by load did before a SIGSTOP.  Look before
+ * the stop too, so that the last move is seen.
  */
 struct tc_beats {
 	uint64_t seen;
+	long long prev_ns;          /* when the previous look began */
 	long long earliest_ns;
 };
 void tc_beats_init(struct tc_beats *b);
 /* Look at the remote's counter through @h (eshm_get_stats). */
 void tc_beats_look(struct tc_beats *b, ESHMHandle *h);
+/* Look every 100 us for @ms milliseconds. */
+void tc_beats_watch(struct tc_beats *b, ESHMHandle *h, int ms);
 
 /* eshmd's monitor runs, as @h sees it (th_wait_until() condition). */
 bool tc_daemon_alive(void *h);

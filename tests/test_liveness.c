@@ -68,20 +68,18 @@ heartbeat_runs_at_1000_per_second(void **state)
 
 /*
  * Poll @m until it sees its remote not alive (at most @timeout_ms) and
- * return the earliest its last beat can have been (tc_beats), 0 on
- * timeout.
+ * return the earliest its last beat can have been (@beats, watched
+ * before the stop), 0 on timeout.
  */
 static long long
-wait_stale_after_beat(ESHMHandle *m, int timeout_ms)
+wait_stale_after_beat(ESHMHandle *m, struct tc_beats *beats, int timeout_ms)
 {
 	long long end = th_now_ns() + (long long)timeout_ms * 1000000;
-	struct tc_beats beats;
 
-	tc_beats_init(&beats);
 	while (th_now_ns() < end) {
-		tc_beats_look(&beats, m);
+		tc_beats_look(beats, m);
 		if (!tc_remote_alive(m))
-			return beats.earliest_ns;
+			return beats->earliest_ns;
 		usleep(100);
 	}
 	return 0;
@@ -93,6 +91,7 @@ stale_flagged_after_threshold_when_remote_stopped(void **state)
 	struct child_args args = { "live_stale", 100 };
 	ESHMHandle *m = tc_attach(args.name, ESHM_ROLE_MASTER, 100, ESHM_DISCONNECT_NEVER);
 	long long t0, beat, stale_ms, silent_ms, alive_ms;
+	struct tc_beats beats;
 	pid_t pid;
 	int round;
 
@@ -100,10 +99,11 @@ stale_flagged_after_threshold_when_remote_stopped(void **state)
 	pid = th_spawn(idle_slave, &args);
 	assert_true(th_wait_until(tc_remote_alive, m, 5000));
 	for (round = 0; round < 3; round++) {
-		tc_sleep_ms(50);
+		tc_beats_init(&beats);
+		tc_beats_watch(&beats, m, 50);
 		t0 = th_now_ns();
 		kill(pid, SIGSTOP);
-		beat = wait_stale_after_beat(m, 2000);
+		beat = wait_stale_after_beat(m, &beats, 2000);
 		assert_true(beat != 0);
 		stale_ms = (th_now_ns() - t0) / 1000000;
 		silent_ms = (th_now_ns() - beat) / 1000000;
@@ -245,6 +245,7 @@ zero_threshold_takes_the_segment_default_and_is_judged_by_it(void **state)
 	struct proto_create cr;
 	struct proto_status st;
 	long long t0, beat, stale_ms, silent_ms;
+	struct tc_beats beats;
 	ESHMHandle *m;
 	pid_t pid;
 	int fd = proto_connect(th_group_daemon.sock);
@@ -268,10 +269,11 @@ zero_threshold_takes_the_segment_default_and_is_judged_by_it(void **state)
 	/* an endpoint that sets its own keeps it */
 	assert_int_equal(recorded_threshold(args.name, SEG_SLAVE), args.threshold_ms);
 
-	tc_sleep_ms(50);
+	tc_beats_init(&beats);
+	tc_beats_watch(&beats, m, 50);
 	t0 = th_now_ns();
 	kill(pid, SIGSTOP);
-	beat = wait_stale_after_beat(m, 5000);
+	beat = wait_stale_after_beat(m, &beats, 5000);
 	assert_true(beat != 0);
 	stale_ms = (th_now_ns() - t0) / 1000000;
 	silent_ms = (th_now_ns() - beat) / 1000000;
