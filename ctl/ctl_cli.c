@@ -148,6 +148,18 @@ ctl_check_name(struct ctl_ctx *ctx, const char *name)
 }
 
 int
+ctl_segment_operand(struct ctl_ctx *ctx, int argc, char **argv, const char **name)
+{
+	int rc = ctl_operands(ctx, argc, argv, 1, 1);
+
+	if (rc == 0)
+		rc = ctl_check_name(ctx, argv[optind]);
+	if (rc == 0)
+		*name = argv[optind];
+	return rc;
+}
+
+int
 ctl_parse_uint(struct ctl_ctx *ctx, const char *opt, const char *text, uint64_t min,
                uint64_t max, bool byte_suffixes, uint64_t *out)
 {

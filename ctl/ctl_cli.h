@@ -86,6 +86,14 @@ int ctl_operands(struct ctl_ctx *ctx, int argc, char **argv, int min, int max);
 int ctl_check_name(struct ctl_ctx *ctx, const char *name);
 
 /*
+ * The segment name a command takes as its only operand: check that exactly
+ * one operand follows the options and that it is a valid name, and point
+ * *@name at it.  Returns 0, or prints a usage error and returns
+ * CTL_EXIT_USAGE.
+ */
+int ctl_segment_operand(struct ctl_ctx *ctx, int argc, char **argv, const char **name);
+
+/*
  * Parse @text as an unsigned integer in [@min, @max] for option @opt into
  * *@out.  With @byte_suffixes, k/K/KiB and m/M/MiB multiply by 1024 and
  * 1048576.  Returns 0, or prints a usage error and returns CTL_EXIT_USAGE.

@@ -216,12 +216,9 @@ ctl_peek_run(struct ctl_ctx *ctx, int argc, char **argv)
 	}
 	if (pk.count != 0 && !pk.follow)
 		return ctl_usage_error(ctx, "--count needs --follow");
-	rc = ctl_operands(ctx, argc, argv, 1, 1);
-	if (rc == 0)
-		rc = ctl_check_name(ctx, argv[optind]);
+	rc = ctl_segment_operand(ctx, argc, argv, &pk.name);
 	if (rc != 0)
 		return rc;
-	pk.name = argv[optind];
 	rc = ctl_peek_attach(ctx, &pk);
 	if (rc == CTL_EXIT_OK)
 		rc = pk.follow ? ctl_peek_follow(ctx, &pk) : ctl_peek_once(ctx, &pk);

@@ -108,16 +108,15 @@ int
 ctl_segment_request(struct ctl_ctx *ctx, int argc, char **argv, char *name, uint16_t type,
                     const void *body, uint16_t expect_type, void *reply, struct proto_fds *fds)
 {
+	const char *operand;
 	int rc;
 
 	if (fds != NULL)
 		proto_fds_init(fds);
-	rc = ctl_operands(ctx, argc, argv, 1, 1);
-	if (rc == 0)
-		rc = ctl_check_name(ctx, argv[optind]);
+	rc = ctl_segment_operand(ctx, argc, argv, &operand);
 	if (rc != 0)
 		return rc;
-	snprintf(name, PROTO_NAME_SIZE, "%s", argv[optind]);
+	snprintf(name, PROTO_NAME_SIZE, "%s", operand);
 	if (ctl_request(ctx, name, type, body, expect_type, reply, fds) != 0)
 		return CTL_EXIT_FAIL;
 	return CTL_EXIT_OK;

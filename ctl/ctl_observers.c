@@ -22,7 +22,6 @@ ctl_observers_fetch(const struct ctl_ctx *ctx, int sock, const char *name,
 	struct proto_name req;
 	int own = sock < 0, rc;
 
-	memset(out, 0, sizeof(*out));
 	memset(&req, 0, sizeof(req));
 	snprintf(req.name, sizeof(req.name), "%s", name);
 	if (own) {
