@@ -48,6 +48,14 @@ mon_still_ns(const struct reg_endpoint *ep)
 	return three > MON_STILL_MIN_NS ? three : MON_STILL_MIN_NS;
 }
 
+/* Lower *@due to when the stale verdict of @ep falls due, if it does. */
+static void
+mon_fold_due(const struct reg_endpoint *ep, uint64_t *due)
+{
+	if (ep->live.due_ns != 0 && ep->live.due_ns < *due)
+		*due = ep->live.due_ns;
+}
+
 /*
  * Judge role @index of @seg at @now by the one rule of liveness.h, with
  * the threshold its peer registered (its own without a peer).  Every
@@ -70,8 +78,7 @@ mon_judge(struct eshmd *d, struct reg_segment *seg, int index, uint32_t interval
 	if (!reg_ep_held(seg, index) || b == NULL)
 		return false;
 	if (!counting && (ep->live.due_ns == 0 || ep->live.due_ns > now)) {
-		if (ep->live.due_ns != 0 && ep->live.due_ns < *due)
-			*due = ep->live.due_ns;
+		mon_fold_due(ep, due);
 		return false;
 	}
 	hb = live_sample(b, &beat);
@@ -81,8 +88,7 @@ mon_judge(struct eshmd *d, struct reg_segment *seg, int index, uint32_t interval
 	ep->judged_ms = threshold;
 	next = live_judge(&ep->live, hb, beat, now, interval,
 	                  threshold + live_period_ms(ep->period_us));
-	if (ep->live.due_ns != 0 && ep->live.due_ns < *due)
-		*due = ep->live.due_ns;
+	mon_fold_due(ep, due);
 	stb_endpoint(seg, index);
 	if (next == ep->state)
 		return false;
