@@ -126,14 +126,6 @@ tc_remote_dead(void *h)
 }
 
 void
-tc_beats_init(struct tc_beats *b)
-{
-	b->seen = UINT64_MAX;
-	b->prev_ns = 0;
-	b->earliest_ns = 0;
-}
-
-void
 tc_beats_look(struct tc_beats *b, ESHMHandle *h)
 {
 	long long before = th_now_ns();
@@ -157,6 +149,9 @@ tc_beats_watch(struct tc_beats *b, ESHMHandle *h, int ms)
 {
 	long long end = th_now_ns() + (long long)ms * 1000000;
 
+	b->seen = UINT64_MAX;
+	b->prev_ns = 0;
+	b->earliest_ns = 0;
 	while (th_now_ns() < end) {
 		tc_beats_look(b, h);
 		usleep(100);

@@ -52,11 +52,11 @@ struct tc_beats {
 	long long prev_ns;          /* when the previous look began */
 	long long earliest_ns;
 };
-void tc_beats_init(struct tc_beats *b);
+/* Start @b afresh on the remote of @h, looking every 100 us for @ms
+ * milliseconds (before the stop). */
+void tc_beats_watch(struct tc_beats *b, ESHMHandle *h, int ms);
 /* Look at the remote's counter through @h (eshm_get_stats). */
 void tc_beats_look(struct tc_beats *b, ESHMHandle *h);
-/* Look every 100 us for @ms milliseconds. */
-void tc_beats_watch(struct tc_beats *b, ESHMHandle *h, int ms);
 
 /* eshmd's monitor runs, as @h sees it (th_wait_until() condition). */
 bool tc_daemon_alive(void *h);

@@ -385,34 +385,35 @@ observer_in(json_object *doc, pid_t pid)
 	return NULL;
 }
 
-static bool
-no_observer_left(void *name)
-{
-	json_object *doc = ctl_json("show", name);
-	bool none = json_object_array_length(jget(doc, "observer_list")) == 0;
-
-	json_object_put(doc);
-	if (!none)
-		tc_sleep_ms(5);
-	return none;
-}
+/* What show --json must list: @count observers, each of process @process
+ * (NULL: any). */
+struct want_observers {
+	const char *name;
+	size_t count;
+	const char *process;
+};
 
 static bool
-one_observer_left(void *name)
+observers_listed(void *arg)
 {
-	json_object *doc = ctl_json("show", name);
-	bool one = json_object_array_length(jget(doc, "observer_list")) == 1;
+	const struct want_observers *w = arg;
+	json_object *doc = ctl_json("show", w->name), *list = jget(doc, "observer_list");
+	bool yes = json_object_array_length(list) == w->count;
+	size_t i;
 
+	for (i = 0; yes && w->process != NULL && i < w->count; i++)
+		yes = strcmp(jstr(json_object_array_get_idx(list, i), "process"), w->process) == 0;
 	json_object_put(doc);
-	if (!one)
+	if (!yes)
 		tc_sleep_ms(5);
-	return one;
+	return yes;
 }
 
 static void
 show_lists_each_observer_with_what_it_read_and_missed(void **state)
 {
 	static const char *const words[] = { "one", "two", "three", "four" };
+	struct want_observers one_left = { "watched", 1, NULL };
 	struct te_proc m, o1, o2;
 	json_object *doc, *list, *seg;
 	struct tp_output r;
@@ -470,7 +471,7 @@ show_lists_each_observer_with_what_it_read_and_missed(void **state)
 
 	/* One leaves: one row is left. */
 	assert_int_equal(te_end(&o2), 0);
-	assert_true(th_wait_until(one_observer_left, "watched", STATE_TIMEOUT_MS));
+	assert_true(th_wait_until(observers_listed, &one_left, STATE_TIMEOUT_MS));
 	doc = ctl_json("show", "watched");
 	assert_non_null(observer_in(doc, o1.pid));
 	json_object_put(doc);
@@ -707,24 +708,12 @@ says_m2(const char *buf)
 	return strstr(buf, "\nm2") != NULL;
 }
 
-static bool
-one_eshmctl_observes(void *name)
-{
-	json_object *doc = ctl_json("show", name), *list = jget(doc, "observer_list");
-	bool yes = json_object_array_length(list) == 1 &&
-	           strcmp(jstr(json_object_array_get_idx(list, 0), "process"), "eshmctl") == 0;
-
-	json_object_put(doc);
-	if (!yes)
-		tc_sleep_ms(5);
-	return yes;
-}
-
 static void
 peek_follow_observes_the_channel_and_prints_each_new_message(void **state)
 {
 	static const char *const three[] = { "peek", "followed", "--follow", "--count", "3", NULL };
 	static const char *const endless[] = { "peek", "followed", "-f", NULL };
+	struct want_observers peeking = { "followed", 1, "eshmctl" }, gone = { "followed", 0, NULL };
 	static char buf[65536];
 	struct te_proc m;
 	struct tp_output r;
@@ -740,7 +729,7 @@ peek_follow_observes_the_channel_and_prints_each_new_message(void **state)
 	assert_true(tp_read_until(pty_master, buf, sizeof(buf), &len, says_m1, STATE_TIMEOUT_MS));
 	assert_non_null(strstr(buf, "followed master->slave: message 1, 3 bytes"));
 	/* meanwhile it is an observer of the channel, and no reader's count moved */
-	assert_true(th_wait_until(one_eshmctl_observes, "followed", STATE_TIMEOUT_MS));
+	assert_true(th_wait_until(observers_listed, &peeking, STATE_TIMEOUT_MS));
 	doc = ctl_json("show", "followed");
 	assert_int_equal(jint(doc, "master_to_slave.read"), 0);
 	json_object_put(doc);
@@ -750,17 +739,17 @@ peek_follow_observes_the_channel_and_prints_each_new_message(void **state)
 	/* the third message ends it */
 	assert_int_equal(th_wait_child_within(pid, EXIT_TIMEOUT_MS), 0);
 	pty_close();
-	assert_true(th_wait_until(no_observer_left, "followed", STATE_TIMEOUT_MS));
+	assert_true(th_wait_until(observers_listed, &gone, STATE_TIMEOUT_MS));
 
 	/* Without --count, Ctrl-C ends it. */
 	memset(buf, 0, sizeof(buf));
 	len = 0;
 	pid = ctl_on_pty(endless);
-	assert_true(th_wait_until(one_eshmctl_observes, "followed", STATE_TIMEOUT_MS));
+	assert_true(th_wait_until(observers_listed, &peeking, STATE_TIMEOUT_MS));
 	assert_int_equal(write(pty_master, "\003", 1), 1);
 	assert_int_equal(th_wait_child_within(pid, EXIT_TIMEOUT_MS), 0);
 	pty_close();
-	assert_true(th_wait_until(no_observer_left, "followed", STATE_TIMEOUT_MS));
+	assert_true(th_wait_until(observers_listed, &gone, STATE_TIMEOUT_MS));
 	/* what it refuses */
 	assert_int_equal(CTL(&r, "peek", "followed", "--count", "2"), 2);
 	assert_non_null(strstr(r.err, "--count needs --follow"));

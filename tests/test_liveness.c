@@ -99,7 +99,6 @@ stale_flagged_after_threshold_when_remote_stopped(void **state)
 	pid = th_spawn(idle_slave, &args);
 	assert_true(th_wait_until(tc_remote_alive, m, 5000));
 	for (round = 0; round < 3; round++) {
-		tc_beats_init(&beats);
 		tc_beats_watch(&beats, m, 50);
 		t0 = th_now_ns();
 		kill(pid, SIGSTOP);
@@ -269,7 +268,6 @@ zero_threshold_takes_the_segment_default_and_is_judged_by_it(void **state)
 	/* an endpoint that sets its own keeps it */
 	assert_int_equal(recorded_threshold(args.name, SEG_SLAVE), args.threshold_ms);
 
-	tc_beats_init(&beats);
 	tc_beats_watch(&beats, m, 50);
 	t0 = th_now_ns();
 	kill(pid, SIGSTOP);

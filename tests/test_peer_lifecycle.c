@@ -425,7 +425,6 @@ pl_stop_until_stale(ESHMHandle *h, const char *name, int index, pid_t pid, struc
 	struct tc_beats beats;
 
 	v->lib_ms = v->show_ms = -1;
-	tc_beats_init(&beats);
 	tc_beats_watch(&beats, h, 50);
 	t0 = th_now_ns();
 	kill(pid, SIGSTOP);
