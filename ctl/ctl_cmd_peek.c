@@ -154,23 +154,35 @@ ctl_peek_once(struct ctl_ctx *ctx, struct ctl_peek *pk)
 	return ctl_peek_print(pk, &info);
 }
 
-/* Every message as it comes, until a signal, --count or a failure. */
-static int
-ctl_peek_follow(struct ctl_ctx *ctx, struct ctl_peek *pk)
+/*
+ * --follow stops on SIGINT, SIGTERM and SIGHUP.  The handlers go in before
+ * the attach: eshmd lists the observer before eshm_init() returns here, and a
+ * signal sent by whoever saw it listed must still end the run cleanly,
+ * detached, rather than kill it with the observer slot held.
+ */
+static void
+ctl_peek_catch_signals(void)
 {
 	struct sigaction sa;
-	ESHMMessageInfo info;
-	uint64_t shown = 0;
-	int rc = CTL_EXIT_OK;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = ctl_peek_on_signal;
 	sigemptyset(&sa.sa_mask);
-	ctl_peek_waiting = pk->h;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+}
+
+/* Every message as it comes, until a signal, --count or a failure. */
+static int
+ctl_peek_follow(struct ctl_ctx *ctx, struct ctl_peek *pk)
+{
+	ESHMMessageInfo info;
+	uint64_t shown = 0;
+	int rc = CTL_EXIT_OK;
+
+	ctl_peek_waiting = pk->h;
 	while (!ctl_peek_stop && (pk->count == 0 || shown < pk->count)) {
 		int r = eshm_read_ex_until(pk->h, pk->buf, pk->capacity, &info,
 		                           clock_mono_ns() + CTL_PEEK_WAIT_MS * 1000000ull);
@@ -219,6 +231,8 @@ ctl_peek_run(struct ctl_ctx *ctx, int argc, char **argv)
 	rc = ctl_segment_operand(ctx, argc, argv, &pk.name);
 	if (rc != 0)
 		return rc;
+	if (pk.follow)
+		ctl_peek_catch_signals();
 	rc = ctl_peek_attach(ctx, &pk);
 	if (rc == CTL_EXIT_OK)
 		rc = pk.follow ? ctl_peek_follow(ctx, &pk) : ctl_peek_once(ctx, &pk);
