@@ -119,6 +119,7 @@ ts_attach(const char *name, ESHMRole role)
 {
 	ESHMConfig c = eshm_default_config(name);
 	ESHMOptions *o = eshm_options_new();
+	long long until = th_now_ns() + 10000LL * 1000000LL;
 	ESHMHandle *h;
 
 	assert_non_null(o);
@@ -127,10 +128,28 @@ ts_attach(const char *name, ESHMRole role)
 	/* sanitizers slow everything down: no verdict is what this is about */
 	c.stale_threshold_ms = 5000;
 	c.disconnect_behavior = ESHM_DISCONNECT_NEVER;
-	h = eshm_init_with_options(&c, o);
+	/* the previous holder's detach may still be on its way (ts_detach) */
+	while ((h = eshm_init_with_options(&c, o)) == NULL &&
+	       eshm_last_error() == ESHM_ERROR_ROLE_TAKEN && th_now_ns() < until)
+		tc_sleep_ms(10);
 	eshm_options_free(o);
 	assert_non_null(h);
 	return h;
+}
+
+/*
+ * eshm_destroy() waits 100 ms for eshmd to confirm; with these threads
+ * spinning on a loaded machine eshmd may answer later, and the role is
+ * freed when it reads the request.  Either is right here.
+ */
+static void
+ts_detach(ESHMHandle *h)
+{
+	int rc = eshm_destroy(h);
+
+	if (rc != ESHM_SUCCESS)
+		printf("# eshm_destroy: %s\n", eshm_error_string(rc));
+	assert_true(rc == ESHM_SUCCESS || rc == ESHM_ERROR_DAEMON_UNAVAILABLE);
 }
 
 static void
@@ -191,8 +210,8 @@ writers_readers_and_a_monitor_share_two_handles_without_a_torn_message(void **st
 	assert_true(r.monitor_calls > 0);
 	assert_int_equal(r.monitor_errors, 0);
 	assert_int_equal(r.not_alive, 0);
-	assert_int_equal(eshm_destroy(r.side[1].h), ESHM_SUCCESS);
-	assert_int_equal(eshm_destroy(r.side[0].h), ESHM_SUCCESS);
+	ts_detach(r.side[1].h);
+	ts_detach(r.side[0].h);
 }
 
 static void
@@ -230,7 +249,7 @@ new_peer_blocks_are_switched_to_under_a_writer_a_reader_and_a_monitor(void **sta
 			}
 			usleep(200);
 		}
-		assert_int_equal(eshm_destroy(s), ESHM_SUCCESS);
+		ts_detach(s);
 	}
 	atomic_store(&r.stop, true);
 	pthread_join(w, NULL);
@@ -246,7 +265,7 @@ new_peer_blocks_are_switched_to_under_a_writer_a_reader_and_a_monitor(void **sta
 	assert_int_equal(r.side[0].write_errors, 0);
 	assert_int_equal(r.side[0].read_errors, 0);
 	assert_int_equal(r.monitor_errors, 0);
-	assert_int_equal(eshm_destroy(r.side[0].h), ESHM_SUCCESS);
+	ts_detach(r.side[0].h);
 }
 
 int
