@@ -164,6 +164,28 @@ dr_all_back(void *arg)
 	       (reattached == NULL || th_log_count(&th_group_daemon, ") reattached") >= *reattached);
 }
 
+/* Say what restart @r still lacked after its wait: which of the conditions
+ * of dr_all_back() failed, and eshmd's refusals, if any. */
+static void
+dr_why_not_back(unsigned r, int reattached)
+{
+	struct proto_status_reply st;
+	int rc = tf_status(&th_group_daemon, &st);
+
+	if (rc != ESHM_SUCCESS) {
+		printf("# restart %u: not back, and eshmd does not answer STATUS: %s\n", r + 1,
+		       eshm_error_string(rc));
+		return;
+	}
+	printf("# restart %u: not back: %u of %d segments, endpoints %u alive %u stale %u dead "
+	       "%u detached of %d; %d of %d reattaches logged, %d refused\n",
+	       r + 1, st.segments, DR_SEGMENTS, st.endpoints_by_state[SEG_EP_ALIVE],
+	       st.endpoints_by_state[SEG_EP_STALE], st.endpoints_by_state[SEG_EP_DEAD],
+	       st.endpoints_by_state[SEG_EP_DETACHED], DR_ENDPOINTS,
+	       th_log_count(&th_group_daemon, ") reattached"), reattached,
+	       th_log_count(&th_group_daemon, "refused"));
+}
+
 static bool
 dr_all_ready(void *arg)
 {
@@ -225,8 +247,10 @@ eshmd_killed_and_restarted_under_traffic_loses_nothing(void **state)
 		k0 = th_now_ns();
 		assert_int_equal(th_daemon_start(&th_group_daemon, NULL), 0);
 		reattached = DR_ENDPOINTS * ((int)r + 1);
-		if (!th_wait_until(dr_all_back, &reattached, 10000))
+		if (!th_wait_until(dr_all_back, &reattached, 10000)) {
+			dr_why_not_back(r, reattached);
 			not_back++;
+		}
 		else if (th_now_ns() - k0 > back_max_ns)
 			back_max_ns = th_now_ns() - k0;
 	}
