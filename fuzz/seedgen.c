@@ -7,7 +7,8 @@
  *	                  and OUTDIR/records/
  *
  * fuzz/corpus/ in the tree holds its output; rerun it after a change to
- * common/proto.h or common/layout.h.
+ * common/proto.h or common/layout.h.  A rerun writes the same files, but
+ * for the write times a timestamped channel carries.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -196,6 +197,8 @@ sg_channel(const char *name, uint64_t capacity, uint32_t mode, uint32_t depth, u
 	memset(st, 0, SEG_STATUS_SIZE);
 	memset(b, 0, g.block_size);
 	seg_status_format(st, &g, 3, 100, 1000, 1000);
+	/* a fixed creation time, so a rerun writes the same seeds */
+	st->ident.created_realtime_ns = 1764621234000000000ull;
 	chan_writer_init(&w, b, &g);
 	for (i = 1; i <= messages; i++) {
 		memset(msg, (int)i, sizeof(msg));
