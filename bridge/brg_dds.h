@@ -12,9 +12,11 @@
  *  - queue segments: RELIABLE, KEEP_ALL, VOLATILE, both histories limited
  *    to the segment's queue depth (at least BRG_DDS_WINDOW_MIN): a full
  *    queue on the receiving host stops the receiving bridge taking, its
- *    reader's history fills, the sending bridge's write blocks, it stops
- *    reading its local queue, and the local writer sees the queue full.
- *    Lossless end to end, and nothing kept for a bridge that restarts.
+ *    reader's history fills, the sending bridge's write blocks (once its
+ *    unacknowledged bytes pass Cyclone's high-water mark: Cyclone does not
+ *    hold a writer to max_samples), it stops reading its local queue, and
+ *    the local writer sees the queue full.  Lossless end to end while the
+ *    other side is known, and nothing kept for a bridge that restarts.
  *  - state: RELIABLE, KEEP_LAST 1 per role, TRANSIENT_LOCAL, liveliness
  *    MANUAL_BY_PARTICIPANT with the configured lease, asserted by every
  *    report.
