@@ -40,6 +40,18 @@ tc_attach_channel(const char *name, ESHMRole role, ESHMChannelMode mode, uint32_
 	return h;
 }
 
+ESHMHandle *
+tc_attach_when_free(ESHMHandle *(*attach)(const void *arg), const void *arg, int ms)
+{
+	long long until = th_now_ns() + (long long)ms * 1000000;
+	ESHMHandle *h;
+
+	while ((h = attach(arg)) == NULL && eshm_last_error() == ESHM_ERROR_ROLE_TAKEN &&
+	       th_now_ns() < until)
+		tc_sleep_ms(10);
+	return h;
+}
+
 static uint64_t
 tc_mix(uint64_t x)
 {

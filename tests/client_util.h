@@ -22,6 +22,15 @@ ESHMHandle *tc_attach_channel(const char *name, ESHMRole role, ESHMChannelMode m
                               uint32_t depth, size_t capacity, bool timestamps,
                               ESHMDisconnectBehavior behavior);
 
+/*
+ * Call @attach(@arg) until it returns a handle, fails for another reason
+ * than ESHM_ERROR_ROLE_TAKEN, or @ms have passed.  For a role whose last
+ * holder just called eshm_destroy(): on a loaded machine eshmd may confirm
+ * that detach after the 100 ms eshm_destroy() waits, and it frees the role
+ * only when it reads the request.
+ */
+ESHMHandle *tc_attach_when_free(ESHMHandle *(*attach)(const void *arg), const void *arg, int ms);
+
 /* Fill @buf with @len bytes derived from @seed; its checksum rides along. */
 void tc_fill(unsigned char *buf, size_t len, uint64_t seed);
 

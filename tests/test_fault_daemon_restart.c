@@ -250,9 +250,9 @@ eshmd_killed_and_restarted_under_traffic_loses_nothing(void **state)
 		if (!th_wait_until(dr_all_back, &reattached, 10000)) {
 			dr_why_not_back(r, reattached);
 			not_back++;
-		}
-		else if (th_now_ns() - k0 > back_max_ns)
+		} else if (th_now_ns() - k0 > back_max_ns) {
 			back_max_ns = th_now_ns() - k0;
+		}
 	}
 	tc_sleep_ms(100);
 	atomic_store(&sh->stop, true);

@@ -38,6 +38,13 @@ ob_attach(const char *name, ESHMRole role, ESHMChannelMode mode, uint32_t depth)
 	return tc_attach_channel(name, role, mode, depth, OB_MSG, false, ESHM_DISCONNECT_NEVER);
 }
 
+/* The master of latest-value segment @name: for tc_attach_when_free(). */
+static ESHMHandle *
+ob_attach_master(const void *name)
+{
+	return ob_attach(name, ESHM_ROLE_MASTER, ESHM_CHANNEL_LATEST, 0);
+}
+
 /* Child: the master, writing checksummed messages flat out until told. */
 static int
 ob_writer(void *name)
@@ -317,14 +324,11 @@ observers_are_limited_and_a_dead_one_frees_its_slot(void **state)
 static int
 ob_second_writer(void *name)
 {
-	long long until = th_now_ns() + 10000 * 1000000LL;
 	unsigned char buf[64];
 	ESHMHandle *h;
 
 	/* the first master's detach may be confirmed late */
-	while ((h = ob_attach(name, ESHM_ROLE_MASTER, ESHM_CHANNEL_LATEST, 0)) == NULL &&
-	       eshm_last_error() == ESHM_ERROR_ROLE_TAKEN && th_now_ns() < until)
-		tc_sleep_ms(10);
+	h = tc_attach_when_free(ob_attach_master, name, 10000);
 	if (h == NULL)
 		return 1;
 	tc_fill(buf, sizeof(buf), 1000);

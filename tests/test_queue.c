@@ -42,6 +42,13 @@ qt_attach(const struct qt_job *j, ESHMDisconnectBehavior behavior)
 	                         j->size > QT_MSG ? j->size : QT_MSG, j->timestamps, behavior);
 }
 
+/* qt_attach() of the job @j, never disconnecting: for tc_attach_when_free(). */
+static ESHMHandle *
+qt_attach_job(const void *j)
+{
+	return qt_attach(j, ESHM_DISCONNECT_NEVER);
+}
+
 /* The payload of message @n: tc_fill keyed by @n, so order and integrity
  * are both checked. */
 static void
@@ -56,15 +63,12 @@ static int
 qt_writer(void *arg)
 {
 	const struct qt_job *j = arg;
-	long long until = th_now_ns() + 10000 * 1000000LL;
 	unsigned char buf[QT_MSG];
 	ESHMHandle *h;
 	uint64_t n;
 
 	/* a writer that left before may not have been confirmed yet */
-	while ((h = qt_attach(j, ESHM_DISCONNECT_NEVER)) == NULL &&
-	       eshm_last_error() == ESHM_ERROR_ROLE_TAKEN && th_now_ns() < until)
-		tc_sleep_ms(10);
+	h = tc_attach_when_free(qt_attach_job, j, 10000);
 	if (h == NULL)
 		return 1;
 	for (n = j->first; n < j->first + j->count; n++) {

@@ -114,25 +114,35 @@ ts_monitor(void *arg)
 	return NULL;
 }
 
+struct ts_init {
+	ESHMConfig config;
+	ESHMOptions *options;
+};
+
+/* eshm_init_with_options() of a struct ts_init: for tc_attach_when_free(). */
+static ESHMHandle *
+ts_init(const void *arg)
+{
+	const struct ts_init *i = arg;
+
+	return eshm_init_with_options(&i->config, i->options);
+}
+
 static ESHMHandle *
 ts_attach(const char *name, ESHMRole role)
 {
-	ESHMConfig c = eshm_default_config(name);
-	ESHMOptions *o = eshm_options_new();
-	long long until = th_now_ns() + 10000LL * 1000000LL;
+	struct ts_init i = { eshm_default_config(name), eshm_options_new() };
 	ESHMHandle *h;
 
-	assert_non_null(o);
-	assert_int_equal(eshm_options_set_capacity(o, TS_CAPACITY), ESHM_SUCCESS);
-	c.role = role;
+	assert_non_null(i.options);
+	assert_int_equal(eshm_options_set_capacity(i.options, TS_CAPACITY), ESHM_SUCCESS);
+	i.config.role = role;
 	/* sanitizers slow everything down: no verdict is what this is about */
-	c.stale_threshold_ms = 5000;
-	c.disconnect_behavior = ESHM_DISCONNECT_NEVER;
+	i.config.stale_threshold_ms = 5000;
+	i.config.disconnect_behavior = ESHM_DISCONNECT_NEVER;
 	/* the previous holder's detach may still be on its way (ts_detach) */
-	while ((h = eshm_init_with_options(&c, o)) == NULL &&
-	       eshm_last_error() == ESHM_ERROR_ROLE_TAKEN && th_now_ns() < until)
-		tc_sleep_ms(10);
-	eshm_options_free(o);
+	h = tc_attach_when_free(ts_init, &i, 10000);
+	eshm_options_free(i.options);
 	assert_non_null(h);
 	return h;
 }
