@@ -84,7 +84,8 @@ EXTRA_DIST += tests/vm/eshm-vm-test.service tests/vm/eshm-never-ready.service \
 # eshmd).  Campaign sizes come from $ESHM_FAULT_*; these are the short
 # `make check` sizes, ci/faults.sh runs the full ones.
 check_LTLIBRARIES += tests/libeshm-faultutil.la
-tests_libeshm_faultutil_la_SOURCES = tests/fault_util.h tests/fault_util.c
+tests_libeshm_faultutil_la_SOURCES = tests/fault_util.h tests/fault_util.c \
+	tests/cpu_witness.h tests/cpu_witness.c
 ESHM_RELIABILITY_TESTS = tests/test_security \
 	tests/test_hostile_shm \
 	tests/test_hostile_client \
