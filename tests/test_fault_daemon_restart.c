@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "client_util.h"
+#include "cpu_witness.h"
 #include "fault_util.h"
 
 #define DR_SEGMENTS 3
@@ -207,7 +208,9 @@ eshmd_killed_and_restarted_under_traffic_loses_nothing(void **state)
 	pid_t pids[DR_ENDPOINTS];
 	long long back_max_ns = 0, t0 = th_now_ns(), killed_at[DR_KILLS_SHOWN] = { 0 };
 	unsigned stalled = 0, not_back = 0;
+	struct cw_witness *witness;
 	struct dr_shared *sh;
+	char seen[256];
 	struct tf_view view;
 	char name[16];
 	int i;
@@ -230,6 +233,10 @@ eshmd_killed_and_restarted_under_traffic_loses_nothing(void **state)
 		tf_view_release(&view);
 	}
 
+	/* Only to say, should a restart not come back, whether a CPU stood
+	 * still meanwhile. */
+	witness = cw_start(100);
+	assert_non_null(witness);
 	for (r = 0; r < restarts; r++) {
 		unsigned long long before;
 		long long k0;
@@ -255,6 +262,9 @@ eshmd_killed_and_restarted_under_traffic_loses_nothing(void **state)
 		}
 	}
 	tc_sleep_ms(100);
+	cw_describe(witness, seen, sizeof(seen));
+	cw_release(witness);
+	printf("# %s\n", seen);
 	atomic_store(&sh->stop, true);
 	for (i = 0; i < DR_ENDPOINTS; i++)
 		assert_int_equal(th_wait_child(pids[i]), 0);
