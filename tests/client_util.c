@@ -159,14 +159,18 @@ tc_beats_look(struct tc_beats *b, ESHMHandle *h)
 void
 tc_beats_watch(struct tc_beats *b, ESHMHandle *h, int ms)
 {
-	long long end = th_now_ns() + (long long)ms * 1000000;
+	long long now = th_now_ns(), end = now + (long long)ms * 1000000;
+	long long give_up = end + (long long)TC_BEATS_MOVE_MAX_MS * 1000000;
 
 	b->seen = UINT64_MAX;
 	b->prev_ns = 0;
 	b->earliest_ns = 0;
-	while (th_now_ns() < end) {
+	/* A heartbeat thread held off the CPU for the whole set time leaves
+	 * no move to date the last beat by: watch on until one comes. */
+	while (now < end || (b->earliest_ns == 0 && now < give_up)) {
 		tc_beats_look(b, h);
 		usleep(100);
+		now = th_now_ns();
 	}
 }
 

@@ -62,7 +62,9 @@ struct tc_beats {
 	long long earliest_ns;
 };
 /* Start @b afresh on the remote of @h, looking every 100 us for @ms
- * milliseconds (before the stop). */
+ * milliseconds (before the stop), and on until the counter has moved once,
+ * at most TC_BEATS_MOVE_MAX_MS more (earliest_ns stays 0 if it never did). */
+#define TC_BEATS_MOVE_MAX_MS 5000
 void tc_beats_watch(struct tc_beats *b, ESHMHandle *h, int ms);
 /* Look at the remote's counter through @h (eshm_get_stats). */
 void tc_beats_look(struct tc_beats *b, ESHMHandle *h);

@@ -67,11 +67,12 @@ heartbeat_runs_at_1000_per_second(void **state)
 }
 
 /*
- * Poll @m until it sees its remote not alive (at most @timeout_ms) and
- * return the earliest its last beat can have been (@beats, watched
- * before the stop), 0 on timeout.
+ * Poll @m until it sees its remote not alive (at most @timeout_ms), and
+ * keep @beats (watched before the stop) looking meanwhile, so that
+ * @beats->earliest_ns is the earliest its last beat can have been.
+ * Returns whether it saw the remote not alive.
  */
-static long long
+static bool
 wait_stale_after_beat(ESHMHandle *m, struct tc_beats *beats, int timeout_ms)
 {
 	long long end = th_now_ns() + (long long)timeout_ms * 1000000;
@@ -79,10 +80,10 @@ wait_stale_after_beat(ESHMHandle *m, struct tc_beats *beats, int timeout_ms)
 	while (th_now_ns() < end) {
 		tc_beats_look(beats, m);
 		if (!tc_remote_alive(m))
-			return beats->earliest_ns;
+			return true;
 		usleep(100);
 	}
-	return 0;
+	return false;
 }
 
 static void
@@ -100,10 +101,11 @@ stale_flagged_after_threshold_when_remote_stopped(void **state)
 	assert_true(th_wait_until(tc_remote_alive, m, 5000));
 	for (round = 0; round < 3; round++) {
 		tc_beats_watch(&beats, m, 50);
+		assert_true(beats.earliest_ns != 0);
 		t0 = th_now_ns();
 		kill(pid, SIGSTOP);
-		beat = wait_stale_after_beat(m, &beats, 2000);
-		assert_true(beat != 0);
+		assert_true(wait_stale_after_beat(m, &beats, 2000));
+		beat = beats.earliest_ns;
 		stale_ms = (th_now_ns() - t0) / 1000000;
 		silent_ms = (th_now_ns() - beat) / 1000000;
 
@@ -269,10 +271,11 @@ zero_threshold_takes_the_segment_default_and_is_judged_by_it(void **state)
 	assert_int_equal(recorded_threshold(args.name, SEG_SLAVE), args.threshold_ms);
 
 	tc_beats_watch(&beats, m, 50);
+	assert_true(beats.earliest_ns != 0);
 	t0 = th_now_ns();
 	kill(pid, SIGSTOP);
-	beat = wait_stale_after_beat(m, &beats, 5000);
-	assert_true(beat != 0);
+	assert_true(wait_stale_after_beat(m, &beats, 5000));
+	beat = beats.earliest_ns;
 	stale_ms = (th_now_ns() - t0) / 1000000;
 	silent_ms = (th_now_ns() - beat) / 1000000;
 	print_message("stale after %lld ms (%lld ms after its last beat) by the segment's default "

@@ -426,6 +426,7 @@ pl_stop_until_stale(ESHMHandle *h, const char *name, int index, pid_t pid, struc
 
 	v->lib_ms = v->show_ms = -1;
 	tc_beats_watch(&beats, h, 50);
+	assert_true(beats.earliest_ns != 0);
 	t0 = th_now_ns();
 	kill(pid, SIGSTOP);
 	until = t0 + 5000 * 1000000LL;
