@@ -19,6 +19,7 @@
 #include "ctl_commands.h"
 #include "ctl_conn.h"
 #include "ctl_json.h"
+#include "ctl_stop.h"
 #include "eshm.h"
 
 enum { CTL_EVENTS_SINCE = 0x200, CTL_EVENTS_FOLLOW };
@@ -234,8 +235,10 @@ ctl_events_recv(const struct ctl_ctx *ctx, int sock, uint32_t id, bool follow, c
 			return ctl_report(ctx, rc != ESHM_SUCCESS ? rc : ESHM_ERROR_PROTOCOL, name,
 			                  NULL);
 		if (hdr->type == PROTO_REP_EVENT) {
+			/* A closed pipe (events -f | head) is the reader's way to stop. */
 			if (ctl_events_print(ctx, body) < 0)
-				return ctl_error("cannot write the events");
+				return errno == EPIPE ? CTL_EXIT_OK
+				                      : ctl_error("cannot write the events");
 			continue;
 		}
 		if (hdr->type != PROTO_REP_DONE && hdr->type != PROTO_REP_STATUS)
@@ -250,7 +253,6 @@ static int
 ctl_events_run(struct ctl_ctx *ctx, int argc, char **argv)
 {
 	struct proto_events req;
-	struct sigaction sa;
 	const char *name = NULL;
 	int opt, sock, rc;
 
@@ -278,11 +280,7 @@ ctl_events_run(struct ctl_ctx *ctx, int argc, char **argv)
 	sock = ctl_connect(ctx);
 	if (sock < 0)
 		return CTL_EXIT_FAIL;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = ctl_events_on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	ctl_stop_catch(ctl_events_on_signal);
 	rc = proto_send(sock, PROTO_VERSION, PROTO_REQ_EVENTS, 1, &req, NULL);
 	if (rc < 0)
 		rc = ctl_report(ctx, ESHM_ERROR_DAEMON_UNAVAILABLE, name, strerror(-rc));

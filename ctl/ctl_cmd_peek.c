@@ -16,6 +16,7 @@
 #include "ctl_commands.h"
 #include "ctl_conn.h"
 #include "ctl_dump.h"
+#include "ctl_stop.h"
 #include "eshm.h"
 
 enum { CTL_OPT_DIRECTION = 'd', CTL_OPT_FOLLOW = 'f', CTL_OPT_COUNT = 'c' };
@@ -154,26 +155,6 @@ ctl_peek_once(struct ctl_ctx *ctx, struct ctl_peek *pk)
 	return ctl_peek_print(pk, &info);
 }
 
-/*
- * --follow stops on SIGINT, SIGTERM and SIGHUP.  The handlers go in before
- * the attach: eshmd lists the observer before eshm_init() returns here, and a
- * signal sent by whoever saw it listed must still end the run cleanly,
- * detached, rather than kill it with the observer slot held.
- */
-static void
-ctl_peek_catch_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = ctl_peek_on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-}
-
 /* Every message as it comes, until a signal, --count or a failure. */
 static int
 ctl_peek_follow(struct ctl_ctx *ctx, struct ctl_peek *pk)
@@ -231,8 +212,13 @@ ctl_peek_run(struct ctl_ctx *ctx, int argc, char **argv)
 	rc = ctl_segment_operand(ctx, argc, argv, &pk.name);
 	if (rc != 0)
 		return rc;
+	/* --follow stops on SIGINT, SIGTERM and SIGHUP.  The handlers go in
+	 * before the attach: eshmd lists the observer before eshm_init()
+	 * returns here, and a signal sent by whoever saw it listed must still
+	 * end the run cleanly, detached, rather than kill it with the
+	 * observer slot held. */
 	if (pk.follow)
-		ctl_peek_catch_signals();
+		ctl_stop_catch(ctl_peek_on_signal);
 	rc = ctl_peek_attach(ctx, &pk);
 	if (rc == CTL_EXIT_OK)
 		rc = pk.follow ? ctl_peek_follow(ctx, &pk) : ctl_peek_once(ctx, &pk);

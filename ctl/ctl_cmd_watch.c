@@ -23,6 +23,7 @@
 #include "ctl_observers.h"
 #include "layout.h"
 #include "ctl_segtable.h"
+#include "ctl_stop.h"
 #include "ctl_term.h"
 
 enum { CTL_OPT_INTERVAL = 'n', CTL_OPT_COUNT = 'c' };
@@ -325,7 +326,6 @@ static int
 ctl_watch_run(struct ctl_ctx *ctx, int argc, char **argv)
 {
 	struct ctl_watch w = { .ctx = ctx, .interval_ns = 1000000000u, .sock = -1 };
-	struct sigaction sa;
 	int opt, rc;
 
 	while ((opt = ctl_getopt(ctx, argc, argv, "n:c:", ctl_watch_longopts)) != -1) {
@@ -348,14 +348,7 @@ ctl_watch_run(struct ctl_ctx *ctx, int argc, char **argv)
 			return rc;
 	}
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = ctl_watch_on_signal;
-	sigemptyset(&sa.sa_mask);
-	/* No SA_RESTART: a signal must cut the wait short. */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	ctl_stop_catch(ctl_watch_on_signal);
 
 	w.tty = isatty(STDOUT_FILENO);
 	w.color = ctl_use_color(stdout);

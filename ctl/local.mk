@@ -13,6 +13,7 @@ ctl_eshmctl_SOURCES = \
 	ctl/ctl_json.h ctl/ctl_json.c \
 	ctl/ctl_dump.h ctl/ctl_dump.c \
 	ctl/ctl_term.h ctl/ctl_term.c \
+	ctl/ctl_stop.h ctl/ctl_stop.c \
 	ctl/ctl_commands.h \
 	ctl/ctl_cmd_status.c \
 	ctl/ctl_cmd_list.c \

@@ -1,0 +1,23 @@
+/*
+ * ctl_stop.c - the stop signals of the commands that run until stopped
+ * (see ctl_stop.h).
+ */
+#include <signal.h>
+#include <string.h>
+
+#include "ctl_stop.h"
+
+void
+ctl_stop_catch(void (*handler)(int))
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = handler;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
