@@ -90,6 +90,10 @@ sl_endpoint(void *arg)
 	              a->sh->threshold_ms, ESHM_DISCONNECT_NEVER);
 	if (h == NULL)
 		return 1;
+	/* The remote's eshm_init() may return before this handle has
+	 * mapped its block: judge it only once this handle has seen it. */
+	if (eshm_wait_remote(h, 10000) != ESHM_SUCCESS)
+		return 3;
 	atomic_fetch_add(&a->sh->ready, 1);
 	while (atomic_load(&a->sh->ready) < SL_ENDPOINTS)
 		usleep(1000);
