@@ -235,10 +235,8 @@ ctl_events_recv(const struct ctl_ctx *ctx, int sock, uint32_t id, bool follow, c
 			return ctl_report(ctx, rc != ESHM_SUCCESS ? rc : ESHM_ERROR_PROTOCOL, name,
 			                  NULL);
 		if (hdr->type == PROTO_REP_EVENT) {
-			/* A closed pipe (events -f | head) is the reader's way to stop. */
 			if (ctl_events_print(ctx, body) < 0)
-				return errno == EPIPE ? CTL_EXIT_OK
-				                      : ctl_error("cannot write the events");
+				return ctl_stop_write_failed("the events");
 			continue;
 		}
 		if (hdr->type != PROTO_REP_DONE && hdr->type != PROTO_REP_STATUS)

@@ -120,7 +120,7 @@ ctl_peek_print(const struct ctl_peek *pk, const ESHMMessageInfo *info)
 		ctl_hexdump(stdout, pk->buf, info->size);
 	}
 	return fflush(stdout) == 0 && !ferror(stdout) ? CTL_EXIT_OK
-	                                              : ctl_error("cannot write the message");
+	                                              : ctl_stop_write_failed("the message");
 }
 
 /* Why the one look found no message. */

@@ -288,8 +288,7 @@ ctl_watch_loop(struct ctl_watch *w)
 			break;
 		}
 		if (ctl_watch_show(w, text) != 0) {
-			/* A closed pipe (watch | head) is the reader's way to stop. */
-			rc = errno == EPIPE ? CTL_EXIT_OK : ctl_error("cannot write: %s", strerror(errno));
+			rc = ctl_stop_write_failed("the view");
 			break;
 		}
 		free(text);

@@ -2,9 +2,11 @@
  * ctl_stop.c - the stop signals of the commands that run until stopped
  * (see ctl_stop.h).
  */
+#include <errno.h>
 #include <signal.h>
 #include <string.h>
 
+#include "ctl_cli.h"
 #include "ctl_stop.h"
 
 void
@@ -20,4 +22,10 @@ ctl_stop_catch(void (*handler)(int))
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+}
+
+int
+ctl_stop_write_failed(const char *what)
+{
+	return errno == EPIPE ? CTL_EXIT_OK : ctl_error("cannot write %s: %s", what, strerror(errno));
 }

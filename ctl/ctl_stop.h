@@ -7,7 +7,7 @@
 
 /*
  * Run @handler on SIGINT, SIGTERM and SIGHUP, and ignore SIGPIPE (a write
- * to a closed pipe then fails with EPIPE, which the command reports).
+ * to a closed pipe then fails with EPIPE: see ctl_stop_write_failed()).
  *
  * The handlers restart interrupted system calls (SA_RESTART): a Ctrl-C
  * that comes while the command writes to a terminal must not fail that
@@ -18,5 +18,12 @@
  * Not thread-safe; call before the command starts its threads or waits.
  */
 void ctl_stop_catch(void (*handler)(int));
+
+/*
+ * The exit code after a write of @what to stdout failed (errno set): a
+ * closed pipe (`eshmctl watch | head`) is the reader's way to stop, so
+ * CTL_EXIT_OK; any other error is printed, CTL_EXIT_FAIL.
+ */
+int ctl_stop_write_failed(const char *what);
 
 #endif /* ESHMCTL_STOP_H */
