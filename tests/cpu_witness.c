@@ -141,24 +141,28 @@ cw_stop(struct cw_witness *w)
 		w->steal_end_ms = cw_steal_ms();
 }
 
-bool
-cw_stood_still(const struct cw_witness *w, long long t_ns, uint32_t after_ms)
+long long
+cw_stalled_ms(const struct cw_witness *w, long long from_ns, long long to_ns)
 {
+	long long most = 0;
 	int i;
 
 	for (i = 0; i < w->ncpus; i++) {
 		const struct cw_cpu *c = &w->cpu[i];
 		unsigned n = atomic_load_explicit(&c->gaps, memory_order_acquire), k;
+		long long sum = 0;
 
-		if (n > CW_GAPS_MAX)
-			return true;
-		for (k = 0; k < n; k++) {
-			if (c->gap[k].start_ns <= t_ns &&
-			    t_ns <= c->gap[k].end_ns + (long long)after_ms * CW_NS_PER_MS)
-				return true;
+		for (k = 0; k < n && k < CW_GAPS_MAX; k++) {
+			long long a = c->gap[k].start_ns > from_ns ? c->gap[k].start_ns : from_ns;
+			long long b = c->gap[k].end_ns < to_ns ? c->gap[k].end_ns : to_ns;
+
+			if (b > a)
+				sum += b - a;
 		}
+		if (sum > most)
+			most = sum;
 	}
-	return false;
+	return most / CW_NS_PER_MS;
 }
 
 void

@@ -29,12 +29,13 @@ struct cw_witness *cw_start(uint32_t min_gap_ms);
 void cw_stop(struct cw_witness *w);
 
 /*
- * Whether a CPU stood still around @t_ns (CLOCK_MONOTONIC): a recorded gap
- * that began at or before @t_ns and ended at most @after_ms before it.
- * True also when a child recorded more gaps than it could keep, so that
- * an overflow never turns into a verdict of its own.
+ * How long one CPU stood still between @from_ns and @to_ns
+ * (CLOCK_MONOTONIC), in ms: the recorded gaps' overlap with that span,
+ * summed per CPU, the most of any CPU.  Gaps past the first 64 a CPU
+ * recorded are counted by cw_describe() but not kept, so they excuse
+ * nothing.
  */
-bool cw_stood_still(const struct cw_witness *w, long long t_ns, uint32_t after_ms);
+long long cw_stalled_ms(const struct cw_witness *w, long long from_ns, long long to_ns);
 
 /*
  * One line on what the witness saw since cw_start(): gaps recorded, the
